@@ -1,0 +1,170 @@
+from decimal import Decimal
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from twinning.validators import validate_image_size
+
+YEAR_VALIDATORS = [MinValueValidator(1000), MaxValueValidator(2200)]
+
+
+class City(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True, help_text=_("Used in the page address."))
+    country = CountryField(help_text=_("The country (ISO 3166-1)."))
+    region = models.CharField(
+        max_length=200, blank=True, help_text=_("State, province or region, e.g. Saxony.")
+    )
+    latitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
+        help_text=_("Degrees north (negative for south), between -90 and 90."),
+    )
+    longitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
+        help_text=_("Degrees east (negative for west), between -180 and 180."),
+    )
+    population = models.PositiveIntegerField(null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=YEAR_VALIDATORS,
+        help_text=_("The year the population figure refers to."),
+    )
+    summary = models.CharField(
+        max_length=300, blank=True, help_text=_("One or two sentences for lists and previews.")
+    )
+    description = models.TextField(blank=True, help_text=_("The city's profile, in Markdown."))
+    image = models.ImageField(
+        upload_to="cities/",
+        blank=True,
+        validators=[validate_image_size],
+        help_text=_("A JPEG, PNG or WebP picture of the city."),
+    )
+    image_alt = models.CharField(
+        max_length=250, blank=True, help_text=_("What the picture shows, for visitors who cannot see it.")
+    )
+    image_credit = models.CharField(
+        max_length=250, blank=True, help_text=_("Photographer or rights holder.")
+    )
+    website = models.URLField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "country"]
+        verbose_name_plural = "cities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="city_latitude_in_range",
+                violation_error_message=_("Latitude must be between -90 and 90."),
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="city_longitude_in_range",
+                violation_error_message=_("Longitude must be between -180 and 180."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="city_coordinates_both_or_neither",
+                violation_error_message=_("Give both latitude and longitude, or neither."),
+            ),
+            models.CheckConstraint(
+                condition=Q(population__isnull=True) | Q(population__gte=0),
+                name="city_population_not_negative",
+                violation_error_message=_("The population cannot be negative."),
+            ),
+        ]
+        indexes = [models.Index(fields=["country", "name"], name="city_country_name_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("city_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            errors[missing] = _("Give both latitude and longitude, or neither.")
+        if self.population_year is not None and self.population is None:
+            errors["population"] = _("A population year was given without a population.")
+        if self.image and not self.image_alt.strip():
+            errors["image_alt"] = _("Describe the picture for visitors who cannot see it.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_coordinates(self):
+        return self.latitude is not None and self.longitude is not None
+
+
+class KeyFigure(models.Model):
+    """A number with its reference year: "about 780,000 inhabitants (2008)"."""
+
+    class Qualifier(models.TextChoices):
+        EXACT = "exact", _("exactly")
+        ABOUT = "about", _("about")
+        MORE_THAN = "more_than", _("more than")
+        UP_TO = "up_to", _("up to")
+
+    label = models.CharField(max_length=200, help_text=_("What is counted, e.g. Agglomeration."))
+    qualifier = models.CharField(
+        max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT
+    )
+    value = models.DecimalField(max_digits=16, decimal_places=2)
+    unit = models.CharField(
+        max_length=50, blank=True, help_text=_("e.g. inhabitants, %, schools.")
+    )
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=YEAR_VALIDATORS, help_text=_("The reference year.")
+    )
+    note = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Order on the page."))
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.label}: {self.value_display}"
+
+    @property
+    def value_display(self):
+        """"about 780,000 inhabitants", "up to 15 %"."""
+        value = self.value.normalize() if self.value is not None else Decimal(0)
+        number = intcomma(int(value)) if value == value.to_integral_value() else str(value)
+        parts = [] if self.qualifier == self.Qualifier.EXACT else [str(self.get_qualifier_display())]
+        parts.append(number)
+        if self.unit:
+            parts.append(self.unit)
+        return " ".join(parts)
+
+
+class CityFigure(KeyFigure):
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="figures")
+
+    class Meta(KeyFigure.Meta):
+        verbose_name = "key figure"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "label", "year"],
+                name="cityfigure_unique_label_year",
+                violation_error_message=_("This city already has this figure for that year."),
+            )
+        ]

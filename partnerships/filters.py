@@ -1,0 +1,144 @@
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from cities.models import City
+
+from .models import Activity, FocusArea, Partnership
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A four-digit year; anything else is a form error, never a server error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1000)
+        kwargs.setdefault("max_value", 2200)
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "numeric"}))
+        super().__init__(*args, **kwargs)
+
+
+def city_q(value, prefix=""):
+    """A city by its exact slug or part of its name, on either side of a partnership."""
+    return (
+        Q(**{f"{prefix}city_a__slug": value})
+        | Q(**{f"{prefix}city_b__slug": value})
+        | Q(**{f"{prefix}city_a__name__icontains": value})
+        | Q(**{f"{prefix}city_b__name__icontains": value})
+    )
+
+
+def country_q(value, prefix=""):
+    return Q(**{f"{prefix}city_a__country": value}) | Q(**{f"{prefix}city_b__country": value})
+
+
+class PartnershipFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
+    country = django_filters.ChoiceFilter(
+        label=_("Country"), choices=countries, method="filter_country"
+    )
+    city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=200)
+    focus_area = django_filters.ModelChoiceFilter(
+        label=_("Focus area"),
+        field_name="focus_areas",
+        to_field_name="slug",
+        queryset=FocusArea.objects.all(),
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Partnership.Kind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Partnership.Status.choices)
+    established_from = YearFilter(
+        label=_("Established from (year)"), method="filter_established_from"
+    )
+    established_to = YearFilter(label=_("Established until (year)"), method="filter_established_to")
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("city_a__name", "name"), ("established", "established"), ("updated_at", "updated")),
+        field_labels={
+            "city_a__name": _("Name (A–Z)"),
+            "-city_a__name": _("Name (Z–A)"),
+            "established": _("Oldest first"),
+            "-established": _("Newest first"),
+            "updated_at": _("Least recently updated"),
+            "-updated_at": _("Recently updated"),
+        },
+        empty_label=_("Name (A–Z)"),
+    )
+
+    class Meta:
+        model = Partnership
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(
+            Q(city_a__name__icontains=value)
+            | Q(city_b__name__icontains=value)
+            | Q(summary__icontains=value)
+        )
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country_q(value))
+
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(city_q(value))
+
+    def filter_established_from(self, queryset, name, value):
+        return queryset.filter(established__gte=datetime.date(value, 1, 1))
+
+    def filter_established_to(self, queryset, name, value):
+        return queryset.filter(established__lte=datetime.date(value, 12, 31))
+
+
+class CityFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Name"), field_name="name", lookup_expr="icontains", max_length=200
+    )
+    country = django_filters.ChoiceFilter(label=_("Country"), choices=countries)
+
+    class Meta:
+        model = City
+        fields = []
+
+
+class ActivityFilter(django_filters.FilterSet):
+    WHEN_CHOICES = (("upcoming", _("Upcoming")), ("past", _("Past")))
+
+    when = django_filters.ChoiceFilter(label=_("When"), choices=WHEN_CHOICES, method="filter_when")
+    date_from = django_filters.DateFilter(
+        label=_("From"),
+        field_name="start_date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Until"),
+        field_name="start_date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Activity.Kind.choices)
+    focus_area = django_filters.ModelChoiceFilter(
+        label=_("Focus area"),
+        field_name="focus_areas",
+        to_field_name="slug",
+        queryset=FocusArea.objects.all(),
+    )
+    city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=200)
+
+    class Meta:
+        model = Activity
+        fields = []
+
+    def filter_when(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "upcoming":
+            return queryset.upcoming(today).order_by(F("start_date").asc(nulls_last=True), "id")
+        return queryset.past(today)
+
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(city_q(value, prefix="partnership__"))

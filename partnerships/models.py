@@ -1,0 +1,426 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from cities.models import YEAR_VALIDATORS, City, KeyFigure
+from twinning.dates import (
+    format_partial_date,
+    full_years_between,
+    not_over_q,
+    precision_field,
+    truncate,
+)
+
+
+class FocusArea(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True, help_text=_("Markdown."))
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("topic_detail", kwargs={"slug": self.slug})
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def involving(self, city):
+        return self.filter(Q(city_a=city) | Q(city_b=city))
+
+    def with_cities(self):
+        return self.select_related("city_a", "city_b").prefetch_related("focus_areas")
+
+
+class Partnership(models.Model):
+    class Kind(models.TextChoices):
+        TWINNING = "twinning", _("Twinning / sister cities")
+        FRIENDSHIP = "friendship", _("Friendship")
+        COOPERATION = "cooperation", _("Cooperation agreement")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACTIVE = "active", _("Active")
+        DORMANT = "dormant", _("Dormant")
+        ENDED = "ended", _("Ended")
+
+    slug = models.SlugField(
+        max_length=220,
+        unique=True,
+        blank=True,
+        help_text=_("Used in the page address. Leave empty to make one from the city names."),
+    )
+    city_a = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="partnerships_as_a", verbose_name=_("city")
+    )
+    city_b = models.ForeignKey(
+        City,
+        on_delete=models.PROTECT,
+        related_name="partnerships_as_b",
+        verbose_name=_("partner city"),
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TWINNING)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    established = models.DateField(
+        null=True, blank=True, help_text=_("When the partnership officially began.")
+    )
+    established_precision = precision_field()
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="partnerships")
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Only published partnerships are public.")
+    )
+    is_featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Shown on the home page.")
+    )
+    summary = models.TextField(blank=True, help_text=_("A short introduction, in Markdown."))
+    character = models.TextField(
+        _("character, start and duration"), blank=True, help_text=_("Markdown.")
+    )
+    funding = models.TextField(blank=True, help_text=_("Who pays for what. Markdown."))
+    key_achievements = models.TextField(blank=True, help_text=_("Markdown."))
+    future_expectations = models.TextField(blank=True, help_text=_("Markdown."))
+    obstacles_and_needs = models.TextField(blank=True, help_text=_("Markdown."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["city_a__name", "city_b__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(city_a=F("city_b")),
+                name="partnership_cities_differ",
+                violation_error_message=_("A partnership needs two different cities."),
+            ),
+            models.UniqueConstraint(
+                Least("city_a", "city_b"),
+                Greatest("city_a", "city_b"),
+                name="partnership_unique_pair",
+                violation_error_message=_("These two cities already have a partnership."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_published", "established"], name="partnership_pub_est_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("partnership_detail", kwargs={"slug": self.slug})
+
+    @property
+    def title(self):
+        return f"{self.city_a.name} – {self.city_b.name}"
+
+    @property
+    def cities(self):
+        return (self.city_a, self.city_b)
+
+    @property
+    def established_display(self):
+        return format_partial_date(self.established, self.established_precision)
+
+    def age_in_years(self, today=None):
+        if self.established is None:
+            return None
+        return full_years_between(self.established, today or timezone.localdate())
+
+    def clean(self):
+        self.established = truncate(self.established, self.established_precision)
+        if not self.city_a_id or not self.city_b_id:
+            return
+        if self.city_a_id == self.city_b_id:
+            raise ValidationError(
+                {"city_b": _("A city cannot be its own partner: choose two different cities.")}
+            )
+        existing = (
+            Partnership.objects.filter(
+                Q(city_a=self.city_a_id, city_b=self.city_b_id)
+                | Q(city_a=self.city_b_id, city_b=self.city_a_id)
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if existing:
+            raise ValidationError(
+                {
+                    "city_b": _("%(a)s and %(b)s already have a partnership: “%(existing)s”.")
+                    % {"a": self.city_a, "b": self.city_b, "existing": existing}
+                }
+            )
+        if not self.slug:
+            self.slug = self.make_slug()
+
+    def validate_constraints(self, exclude=None):
+        # clean() reports the two pair rules next to the partner field, with the cities'
+        # names; the database constraints stay as the backstop for any other writer.
+        super().validate_constraints(exclude={*(exclude or ()), "city_a", "city_b"})
+
+    def make_slug(self):
+        return slugify(f"{self.city_a.name}-{self.city_b.name}")[:220]
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self.make_slug()
+        super().save(*args, **kwargs)
+
+
+class Milestone(models.Model):
+    class Kind(models.TextChoices):
+        MEMORANDUM = "memorandum", _("Memorandum")
+        AGREEMENT = "agreement", _("Agreement")
+        JOINT_DECLARATION = "joint_declaration", _("Joint declaration")
+        DELEGATION_VISIT = "delegation_visit", _("Delegation visit")
+        ANNIVERSARY = "anniversary", _("Anniversary")
+        OTHER = "other", _("Other")
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="milestones"
+    )
+    date = models.DateField()
+    date_precision = precision_field()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=250)
+    description = models.TextField(blank=True, help_text=_("Markdown."))
+    location = models.CharField(max_length=200, blank=True, help_text=_("Where it happened."))
+    participants = models.TextField(
+        blank=True, help_text=_("Who signed, travelled or took part.")
+    )
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self):
+        return f"{self.date_display}: {self.title}"
+
+    @property
+    def date_display(self):
+        return format_partial_date(self.date, self.date_precision)
+
+    def clean(self):
+        self.date = truncate(self.date, self.date_precision)
+
+
+def upcoming_q(today):
+    """The activity's last known period (its end, else its start) has not ended by `today`."""
+    return Q(end_date__isnull=False) & not_over_q("end_date", "end_precision", today) | Q(
+        end_date__isnull=True
+    ) & not_over_q("start_date", "start_precision", today)
+
+
+class ActivityQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(partnership__is_published=True)
+
+    def upcoming(self, today=None):
+        """Activities that have not ended: the partnership's "News"."""
+        return self.filter(upcoming_q(today or timezone.localdate()))
+
+    def past(self, today=None):
+        """Dated activities that are over: the "Retrospective", newest first."""
+        return (
+            self.filter(start_date__isnull=False)
+            .exclude(upcoming_q(today or timezone.localdate()))
+            .order_by("-start_date", "-id")
+        )
+
+    def with_timing(self, today=None):
+        """Annotate `is_upcoming`, so one query can fill both News and Retrospective."""
+        return self.annotate(
+            is_upcoming=Case(
+                When(upcoming_q(today or timezone.localdate()), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+class Activity(models.Model):
+    class Kind(models.TextChoices):
+        EXCHANGE = "exchange", _("Exchange")
+        SEMINAR = "seminar", _("Seminar")
+        TRAINING = "training", _("Training programme")
+        CONFERENCE = "conference", _("Conference")
+        EXHIBITION = "exhibition", _("Exhibition")
+        FESTIVAL = "festival", _("Festival")
+        FILM = "film", _("Film screening")
+        RESEARCH = "research", _("Research cooperation")
+        SCHOOL_PARTNERSHIP = "school_partnership", _("School partnership")
+        EXPERT_MISSION = "expert_mission", _("Expert mission")
+        OTHER = "other", _("Other")
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="activities"
+    )
+    title = models.CharField(max_length=250)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    start_date = models.DateField(
+        null=True, blank=True, help_text=_("Leave empty for ongoing cooperation without a date.")
+    )
+    start_precision = precision_field()
+    end_date = models.DateField(null=True, blank=True)
+    end_precision = precision_field()
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="activities")
+    description = models.TextField(blank=True, help_text=_("Markdown."))
+    location = models.CharField(max_length=200, blank=True, help_text=_("Where it took place."))
+    participants = models.TextField(blank=True, help_text=_("Who took part."))
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=False, end_date__gte=F("start_date")),
+                name="activity_end_not_before_start",
+                violation_error_message=_("An activity cannot end before it starts."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partnership", "start_date"], name="activity_partner_start_idx"),
+            models.Index(fields=["start_date"], name="activity_start_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def start_display(self):
+        return format_partial_date(self.start_date, self.start_precision)
+
+    @property
+    def end_display(self):
+        return format_partial_date(self.end_date, self.end_precision)
+
+    @property
+    def when_display(self):
+        """"January 2010", "2002 – January 2011", or "" for undated ones."""
+        if self.start_date is None:
+            return ""
+        if self.end_date is None or self.end_display == self.start_display:
+            return self.start_display
+        return f"{self.start_display} – {self.end_display}"
+
+    def clean(self):
+        self.start_date = truncate(self.start_date, self.start_precision)
+        self.end_date = truncate(self.end_date, self.end_precision)
+        if self.end_date is None:
+            return
+        if self.start_date is None:
+            raise ValidationError({"end_date": _("Give a start date before an end date.")})
+        if self.end_date < self.start_date:
+            raise ValidationError(
+                {
+                    "end_date": _("The end (%(end)s) is before the start (%(start)s).")
+                    % {"end": self.end_display, "start": self.start_display}
+                }
+            )
+
+    def validate_constraints(self, exclude=None):
+        # clean() already reports the date order next to the end date.
+        super().validate_constraints(exclude={*(exclude or ()), "end_date"})
+
+
+class Plan(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="plans")
+    title = models.CharField(max_length=250)
+    description = models.TextField(blank=True, help_text=_("Markdown."))
+    focus_area = models.ForeignKey(
+        FocusArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans"
+    )
+    target_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    activities = models.ManyToManyField(
+        Activity,
+        blank=True,
+        related_name="plans",
+        help_text=_("The activities that delivered this plan."),
+    )
+
+    class Meta:
+        ordering = [F("target_year").asc(nulls_last=True), "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Source(models.Model):
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="sources"
+    )
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
+    url = models.URLField(_("URL"), blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.title
+
+
+class PartnershipFigure(KeyFigure):
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="figures"
+    )
+
+    class Meta(KeyFigure.Meta):
+        verbose_name = "key figure"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "label", "year"],
+                name="partnershipfigure_unique_label_year",
+                violation_error_message=_("This partnership already has this figure for that year."),
+            )
+        ]
+
+
+def public_cities():
+    """Cities with at least one published partnership, with how many they have.
+
+    A city whose partnerships are all unpublished is still being prepared by staff, so the
+    public neither lists it nor shows its page.
+    """
+    published = Partnership.objects.published().order_by()
+
+    def count_on(side):
+        return Subquery(
+            published.filter(**{side: OuterRef("pk")})
+            .values(side)
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=models.IntegerField(),
+        )
+
+    return City.objects.filter(
+        Exists(published.filter(city_a=OuterRef("pk")))
+        | Exists(published.filter(city_b=OuterRef("pk")))
+    ).annotate(
+        partnership_count=Coalesce(count_on("city_a"), 0) + Coalesce(count_on("city_b"), 0)
+    )

@@ -1,0 +1,134 @@
+from django.db.models import F, Prefetch
+from django.utils import timezone
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from .filters import ActivityFilter, CityFilter, PartnershipFilter
+from .models import Activity, FocusArea, Partnership, Plan, public_cities
+
+PAGE_SIZE = 20
+TOPIC_LIST_SIZE = 20
+
+
+class PartnershipListView(FilterView):
+    filterset_class = PartnershipFilter
+    template_name = "partnerships/partnership_list.html"
+    context_object_name = "partnerships"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return Partnership.objects.published().with_cities()
+
+
+class PartnershipDetailView(DetailView):
+    template_name = "partnerships/partnership_detail.html"
+    context_object_name = "partnership"
+
+    def get_queryset(self):
+        return (
+            Partnership.objects.published()
+            .select_related("city_a", "city_b")
+            .prefetch_related(
+                "focus_areas",
+                "milestones",
+                "sources",
+                "figures",
+                "city_a__figures",
+                "city_b__figures",
+                Prefetch(
+                    "activities",
+                    queryset=Activity.objects.with_timing(timezone.localdate()).prefetch_related(
+                        "focus_areas"
+                    ),
+                ),
+                Prefetch(
+                    "plans",
+                    queryset=Plan.objects.select_related("focus_area").prefetch_related(
+                        "activities"
+                    ),
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        activities = self.object.activities.all()
+        upcoming = [a for a in activities if a.is_upcoming]
+        past = [a for a in activities if a.start_date and not a.is_upcoming]
+        past.sort(key=lambda activity: (activity.start_date, activity.pk), reverse=True)
+        return super().get_context_data(
+            upcoming_activities=upcoming,
+            past_activities=past,
+            ongoing_activities=[a for a in activities if a.start_date is None],
+            age_in_years=self.object.age_in_years(),
+            **kwargs,
+        )
+
+
+class CityListView(FilterView):
+    filterset_class = CityFilter
+    template_name = "cities/city_list.html"
+    context_object_name = "cities"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return public_cities().order_by("name", "country")
+
+
+class CityDetailView(DetailView):
+    template_name = "cities/city_detail.html"
+    context_object_name = "city"
+
+    def get_queryset(self):
+        return public_cities().prefetch_related("figures")
+
+    def get_context_data(self, **kwargs):
+        city = self.object
+        partnerships = (
+            Partnership.objects.published()
+            .involving(city)
+            .select_related("city_a", "city_b")
+            .order_by(F("established").asc(nulls_last=True), "id")
+        )
+        return super().get_context_data(
+            partners=[(p, p.city_b if p.city_a_id == city.pk else p.city_a) for p in partnerships],
+            **kwargs,
+        )
+
+
+class TopicDetailView(DetailView):
+    model = FocusArea
+    template_name = "partnerships/topic_detail.html"
+    context_object_name = "topic"
+
+    def get_context_data(self, **kwargs):
+        partnerships = (
+            Partnership.objects.published().filter(focus_areas=self.object).with_cities()
+        )
+        activities = (
+            Activity.objects.published()
+            .filter(focus_areas=self.object)
+            .select_related("partnership__city_a", "partnership__city_b")
+            .order_by(F("start_date").desc(nulls_last=True), "-id")
+        )
+        return super().get_context_data(
+            partnerships=partnerships[:TOPIC_LIST_SIZE],
+            partnership_count=partnerships.count(),
+            activities=activities[:TOPIC_LIST_SIZE],
+            activity_count=activities.count(),
+            **kwargs,
+        )
+
+
+class ActivityListView(FilterView):
+    filterset_class = ActivityFilter
+    template_name = "partnerships/activity_list.html"
+    context_object_name = "activities"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return (
+            Activity.objects.published()
+            .select_related("partnership__city_a", "partnership__city_b")
+            .prefetch_related("focus_areas")
+            .order_by(F("start_date").desc(nulls_last=True), "-id")
+        )

@@ -1,0 +1,1 @@
+"""Fixtures for these tests live in tests/conftest.py; add folder-specific ones here."""

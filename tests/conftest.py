@@ -1,0 +1,139 @@
+"""Factory helpers shared by every test folder.
+
+Each `make_*` fixture returns a function that creates a valid, saved object; keyword
+arguments override the defaults. Slugs and names are unique per call.
+"""
+
+import datetime
+import itertools
+
+import pytest
+
+from cities.models import City, CityFigure
+from partnerships.models import (
+    Activity,
+    FocusArea,
+    Milestone,
+    Partnership,
+    PartnershipFigure,
+    Plan,
+    Source,
+)
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Production uses hashed static files after collectstatic; tests render without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_city(db):
+    def make(**kwargs):
+        n = next(_counter)
+        kwargs.setdefault("name", f"City {n}")
+        kwargs.setdefault("slug", f"city-{n}")
+        kwargs.setdefault("country", "DE")
+        kwargs.setdefault("latitude", "51.05")
+        kwargs.setdefault("longitude", "13.74")
+        return City.objects.create(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_focus_area(db):
+    def make(**kwargs):
+        n = next(_counter)
+        kwargs.setdefault("name", f"Topic {n}")
+        kwargs.setdefault("slug", f"topic-{n}")
+        return FocusArea.objects.create(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_partnership(db, make_city):
+    def make(focus_areas=(), **kwargs):
+        kwargs.setdefault("city_a", make_city())
+        kwargs.setdefault("city_b", make_city(country="CN"))
+        kwargs.setdefault("is_published", True)
+        kwargs.setdefault("established", datetime.date(2009, 10, 16))
+        kwargs.setdefault("summary", "A partnership between two cities.")
+        partnership = Partnership.objects.create(**kwargs)
+        partnership.focus_areas.set(focus_areas)
+        return partnership
+
+    return make
+
+
+@pytest.fixture
+def make_milestone(db):
+    def make(partnership, **kwargs):
+        kwargs.setdefault("date", datetime.date(2009, 10, 16))
+        kwargs.setdefault("kind", Milestone.Kind.AGREEMENT)
+        kwargs.setdefault("title", f"Milestone {next(_counter)}")
+        return Milestone.objects.create(partnership=partnership, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_activity(db):
+    def make(partnership, focus_areas=(), **kwargs):
+        kwargs.setdefault("title", f"Activity {next(_counter)}")
+        kwargs.setdefault("kind", Activity.Kind.EXCHANGE)
+        kwargs.setdefault("start_date", datetime.date(2010, 1, 1))
+        activity = Activity.objects.create(partnership=partnership, **kwargs)
+        activity.focus_areas.set(focus_areas)
+        return activity
+
+    return make
+
+
+@pytest.fixture
+def make_plan(db):
+    def make(partnership, **kwargs):
+        kwargs.setdefault("title", f"Plan {next(_counter)}")
+        return Plan.objects.create(partnership=partnership, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_source(db):
+    def make(partnership, **kwargs):
+        kwargs.setdefault("title", f"Source {next(_counter)}")
+        return Source.objects.create(partnership=partnership, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_city_figure(db):
+    def make(city, **kwargs):
+        kwargs.setdefault("label", f"Figure {next(_counter)}")
+        kwargs.setdefault("value", 1000)
+        return CityFigure.objects.create(city=city, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_partnership_figure(db):
+    def make(partnership, **kwargs):
+        kwargs.setdefault("label", f"Figure {next(_counter)}")
+        kwargs.setdefault("value", 18)
+        return PartnershipFigure.objects.create(partnership=partnership, **kwargs)
+
+    return make

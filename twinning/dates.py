@@ -1,0 +1,83 @@
+"""Dates that are only as precise as the source: "2019", "November 2007", "16 October 2009".
+
+A partial date is stored as a `DateField` holding the first day of its period plus a
+precision field. These helpers normalise, format and compare such dates.
+"""
+
+import calendar
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+
+class DatePrecision(models.TextChoices):
+    YEAR = "year", _("Year")
+    MONTH = "month", _("Month")
+    DAY = "day", _("Day")
+
+
+def precision_field(**kwargs):
+    """The companion field that says how much of a date is known."""
+    kwargs.setdefault("default", DatePrecision.DAY)
+    kwargs.setdefault(
+        "help_text",
+        _("How much of the date is known. With “Month” or “Year” the rest is ignored."),
+    )
+    return models.CharField(max_length=5, choices=DatePrecision.choices, **kwargs)
+
+
+def truncate(value, precision):
+    """The first day of the period a partial date stands for."""
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=1, day=1)
+    if precision == DatePrecision.MONTH:
+        return value.replace(day=1)
+    return value
+
+
+def period_end(value, precision):
+    """The last day of the period a partial date stands for."""
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+    return value
+
+
+def format_partial_date(value, precision):
+    """"2019", "November 2007" or "16 October 2009" — never a day that is not known."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return str(value.year)
+    if precision == DatePrecision.MONTH:
+        return date_format(value, "F Y")
+    return date_format(value, "j F Y")
+
+
+def full_years_between(start, today):
+    """Completed years from a partial date's first day to `today`."""
+    years = today.year - start.year
+    if (today.month, today.day) < (start.month, start.day):
+        years -= 1
+    return max(years, 0)
+
+
+def not_over_q(field, precision_field_name, today):
+    """A filter: the partial date in `field` names a period that has not ended by `today`.
+
+    Dates are stored as the first day of their period, so a month-precise date is not over
+    while it is on or after the first of this month, and a year-precise one likewise.
+    """
+    return (
+        Q(**{precision_field_name: DatePrecision.DAY, f"{field}__gte": today})
+        | Q(**{precision_field_name: DatePrecision.MONTH, f"{field}__gte": today.replace(day=1)})
+        | Q(**{precision_field_name: DatePrecision.YEAR, f"{field}__gte": datetime.date(today.year, 1, 1)})
+    )

@@ -1,0 +1,31 @@
+"""Staff write narrative text in Markdown; visitors get sanitised HTML.
+
+Markdown is rendered first, then nh3 (the Rust `ammonia` sanitiser) keeps only an allow-list
+of tags, attributes and URL schemes, so no script, event handler or `javascript:` URL survives.
+"""
+
+import markdown as markdown_lib
+import nh3
+from django.utils.safestring import mark_safe
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": set()}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text):
+    """Markdown → sanitised HTML, marked safe for templates. Empty text gives ""."""
+    if not text or not text.strip():
+        return ""
+    html = markdown_lib.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+from django.views.static import serve
+
+from partnerships import views as partnership_views
+from twinning import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("partnerships/", partnership_views.PartnershipListView.as_view(), name="partnership_list"),
+    path(
+        "partnerships/<slug:slug>/",
+        partnership_views.PartnershipDetailView.as_view(),
+        name="partnership_detail",
+    ),
+    path("cities/", partnership_views.CityListView.as_view(), name="city_list"),
+    path("cities/<slug:slug>/", partnership_views.CityDetailView.as_view(), name="city_detail"),
+    path("topics/<slug:slug>/", partnership_views.TopicDetailView.as_view(), name="topic_detail"),
+    path("activities/", partnership_views.ActivityListView.as_view(), name="activity_list"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.SERVE_MEDIA:
+    # Uploaded images for the demo and small single-server sites; a proxy serves them otherwise.
+    urlpatterns += [
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

@@ -1,0 +1,34 @@
+from django.db.models import F
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from partnerships.anniversaries import upcoming_jubilees
+from partnerships.models import Activity, Partnership
+
+FEATURED_COUNT = 6
+UPCOMING_COUNT = 5
+
+
+class HomeView(TemplateView):
+    template_name = "twinning/home.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        published = Partnership.objects.published().with_cities()
+        featured = list(published.filter(is_featured=True)[:FEATURED_COUNT])
+        if not featured:
+            featured = list(published.order_by("-updated_at")[:FEATURED_COUNT])
+        return super().get_context_data(
+            featured=featured,
+            partnership_count=published.count(),
+            upcoming_activities=Activity.objects.published()
+            .upcoming(today)
+            .select_related("partnership__city_a", "partnership__city_b")
+            .order_by(F("start_date").asc(nulls_last=True), "id")[:UPCOMING_COUNT],
+            jubilees=upcoming_jubilees(
+                Partnership.objects.published().select_related("city_a", "city_b"),
+                today,
+                limit=UPCOMING_COUNT,
+            ),
+            **kwargs,
+        )
