@@ -24,12 +24,14 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # Production uses hashed static files after collectstatic; tests render without it.
+def _static_files_without_collectstatic(settings):
+    # Production serves hashed files collected by collectstatic; tests use the sources.
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,70 @@
+"""The city directory and a city's profile."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dresden(make_city):
+    return make_city(
+        name="Dresden", slug="dresden", country="DE", region="Saxony",
+        population=513000, population_year=2008, summary="Capital of Saxony.",
+        description="Dresden is **debt-free**.",
+    )
+
+
+class TestCityDirectory:
+    def test_lists_only_cities_with_published_partnerships(
+        self, client, dresden, make_city, make_partnership
+    ):
+        make_partnership(city_a=dresden, city_b=make_city(name="Hangzhou", country="CN"))
+        make_partnership(city_b=dresden)
+        make_partnership(city_a=make_city(name="Draftburg"), is_published=False)
+        response = client.get(reverse("city_list"))
+        assertContains(response, "Dresden")
+        assertContains(response, "2 partnerships")
+        assertContains(response, "Hangzhou")
+        assertNotContains(response, "Draftburg")
+
+    def test_filters_by_name_and_country(self, client, dresden, make_city, make_partnership):
+        make_partnership(city_a=dresden, city_b=make_city(name="Hangzhou", country="CN"))
+        assertNotContains(client.get(reverse("city_list") + "?country=CN"), "Dresden")
+        assertContains(client.get(reverse("city_list") + "?country=CN"), "Hangzhou")
+        assertContains(client.get(reverse("city_list") + "?q=dres"), "Dresden")
+        response = client.get(reverse("city_list") + "?country=ZZ")
+        assert response.status_code == 200
+        assertContains(response, 'class="error"')
+
+
+class TestCityProfile:
+    def test_profile_figures_and_all_partnerships(
+        self, client, dresden, make_city, make_partnership, make_city_figure
+    ):
+        hangzhou = make_city(name="Hangzhou", country="CN")
+        make_partnership(city_a=dresden, city_b=hangzhou, established=datetime.date(2009, 10, 16))
+        make_partnership(city_a=make_city(name="Coventry", country="GB"), city_b=dresden)
+        make_partnership(city_a=dresden, city_b=make_city(name="Unannounced"), is_published=False)
+        make_city_figure(dresden, label="Unemployment rate", value=15, qualifier="up_to", unit="%")
+        response = client.get(dresden.get_absolute_url())
+        assertContains(response, "<h1>Dresden</h1>", html=True)
+        assertContains(response, "Saxony, Germany")
+        assertContains(response, "<strong>debt-free</strong>", html=True)
+        assertContains(response, "513,000 inhabitants")
+        assertContains(response, "up to 15 %")
+        assertContains(response, "Partnerships (2)")
+        assertContains(response, "Hangzhou")
+        assertContains(response, "since 16 October 2009")
+        assertContains(response, "Coventry")
+        assertNotContains(response, "Unannounced")
+
+    def test_city_without_published_partnership_is_not_found(
+        self, client, make_city, make_partnership
+    ):
+        hidden = make_city(name="Draftburg")
+        make_partnership(city_a=hidden, is_published=False)
+        assert client.get(hidden.get_absolute_url()).status_code == 404

@@ -1,0 +1,250 @@
+"""The public partnership, topic and activity pages as a visitor sees them."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains
+
+from partnerships.models import Activity, Partnership, Plan
+from twinning.dates import DatePrecision
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dresden_hangzhou(make_city, make_partnership, make_focus_area):
+    dresden = make_city(name="Dresden", slug="dresden", country="DE", region="Saxony")
+    hangzhou = make_city(name="Hangzhou", slug="hangzhou", country="CN", region="Zhejiang")
+    culture = make_focus_area(name="Culture", slug="culture")
+    return make_partnership(
+        city_a=dresden,
+        city_b=hangzhou,
+        slug="dresden-hangzhou",
+        established=datetime.date(2009, 10, 16),
+        established_precision=DatePrecision.DAY,
+        focus_areas=[culture],
+        funding="Both cities' administrations pay.",
+    )
+
+
+def future(days):
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+class TestPartnershipDetail:
+    def test_shows_cities_kind_status_and_age(self, client, dresden_hangzhou):
+        response = client.get(dresden_hangzhou.get_absolute_url())
+        assertContains(response, "<h1>Dresden – Hangzhou</h1>", html=True)
+        assertContains(response, "Twinning / sister cities")
+        assertContains(response, "Active")
+        years = dresden_hangzhou.age_in_years()
+        assertContains(response, f"since 16 October 2009 — {years} years")
+        assertContains(response, "Saxony, Germany")
+        assertContains(response, 'href="/topics/culture/"')
+
+    def test_month_precise_dates_never_print_a_day(
+        self, client, dresden_hangzhou, make_milestone
+    ):
+        make_milestone(
+            dresden_hangzhou,
+            date=datetime.date(2007, 11, 1),
+            date_precision=DatePrecision.MONTH,
+            title="Memorandum of Understanding",
+        )
+        response = client.get(dresden_hangzhou.get_absolute_url())
+        assertContains(response, "November 2007")
+        assertNotContains(response, "1 November 2007")
+
+    def test_news_and_retrospective_split_by_date(
+        self, client, dresden_hangzhou, make_activity
+    ):
+        make_activity(dresden_hangzhou, title="Choir festival", start_date=datetime.date(2010, 5, 1))
+        make_activity(dresden_hangzhou, title="Mayors' conference", start_date=future(30))
+        make_activity(dresden_hangzhou, title="Expert exchanges", start_date=None)
+        html = client.get(dresden_hangzhou.get_absolute_url()).content.decode()
+        news, retrospective, ongoing = (
+            html.index("News: coming up"),
+            html.index("Retrospective"),
+            html.index("Ongoing cooperation"),
+        )
+        assert news < html.index("Mayors&#x27; conference") < retrospective
+        assert retrospective < html.index("Choir festival") < ongoing
+        assert ongoing < html.index("Expert exchanges")
+
+    def test_plans_show_their_status_and_delivering_activities(
+        self, client, dresden_hangzhou, make_plan, make_activity
+    ):
+        seminar = make_activity(dresden_hangzhou, title="Judges' seminar 2014")
+        plan = make_plan(
+            dresden_hangzhou, title="Continue the seminar", status=Plan.Status.IN_PROGRESS
+        )
+        plan.activities.add(seminar)
+        response = client.get(dresden_hangzhou.get_absolute_url())
+        assertContains(response, "Continue the seminar")
+        assertContains(response, "In progress")
+        assertContains(response, "Delivered through: Judges&#x27; seminar 2014")
+
+    def test_key_figures_sources_and_image_credit(
+        self, client, dresden_hangzhou, make_partnership_figure, make_city_figure, make_source
+    ):
+        make_partnership_figure(dresden_hangzhou, label="School partnerships", value=18)
+        make_city_figure(
+            dresden_hangzhou.city_a, label="Agglomeration", value=780000, qualifier="about",
+            unit="inhabitants", year=2008,
+        )
+        make_source(dresden_hangzhou, title="Exchange Platform Survey", publisher="City of Dresden")
+        dresden_hangzhou.city_b.image_credit = "A. Photographer"
+        dresden_hangzhou.city_b.save()
+        response = client.get(dresden_hangzhou.get_absolute_url())
+        assertContains(response, "School partnerships")
+        assertContains(response, "about 780,000 inhabitants")
+        assertContains(response, "Exchange Platform Survey")
+        assertContains(response, "A. Photographer")
+
+    def test_empty_sections_are_left_out(self, client, dresden_hangzhou):
+        html = client.get(dresden_hangzhou.get_absolute_url()).content.decode()
+        assert "Funding" in html
+        for heading in ("Timeline", "Retrospective", "News: coming up", "Obstacles and needs",
+                        "Key achievements", "Key figures", "Sources and credits", "The future"):
+            assert f">{heading}</h2>" not in html, heading
+
+    def test_unpublished_partnership_is_not_found(self, client, make_partnership):
+        draft = make_partnership(is_published=False)
+        assert client.get(draft.get_absolute_url()).status_code == 404
+
+    def test_unknown_slug_is_not_found(self, client, db):
+        assert client.get("/partnerships/no-such-pair/").status_code == 404
+
+
+class TestPartnershipList:
+    def test_lists_published_only(self, client, make_partnership, make_city):
+        make_partnership(city_a=make_city(name="Berlin"), city_b=make_city(name="Beijing"))
+        make_partnership(
+            city_a=make_city(name="Secretville"), city_b=make_city(name="Hidden"),
+            is_published=False,
+        )
+        response = client.get(reverse("partnership_list"))
+        assertContains(response, "Berlin – Beijing")
+        assertNotContains(response, "Secretville")
+        assertContains(response, "1 partnership found")
+
+    @pytest.mark.parametrize(
+        ("query", "expected", "not_expected"),
+        [
+            ("q=dres", "Dresden", "Berlin"),
+            ("q=hygiene", "Dresden", "Berlin"),
+            ("country=CN", "Berlin", "Lyon"),
+            ("city=hangzhou", "Dresden", "Berlin"),
+            ("focus_area=judiciary", "Berlin", "Dresden"),
+            ("kind=friendship", "Lyon", "Berlin"),
+            ("status=dormant", "Lyon", "Dresden"),
+            ("established_from=1990&established_to=2000", "Berlin", "Dresden"),
+        ],
+    )
+    def test_filters(self, client, make_city, make_partnership, make_focus_area,
+                     query, expected, not_expected):
+        judiciary = make_focus_area(name="Judiciary", slug="judiciary")
+        make_partnership(
+            city_a=make_city(name="Dresden"), city_b=make_city(name="Hangzhou", slug="hangzhou", country="CN"),
+            summary="Refurbishing the pavilion of the 1911 Hygiene Exhibition.",
+            established=datetime.date(2009, 10, 16),
+        )
+        make_partnership(
+            city_a=make_city(name="Berlin"), city_b=make_city(name="Beijing", country="CN"),
+            established=datetime.date(1994, 4, 1), focus_areas=[judiciary],
+        )
+        make_partnership(
+            city_a=make_city(name="Lyon", country="FR"), city_b=make_city(name="Leipzig"),
+            kind=Partnership.Kind.FRIENDSHIP, status=Partnership.Status.DORMANT,
+            established=None,
+        )
+        response = client.get(f"{reverse('partnership_list')}?{query}")
+        assertContains(response, expected)
+        assertNotContains(response, not_expected)
+
+    def test_sorting_by_founding_year(self, client, make_city, make_partnership):
+        make_partnership(city_a=make_city(name="Alpha"), established=datetime.date(2001, 1, 1))
+        make_partnership(city_a=make_city(name="Omega"), established=datetime.date(1960, 1, 1))
+        html = client.get(reverse("partnership_list") + "?sort=established").content.decode()
+        assert html.index("Omega") < html.index("Alpha")
+        html = client.get(reverse("partnership_list") + "?sort=-established").content.decode()
+        assert html.index("Alpha") < html.index("Omega")
+
+    @pytest.mark.parametrize(
+        "query",
+        ["established_from=abc", "established_from=99999", "country=XX", "focus_area=nope",
+         "sort=password", "q=" + "x" * 5000],
+    )
+    def test_nonsense_filters_give_a_message_not_an_error(self, client, make_partnership, query):
+        make_partnership()
+        response = client.get(f"{reverse('partnership_list')}?{query}")
+        assert response.status_code == 200
+        assertContains(response, 'class="error"')
+
+    def test_paginates(self, client, make_partnership):
+        for _ in range(21):
+            make_partnership()
+        first = client.get(reverse("partnership_list"))
+        assertContains(first, "Page 1 of 2")
+        assertContains(first, 'rel="next"')
+        assert client.get(reverse("partnership_list") + "?page=2").status_code == 200
+        assert client.get(reverse("partnership_list") + "?page=3").status_code == 404
+
+
+class TestTopicPage:
+    def test_lists_published_partnerships_and_activities(
+        self, client, make_focus_area, make_partnership, make_activity
+    ):
+        flood = make_focus_area(name="Flood protection", slug="flood-protection")
+        shown = make_partnership(focus_areas=[flood])
+        hidden = make_partnership(focus_areas=[flood], is_published=False)
+        make_activity(shown, title="Elbe flood seminar", focus_areas=[flood])
+        make_activity(hidden, title="Secret drill", focus_areas=[flood])
+        response = client.get(flood.get_absolute_url())
+        assertContains(response, "<h1>Flood protection</h1>", html=True)
+        assertContains(response, shown.title)
+        assertContains(response, "Elbe flood seminar")
+        assertNotContains(response, hidden.title)
+        assertNotContains(response, "Secret drill")
+
+
+class TestActivityList:
+    def test_lists_activities_of_published_partnerships(
+        self, client, make_partnership, make_activity
+    ):
+        make_activity(make_partnership(), title="Film week")
+        make_activity(make_partnership(is_published=False), title="Draft exhibition")
+        response = client.get(reverse("activity_list"))
+        assertContains(response, "Film week")
+        assertNotContains(response, "Draft exhibition")
+
+    @pytest.mark.parametrize(
+        ("query", "expected", "not_expected"),
+        [
+            ("when=upcoming", "Next festival", "Old seminar"),
+            ("when=past", "Old seminar", "Next festival"),
+            ("kind=festival", "Next festival", "Old seminar"),
+            ("date_from=2010-01-01&date_to=2010-12-31", "Old seminar", "Next festival"),
+            ("focus_area=culture", "Next festival", "Old seminar"),
+            ("city=dresden", "Old seminar", "Next festival"),
+        ],
+    )
+    def test_filters(self, client, make_city, make_partnership, make_activity, make_focus_area,
+                     query, expected, not_expected):
+        culture = make_focus_area(name="Culture", slug="culture")
+        dresden = make_partnership(city_a=make_city(name="Dresden", slug="dresden"))
+        other = make_partnership()
+        make_activity(dresden, title="Old seminar", kind=Activity.Kind.SEMINAR,
+                      start_date=datetime.date(2010, 1, 1))
+        make_activity(other, title="Next festival", kind=Activity.Kind.FESTIVAL,
+                      start_date=future(40), focus_areas=[culture])
+        response = client.get(f"{reverse('activity_list')}?{query}")
+        assertContains(response, expected)
+        assertNotContains(response, not_expected)
+
+    def test_bad_date_is_a_form_error(self, client, db):
+        response = client.get(reverse("activity_list") + "?date_from=yesterday")
+        assert response.status_code == 200
+        assertContains(response, "Enter a valid date")

@@ -1,0 +1,72 @@
+"""The home page and the site-wide frame every page shares."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_featured_upcoming_and_anniversaries(
+    client, make_partnership, make_activity, make_city
+):
+    today = timezone.localdate()
+    featured = make_partnership(
+        city_a=make_city(name="Berlin"), city_b=make_city(name="Beijing"), is_featured=True,
+        established=(today + datetime.timedelta(days=20)).replace(year=today.year - 25),
+    )
+    make_partnership(city_a=make_city(name="Quietville"))
+    make_activity(featured, title="Anniversary concert", start_date=today + datetime.timedelta(days=10))
+    make_activity(featured, title="Long gone fair", start_date=datetime.date(2001, 1, 1))
+    draft = make_partnership(city_a=make_city(name="Draftburg"), is_featured=True, is_published=False)
+    make_activity(draft, title="Secret gala", start_date=today + datetime.timedelta(days=5))
+
+    response = client.get(reverse("home"))
+    assertContains(response, "Berlin – Beijing")
+    assertNotContains(response, "Quietville")  # only featured ones when some are featured
+    assertContains(response, "Anniversary concert")
+    assertNotContains(response, "Long gone fair")
+    assertContains(response, "25 years on")
+    assertNotContains(response, "Draftburg")
+    assertNotContains(response, "Secret gala")
+
+
+def test_home_without_data_has_no_empty_sections(client, db):
+    html = client.get(reverse("home")).content.decode()
+    assert "Featured partnerships" not in html
+    assert "Coming up" not in html
+    assert "0 partnerships on record" in html
+
+
+@pytest.mark.parametrize("url_name", ["home", "partnership_list", "city_list", "activity_list"])
+def test_every_page_has_the_accessible_frame(client, db, url_name):
+    """Title, one h1, landmarks, a skip link and a phone viewport on every page."""
+    html = client.get(reverse(url_name)).content.decode()
+    assert html.count("<h1") == 1
+    assert '<html lang="en">' in html
+    assert "<title>" in html and " · Twinning</title>" in html
+    assert 'href="#content"' in html and 'id="content"' in html
+    for landmark in ("<header", "<nav", "<main", "<footer"):
+        assert landmark in html
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
+
+
+def test_every_filter_control_has_a_label(client, db):
+    for url_name in ("partnership_list", "city_list", "activity_list"):
+        html = client.get(reverse(url_name)).content.decode()
+
+
+        ids = re.findall(r'<(?:input|select)[^>]*\sid="([^"]+)"', html)
+        assert ids, url_name
+        for control_id in ids:
+            assert f'<label for="{control_id}"' in html, (url_name, control_id)
+
+
+def test_unknown_page_is_a_friendly_404(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assertContains(response, "Page not found", status_code=404)

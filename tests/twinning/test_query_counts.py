@@ -1,0 +1,103 @@
+"""Every public page makes a fixed number of queries, however much data there is.
+
+Each page is requested with a little data and with a lot (100 partnerships; one partnership
+with 200 activities, milestones, plans and figures); the same bound must hold for both.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from cities.models import City, CityFigure
+from partnerships.models import (
+    Activity,
+    FocusArea,
+    Milestone,
+    Partnership,
+    PartnershipFigure,
+    Plan,
+    Source,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Queries per page, measured (see the closing note of the foundation issue).
+MAX_QUERIES = {
+    "home": 5,  # count, featured + their focus areas, upcoming activities, jubilee candidates
+    "partnership_list": 5,  # focus-area choices, count, page, focus areas of the page
+    "partnership_detail": 11,  # the partnership and cities, then one query per section
+    "city_list": 2,  # count, page
+    "city_detail": 3,  # city, its figures, its partnerships
+    "topic_detail": 6,  # topic, partnerships + count + their focus areas, activities + count
+    "activity_list": 5,  # focus-area choices, count, page, focus areas of the page
+}
+
+
+def build(size):
+    """`size` partnerships around one hub city, the first of them rich in content."""
+    today = timezone.localdate()
+    topics = FocusArea.objects.bulk_create(
+        FocusArea(name=f"Topic {i}", slug=f"topic-{i}") for i in range(5)
+    )
+    cities = City.objects.bulk_create(
+        City(name=f"City {i}", slug=f"city-{i}", country="DE" if i % 2 else "CN",
+             latitude=50, longitude=10, population=1000 + i, population_year=2020)
+        for i in range(size + 1)
+    )
+    hub = cities[0]
+    partnerships = Partnership.objects.bulk_create(
+        Partnership(slug=f"p-{i}", city_a=hub, city_b=cities[i], is_published=True,
+                    is_featured=True, established=datetime.date(1990 + i % 30, 4, 1),
+                    summary="Summary")
+        for i in range(1, size + 1)
+    )
+    for partnership in partnerships:
+        partnership.focus_areas.set(topics)
+    CityFigure.objects.bulk_create(
+        CityFigure(city=city, label=f"Figure {j}", value=j) for city in cities[:3] for j in range(3)
+    )
+    rich = partnerships[0]
+    per_item = max(size * 2, 2)
+    activities = Activity.objects.bulk_create(
+        Activity(partnership=rich, title=f"Activity {i}", kind=Activity.Kind.EXCHANGE,
+                 start_date=today + datetime.timedelta(days=i - per_item // 2) if i % 7 else None)
+        for i in range(per_item)
+    )
+    Activity.focus_areas.through.objects.bulk_create(
+        Activity.focus_areas.through(activity=activity, focusarea=topic)
+        for activity in activities for topic in topics
+    )
+    Milestone.objects.bulk_create(
+        Milestone(partnership=rich, date=datetime.date(2000 + i % 20, 1, 1), kind="agreement",
+                  title=f"Milestone {i}")
+        for i in range(per_item)
+    )
+    plans = Plan.objects.bulk_create(
+        Plan(partnership=rich, title=f"Plan {i}", focus_area=topics[i % 5]) for i in range(per_item)
+    )
+    Plan.activities.through.objects.bulk_create(
+        Plan.activities.through(plan=plan, activity=activities[i]) for i, plan in enumerate(plans)
+    )
+    Source.objects.bulk_create(Source(partnership=rich, title=f"Source {i}") for i in range(per_item))
+    PartnershipFigure.objects.bulk_create(
+        PartnershipFigure(partnership=rich, label=f"Figure {i}", value=i) for i in range(per_item)
+    )
+    return {
+        "home": "/",
+        "partnership_list": "/partnerships/?focus_area=topic-1&sort=-established",
+        "partnership_detail": rich.get_absolute_url(),
+        "city_list": "/cities/",
+        "city_detail": hub.get_absolute_url(),
+        "topic_detail": topics[0].get_absolute_url(),
+        "activity_list": "/activities/?focus_area=topic-1",
+    }
+
+
+@pytest.mark.parametrize("size", [1, 100], ids=["small", "large"])
+@pytest.mark.parametrize("page", sorted(MAX_QUERIES))
+def test_public_page_query_count_does_not_grow(client, django_assert_max_num_queries, size, page):
+    url = build(size)[page]
+    with django_assert_max_num_queries(MAX_QUERIES[page]):
+        response = client.get(url)
+    assert response.status_code == 200
