@@ -55,7 +55,9 @@ class City(models.Model):
         help_text=_("A JPEG, PNG or WebP picture of the city."),
     )
     image_alt = models.CharField(
-        max_length=250, blank=True, help_text=_("What the picture shows, for visitors who cannot see it.")
+        max_length=250,
+        blank=True,
+        help_text=_("What the picture shows, for visitors who cannot see it."),
     )
     image_credit = models.CharField(
         max_length=250, blank=True, help_text=_("Photographer or rights holder.")
@@ -124,13 +126,9 @@ class KeyFigure(models.Model):
         UP_TO = "up_to", _("up to")
 
     label = models.CharField(max_length=200, help_text=_("What is counted, e.g. Agglomeration."))
-    qualifier = models.CharField(
-        max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT
-    )
+    qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT)
     value = models.DecimalField(max_digits=16, decimal_places=2)
-    unit = models.CharField(
-        max_length=50, blank=True, help_text=_("e.g. inhabitants, %, schools.")
-    )
+    unit = models.CharField(max_length=50, blank=True, help_text=_("e.g. inhabitants, %, schools."))
     year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=YEAR_VALIDATORS, help_text=_("The reference year.")
     )
@@ -146,10 +144,12 @@ class KeyFigure(models.Model):
 
     @property
     def value_display(self):
-        """"about 780,000 inhabitants", "up to 15 %"."""
+        """ "about 780,000 inhabitants", "up to 15 %"."""
         value = self.value.normalize() if self.value is not None else Decimal(0)
         number = intcomma(int(value)) if value == value.to_integral_value() else str(value)
-        parts = [] if self.qualifier == self.Qualifier.EXACT else [str(self.get_qualifier_display())]
+        parts = (
+            [] if self.qualifier == self.Qualifier.EXACT else [str(self.get_qualifier_display())]
+        )
         parts.append(number)
         if self.unit:
             parts.append(self.unit)

@@ -58,7 +58,11 @@ class PartnershipFilter(django_filters.FilterSet):
     established_to = YearFilter(label=_("Established until (year)"), method="filter_established_to")
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
-        fields=(("city_a__name", "name"), ("established", "established"), ("updated_at", "updated")),
+        fields=(
+            ("city_a__name", "name"),
+            ("established", "established"),
+            ("updated_at", "updated"),
+        ),
         field_labels={
             "city_a__name": _("Name (A–Z)"),
             "-city_a__name": _("Name (Z–A)"),

@@ -2,7 +2,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
-
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -119,6 +118,11 @@ class Partnership(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self.make_slug()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("partnership_detail", kwargs={"slug": self.slug})
 
@@ -173,11 +177,6 @@ class Partnership(models.Model):
     def make_slug(self):
         return slugify(f"{self.city_a.name}-{self.city_b.name}")[:220]
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = self.make_slug()
-        super().save(*args, **kwargs)
-
 
 class Milestone(models.Model):
     class Kind(models.TextChoices):
@@ -197,9 +196,7 @@ class Milestone(models.Model):
     title = models.CharField(max_length=250)
     description = models.TextField(blank=True, help_text=_("Markdown."))
     location = models.CharField(max_length=200, blank=True, help_text=_("Where it happened."))
-    participants = models.TextField(
-        blank=True, help_text=_("Who signed, travelled or took part.")
-    )
+    participants = models.TextField(blank=True, help_text=_("Who signed, travelled or took part."))
 
     class Meta:
         ordering = ["date", "id"]
@@ -310,7 +307,7 @@ class Activity(models.Model):
 
     @property
     def when_display(self):
-        """"January 2010", "2002 – January 2011", or "" for undated ones."""
+        """ "January 2010", "2002 – January 2011", or "" for undated ones."""
         if self.start_date is None:
             return ""
         if self.end_date is None or self.end_display == self.start_display:
@@ -369,9 +366,7 @@ class Plan(models.Model):
 
 
 class Source(models.Model):
-    partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="sources"
-    )
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="sources")
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=300, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
@@ -386,9 +381,7 @@ class Source(models.Model):
 
 
 class PartnershipFigure(KeyFigure):
-    partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="figures"
-    )
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="figures")
 
     class Meta(KeyFigure.Meta):
         verbose_name = "key figure"
@@ -396,7 +389,9 @@ class PartnershipFigure(KeyFigure):
             models.UniqueConstraint(
                 fields=["partnership", "label", "year"],
                 name="partnershipfigure_unique_label_year",
-                violation_error_message=_("This partnership already has this figure for that year."),
+                violation_error_message=_(
+                    "This partnership already has this figure for that year."
+                ),
             )
         ]
 
@@ -421,6 +416,4 @@ def public_cities():
     return City.objects.filter(
         Exists(published.filter(city_a=OuterRef("pk")))
         | Exists(published.filter(city_b=OuterRef("pk")))
-    ).annotate(
-        partnership_count=Coalesce(count_on("city_a"), 0) + Coalesce(count_on("city_b"), 0)
-    )
+    ).annotate(partnership_count=Coalesce(count_on("city_a"), 0) + Coalesce(count_on("city_b"), 0))

@@ -101,9 +101,7 @@ class TopicDetailView(DetailView):
     context_object_name = "topic"
 
     def get_context_data(self, **kwargs):
-        partnerships = (
-            Partnership.objects.published().filter(focus_areas=self.object).with_cities()
-        )
+        partnerships = Partnership.objects.published().filter(focus_areas=self.object).with_cities()
         activities = (
             Activity.objects.published()
             .filter(focus_areas=self.object)

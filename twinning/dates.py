@@ -52,7 +52,7 @@ def period_end(value, precision):
 
 
 def format_partial_date(value, precision):
-    """"2019", "November 2007" or "16 October 2009" — never a day that is not known."""
+    """ "2019", "November 2007" or "16 October 2009" — never a day that is not known."""
     if value is None:
         return ""
     if precision == DatePrecision.YEAR:
@@ -79,5 +79,10 @@ def not_over_q(field, precision_field_name, today):
     return (
         Q(**{precision_field_name: DatePrecision.DAY, f"{field}__gte": today})
         | Q(**{precision_field_name: DatePrecision.MONTH, f"{field}__gte": today.replace(day=1)})
-        | Q(**{precision_field_name: DatePrecision.YEAR, f"{field}__gte": datetime.date(today.year, 1, 1)})
+        | Q(
+            **{
+                precision_field_name: DatePrecision.YEAR,
+                f"{field}__gte": datetime.date(today.year, 1, 1),
+            }
+        )
     )

@@ -12,8 +12,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def dresden(make_city):
     return make_city(
-        name="Dresden", slug="dresden", country="DE", region="Saxony",
-        population=513000, population_year=2008, summary="Capital of Saxony.",
+        name="Dresden",
+        slug="dresden",
+        country="DE",
+        region="Saxony",
+        population=513000,
+        population_year=2008,
+        summary="Capital of Saxony.",
         description="Dresden is **debt-free**.",
     )
 

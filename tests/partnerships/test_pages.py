@@ -44,9 +44,7 @@ class TestPartnershipDetail:
         assertContains(response, "Saxony, Germany")
         assertContains(response, 'href="/topics/culture/"')
 
-    def test_month_precise_dates_never_print_a_day(
-        self, client, dresden_hangzhou, make_milestone
-    ):
+    def test_month_precise_dates_never_print_a_day(self, client, dresden_hangzhou, make_milestone):
         make_milestone(
             dresden_hangzhou,
             date=datetime.date(2007, 11, 1),
@@ -57,10 +55,10 @@ class TestPartnershipDetail:
         assertContains(response, "November 2007")
         assertNotContains(response, "1 November 2007")
 
-    def test_news_and_retrospective_split_by_date(
-        self, client, dresden_hangzhou, make_activity
-    ):
-        make_activity(dresden_hangzhou, title="Choir festival", start_date=datetime.date(2010, 5, 1))
+    def test_news_and_retrospective_split_by_date(self, client, dresden_hangzhou, make_activity):
+        make_activity(
+            dresden_hangzhou, title="Choir festival", start_date=datetime.date(2010, 5, 1)
+        )
         make_activity(dresden_hangzhou, title="Mayors' conference", start_date=future(30))
         make_activity(dresden_hangzhou, title="Expert exchanges", start_date=None)
         html = client.get(dresden_hangzhou.get_absolute_url()).content.decode()
@@ -91,8 +89,12 @@ class TestPartnershipDetail:
     ):
         make_partnership_figure(dresden_hangzhou, label="School partnerships", value=18)
         make_city_figure(
-            dresden_hangzhou.city_a, label="Agglomeration", value=780000, qualifier="about",
-            unit="inhabitants", year=2008,
+            dresden_hangzhou.city_a,
+            label="Agglomeration",
+            value=780000,
+            qualifier="about",
+            unit="inhabitants",
+            year=2008,
         )
         make_source(dresden_hangzhou, title="Exchange Platform Survey", publisher="City of Dresden")
         dresden_hangzhou.city_b.image_credit = "A. Photographer"
@@ -106,8 +108,16 @@ class TestPartnershipDetail:
     def test_empty_sections_are_left_out(self, client, dresden_hangzhou):
         html = client.get(dresden_hangzhou.get_absolute_url()).content.decode()
         assert "Funding" in html
-        for heading in ("Timeline", "Retrospective", "News: coming up", "Obstacles and needs",
-                        "Key achievements", "Key figures", "Sources and credits", "The future"):
+        for heading in (
+            "Timeline",
+            "Retrospective",
+            "News: coming up",
+            "Obstacles and needs",
+            "Key achievements",
+            "Key figures",
+            "Sources and credits",
+            "The future",
+        ):
             assert f">{heading}</h2>" not in html, heading
 
     def test_unpublished_partnership_is_not_found(self, client, make_partnership):
@@ -122,7 +132,8 @@ class TestPartnershipList:
     def test_lists_published_only(self, client, make_partnership, make_city):
         make_partnership(city_a=make_city(name="Berlin"), city_b=make_city(name="Beijing"))
         make_partnership(
-            city_a=make_city(name="Secretville"), city_b=make_city(name="Hidden"),
+            city_a=make_city(name="Secretville"),
+            city_b=make_city(name="Hidden"),
             is_published=False,
         )
         response = client.get(reverse("partnership_list"))
@@ -143,21 +154,27 @@ class TestPartnershipList:
             ("established_from=1990&established_to=2000", "Berlin", "Dresden"),
         ],
     )
-    def test_filters(self, client, make_city, make_partnership, make_focus_area,
-                     query, expected, not_expected):
+    def test_filters(
+        self, client, make_city, make_partnership, make_focus_area, query, expected, not_expected
+    ):
         judiciary = make_focus_area(name="Judiciary", slug="judiciary")
         make_partnership(
-            city_a=make_city(name="Dresden"), city_b=make_city(name="Hangzhou", slug="hangzhou", country="CN"),
+            city_a=make_city(name="Dresden"),
+            city_b=make_city(name="Hangzhou", slug="hangzhou", country="CN"),
             summary="Refurbishing the pavilion of the 1911 Hygiene Exhibition.",
             established=datetime.date(2009, 10, 16),
         )
         make_partnership(
-            city_a=make_city(name="Berlin"), city_b=make_city(name="Beijing", country="CN"),
-            established=datetime.date(1994, 4, 1), focus_areas=[judiciary],
+            city_a=make_city(name="Berlin"),
+            city_b=make_city(name="Beijing", country="CN"),
+            established=datetime.date(1994, 4, 1),
+            focus_areas=[judiciary],
         )
         make_partnership(
-            city_a=make_city(name="Lyon", country="FR"), city_b=make_city(name="Leipzig"),
-            kind=Partnership.Kind.FRIENDSHIP, status=Partnership.Status.DORMANT,
+            city_a=make_city(name="Lyon", country="FR"),
+            city_b=make_city(name="Leipzig"),
+            kind=Partnership.Kind.FRIENDSHIP,
+            status=Partnership.Status.DORMANT,
             established=None,
         )
         response = client.get(f"{reverse('partnership_list')}?{query}")
@@ -174,8 +191,14 @@ class TestPartnershipList:
 
     @pytest.mark.parametrize(
         "query",
-        ["established_from=abc", "established_from=99999", "country=XX", "focus_area=nope",
-         "sort=password", "q=" + "x" * 5000],
+        [
+            "established_from=abc",
+            "established_from=99999",
+            "country=XX",
+            "focus_area=nope",
+            "sort=password",
+            "q=" + "x" * 5000,
+        ],
     )
     def test_nonsense_filters_give_a_message_not_an_error(self, client, make_partnership, query):
         make_partnership()
@@ -231,15 +254,33 @@ class TestActivityList:
             ("city=dresden", "Old seminar", "Next festival"),
         ],
     )
-    def test_filters(self, client, make_city, make_partnership, make_activity, make_focus_area,
-                     query, expected, not_expected):
+    def test_filters(
+        self,
+        client,
+        make_city,
+        make_partnership,
+        make_activity,
+        make_focus_area,
+        query,
+        expected,
+        not_expected,
+    ):
         culture = make_focus_area(name="Culture", slug="culture")
         dresden = make_partnership(city_a=make_city(name="Dresden", slug="dresden"))
         other = make_partnership()
-        make_activity(dresden, title="Old seminar", kind=Activity.Kind.SEMINAR,
-                      start_date=datetime.date(2010, 1, 1))
-        make_activity(other, title="Next festival", kind=Activity.Kind.FESTIVAL,
-                      start_date=future(40), focus_areas=[culture])
+        make_activity(
+            dresden,
+            title="Old seminar",
+            kind=Activity.Kind.SEMINAR,
+            start_date=datetime.date(2010, 1, 1),
+        )
+        make_activity(
+            other,
+            title="Next festival",
+            kind=Activity.Kind.FESTIVAL,
+            start_date=future(40),
+            focus_areas=[culture],
+        )
         response = client.get(f"{reverse('activity_list')}?{query}")
         assertContains(response, expected)
         assertNotContains(response, not_expected)

@@ -16,13 +16,19 @@ def test_home_shows_featured_upcoming_and_anniversaries(
 ):
     today = timezone.localdate()
     featured = make_partnership(
-        city_a=make_city(name="Berlin"), city_b=make_city(name="Beijing"), is_featured=True,
+        city_a=make_city(name="Berlin"),
+        city_b=make_city(name="Beijing"),
+        is_featured=True,
         established=(today + datetime.timedelta(days=20)).replace(year=today.year - 25),
     )
     make_partnership(city_a=make_city(name="Quietville"))
-    make_activity(featured, title="Anniversary concert", start_date=today + datetime.timedelta(days=10))
+    make_activity(
+        featured, title="Anniversary concert", start_date=today + datetime.timedelta(days=10)
+    )
     make_activity(featured, title="Long gone fair", start_date=datetime.date(2001, 1, 1))
-    draft = make_partnership(city_a=make_city(name="Draftburg"), is_featured=True, is_published=False)
+    draft = make_partnership(
+        city_a=make_city(name="Draftburg"), is_featured=True, is_published=False
+    )
     make_activity(draft, title="Secret gala", start_date=today + datetime.timedelta(days=5))
 
     response = client.get(reverse("home"))
@@ -58,7 +64,6 @@ def test_every_page_has_the_accessible_frame(client, db, url_name):
 def test_every_filter_control_has_a_label(client, db):
     for url_name in ("partnership_list", "city_list", "activity_list"):
         html = client.get(reverse(url_name)).content.decode()
-
 
         ids = re.findall(r'<(?:input|select)[^>]*\sid="([^"]+)"', html)
         assert ids, url_name

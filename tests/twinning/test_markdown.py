@@ -44,9 +44,17 @@ def test_empty_text_renders_nothing():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("text", HOSTILE)
-def test_hostile_text_in_every_narrative_section_is_inert_on_the_page(client, make_partnership, text):
-    fields = ["summary", "character", "funding", "key_achievements", "future_expectations",
-              "obstacles_and_needs"]
+def test_hostile_text_in_every_narrative_section_is_inert_on_the_page(
+    client, make_partnership, text
+):
+    fields = [
+        "summary",
+        "character",
+        "funding",
+        "key_achievements",
+        "future_expectations",
+        "obstacles_and_needs",
+    ]
     partnership = make_partnership(**{field: f"{field} {text}" for field in fields})
     response = client.get(partnership.get_absolute_url())
     for field in fields:

@@ -41,15 +41,28 @@ def build(size):
         FocusArea(name=f"Topic {i}", slug=f"topic-{i}") for i in range(5)
     )
     cities = City.objects.bulk_create(
-        City(name=f"City {i}", slug=f"city-{i}", country="DE" if i % 2 else "CN",
-             latitude=50, longitude=10, population=1000 + i, population_year=2020)
+        City(
+            name=f"City {i}",
+            slug=f"city-{i}",
+            country="DE" if i % 2 else "CN",
+            latitude=50,
+            longitude=10,
+            population=1000 + i,
+            population_year=2020,
+        )
         for i in range(size + 1)
     )
     hub = cities[0]
     partnerships = Partnership.objects.bulk_create(
-        Partnership(slug=f"p-{i}", city_a=hub, city_b=cities[i], is_published=True,
-                    is_featured=True, established=datetime.date(1990 + i % 30, 4, 1),
-                    summary="Summary")
+        Partnership(
+            slug=f"p-{i}",
+            city_a=hub,
+            city_b=cities[i],
+            is_published=True,
+            is_featured=True,
+            established=datetime.date(1990 + i % 30, 4, 1),
+            summary="Summary",
+        )
         for i in range(1, size + 1)
     )
     for partnership in partnerships:
@@ -60,17 +73,26 @@ def build(size):
     rich = partnerships[0]
     per_item = max(size * 2, 2)
     activities = Activity.objects.bulk_create(
-        Activity(partnership=rich, title=f"Activity {i}", kind=Activity.Kind.EXCHANGE,
-                 start_date=today + datetime.timedelta(days=i - per_item // 2) if i % 7 else None)
+        Activity(
+            partnership=rich,
+            title=f"Activity {i}",
+            kind=Activity.Kind.EXCHANGE,
+            start_date=today + datetime.timedelta(days=i - per_item // 2) if i % 7 else None,
+        )
         for i in range(per_item)
     )
     Activity.focus_areas.through.objects.bulk_create(
         Activity.focus_areas.through(activity=activity, focusarea=topic)
-        for activity in activities for topic in topics
+        for activity in activities
+        for topic in topics
     )
     Milestone.objects.bulk_create(
-        Milestone(partnership=rich, date=datetime.date(2000 + i % 20, 1, 1), kind="agreement",
-                  title=f"Milestone {i}")
+        Milestone(
+            partnership=rich,
+            date=datetime.date(2000 + i % 20, 1, 1),
+            kind="agreement",
+            title=f"Milestone {i}",
+        )
         for i in range(per_item)
     )
     plans = Plan.objects.bulk_create(
@@ -79,7 +101,9 @@ def build(size):
     Plan.activities.through.objects.bulk_create(
         Plan.activities.through(plan=plan, activity=activities[i]) for i, plan in enumerate(plans)
     )
-    Source.objects.bulk_create(Source(partnership=rich, title=f"Source {i}") for i in range(per_item))
+    Source.objects.bulk_create(
+        Source(partnership=rich, title=f"Source {i}") for i in range(per_item)
+    )
     PartnershipFigure.objects.bulk_create(
         PartnershipFigure(partnership=rich, label=f"Figure {i}", value=i) for i in range(per_item)
     )
