@@ -41,7 +41,7 @@ def country_q(value, prefix=""):
 class PartnershipFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
     country = django_filters.ChoiceFilter(
-        label=_("Country"), choices=countries, method="filter_country"
+        label=_("Country"), choices=countries, method="filter_country", empty_label=_("Any country")
     )
     city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=200)
     focus_area = django_filters.ModelChoiceFilter(
@@ -49,9 +49,14 @@ class PartnershipFilter(django_filters.FilterSet):
         field_name="focus_areas",
         to_field_name="slug",
         queryset=FocusArea.objects.all(),
+        empty_label=_("Any focus area"),
     )
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Partnership.Kind.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=Partnership.Status.choices)
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Partnership.Kind.choices, empty_label=_("Any kind")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Partnership.Status.choices, empty_label=_("Any status")
+    )
     established_from = YearFilter(
         label=_("Established from (year)"), method="filter_established_from"
     )
@@ -102,7 +107,9 @@ class CityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Name"), field_name="name", lookup_expr="icontains", max_length=200
     )
-    country = django_filters.ChoiceFilter(label=_("Country"), choices=countries)
+    country = django_filters.ChoiceFilter(
+        label=_("Country"), choices=countries, empty_label=_("Any country")
+    )
 
     class Meta:
         model = City
@@ -112,7 +119,9 @@ class CityFilter(django_filters.FilterSet):
 class ActivityFilter(django_filters.FilterSet):
     WHEN_CHOICES = (("upcoming", _("Upcoming")), ("past", _("Past")))
 
-    when = django_filters.ChoiceFilter(label=_("When"), choices=WHEN_CHOICES, method="filter_when")
+    when = django_filters.ChoiceFilter(
+        label=_("When"), choices=WHEN_CHOICES, method="filter_when", empty_label=_("Any time")
+    )
     date_from = django_filters.DateFilter(
         label=_("From"),
         field_name="start_date",
@@ -125,12 +134,15 @@ class ActivityFilter(django_filters.FilterSet):
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Activity.Kind.choices)
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Activity.Kind.choices, empty_label=_("Any kind")
+    )
     focus_area = django_filters.ModelChoiceFilter(
         label=_("Focus area"),
         field_name="focus_areas",
         to_field_name="slug",
         queryset=FocusArea.objects.all(),
+        empty_label=_("Any focus area"),
     )
     city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=200)
 

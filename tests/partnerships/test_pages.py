@@ -289,3 +289,12 @@ class TestActivityList:
         response = client.get(reverse("activity_list") + "?date_from=yesterday")
         assert response.status_code == 200
         assertContains(response, "Enter a valid date")
+
+
+class TestFilterPanel:
+    def test_filters_stay_folded_until_used_so_results_come_first(self, client, db):
+        folded = client.get(reverse("partnership_list")).content.decode()
+        assert '<details class="filters-panel">' in folded
+        assert "Any country" in folded  # empty choices are named, not dashes
+        opened = client.get(reverse("partnership_list") + "?kind=friendship").content.decode()
+        assert '<details class="filters-panel" open>' in opened
