@@ -38,19 +38,24 @@ def country_q(value, prefix=""):
     return Q(**{f"{prefix}city_a__country": value}) | Q(**{f"{prefix}city_b__country": value})
 
 
-class PartnershipFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
-    country = django_filters.ChoiceFilter(
-        label=_("Country"), choices=countries, method="filter_country", empty_label=_("Any country")
-    )
-    city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=200)
-    focus_area = django_filters.ModelChoiceFilter(
+def focus_area_filter():
+    """A focus area chosen by its slug, so links like ?focus_area=culture work."""
+    return django_filters.ModelChoiceFilter(
         label=_("Focus area"),
         field_name="focus_areas",
         to_field_name="slug",
         queryset=FocusArea.objects.all(),
         empty_label=_("Any focus area"),
     )
+
+
+class PartnershipFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
+    country = django_filters.ChoiceFilter(
+        label=_("Country"), choices=countries, method="filter_country", empty_label=_("Any country")
+    )
+    city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=200)
+    focus_area = focus_area_filter()
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Partnership.Kind.choices, empty_label=_("Any kind")
     )
@@ -137,13 +142,7 @@ class ActivityFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Activity.Kind.choices, empty_label=_("Any kind")
     )
-    focus_area = django_filters.ModelChoiceFilter(
-        label=_("Focus area"),
-        field_name="focus_areas",
-        to_field_name="slug",
-        queryset=FocusArea.objects.all(),
-        empty_label=_("Any focus area"),
-    )
+    focus_area = focus_area_filter()
     city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=200)
 
     class Meta:
