@@ -1,0 +1,250 @@
+"""Load the demo data: the Dresden–Hangzhou and Berlin–Beijing case studies.
+
+Like Wagtail bakerydemo's `load_initial_data`: demo media (a `media/` folder next to the
+fixtures, if there is one) is copied into MEDIA_ROOT, then the fixtures are loaded with
+`loaddata`. The fixtures use fixed primary keys, so a second run updates the same rows in place
+and changes nothing.
+
+Everything happens in one transaction. `loaddata` saves rows raw, skipping model validation, so
+afterwards every loaded object goes through `full_clean()` (choices such as the country code,
+range validators, date order, the models' own rules); any problem, like a broken file or a row
+the database refuses, rolls the whole load back and is reported naming the file or record.
+"""
+
+import contextlib
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import CASCADE
+from django.db.models.signals import post_save, pre_save
+
+# Found through settings.FIXTURE_DIRS; loaded together, so their order does not matter.
+DEMO_FIXTURES = [
+    "demo_cities",
+    "demo_focus_areas",
+    "demo_dresden_hangzhou",
+    "demo_berlin_beijing",
+]
+MEDIA_DIR_NAME = "media"
+
+
+class InvalidDemoData(Exception):
+    def __init__(self, problems):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class DemoClash(Exception):
+    """A fixture row would overwrite a different record stored at the same primary key."""
+
+
+def identity(obj):
+    """What makes a row the same record: its slug, and the parent it belongs to.
+
+    The demo uses fixed primary keys; a row already stored at one of them is the demo's own
+    (perhaps edited) record only if these agree. Anything else would be silently overwritten.
+    """
+    fields = obj._meta.concrete_fields
+    return tuple(
+        getattr(obj, f.attname)
+        for f in fields
+        if (f.name == "slug" and f.unique)
+        or (f.many_to_one and f.remote_field.on_delete is CASCADE)
+    )
+
+
+def snapshot(obj):
+    """An object's stored field values and many-to-many links, to tell whether a load changed it."""
+    fields = tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+    links = tuple(
+        frozenset(getattr(obj, f.name).values_list("pk", flat=True)) for f in obj._meta.many_to_many
+    )
+    return fields, links
+
+
+class LoadRecorder:
+    """Notes every object `loaddata` saves, and how it was before (None: it is new)."""
+
+    def __init__(self, using):
+        self.using = using
+        self.loaded = {}  # model -> {pk: snapshot before the load, or None}, in load order
+        self.new = self.changed = self.unchanged = 0
+
+    def pre_save(self, sender, instance, raw=False, using=None, **kwargs):
+        if not raw or using != self.using:
+            return
+        pks = self.loaded.setdefault(sender, {})
+        if instance.pk is not None and instance.pk not in pks:
+            current = sender._base_manager.using(using).filter(pk=instance.pk).first()
+            if current is not None and identity(current) != identity(instance):
+                raise DemoClash(
+                    f"{sender._meta.label} pk={instance.pk} already holds “{current}”, which is "
+                    "not the demo's record; loading would overwrite it. Load the demo into a "
+                    "database without other data at the demo's ids."
+                )
+            pks[instance.pk] = None if current is None else snapshot(current)
+
+    def post_save(self, sender, instance, raw=False, using=None, **kwargs):
+        if raw and using == self.using:
+            self.loaded.setdefault(sender, {}).setdefault(instance.pk, None)
+
+    def tally(self):
+        """Count the loaded objects that are new, changed and unchanged."""
+        for model, before in self.loaded.items():
+            current = model._base_manager.using(self.using).in_bulk(list(before))
+            for pk, old in before.items():
+                if old is None:
+                    self.new += 1
+                elif pk in current and snapshot(current[pk]) == old:
+                    self.unchanged += 1
+                else:
+                    self.changed += 1
+
+    def __enter__(self):
+        pre_save.connect(self.pre_save, weak=False, dispatch_uid=f"load_demo_pre_{id(self)}")
+        post_save.connect(self.post_save, weak=False, dispatch_uid=f"load_demo_post_{id(self)}")
+        return self
+
+    def __exit__(self, *exc_info):
+        pre_save.disconnect(dispatch_uid=f"load_demo_pre_{id(self)}")
+        post_save.disconnect(dispatch_uid=f"load_demo_post_{id(self)}")
+        return False
+
+    @property
+    def total(self):
+        return sum(len(pks) for pks in self.loaded.values())
+
+
+def validate_loaded(loaded, using):
+    """`full_clean()` every loaded object; return the problems, each naming its record."""
+    problems = []
+    for model, pks in loaded.items():
+        objects = model._base_manager.using(using).in_bulk(list(pks))
+        for pk in pks:
+            obj = objects[pk]
+            where = f"{model._meta.label} pk={pk}"
+            with contextlib.suppress(Exception):  # a broken relation is still reported below
+                where = f"{where} ({obj})"
+            stored = {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
+            try:
+                obj.full_clean()
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    label = "record" if field == NON_FIELD_ERRORS else field
+                    problems.extend(f"{where}: {label}: {message}" for message in messages)
+                continue
+            except OSError as exc:  # e.g. an image whose file is missing from MEDIA_ROOT
+                problems.append(f"{where}: {exc}")
+                continue
+            # clean() normalises some values (a month-precise date to the 1st of the month,
+            # an empty slug): the fixture must already hold the normalised value.
+            for name, value in stored.items():
+                cleaned = getattr(obj, name)
+                if cleaned != value:
+                    problems.append(
+                        f"{where}: {name}: stored as {value!r}, but validation makes it "
+                        f"{cleaned!r}; write the normalised value in the fixture"
+                    )
+    return problems
+
+
+def describe(exc):
+    """The error's message with its causes' (a JSON syntax error hides behind an empty one)."""
+    parts = []
+    while exc is not None:
+        text = str(exc).strip().rstrip(":").strip()
+        if text and not any(text in part for part in parts):
+            parts.append(text)
+        exc = exc.__cause__
+    return ": ".join(parts) or "unknown error"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data (the Dresden–Hangzhou and Berlin–Beijing case studies) and its "
+        "media. Safe to run again: it updates the same records in place."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--fixture",
+            action="append",
+            dest="fixtures",
+            metavar="PATH",
+            help=(
+                "Load this fixture file instead of the demo fixtures (repeatable). Media is "
+                f"copied from a '{MEDIA_DIR_NAME}' folder next to it, if there is one."
+            ),
+        )
+        parser.add_argument(
+            "--database",
+            default=DEFAULT_DB_ALIAS,
+            help="The database to load into (default: %(default)s).",
+        )
+
+    def handle(self, *args, fixtures=None, database=DEFAULT_DB_ALIAS, verbosity=1, **options):
+        if fixtures:
+            labels = [str(Path(path).resolve()) for path in fixtures]
+            media_dirs = [Path(path).resolve().parent / MEDIA_DIR_NAME for path in fixtures]
+        else:
+            labels = list(DEMO_FIXTURES)
+            media_dirs = [Path(folder) / MEDIA_DIR_NAME for folder in settings.FIXTURE_DIRS]
+
+        copied, created = self.copy_media(media_dirs)
+        try:
+            with LoadRecorder(database) as recorder, transaction.atomic(using=database):
+                call_command("loaddata", *labels, database=database, verbosity=0)
+                problems = validate_loaded(recorder.loaded, database)
+                if problems:
+                    raise InvalidDemoData(problems)
+                recorder.tally()
+        except Exception as exc:
+            for path in created:  # leave MEDIA_ROOT as it was, too
+                path.unlink(missing_ok=True)
+            if isinstance(exc, InvalidDemoData):
+                detail = "\n".join(f"  - {problem}" for problem in exc.problems)
+                message = f"The demo data is invalid:\n{detail}"
+            else:
+                message = f"The demo data could not be loaded: {describe(exc)}"
+            raise CommandError(
+                f"{message}\nNothing was loaded; the database is unchanged."
+            ) from exc
+
+        if verbosity >= 1:
+            self.report(recorder, copied)
+
+    def copy_media(self, media_dirs):
+        """Copy demo media into MEDIA_ROOT; return (files copied, files that are new)."""
+        media_root = Path(settings.MEDIA_ROOT)
+        copied, created = [], []
+        for source_dir in media_dirs:
+            if not source_dir.is_dir():
+                continue
+            for source in sorted(source_dir.rglob("*")):
+                if not source.is_file():
+                    continue
+                target = media_root / source.relative_to(source_dir)
+                if target.is_file() and target.read_bytes() == source.read_bytes():
+                    continue
+                is_new = not target.exists()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(source.read_bytes())
+                copied.append(target)
+                if is_new:
+                    created.append(target)
+        return copied, created
+
+    def report(self, recorder, copied):
+        self.stdout.write(
+            f"Loaded {recorder.total} demo records "
+            f"({recorder.new} new, {recorder.changed} changed, {recorder.unchanged} unchanged):"
+        )
+        for model, pks in sorted(recorder.loaded.items(), key=lambda item: item[0]._meta.label):
+            self.stdout.write(f"  {model._meta.label:<32} {len(pks):>4}")
+        if copied:
+            self.stdout.write(f"Copied {len(copied)} media file(s) into {settings.MEDIA_ROOT}.")
+        self.stdout.write(self.style.SUCCESS("The demo data is ready."))
