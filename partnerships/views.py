@@ -58,7 +58,7 @@ class PartnershipDetailView(DetailView):
         return super().get_context_data(
             upcoming_activities=upcoming,
             past_activities=past,
-            ongoing_activities=[a for a in activities if a.start_date is None],
+            undated_activities=[a for a in activities if a.start_date is None],
             age_in_years=self.object.age_in_years(),
             **kwargs,
         )
