@@ -298,3 +298,10 @@ class TestFilterPanel:
         assert "Any country" in folded  # empty choices are named, not dashes
         opened = client.get(reverse("partnership_list") + "?kind=friendship").content.decode()
         assert '<details class="filters-panel" open>' in opened
+
+
+def test_each_participant_line_stays_on_its_own_line(client, make_partnership, make_milestone):
+    partnership = make_partnership()
+    make_milestone(partnership, participants="The Magistrat of East Berlin\nIts counterpart")
+    response = client.get(partnership.get_absolute_url())
+    assertContains(response, "The Magistrat of East Berlin<br>Its counterpart")
