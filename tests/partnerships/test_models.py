@@ -1,0 +1,358 @@
+"""Partnership rules, partial dates, querysets and anniversaries."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from partnerships.anniversaries import upcoming_jubilees
+from partnerships.models import (
+    Activity,
+    FocusArea,
+    Milestone,
+    Partnership,
+    PartnershipFigure,
+    Plan,
+    Source,
+    public_cities,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+TODAY = D(2024, 6, 15)
+
+
+def errors_of(instance):
+    with pytest.raises(ValidationError) as excinfo:
+        instance.full_clean()
+    return excinfo.value.message_dict
+
+
+def refused_by_database(match, create, **kwargs):
+    with pytest.raises(IntegrityError, match=match), transaction.atomic():
+        create(**kwargs)
+
+
+@pytest.fixture
+def dresden(make_city):
+    return make_city(name="Dresden", slug="dresden")
+
+
+@pytest.fixture
+def hangzhou(make_city):
+    return make_city(name="Hangzhou", slug="hangzhou", country="CN")
+
+
+@pytest.fixture
+def partnership(make_partnership, dresden, hangzhou):
+    return make_partnership(city_a=dresden, city_b=hangzhou)
+
+
+# --- Pair rules -------------------------------------------------------------------------------
+
+
+class TestPairRules:
+    def test_same_city_on_both_sides(self, dresden):
+        errors = errors_of(Partnership(city_a=dresden, city_b=dresden))
+        assert errors == {
+            "city_b": ["A city cannot be its own partner: choose two different cities."]
+        }
+        refused_by_database(
+            "partnership_cities_differ",
+            Partnership.objects.create,
+            city_a=dresden,
+            city_b=dresden,
+            slug="dresden-dresden",
+        )
+
+    @pytest.mark.parametrize("swap", [False, True], ids=["same-order", "reversed"])
+    def test_duplicate_pair(self, partnership, dresden, hangzhou, swap):
+        a, b = (hangzhou, dresden) if swap else (dresden, hangzhou)
+        errors = errors_of(Partnership(city_a=a, city_b=b))
+        assert errors == {
+            "city_b": [f"{a} and {b} already have a partnership: “Dresden – Hangzhou”."]
+        }
+        refused_by_database(
+            "partnership_unique_pair",
+            Partnership.objects.create,
+            city_a=a,
+            city_b=b,
+            slug="another-slug",
+        )
+
+    def test_an_existing_partnership_is_not_its_own_duplicate(self, partnership):
+        partnership.full_clean()
+
+    def test_slug_made_from_the_city_names(self, dresden, hangzhou):
+        partnership = Partnership(city_a=dresden, city_b=hangzhou)
+        partnership.full_clean()
+        assert partnership.slug == "dresden-hangzhou"
+
+    def test_slug_made_on_save_without_clean(self, dresden, hangzhou):
+        partnership = Partnership.objects.create(city_a=dresden, city_b=hangzhou)
+        assert partnership.slug == "dresden-hangzhou"
+
+    def test_given_slug_is_kept(self, dresden, hangzhou):
+        partnership = Partnership(city_a=dresden, city_b=hangzhou, slug="elbe-westlake")
+        partnership.full_clean()
+        assert partnership.slug == "elbe-westlake"
+
+    def test_city_in_use_cannot_be_deleted(self, partnership, dresden):
+        from django.db.models import ProtectedError
+
+        with pytest.raises(ProtectedError):
+            dresden.delete()
+
+
+# --- Activities -------------------------------------------------------------------------------
+
+
+class TestActivityRules:
+    def test_end_before_start(self, partnership):
+        activity = Activity(
+            partnership=partnership,
+            title="Exhibition",
+            kind=Activity.Kind.EXHIBITION,
+            start_date=D(2010, 5, 1),
+            end_date=D(2010, 4, 30),
+        )
+        assert errors_of(activity) == {
+            "end_date": ["The end (30 April 2010) is before the start (1 May 2010)."]
+        }
+        refused_by_database("activity_end_not_before_start", activity.save)
+
+    def test_end_without_start(self, partnership):
+        activity = Activity(
+            partnership=partnership, title="X", kind=Activity.Kind.OTHER, end_date=D(2010, 1, 1)
+        )
+        assert errors_of(activity) == {"end_date": ["Give a start date before an end date."]}
+        refused_by_database("activity_end_not_before_start", activity.save)
+
+    def test_one_day_activity(self, partnership):
+        Activity(
+            partnership=partnership,
+            title="Concert",
+            kind=Activity.Kind.FESTIVAL,
+            start_date=D(2010, 5, 1),
+            end_date=D(2010, 5, 1),
+        ).full_clean()
+
+    def test_dates_normalised_to_their_precision(self, partnership):
+        activity = Activity(
+            partnership=partnership,
+            title="School partnership",
+            kind=Activity.Kind.SCHOOL_PARTNERSHIP,
+            start_date=D(2002, 9, 3),
+            start_precision="year",
+            end_date=D(2011, 1, 20),
+            end_precision="month",
+        )
+        activity.full_clean()
+        assert (activity.start_date, activity.end_date) == (D(2002, 1, 1), D(2011, 1, 1))
+
+    @pytest.mark.parametrize(
+        ("start", "start_precision", "end", "end_precision", "expected"),
+        [
+            (D(2002, 1, 1), "year", D(2011, 1, 1), "month", "2002 – January 2011"),
+            (D(2010, 1, 1), "month", None, "day", "January 2010"),
+            (D(2009, 10, 16), "day", D(2009, 10, 18), "day", "16 October 2009 – 18 October 2009"),
+            (D(2010, 1, 1), "year", D(2010, 1, 1), "year", "2010"),
+            (None, "day", None, "day", ""),
+        ],
+    )
+    def test_when_display(self, start, start_precision, end, end_precision, expected):
+        activity = Activity(
+            start_date=start,
+            start_precision=start_precision,
+            end_date=end,
+            end_precision=end_precision,
+        )
+        assert activity.when_display == expected
+
+
+class TestPartialDates:
+    def test_month_precise_milestone(self, partnership):
+        milestone = Milestone(
+            partnership=partnership,
+            date=D(2007, 11, 15),
+            date_precision="month",
+            kind=Milestone.Kind.MEMORANDUM,
+            title="Memorandum",
+        )
+        milestone.full_clean()
+        assert milestone.date == D(2007, 11, 1)
+        assert milestone.date_display == "November 2007"
+        assert str(milestone) == "November 2007: Memorandum"
+
+    def test_year_precise_founding(self, dresden, hangzhou):
+        partnership = Partnership(
+            city_a=dresden, city_b=hangzhou, established=D(1994, 4, 5), established_precision="year"
+        )
+        partnership.full_clean()
+        assert partnership.established == D(1994, 1, 1)
+        assert partnership.established_display == "1994"
+
+
+# --- Display ----------------------------------------------------------------------------------
+
+
+class TestDisplay:
+    def test_partnership(self, partnership):
+        assert partnership.title == "Dresden – Hangzhou"
+        assert str(partnership) == "Dresden – Hangzhou"
+        assert partnership.get_absolute_url() == "/partnerships/dresden-hangzhou/"
+        assert partnership.established_display == "16 October 2009"
+        assert partnership.cities == (partnership.city_a, partnership.city_b)
+
+    @pytest.mark.parametrize(
+        ("precision", "expected"),
+        [("day", "16 October 2009"), ("month", "October 2009"), ("year", "2009")],
+    )
+    def test_established_display(self, partnership, precision, expected):
+        partnership.established_precision = precision
+        assert partnership.established_display == expected
+
+    def test_established_unknown(self, partnership):
+        partnership.established = None
+        assert partnership.established_display == ""
+        assert partnership.age_in_years(TODAY) is None
+
+    @pytest.mark.parametrize(
+        ("today", "years"),
+        [(D(2019, 10, 15), 9), (D(2019, 10, 16), 10), (D(2009, 10, 16), 0), (D(2000, 1, 1), 0)],
+    )
+    def test_age_in_years(self, partnership, today, years):
+        assert partnership.age_in_years(today) == years
+
+    def test_others(self, partnership):
+        topic = FocusArea(name="Flood protection", slug="flood-protection")
+        assert str(topic) == "Flood protection"
+        assert topic.get_absolute_url() == "/topics/flood-protection/"
+        assert str(Activity(title="Choir exchange")) == "Choir exchange"
+        assert str(Plan(title="Climate partnership")) == "Climate partnership"
+        assert str(Source(title="Case study")) == "Case study"
+        figure = PartnershipFigure(
+            label="Students", qualifier="more_than", value=Decimal(300), unit="students"
+        )
+        assert str(figure) == "Students: more than 300 students"
+        assert PartnershipFigure(
+            value=Decimal("15"), unit="%", qualifier="up_to"
+        ).value_display == ("up to 15 %")
+
+
+# --- Querysets --------------------------------------------------------------------------------
+
+
+class TestActivityTiming:
+    @pytest.fixture
+    def activities(self, partnership, make_activity):
+        def make(title, start, precision="day", end=None, end_precision="day"):
+            return make_activity(
+                partnership,
+                title=title,
+                start_date=start,
+                start_precision=precision,
+                end_date=end,
+                end_precision=end_precision,
+            )
+
+        return {
+            activity.title: activity
+            for activity in [
+                make("today", D(2024, 6, 15)),
+                make("yesterday", D(2024, 6, 14)),
+                make("this month", D(2024, 6, 1), "month"),
+                make("last month", D(2024, 5, 1), "month"),
+                make("this year", D(2024, 1, 1), "year"),
+                make("last year", D(2023, 1, 1), "year"),
+                make("running until December", D(2020, 1, 1), "year", D(2024, 12, 1), "month"),
+                make("ended yesterday", D(2020, 1, 1), "year", D(2024, 6, 14)),
+                make("running this year", D(2022, 3, 1), "month", D(2024, 1, 1), "year"),
+                make("undated", None),
+            ]
+        }
+
+    UPCOMING = {"today", "this month", "this year", "running until December", "running this year"}
+    PAST = ["yesterday", "last month", "last year", "ended yesterday"]
+
+    def test_upcoming(self, activities):
+        assert {a.title for a in Activity.objects.upcoming(TODAY)} == self.UPCOMING
+
+    def test_past_newest_first(self, activities):
+        past = [a.title for a in Activity.objects.past(TODAY)]
+        assert sorted(past) == sorted(self.PAST)
+        assert past == ["yesterday", "last month", "last year", "ended yesterday"]
+
+    def test_with_timing(self, activities):
+        timing = {a.title: a.is_upcoming for a in Activity.objects.with_timing(TODAY)}
+        assert timing == {title: title in self.UPCOMING for title in activities}
+
+    def test_published_only(self, activities, make_partnership, make_activity):
+        make_activity(make_partnership(is_published=False), title="secret")
+        assert "secret" not in {a.title for a in Activity.objects.published()}
+        assert Activity.objects.published().count() == len(activities)
+
+
+class TestPartnershipQuerySet:
+    def test_published(self, partnership, make_partnership):
+        make_partnership(is_published=False)
+        assert list(Partnership.objects.published()) == [partnership]
+
+    def test_involving_either_side(self, partnership, dresden, make_partnership, make_city):
+        second = make_partnership(city_a=make_city(name="Breslau"), city_b=dresden)
+        make_partnership()
+        assert set(Partnership.objects.involving(dresden)) == {partnership, second}
+
+    def test_public_cities(self, dresden, hangzhou, make_city, make_partnership):
+        prepared = make_city(name="Prepared")
+        lonely = make_city(name="Lonely")  # no partnership at all
+        strasbourg = make_city(name="Strasbourg", country="FR")
+        make_partnership(city_a=dresden, city_b=hangzhou)
+        make_partnership(city_a=strasbourg, city_b=dresden)
+        make_partnership(city_a=dresden, city_b=prepared, is_published=False)
+
+        counts = {city.name: city.partnership_count for city in public_cities()}
+
+        assert counts == {"Dresden": 2, "Hangzhou": 1, "Strasbourg": 1}
+        assert prepared.name not in counts
+        assert lonely.name not in counts
+
+
+class TestJubilees:
+    def test_25th_anniversary_of_a_month_precise_founding(self, make_partnership):
+        berlin_beijing = make_partnership(established=D(1994, 4, 1), established_precision="month")
+        make_partnership(established=D(1995, 4, 1))  # 24 years: not a round anniversary
+
+        (jubilee,) = upcoming_jubilees(Partnership.objects.all(), today=D(2019, 1, 10))
+
+        assert jubilee.partnership == berlin_beijing
+        assert jubilee.years == 25
+        assert jubilee.date == D(2019, 4, 1)
+        assert jubilee.date_display == "April 2019"
+
+    def test_founded_on_29_february(self, make_partnership):
+        leap = make_partnership(established=D(1996, 2, 29))
+        (jubilee,) = upcoming_jubilees(Partnership.objects.all(), today=D(2021, 1, 10))
+        assert (jubilee.partnership, jubilee.years) == (leap, 25)
+        assert jubilee.date == D(2021, 2, 28)
+
+    def test_year_precise_jubilee_lasts_the_whole_year(self, make_partnership):
+        make_partnership(established=D(1989, 1, 1), established_precision="year")
+        (jubilee,) = upcoming_jubilees(Partnership.objects.all(), today=D(2019, 6, 10))
+        assert (jubilee.years, jubilee.date_display) == (30, "2019")
+
+    def test_past_and_distant_jubilees_left_out(self, make_partnership):
+        make_partnership(established=D(1994, 1, 5))  # 25 years, five days ago
+        make_partnership(established=D(1995, 3, 1))  # 25 years, but over a year ahead
+        assert upcoming_jubilees(Partnership.objects.all(), today=D(2019, 1, 10)) == []
+
+    def test_limit_and_order(self, make_partnership):
+        later = make_partnership(established=D(1999, 9, 1))
+        sooner = make_partnership(established=D(2009, 3, 1))
+        make_partnership(established=D(2014, 12, 1))
+        jubilees = upcoming_jubilees(Partnership.objects.all(), today=D(2019, 1, 10), limit=2)
+        assert [j.partnership for j in jubilees] == [sooner, later]
+        assert [j.years for j in jubilees] == [10, 20]
