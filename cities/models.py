@@ -94,7 +94,8 @@ class City(models.Model):
         indexes = [models.Index(fields=["country", "name"], name="city_country_name_idx")]
 
     def __str__(self):
-        return self.name
+        # The country tells same-named cities apart in the admin's choosers.
+        return f"{self.name} ({self.country.code})" if self.country else self.name
 
     def get_absolute_url(self):
         return reverse("city_detail", kwargs={"slug": self.slug})
@@ -146,7 +147,7 @@ class KeyFigure(models.Model):
     def value_display(self):
         """ "about 780,000 inhabitants", "up to 15 %"."""
         value = self.value.normalize() if self.value is not None else Decimal(0)
-        number = intcomma(int(value)) if value == value.to_integral_value() else str(value)
+        number = intcomma(int(value) if value == value.to_integral_value() else value)
         parts = (
             [] if self.qualifier == self.Qualifier.EXACT else [str(self.get_qualifier_display())]
         )

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from twinning.dates import format_partial_date, period_end
+from twinning.dates import anniversary_in, format_partial_date, period_end
 
 JUBILEE_STEP = 5
 
@@ -18,13 +18,6 @@ class Jubilee:
     @property
     def date_display(self):
         return format_partial_date(self.date, self.precision)
-
-
-def _same_day_in(year, day):
-    try:
-        return day.replace(year=year)
-    except ValueError:  # 29 February in a common year: celebrated on the 28th
-        return day.replace(year=year, day=28)
 
 
 def upcoming_jubilees(partnerships, today, within_days=365, limit=None):
@@ -46,7 +39,7 @@ def upcoming_jubilees(partnerships, today, within_days=365, limit=None):
             years = target - start.year
             if years <= 0 or years % JUBILEE_STEP:
                 continue
-            day = _same_day_in(target, start)
+            day = anniversary_in(target, start)
             if day <= horizon and period_end(day, partnership.established_precision) >= today:
                 found.append(Jubilee(partnership, years, day, partnership.established_precision))
     found.sort(key=lambda jubilee: (jubilee.date, jubilee.partnership.title))

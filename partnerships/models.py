@@ -12,6 +12,7 @@ from twinning.dates import (
     format_partial_date,
     full_years_between,
     not_over_q,
+    period_end,
     precision_field,
     truncate,
 )
@@ -119,6 +120,7 @@ class Partnership(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.normalise_dates()
         if not self.slug:
             self.slug = self.make_slug()
         super().save(*args, **kwargs)
@@ -143,8 +145,11 @@ class Partnership(models.Model):
             return None
         return full_years_between(self.established, today or timezone.localdate())
 
-    def clean(self):
+    def normalise_dates(self):
         self.established = truncate(self.established, self.established_precision)
+
+    def clean(self):
+        self.normalise_dates()
         if not self.city_a_id or not self.city_b_id:
             return
         if self.city_a_id == self.city_b_id:
@@ -175,7 +180,18 @@ class Partnership(models.Model):
         super().validate_constraints(exclude={*(exclude or ()), "city_a", "city_b"})
 
     def make_slug(self):
-        return slugify(f"{self.city_a.name}-{self.city_b.name}")[:220]
+        """ "dresden-hangzhou", or "dresden-hangzhou-2" if that is taken (same-named cities)."""
+        base = slugify(f"{self.city_a.name}-{self.city_b.name}")[:210] or "partnership"
+        taken = set(
+            Partnership.objects.filter(slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
 
 
 class Milestone(models.Model):
@@ -204,19 +220,29 @@ class Milestone(models.Model):
     def __str__(self):
         return f"{self.date_display}: {self.title}"
 
+    def save(self, *args, **kwargs):
+        self.normalise_dates()
+        super().save(*args, **kwargs)
+
     @property
     def date_display(self):
         return format_partial_date(self.date, self.date_precision)
 
-    def clean(self):
+    def normalise_dates(self):
         self.date = truncate(self.date, self.date_precision)
+
+    def clean(self):
+        self.normalise_dates()
 
 
 def upcoming_q(today):
-    """The activity's last known period (its end, else its start) has not ended by `today`."""
-    return Q(end_date__isnull=False) & not_over_q("end_date", "end_precision", today) | Q(
-        end_date__isnull=True
-    ) & not_over_q("start_date", "start_precision", today)
+    """The activity's last known period (its end, else its start) has not ended by `today`.
+
+    End dates are stored as the last day of their period, so they compare directly.
+    """
+    return Q(end_date__gte=today) | Q(end_date__isnull=True) & not_over_q(
+        "start_date", "start_precision", today
+    )
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -279,7 +305,8 @@ class Activity(models.Model):
     objects = ActivityQuerySet.as_manager()
 
     class Meta:
-        ordering = ["start_date", "id"]
+        # Undated activities last, on every database.
+        ordering = [F("start_date").asc(nulls_last=True), "id"]
         verbose_name_plural = "activities"
         constraints = [
             models.CheckConstraint(
@@ -296,6 +323,10 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.normalise_dates()
+        super().save(*args, **kwargs)
 
     @property
     def start_display(self):
@@ -314,9 +345,12 @@ class Activity(models.Model):
             return self.start_display
         return f"{self.start_display} – {self.end_display}"
 
-    def clean(self):
+    def normalise_dates(self):
         self.start_date = truncate(self.start_date, self.start_precision)
-        self.end_date = truncate(self.end_date, self.end_precision)
+        self.end_date = period_end(self.end_date, self.end_precision)
+
+    def clean(self):
+        self.normalise_dates()
         if self.end_date is None:
             return
         if self.start_date is None:

@@ -1,7 +1,9 @@
 """Dates that are only as precise as the source: "2019", "November 2007", "16 October 2009".
 
-A partial date is stored as a `DateField` holding the first day of its period plus a
-precision field. These helpers normalise, format and compare such dates.
+A partial date is a `DateField` plus a precision field. A date that starts something (a
+founding, a milestone, an activity's start) is stored as the first day of its period; an end
+date as the last day of its period, so "ends May 2010" is never before "starts 15 May 2010".
+These helpers normalise, format and compare such dates.
 """
 
 import calendar
@@ -62,10 +64,21 @@ def format_partial_date(value, precision):
     return date_format(value, "j F Y")
 
 
+def anniversary_in(year, start):
+    """The day in `year` that marks an anniversary of `start`.
+
+    A 29 February is marked on 28 February in common years.
+    """
+    try:
+        return start.replace(year=year)
+    except ValueError:
+        return start.replace(year=year, day=28)
+
+
 def full_years_between(start, today):
-    """Completed years from a partial date's first day to `today`."""
+    """Completed years from `start` to `today`, counting by anniversary_in()."""
     years = today.year - start.year
-    if (today.month, today.day) < (start.month, start.day):
+    if today < anniversary_in(today.year, start):
         years -= 1
     return max(years, 0)
 

@@ -105,7 +105,7 @@ class TestCityRules:
 class TestCityDisplay:
     def test_str_and_url(self):
         city = new_city()
-        assert str(city) == "Dresden"
+        assert str(city) == "Dresden (DE)"
         assert city.get_absolute_url() == "/cities/dresden/"
 
     def test_has_coordinates(self):

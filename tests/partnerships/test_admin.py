@@ -653,7 +653,7 @@ class TestAutocomplete:
             },
         )
         assert response.status_code == 200
-        assert response.json()["results"] == [{"id": str(dresden.pk), "text": "Dresden"}]
+        assert response.json()["results"] == [{"id": str(dresden.pk), "text": "Dresden (DE)"}]
 
     def test_partnerships_answer_for_activity_form(self, admin_client, full_partnership):
         response = admin_client.get(

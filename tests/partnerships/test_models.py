@@ -151,7 +151,7 @@ class TestActivityRules:
             end_precision="month",
         )
         activity.full_clean()
-        assert (activity.start_date, activity.end_date) == (D(2002, 1, 1), D(2011, 1, 1))
+        assert (activity.start_date, activity.end_date) == (D(2002, 1, 1), D(2011, 1, 31))
 
     @pytest.mark.parametrize(
         ("start", "start_precision", "end", "end_precision", "expected"),
@@ -356,3 +356,44 @@ class TestJubilees:
         jubilees = upcoming_jubilees(Partnership.objects.all(), today=D(2019, 1, 10), limit=2)
         assert [j.partnership for j in jubilees] == [sooner, later]
         assert [j.years for j in jubilees] == [10, 20]
+
+
+class TestFixesFromReview:
+    """Rules a member of staff would otherwise trip over."""
+
+    def test_an_end_within_the_start_month_is_accepted(self, make_partnership):
+        partnership = make_partnership()
+        activity = Activity(
+            partnership=partnership,
+            title="Festival week",
+            kind=Activity.Kind.FESTIVAL,
+            start_date=D(2010, 5, 15),
+            start_precision="day",
+            end_date=D(2010, 5, 1),
+            end_precision="month",
+        )
+        activity.full_clean()
+        activity.save()
+        assert activity.end_date == D(2010, 5, 31)
+        assert activity.when_display == "15 May 2010 – May 2010"
+
+    def test_same_named_cities_get_distinct_partnership_slugs(self, make_city, make_partnership):
+        first = make_partnership(
+            city_a=make_city(name="Frankfurt"), city_b=make_city(name="Krakow")
+        )
+        second = Partnership(city_a=make_city(name="Frankfurt"), city_b=make_city(name="Krakow"))
+        second.full_clean()
+        second.save()
+        assert (first.slug, second.slug) == ("frankfurt-krakow", "frankfurt-krakow-2")
+
+    def test_undated_activities_sort_last(self, make_partnership, make_activity):
+        partnership = make_partnership()
+        make_activity(partnership, title="Undated", start_date=None)
+        make_activity(partnership, title="Dated", start_date=D(2010, 1, 1))
+        assert [a.title for a in partnership.activities.all()] == ["Dated", "Undated"]
+
+    def test_age_and_jubilee_agree_on_29_february(self, make_partnership):
+        partnership = make_partnership(established=D(1996, 2, 29))
+        [jubilee] = upcoming_jubilees(Partnership.objects.all(), D(2021, 2, 1), within_days=60)
+        assert (jubilee.years, jubilee.date) == (25, D(2021, 2, 28))
+        assert partnership.age_in_years(today=jubilee.date) == 25

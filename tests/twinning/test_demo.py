@@ -221,7 +221,7 @@ def test_demo_never_overwrites_other_records_at_its_ids(make_city, make_partners
     with pytest.raises(CommandError) as error:
         load_demo()
 
-    assert "cities.City pk=1 already holds “Berat”" in str(error.value)
+    assert "cities.City pk=1 already holds “Berat (AL)”" in str(error.value)
     assert dump() == before
 
 
@@ -681,7 +681,7 @@ ACTIVITIES = {
     ),
     "Continuing-education programmes for judges and civil servants from Beijing": (
         "berlin-beijing", "training", datetime.date(2002, 1, 1), "year",
-        datetime.date(2011, 1, 1), "month", "2002 – January 2011", "Berlin",
+        datetime.date(2011, 1, 31), "month", "2002 – January 2011", "Berlin",
         {"judiciary", "public-administration", "vocational-education"},
     ),
     "Seminar for judges from Beijing": (
