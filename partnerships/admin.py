@@ -30,14 +30,6 @@ MARKDOWN_HELP = _(
     "see the text."
 )
 
-NARRATIVE_FIELDS = [
-    "summary",
-    "character",
-    "funding",
-    "key_achievements",
-    "future_expectations",
-    "obstacles_and_needs",
-]
 # Web addresses typed without a scheme get https:// (Django 6's default; no warning on 5.2).
 URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
 PARTNERSHIP_SELECT_RELATED = ["partnership__city_a", "partnership__city_b"]
@@ -230,7 +222,7 @@ class PartnershipAdminForm(forms.ModelForm):
             "is_published",
             "is_featured",
             "slug",
-            *NARRATIVE_FIELDS,
+            *Partnership.NARRATIVE_FIELDS,
         ]
         help_texts = {
             "summary": _("Markdown. A short introduction: who, since when, what about."),
@@ -307,7 +299,7 @@ class PartnershipAdmin(admin.ModelAdmin):
         ),
         (
             _("Story"),
-            {"fields": NARRATIVE_FIELDS, "description": MARKDOWN_HELP},
+            {"fields": Partnership.NARRATIVE_FIELDS, "description": MARKDOWN_HELP},
         ),
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]

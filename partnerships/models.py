@@ -95,6 +95,16 @@ class Partnership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The survey template's story sections, all Markdown.
+    NARRATIVE_FIELDS = [
+        "summary",
+        "character",
+        "funding",
+        "key_achievements",
+        "future_expectations",
+        "obstacles_and_needs",
+    ]
+
     objects = PartnershipQuerySet.as_manager()
 
     class Meta:

@@ -3,6 +3,7 @@
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
+from partnerships.models import Partnership
 from twinning.markdown import render_markdown
 
 HOSTILE = [
@@ -47,14 +48,7 @@ def test_empty_text_renders_nothing():
 def test_hostile_text_in_every_narrative_section_is_inert_on_the_page(
     client, make_partnership, text
 ):
-    fields = [
-        "summary",
-        "character",
-        "funding",
-        "key_achievements",
-        "future_expectations",
-        "obstacles_and_needs",
-    ]
+    fields = Partnership.NARRATIVE_FIELDS
     partnership = make_partnership(**{field: f"{field} {text}" for field in fields})
     response = client.get(partnership.get_absolute_url())
     for field in fields:
