@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
@@ -15,8 +16,36 @@ class CityFigureInline(admin.TabularInline):
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
 
 
+# Partnership fields whose chooser offers every city: a partner city can be anywhere.
+PARTNER_CITY_FIELDS = {
+    ("partnerships", "partnership", "city_a"),
+    ("partnerships", "partnership", "city_b"),
+}
+
+
+def is_staff_of_all_cities(user):
+    return user.is_active and user.is_superuser
+
+
+def is_partner_city_lookup(request):
+    """An autocomplete request from a partnership's city chooser."""
+    match = request.resolver_match
+    return (
+        match is not None
+        and match.url_name == "autocomplete"
+        and (
+            request.GET.get("app_label"),
+            request.GET.get("model_name"),
+            request.GET.get("field_name"),
+        )
+        in PARTNER_CITY_FIELDS
+    )
+
+
 @admin.register(City)
 class CityAdmin(admin.ModelAdmin):
+    """Staff other than superusers see and change only the cities assigned to them."""
+
     list_display = ["name", "country", "region", "population_display"]
     list_filter = [("country", CountryFilter)]
     # Also what the city autocomplete (partnership form) searches.
@@ -53,13 +82,33 @@ class CityAdmin(admin.ModelAdmin):
         ),
         (_("Record"), {"fields": ["updated_at"], "classes": ["collapse"]}),
     ]
+    filter_horizontal = ["staff"]
+
+    def get_queryset(self, request):
+        cities = super().get_queryset(request)
+        if is_staff_of_all_cities(request.user) or is_partner_city_lookup(request):
+            return cities
+        return cities.filter(staff=request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("There is no such city among the ones you look after."))
+        return obj
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if is_staff_of_all_cities(request.user):
+            description = _("Staff members who may edit this city and its partnerships.")
+            fieldsets.insert(-1, (_("Staff"), {"fields": ["staff"], "description": description}))
+        return fieldsets
 
     def view_on_site(self, city):
         # The public lists a city only once one of its partnerships is published.
         is_public = (
             City.objects.filter(pk=city.pk)
             .filter(
-                Q(partnerships_as_a__is_published=True) | Q(partnerships_as_b__is_published=True)
+                Q(partnerships_as_a__state="published") | Q(partnerships_as_b__state="published")
             )
             .exists()
         )

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -63,6 +64,15 @@ class City(models.Model):
         max_length=250, blank=True, help_text=_("Photographer or rights holder.")
     )
     website = models.URLField(blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="assigned_cities",
+        help_text=_(
+            "Staff members who look after this city: they may edit it and the partnerships "
+            "that involve it."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

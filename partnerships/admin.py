@@ -3,16 +3,19 @@ import copy
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.utils import unquote
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
+from . import permissions
 from .models import (
     Activity,
     FocusArea,
@@ -21,7 +24,9 @@ from .models import (
     PartnershipFigure,
     Plan,
     Source,
+    WorkflowError,
 )
+from .views import PartnershipDetailView
 
 MARKDOWN_HELP = _(
     "These sections are written in Markdown: leave a blank line between paragraphs; "
@@ -49,6 +54,59 @@ def count_of(model, field):
         ),
         0,
     )
+
+
+# --- Scope: every admin below shows a staff member only their cities' records ----------------
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Limits lists, search, autocomplete and object URLs to the user's cities.
+
+    An object outside the user's scope answers 404 on every view (change, delete, history,
+    preview), for GET and POST alike. See partnerships/permissions.py for the rules.
+    """
+
+    # The path from this model to its partnership: "" for Partnership itself.
+    scope_prefix = "partnership__"
+
+    def partnership_of(self, obj):
+        return obj if self.scope_prefix == "" else obj.partnership
+
+    def get_queryset(self, request):
+        return permissions.in_scope(request.user, super().get_queryset(request), self.scope_prefix)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("There is no such record among the ones you look after."))
+        return obj
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or permissions.may_edit(request.user, self.partnership_of(obj))
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or permissions.may_edit(request.user, self.partnership_of(obj))
+        )
+
+
+class PartOfPartnershipInline:
+    """Inline rows follow their partnership: editable only while the user may edit it."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and permissions.may_edit(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and permissions.may_edit(
+            request.user, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and permissions.may_edit(
+            request.user, obj
+        )
 
 
 # --- Inlines ---------------------------------------------------------------------------------
@@ -87,7 +145,7 @@ class SharedChoicesFormSet(BaseInlineFormSet):
             form.fields[name].choices = choices  # what is rendered
 
 
-class MilestoneInline(admin.StackedInline):
+class MilestoneInline(PartOfPartnershipInline, admin.StackedInline):
     model = Milestone
     extra = 0
     show_change_link = True
@@ -103,7 +161,7 @@ class ActivityFormSet(SharedChoicesFormSet):
     shared_choice_fields = ["focus_areas"]
 
 
-class ActivityInline(admin.StackedInline):
+class ActivityInline(PartOfPartnershipInline, admin.StackedInline):
     model = Activity
     formset = ActivityFormSet
     extra = 0
@@ -145,7 +203,7 @@ class PlanFormSet(SharedChoicesFormSet):
         return queryset.filter(partnership=self.instance)
 
 
-class PlanInline(admin.StackedInline):
+class PlanInline(PartOfPartnershipInline, admin.StackedInline):
     model = Plan
     formset = PlanFormSet
     extra = 0
@@ -173,14 +231,14 @@ class PlanInline(admin.StackedInline):
         )
 
 
-class SourceInline(admin.TabularInline):
+class SourceInline(PartOfPartnershipInline, admin.TabularInline):
     model = Source
     extra = 0
     formfield_overrides = URL_FIELD_OVERRIDES
     fields = ["title", "publisher", "year", "url", "note"]
 
 
-class PartnershipFigureInline(admin.TabularInline):
+class PartnershipFigureInline(PartOfPartnershipInline, admin.TabularInline):
     model = PartnershipFigure
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
@@ -196,8 +254,9 @@ class PartnershipCountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        on_a = Partnership.objects.order_by().values_list("city_a__country", flat=True)
-        on_b = Partnership.objects.order_by().values_list("city_b__country", flat=True)
+        visible = model_admin.get_queryset(request).order_by()
+        on_a = visible.values_list("city_a__country", flat=True)
+        on_b = visible.values_list("city_b__country", flat=True)
         codes = set(on_a.union(on_b))
         return sorted(((code, countries.name(code) or code) for code in codes), key=lambda c: c[1])
 
@@ -219,7 +278,6 @@ class PartnershipAdminForm(forms.ModelForm):
             "established",
             "established_precision",
             "focus_areas",
-            "is_published",
             "is_featured",
             "slug",
             *Partnership.NARRATIVE_FIELDS,
@@ -240,20 +298,37 @@ class PartnershipAdminForm(forms.ModelForm):
             ),
         }
 
+    # Set by PartnershipAdmin.get_form: the staff member filling in the form.
+    user = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        cities = [cleaned_data.get("city_a"), cleaned_data.get("city_b")]
+        if (
+            self.user is not None
+            and all(cities)
+            and not permissions.involves_own_city(self.user, *cities)
+        ):
+            self.add_error(
+                "city_a", _("You can only record partnerships that involve one of your cities.")
+            )
+        return cleaned_data
+
 
 @admin.register(Partnership)
-class PartnershipAdmin(admin.ModelAdmin):
+class PartnershipAdmin(ScopedAdmin):
+    scope_prefix = ""
     form = PartnershipAdminForm
     list_display = [
         "title",
         "kind",
         "status",
         "established_display",
-        "is_published",
+        "state",
         "is_featured",
     ]
     list_filter = [
-        "is_published",
+        "state",
         "is_featured",
         "kind",
         "status",
@@ -265,8 +340,9 @@ class PartnershipAdmin(admin.ModelAdmin):
     list_select_related = ["city_a", "city_b"]
     autocomplete_fields = ["city_a", "city_b"]
     filter_horizontal = ["focus_areas"]
-    readonly_fields = ["created_at", "updated_at"]
-    actions = ["publish", "unpublish"]
+    workflow_fields = ["state", "submitted_at", "submitted_by", "published_at", "published_by"]
+    readonly_fields = [*workflow_fields, "created_at", "updated_at"]
+    actions = ["submit_for_review", "publish", "return_to_draft", "unpublish"]
     save_on_top = True
     inlines = [
         MilestoneInline,
@@ -290,10 +366,20 @@ class PartnershipAdmin(admin.ModelAdmin):
         (
             _("Publishing"),
             {
-                "fields": [("is_published", "is_featured"), "slug"],
+                "fields": [
+                    "state",
+                    ("submitted_at", "submitted_by"),
+                    ("published_at", "published_by"),
+                    "is_featured",
+                    "slug",
+                ],
                 "description": _(
-                    "Only published partnerships appear on the public site. The page address "
-                    "(slug) is made from the two city names when left empty."
+                    "A partnership goes from draft to review to published: editors submit it "
+                    "for review with the action “Submit for review” in the list; a publisher "
+                    "publishes it. Only published partnerships appear on the public site; "
+                    "“Preview” shows the page before that. A published partnership is changed "
+                    "by publishers only. The page address (slug) is made from the two city "
+                    "names when left empty."
                 ),
             },
         ),
@@ -308,9 +394,39 @@ class PartnershipAdmin(admin.ModelAdmin):
         # Also used by the change form and the partnership autocomplete: str() needs both cities.
         return super().get_queryset(request).select_related("city_a", "city_b")
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not permissions.can_publish(request.user):
+            readonly.append("is_featured")  # the home page is the publishers' to choose
+        return readonly
+
+    def has_publish_permission(self, request):
+        return permissions.can_publish(request.user)
+
+    def get_urls(self):
+        preview = path(
+            "<path:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="partnerships_partnership_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request, object_id):
+        """The public page exactly as visitors will see it, published or not."""
+        partnership = self.get_object(request, unquote(object_id))  # 404 outside the scope
+        if not self.has_view_or_change_permission(request, partnership):
+            raise Http404(_("There is no such record among the ones you look after."))
+        return PartnershipDetailView.as_view(preview=True)(request, pk=partnership.pk)
+
     def view_on_site(self, partnership):
-        # Unpublished partnerships have no public page yet.
-        return partnership.get_absolute_url() if partnership.is_published else None
+        if partnership.is_published:
+            return partnership.get_absolute_url()
+        return reverse("admin:partnerships_partnership_preview", args=[partnership.pk])
 
     @admin.display(description=_("partnership"), ordering="city_a__name")
     def title(self, partnership):
@@ -320,54 +436,48 @@ class PartnershipAdmin(admin.ModelAdmin):
     def established_display(self, partnership):
         return partnership.established_display
 
-    def _set_published(self, request, queryset, published):
-        to_change = Partnership.objects.filter(
-            pk__in=queryset.values("pk"), is_published=not published
-        ).select_related("city_a", "city_b")
-        changed = list(to_change)
-        Partnership.objects.filter(pk__in=[p.pk for p in changed]).update(
-            is_published=published, updated_at=timezone.now()
-        )
-        if changed:
+    def _move(self, request, queryset, move, done):
+        """Apply a workflow move to each selected partnership; report what happened."""
+        moved, refused = [], []
+        for partnership in queryset.select_related("city_a", "city_b"):
+            try:
+                getattr(partnership, move)(request.user)
+            except WorkflowError as error:
+                refused.append(str(error))
+            else:
+                moved.append(partnership)
+        if moved:
             LogEntry.objects.log_actions(
-                user_id=request.user.pk,
-                queryset=changed,
-                action_flag=CHANGE,
-                change_message=str(_("Published.") if published else _("Unpublished.")),
+                user_id=request.user.pk, queryset=moved, action_flag=CHANGE, change_message=done
             )
-        unchanged = queryset.count() - len(changed)
-        if published:
-            message = ngettext(
-                "%(count)d partnership was published.",
-                "%(count)d partnerships were published.",
-                len(changed),
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d partnership: %(done)s",
+                    "%(count)d partnerships: %(done)s",
+                    len(moved),
+                )
+                % {"count": len(moved), "done": done},
+                messages.SUCCESS,
             )
-            rest = ngettext(
-                "%(count)d was already published.", "%(count)d were already published.", unchanged
-            )
-        else:
-            message = ngettext(
-                "%(count)d partnership was unpublished.",
-                "%(count)d partnerships were unpublished.",
-                len(changed),
-            )
-            rest = ngettext(
-                "%(count)d was already unpublished.",
-                "%(count)d were already unpublished.",
-                unchanged,
-            )
-        text = message % {"count": len(changed)}
-        if unchanged:
-            text = f"{text} {rest % {'count': unchanged}}"
-        self.message_user(request, text, messages.SUCCESS if changed else messages.WARNING)
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
 
-    @admin.action(description=_("Publish selected partnerships"), permissions=["change"])
+    @admin.action(description=_("Submit for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._move(request, queryset, "submit_for_review", _("Submitted for review."))
+
+    @admin.action(description=_("Publish"), permissions=["publish"])
     def publish(self, request, queryset):
-        self._set_published(request, queryset, True)
+        self._move(request, queryset, "publish", _("Published."))
 
-    @admin.action(description=_("Unpublish selected partnerships"), permissions=["change"])
+    @admin.action(description=_("Return to draft (not approved)"), permissions=["publish"])
+    def return_to_draft(self, request, queryset):
+        self._move(request, queryset, "return_to_draft", _("Returned to draft."))
+
+    @admin.action(description=_("Unpublish (back to draft)"), permissions=["publish"])
     def unpublish(self, request, queryset):
-        self._set_published(request, queryset, False)
+        self._move(request, queryset, "unpublish", _("Unpublished: back to draft."))
 
 
 # --- Focus areas ----------------------------------------------------------------------------
@@ -402,7 +512,7 @@ class FocusAreaAdmin(admin.ModelAdmin):
 # --- Records that belong to a partnership, listed on their own so staff can find them --------
 
 
-class PartnershipChildAdmin(admin.ModelAdmin):
+class PartnershipChildAdmin(ScopedAdmin):
     """Shared set-up for records that belong to one partnership."""
 
     autocomplete_fields = ["partnership"]
@@ -410,11 +520,14 @@ class PartnershipChildAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "partnership":
-            # The chosen partnership is shown by its title, which needs both cities.
-            kwargs["queryset"] = Partnership.objects.select_related("city_a", "city_b")
+            # Only partnerships the user may edit; shown by title, which needs both cities.
+            choices = permissions.in_scope(request.user, Partnership.objects.all())
+            if not permissions.can_publish(request.user):
+                choices = choices.exclude(state=Partnership.State.PUBLISHED)
+            kwargs["queryset"] = choices.select_related("city_a", "city_b")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description=_("published"), boolean=True, ordering="partnership__is_published")
+    @admin.display(description=_("published"), boolean=True, ordering="partnership__state")
     def partnership_published(self, obj):
         return obj.partnership.is_published
 
@@ -422,7 +535,7 @@ class PartnershipChildAdmin(admin.ModelAdmin):
 @admin.register(Activity)
 class ActivityAdmin(PartnershipChildAdmin):
     list_display = ["title", "kind", "when", "partnership", "partnership_published"]
-    list_filter = ["kind", "focus_areas", "partnership__is_published", "start_precision"]
+    list_filter = ["kind", "focus_areas", "partnership__state", "start_precision"]
     search_fields = ["title", "location", *PARTNERSHIP_SEARCH]
     date_hierarchy = "start_date"
     filter_horizontal = ["focus_areas"]
@@ -444,7 +557,7 @@ class ActivityAdmin(PartnershipChildAdmin):
 @admin.register(Milestone)
 class MilestoneAdmin(PartnershipChildAdmin):
     list_display = ["title", "kind", "date_display", "partnership", "partnership_published"]
-    list_filter = ["kind", "partnership__is_published", "date_precision"]
+    list_filter = ["kind", "partnership__state", "date_precision"]
     search_fields = ["title", "location", *PARTNERSHIP_SEARCH]
     date_hierarchy = "date"
     fields = [
@@ -492,7 +605,7 @@ class PlanAdminForm(forms.ModelForm):
 class PlanAdmin(PartnershipChildAdmin):
     form = PlanAdminForm
     list_display = ["title", "status", "target_year", "focus_area", "partnership"]
-    list_filter = ["status", "focus_area", "partnership__is_published"]
+    list_filter = ["status", "focus_area", "partnership__state"]
     search_fields = ["title", *PARTNERSHIP_SEARCH]
     list_select_related = [*PARTNERSHIP_SELECT_RELATED, "focus_area"]
     filter_horizontal = ["activities"]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
@@ -33,15 +34,38 @@ class FocusArea(models.Model):
         return reverse("topic_detail", kwargs={"slug": self.slug})
 
 
+class WorkflowError(ValueError):
+    """A move the draft → in review → published workflow does not allow."""
+
+
 class PartnershipQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(is_published=True)
+        return self.filter(state=Partnership.State.PUBLISHED)
 
     def involving(self, city):
         return self.filter(Q(city_a=city) | Q(city_b=city))
 
     def with_cities(self):
         return self.select_related("city_a", "city_b").prefetch_related("focus_areas")
+
+    def for_page(self, today=None):
+        """Everything the partnership page shows, in a fixed number of queries."""
+        return self.select_related("city_a", "city_b").prefetch_related(
+            "focus_areas",
+            "milestones",
+            "sources",
+            "figures",
+            "city_a__figures",
+            "city_b__figures",
+            models.Prefetch(
+                "activities",
+                queryset=Activity.objects.with_timing(today).prefetch_related("focus_areas"),
+            ),
+            models.Prefetch(
+                "plans",
+                queryset=Plan.objects.select_related("focus_area").prefetch_related("activities"),
+            ),
+        )
 
 
 class Partnership(models.Model):
@@ -55,6 +79,13 @@ class Partnership(models.Model):
         ACTIVE = "active", _("Active")
         DORMANT = "dormant", _("Dormant")
         ENDED = "ended", _("Ended")
+
+    class State(models.TextChoices):
+        """Where the record is on its way to the public: draft → in review → published."""
+
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        PUBLISHED = "published", _("Published")
 
     slug = models.SlugField(
         max_length=220,
@@ -78,8 +109,30 @@ class Partnership(models.Model):
     )
     established_precision = precision_field()
     focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="partnerships")
-    is_published = models.BooleanField(
-        _("published"), default=False, help_text=_("Only published partnerships are public.")
+    state = models.CharField(
+        _("publication"),
+        max_length=12,
+        choices=State.choices,
+        default=State.DRAFT,
+        help_text=_("Only published partnerships are public. Use the actions to change this."),
+    )
+    submitted_at = models.DateTimeField(_("submitted for review at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted for review by"),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
     )
     is_featured = models.BooleanField(
         _("featured"), default=False, help_text=_("Shown on the home page.")
@@ -109,6 +162,7 @@ class Partnership(models.Model):
 
     class Meta:
         ordering = ["city_a__name", "city_b__name"]
+        permissions = [("publish_partnership", "Can publish and unpublish partnerships")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(city_a=F("city_b")),
@@ -123,7 +177,7 @@ class Partnership(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["is_published", "established"], name="partnership_pub_est_idx"),
+            models.Index(fields=["state", "established"], name="partnership_state_est_idx"),
         ]
 
     def __str__(self):
@@ -154,6 +208,56 @@ class Partnership(models.Model):
         if self.established is None:
             return None
         return full_years_between(self.established, today or timezone.localdate())
+
+    @property
+    def is_published(self):
+        return self.state == self.State.PUBLISHED
+
+    def submit_for_review(self, user):
+        self._move(
+            self.State.DRAFT, self.State.IN_REVIEW, submitted_at=timezone.now(), submitted_by=user
+        )
+
+    def publish(self, user):
+        self._move(
+            (self.State.DRAFT, self.State.IN_REVIEW),
+            self.State.PUBLISHED,
+            published_at=timezone.now(),
+            published_by=user,
+        )
+
+    def unpublish(self, user):
+        """Back to draft: off the public site until it is published again."""
+        self._move(self.State.PUBLISHED, self.State.DRAFT, **self._cleared_workflow_marks())
+
+    def return_to_draft(self, user):
+        """A reviewer sends a submitted partnership back to its editors."""
+        self._move(self.State.IN_REVIEW, self.State.DRAFT, **self._cleared_workflow_marks())
+
+    @staticmethod
+    def _cleared_workflow_marks():
+        return {
+            "submitted_at": None,
+            "submitted_by": None,
+            "published_at": None,
+            "published_by": None,
+        }
+
+    def _move(self, allowed_from, to, **marks):
+        allowed = allowed_from if isinstance(allowed_from, tuple) else (allowed_from,)
+        if self.state not in allowed:
+            raise WorkflowError(
+                _("“%(partnership)s” is %(state)s; it cannot become %(target)s.")
+                % {
+                    "partnership": self,
+                    "state": self.get_state_display().lower(),
+                    "target": self.State(to).label.lower(),
+                }
+            )
+        self.state = to
+        for name, value in marks.items():
+            setattr(self, name, value)
+        self.save(update_fields=["state", "updated_at", *marks])
 
     def normalise_dates(self):
         self.established = truncate(self.established, self.established_precision)
@@ -257,7 +361,7 @@ def upcoming_q(today):
 
 class ActivityQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(partnership__is_published=True)
+        return self.filter(partnership__state=Partnership.State.PUBLISHED)
 
     def upcoming(self, today=None):
         """Activities that have not ended: the partnership's "News"."""

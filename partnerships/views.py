@@ -1,10 +1,10 @@
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.utils import timezone
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from .filters import ActivityFilter, CityFilter, PartnershipFilter
-from .models import Activity, FocusArea, Partnership, Plan, public_cities
+from .models import Activity, FocusArea, Partnership, public_cities
 
 PAGE_SIZE = 20
 TOPIC_LIST_SIZE = 20
@@ -23,32 +23,15 @@ class PartnershipListView(FilterView):
 class PartnershipDetailView(DetailView):
     template_name = "partnerships/partnership_detail.html"
     context_object_name = "partnership"
+    # Staff preview, reached only through the admin (which checks login and scope):
+    # unpublished partnerships too, under a "not published" banner.
+    preview = False
 
     def get_queryset(self):
-        return (
-            Partnership.objects.published()
-            .select_related("city_a", "city_b")
-            .prefetch_related(
-                "focus_areas",
-                "milestones",
-                "sources",
-                "figures",
-                "city_a__figures",
-                "city_b__figures",
-                Prefetch(
-                    "activities",
-                    queryset=Activity.objects.with_timing(timezone.localdate()).prefetch_related(
-                        "focus_areas"
-                    ),
-                ),
-                Prefetch(
-                    "plans",
-                    queryset=Plan.objects.select_related("focus_area").prefetch_related(
-                        "activities"
-                    ),
-                ),
-            )
+        partnerships = (
+            Partnership.objects.all() if self.preview else Partnership.objects.published()
         )
+        return partnerships.for_page(timezone.localdate())
 
     def get_context_data(self, **kwargs):
         activities = self.object.activities.all()
@@ -60,6 +43,7 @@ class PartnershipDetailView(DetailView):
             past_activities=past,
             undated_activities=[a for a in activities if a.start_date is None],
             age_in_years=self.object.age_in_years(),
+            preview=self.preview,
             **kwargs,
         )
 

@@ -69,7 +69,7 @@ def make_partnership(db, make_city):
     def make(focus_areas=(), **kwargs):
         kwargs.setdefault("city_a", make_city())
         kwargs.setdefault("city_b", make_city(country="CN"))
-        kwargs.setdefault("is_published", True)
+        kwargs.setdefault("state", "published")
         kwargs.setdefault("established", datetime.date(2009, 10, 16))
         kwargs.setdefault("summary", "A partnership between two cities.")
         partnership = Partnership.objects.create(**kwargs)

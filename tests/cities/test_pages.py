@@ -29,7 +29,7 @@ class TestCityDirectory:
     ):
         make_partnership(city_a=dresden, city_b=make_city(name="Hangzhou", country="CN"))
         make_partnership(city_b=dresden)
-        make_partnership(city_a=make_city(name="Draftburg"), is_published=False)
+        make_partnership(city_a=make_city(name="Draftburg"), state="draft")
         response = client.get(reverse("city_list"))
         assertContains(response, "Dresden")
         assertContains(response, "2 partnerships")
@@ -53,7 +53,7 @@ class TestCityProfile:
         hangzhou = make_city(name="Hangzhou", country="CN")
         make_partnership(city_a=dresden, city_b=hangzhou, established=datetime.date(2009, 10, 16))
         make_partnership(city_a=make_city(name="Coventry", country="GB"), city_b=dresden)
-        make_partnership(city_a=dresden, city_b=make_city(name="Unannounced"), is_published=False)
+        make_partnership(city_a=dresden, city_b=make_city(name="Unannounced"), state="draft")
         make_city_figure(dresden, label="Unemployment rate", value=15, qualifier="up_to", unit="%")
         response = client.get(dresden.get_absolute_url())
         assertContains(response, "<h1>Dresden</h1>", html=True)
@@ -71,5 +71,5 @@ class TestCityProfile:
         self, client, make_city, make_partnership
     ):
         hidden = make_city(name="Draftburg")
-        make_partnership(city_a=hidden, is_published=False)
+        make_partnership(city_a=hidden, state="draft")
         assert client.get(hidden.get_absolute_url()).status_code == 404

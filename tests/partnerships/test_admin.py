@@ -166,10 +166,10 @@ class TestFocusAreaAdmin:
 
 class TestPartnershipChangelist:
     def test_filters_and_date_hierarchy(self, admin_client, full_partnership, make_partnership):
-        other = make_partnership(is_published=False, established=datetime.date(1994, 4, 1))
+        other = make_partnership(state="draft", established=datetime.date(1994, 4, 1))
         url = admin_url(Partnership, "changelist")
 
-        response = admin_client.get(url, {"is_published__exact": "0"})
+        response = admin_client.get(url, {"state__exact": "draft"})
         assert list(response.context["cl"].result_list) == [other]
 
         response = admin_client.get(url, {"established__year": "2009"})
@@ -206,7 +206,6 @@ class TestSavePartnership:
             dresden,
             hangzhou,
             focus_areas=[culture.pk],
-            is_published="on",
             summary="Since **2009**.",
             inlines={
                 "milestones": [
@@ -255,7 +254,7 @@ class TestSavePartnership:
         assertRedirects(response, admin_url(Partnership, "changelist"))
         partnership = Partnership.objects.get()
         assert partnership.slug == "dresden-hangzhou"
-        assert partnership.is_published
+        assert partnership.state == Partnership.State.DRAFT  # new records start as drafts
         assert list(partnership.focus_areas.all()) == [culture]
         milestone = partnership.milestones.get()
         assert milestone.date == datetime.date(2007, 11, 1)
@@ -278,7 +277,6 @@ class TestSavePartnership:
             full_partnership.city_a,
             full_partnership.city_b,
             slug=full_partnership.slug,
-            is_published="on",
             inlines={
                 "milestones": [
                     {
@@ -534,40 +532,45 @@ class TestValidationMessages:
 
 
 class TestPublishActions:
-    def test_publish_reports_how_many_changed(self, admin_client, make_partnership):
-        drafts = [make_partnership(is_published=False) for _ in range(2)]
-        already = make_partnership(is_published=True)
+    def test_publish_reports_what_changed_and_what_could_not(self, admin_client, make_partnership):
+        drafts = [make_partnership(state="draft") for _ in range(2)]
+        already = make_partnership(state="published")
         response = admin_client.post(
             admin_url(Partnership, "changelist"),
             {"action": "publish", "_selected_action": [p.pk for p in [*drafts, already]]},
             follow=True,
         )
-        assertContains(response, "2 partnerships were published. 1 was already published.")
-        assert Partnership.objects.filter(is_published=True).count() == 3
+        assertContains(response, "2 partnerships: Published.")
+        assertContains(response, f"“{already}” is published; it cannot become published.")
+        assert Partnership.objects.filter(state="published").count() == 3
         assert LogEntry.objects.filter(change_message="Published.").count() == 2
+        drafts[0].refresh_from_db()
+        assert drafts[0].published_by.username == "admin"
+        assert drafts[0].published_at is not None
 
-    def test_unpublish(self, admin_client, make_partnership):
-        published = make_partnership(is_published=True)
-        untouched = make_partnership(is_published=True)
+    def test_unpublish_goes_back_to_draft(self, admin_client, make_partnership):
+        published = make_partnership(state="published")
+        untouched = make_partnership(state="published")
         response = admin_client.post(
             admin_url(Partnership, "changelist"),
             {"action": "unpublish", "_selected_action": [published.pk]},
             follow=True,
         )
-        assertContains(response, "1 partnership was unpublished.")
+        assertContains(response, "1 partnership: Unpublished: back to draft.")
         published.refresh_from_db()
         untouched.refresh_from_db()
-        assert not published.is_published
+        assert published.state == Partnership.State.DRAFT
+        assert published.published_at is None
         assert untouched.is_published
 
     def test_nothing_to_change_is_a_warning(self, admin_client, make_partnership):
-        draft = make_partnership(is_published=False)
+        draft = make_partnership(state="draft")
         response = admin_client.post(
             admin_url(Partnership, "changelist"),
             {"action": "unpublish", "_selected_action": [draft.pk]},
             follow=True,
         )
-        assertContains(response, "0 partnerships were unpublished. 1 was already unpublished.")
+        assertContains(response, "is draft; it cannot become draft.")
         assertContains(response, 'class="warning"')
 
 
@@ -582,10 +585,11 @@ class TestChangeForm:
             '<a href="/partnerships/dresden-hangzhou/" class="viewsitelink">View on site</a>',
         )
 
-    def test_no_view_on_site_link_while_unpublished(self, admin_client, make_partnership):
-        draft = make_partnership(is_published=False)
+    def test_view_on_site_of_a_draft_opens_the_preview(self, admin_client, make_partnership):
+        draft = make_partnership(state="draft")
         response = admin_client.get(admin_url(Partnership, "change", draft.pk))
-        assertNotContains(response, "View on site")
+        preview = f"/admin/partnerships/partnership/{draft.pk}/preview/"
+        assertContains(response, f'<a href="{preview}" class="viewsitelink">View on site</a>')
 
     def test_narrative_help_mentions_markdown(self, admin_client):
         response = admin_client.get(admin_url(Partnership, "add"))
@@ -713,7 +717,7 @@ def bulk_partnerships(count, focus_areas):
             city_a=cities[2 * i],
             city_b=cities[2 * i + 1],
             slug=f"bulk-{i}",
-            is_published=bool(i % 2),
+            state="published" if i % 2 else "draft",
             established=datetime.date(1960 + i % 60, 1 + i % 12, 1),
             established_precision="month",
         )
@@ -801,7 +805,7 @@ class TestQueryCounts:
 
     def test_partnership_changelist_filtered(self, measure, focus_areas, size):
         bulk_partnerships(size, focus_areas)
-        url = f"{admin_url(Partnership, 'changelist')}?country=DE&is_published__exact=1&q=Bulk"
+        url = f"{admin_url(Partnership, 'changelist')}?country=DE&state__exact=published&q=Bulk"
         measure(url, PARTNERSHIP_CHANGELIST_QUERIES)
 
     def test_activity_changelist(self, measure, focus_areas, size):

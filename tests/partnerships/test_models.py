@@ -291,14 +291,14 @@ class TestActivityTiming:
         assert timing == {title: title in self.UPCOMING for title in activities}
 
     def test_published_only(self, activities, make_partnership, make_activity):
-        make_activity(make_partnership(is_published=False), title="secret")
+        make_activity(make_partnership(state="draft"), title="secret")
         assert "secret" not in {a.title for a in Activity.objects.published()}
         assert Activity.objects.published().count() == len(activities)
 
 
 class TestPartnershipQuerySet:
     def test_published(self, partnership, make_partnership):
-        make_partnership(is_published=False)
+        make_partnership(state="draft")
         assert list(Partnership.objects.published()) == [partnership]
 
     def test_involving_either_side(self, partnership, dresden, make_partnership, make_city):
@@ -312,7 +312,7 @@ class TestPartnershipQuerySet:
         strasbourg = make_city(name="Strasbourg", country="FR")
         make_partnership(city_a=dresden, city_b=hangzhou)
         make_partnership(city_a=strasbourg, city_b=dresden)
-        make_partnership(city_a=dresden, city_b=prepared, is_published=False)
+        make_partnership(city_a=dresden, city_b=prepared, state="draft")
 
         counts = {city.name: city.partnership_count for city in public_cities()}
 

@@ -121,7 +121,7 @@ class TestPartnershipDetail:
             assert f">{heading}</h2>" not in html, heading
 
     def test_unpublished_partnership_is_not_found(self, client, make_partnership):
-        draft = make_partnership(is_published=False)
+        draft = make_partnership(state="draft")
         assert client.get(draft.get_absolute_url()).status_code == 404
 
     def test_unknown_slug_is_not_found(self, client, db):
@@ -134,7 +134,7 @@ class TestPartnershipList:
         make_partnership(
             city_a=make_city(name="Secretville"),
             city_b=make_city(name="Hidden"),
-            is_published=False,
+            state="draft",
         )
         response = client.get(reverse("partnership_list"))
         assertContains(response, "Berlin – Beijing")
@@ -222,7 +222,7 @@ class TestTopicPage:
     ):
         flood = make_focus_area(name="Flood protection", slug="flood-protection")
         shown = make_partnership(focus_areas=[flood])
-        hidden = make_partnership(focus_areas=[flood], is_published=False)
+        hidden = make_partnership(focus_areas=[flood], state="draft")
         make_activity(shown, title="Elbe flood seminar", focus_areas=[flood])
         make_activity(hidden, title="Secret drill", focus_areas=[flood])
         response = client.get(flood.get_absolute_url())
@@ -238,7 +238,7 @@ class TestActivityList:
         self, client, make_partnership, make_activity
     ):
         make_activity(make_partnership(), title="Film week")
-        make_activity(make_partnership(is_published=False), title="Draft exhibition")
+        make_activity(make_partnership(state="draft"), title="Draft exhibition")
         response = client.get(reverse("activity_list"))
         assertContains(response, "Film week")
         assertNotContains(response, "Draft exhibition")

@@ -58,7 +58,7 @@ def build(size):
             slug=f"p-{i}",
             city_a=hub,
             city_b=cities[i],
-            is_published=True,
+            state="published",
             is_featured=True,
             established=datetime.date(1990 + i % 30, 4, 1),
             summary="Summary",
