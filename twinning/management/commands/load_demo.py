@@ -214,6 +214,8 @@ class Command(BaseCommand):
                 f"{message}\nNothing was loaded; the database is unchanged."
             ) from exc
 
+        # The demo's staff accounts (demo_login) need the roles; they belong to any site.
+        call_command("setup_roles", verbosity=0, stdout=self.stdout)
         if verbosity >= 1:
             self.report(recorder, copied)
 

@@ -1,0 +1,342 @@
+"""Who may do what in the admin: role × action × ownership.
+
+Dresden's office (editor and publisher assigned to Dresden) works on Dresden–Hangzhou and must
+not see or touch Berlin–Beijing; editors submit, publishers publish.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from partnerships.models import Activity, Milestone, Partnership, Plan
+from twinning.roles import EDITOR, PUBLISHER, setup_roles
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(make_city, make_partnership, make_activity, make_milestone):
+    setup_roles()
+    dresden = make_city(name="Dresden", slug="dresden")
+    hangzhou = make_city(name="Hangzhou", slug="hangzhou", country="CN")
+    berlin = make_city(name="Berlin", slug="berlin")
+    beijing = make_city(name="Beijing", slug="beijing", country="CN")
+    ours = make_partnership(city_a=dresden, city_b=hangzhou, state="draft")
+    theirs = make_partnership(city_a=berlin, city_b=beijing, state="draft")
+    return {
+        "dresden": dresden,
+        "berlin": berlin,
+        "ours": ours,
+        "theirs": theirs,
+        "our_activity": make_activity(ours, title="Choir festival"),
+        "their_activity": make_activity(theirs, title="Film week"),
+        "their_milestone": make_milestone(theirs, title="Agreement of 1994"),
+    }
+
+
+def staff(role, city, name):
+    user = get_user_model().objects.create_user(name, password="x-Very-long-pass-42", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    user.assigned_cities.add(city)
+    return user
+
+
+@pytest.fixture
+def editor(client, world):
+    client.force_login(staff(EDITOR, world["dresden"], "dresden-editor"))
+    return client
+
+
+@pytest.fixture
+def publisher(client, world):
+    client.force_login(staff(PUBLISHER, world["dresden"], "dresden-publisher"))
+    return client
+
+
+def url(obj, view="change"):
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=[obj.pk])
+
+
+def preview_url(partnership):
+    return reverse("admin:partnerships_partnership_preview", args=[partnership.pk])
+
+
+def changelist(model):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+# --- Another city's records are invisible and unreachable ------------------------------------
+
+
+@pytest.mark.parametrize("role", ["editor", "publisher"])
+@pytest.mark.parametrize("view", ["change", "delete", "history", "preview"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_citys_partnership_is_not_found(request, world, role, view, method):
+    client = request.getfixturevalue(role)
+    theirs = world["theirs"]
+    address = preview_url(theirs) if view == "preview" else url(theirs, view)
+    data = {"post": "yes"} if view == "delete" else {"summary": "Hijacked"}
+    response = getattr(client, method)(address, data if method == "post" else None)
+    assert response.status_code in (403, 404)
+    theirs.refresh_from_db()
+    assert theirs.summary != "Hijacked"
+    assert Partnership.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize("key", ["their_activity", "their_milestone"])
+@pytest.mark.parametrize("view", ["change", "delete", "history"])
+def test_another_citys_children_are_not_found(editor, world, key, view):
+    obj = world[key]
+    assert editor.get(url(obj, view)).status_code == 404
+    assert editor.post(url(obj, view), {"post": "yes", "title": "Hijacked"}).status_code == 404
+    assert type(obj).objects.filter(pk=obj.pk).exclude(title="Hijacked").exists()
+
+
+def test_another_city_is_not_found(editor, world):
+    assert editor.get(url(world["berlin"])).status_code == 404
+    assert editor.post(url(world["berlin"]), {"name": "Hijacked"}).status_code == 404
+    assert editor.get(url(world["dresden"])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("model", "visible", "hidden"),
+    [
+        (Partnership, "Dresden – Hangzhou", "Berlin – Beijing"),
+        (Activity, "Choir festival", "Film week"),
+        (Milestone, None, "Agreement of 1994"),
+    ],
+)
+def test_lists_and_search_show_only_own_cities(editor, world, model, visible, hidden):
+    response = editor.get(changelist(model))
+    assert response.status_code == 200
+    if visible:
+        assertContains(response, visible)
+    assertNotContains(response, hidden)
+    searched = editor.get(changelist(model), {"q": "Berlin"})
+    assert list(searched.context["cl"].result_list) == []
+
+
+def test_city_list_shows_only_own_cities(editor, world):
+    response = editor.get(changelist(type(world["dresden"])))
+    assert [c.name for c in response.context["cl"].result_list] == ["Dresden"]
+
+
+def test_partnership_autocomplete_offers_only_own_partnerships(editor, world):
+    response = editor.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "partnerships",
+            "model_name": "activity",
+            "field_name": "partnership",
+            "term": "",
+        },
+    )
+    titles = [item["text"] for item in response.json()["results"]]
+    assert titles == ["Dresden – Hangzhou"]
+
+
+def test_partner_city_chooser_offers_every_city(editor, world):
+    """A partner city can be anywhere, so the partnership's city chooser finds Berlin too."""
+    response = editor.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "partnerships",
+            "model_name": "partnership",
+            "field_name": "city_b",
+            "term": "Ber",
+        },
+    )
+    assert [item["text"] for item in response.json()["results"]] == ["Berlin (DE)"]
+
+
+def test_country_filter_lists_only_own_countries(editor, world, make_partnership, make_city):
+    make_partnership(city_a=make_city(name="Lyon", country="FR"), city_b=world["berlin"])
+    response = editor.get(changelist(Partnership))
+    assertNotContains(response, "France")
+
+
+# --- Adding across the boundary --------------------------------------------------------------
+
+
+def test_activity_cannot_be_added_to_another_citys_partnership(editor, world):
+    response = editor.post(
+        reverse("admin:partnerships_activity_add"),
+        {
+            "partnership": world["theirs"].pk,
+            "title": "Sneaked in",
+            "kind": "exchange",
+            "start_precision": "day",
+            "end_precision": "day",
+        },
+    )
+    assert response.status_code == 200
+    assert "partnership" in response.context["adminform"].form.errors
+    assert not Activity.objects.filter(title="Sneaked in").exists()
+
+
+def test_plan_inline_cannot_point_at_another_citys_activity(editor, world):
+    from tests.partnerships.test_admin import partnership_form_data
+
+    ours = world["ours"]
+    data = partnership_form_data(
+        ours.city_a,
+        ours.city_b,
+        inlines={
+            "plans": [
+                {
+                    "title": "Borrowed",
+                    "status": "planned",
+                    "activities": [world["their_activity"].pk],
+                }
+            ]
+        },
+    )
+    response = editor.post(url(ours), data)
+    assert response.status_code == 200
+    assert not Plan.objects.filter(title="Borrowed").exists()
+
+
+def test_partnership_between_two_other_cities_is_refused(editor, world, make_city):
+    from tests.partnerships.test_admin import partnership_form_data
+
+    data = partnership_form_data(world["berlin"], make_city(name="Paris", country="FR"))
+    response = editor.post(reverse("admin:partnerships_partnership_add"), data)
+    assert response.status_code == 200
+    assertContains(response, "only record partnerships that involve one of your cities")
+    assert not Partnership.objects.filter(city_b__name="Paris").exists()
+
+
+# --- The workflow: editors submit, publishers publish ----------------------------------------
+
+
+def act(client, action, *partnerships):
+    return client.post(
+        changelist(Partnership),
+        {"action": action, "_selected_action": [p.pk for p in partnerships]},
+        follow=True,
+    )
+
+
+def test_editor_submits_but_cannot_publish(editor, world):
+    ours = world["ours"]
+    act(editor, "publish", ours)
+    ours.refresh_from_db()
+    assert ours.state == Partnership.State.DRAFT
+    act(editor, "submit_for_review", ours)
+    ours.refresh_from_db()
+    assert ours.state == Partnership.State.IN_REVIEW
+    assert ours.submitted_by.username == "dresden-editor"
+    actions = editor.get(changelist(Partnership)).context["action_form"].fields["action"].choices
+    assert "publish" not in dict(actions) and "unpublish" not in dict(actions)
+
+
+def test_publisher_publishes_own_but_not_another_citys(publisher, world):
+    ours, theirs = world["ours"], world["theirs"]
+    act(publisher, "publish", ours, theirs)
+    ours.refresh_from_db()
+    theirs.refresh_from_db()
+    assert ours.state == Partnership.State.PUBLISHED
+    assert ours.published_by.username == "dresden-publisher"
+    assert theirs.state == Partnership.State.DRAFT
+    change_form = publisher.get(url(ours))
+    assertContains(change_form, "dresden-publisher")  # who published it, shown in the admin
+
+
+def test_unpublish_returns_to_draft_and_leaves_the_public_site(publisher, world, client):
+    ours = world["ours"]
+    act(publisher, "publish", ours)
+    assert publisher.get(ours.get_absolute_url()).status_code == 200
+    act(publisher, "unpublish", ours)
+    ours.refresh_from_db()
+    assert ours.state == Partnership.State.DRAFT
+    assert publisher.get(ours.get_absolute_url()).status_code == 404
+
+
+def test_editor_cannot_change_a_published_partnership(editor, world):
+    ours = world["ours"]
+    ours.state = Partnership.State.PUBLISHED
+    ours.save()
+    page = editor.get(url(ours))
+    assert page.status_code == 200  # shown read-only
+    assertNotContains(page, 'name="_save"')
+    assert editor.post(url(ours), {"summary": "Unreviewed text"}).status_code == 403
+    ours.refresh_from_db()
+    assert ours.summary != "Unreviewed text"
+
+
+def test_editor_cannot_delete_partnerships(editor, world):
+    assert editor.post(url(world["ours"], "delete"), {"post": "yes"}).status_code == 403
+    assert Partnership.objects.filter(pk=world["ours"].pk).exists()
+
+
+def test_editor_cannot_feature_on_the_home_page(editor, world):
+    form = editor.get(url(world["ours"])).context["adminform"].form
+    assert "is_featured" not in form.fields
+
+
+# --- Preview ----------------------------------------------------------------------------------
+
+
+def test_staff_preview_unpublished_page_with_banner(editor, world):
+    ours = world["ours"]
+    response = editor.get(preview_url(ours))
+    assertContains(response, "Preview — not published.")
+    assertContains(response, "<h1>Dresden – Hangzhou</h1>", html=True)
+    assertContains(response, '<meta name="robots" content="noindex">', html=True)
+
+
+def test_public_never_sees_a_draft(client, world):
+    ours = world["ours"]
+    assert client.get(ours.get_absolute_url()).status_code == 404
+    response = client.get(preview_url(ours))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    for query in ("", "?page=2", "?sort=-established", "?q=Dresden", "?state=draft"):
+        response = client.get(reverse("partnership_list") + query)
+        assert response.status_code == 404 or "Dresden – Hangzhou" not in response.content.decode()
+
+
+def test_staff_without_a_city_see_nothing(client, world):
+    user = get_user_model().objects.create_user(
+        "nobody", password="x-Very-long-pass-42", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=EDITOR))
+    client.force_login(user)
+    assert list(client.get(changelist(Partnership)).context["cl"].result_list) == []
+
+
+# --- The scope costs no query per row ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [2, 60], ids=["few", "many"])
+def test_scoped_changelist_query_count(
+    editor, world, make_partnership, make_city, size, django_assert_max_num_queries
+):
+    for i in range(size):
+        make_partnership(city_a=world["dresden"], city_b=make_city(name=f"Partner {i}"))
+        make_partnership(city_a=world["berlin"], city_b=make_city(name=f"Other {i}"))
+    # Exact for both sizes: session, user, permissions, then the changelist's own queries.
+    with django_assert_max_num_queries(11):
+        response = editor.get(changelist(Partnership))
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == min(size + 1, 100)
+
+
+def role_permissions():
+    return {
+        group.name: set(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.all()
+    }
+
+
+def test_roles_are_idempotent_and_only_publishers_publish():
+    setup_roles()
+    first = role_permissions()
+    Group.objects.get(name=EDITOR).permissions.clear()  # a damaged role is repaired
+    setup_roles()
+    assert role_permissions() == first
+    assert "publish_partnership" in first[PUBLISHER]
+    assert "publish_partnership" not in first[EDITOR]
+    assert "delete_partnership" not in first[EDITOR]
