@@ -1036,3 +1036,27 @@ def test_beijing_and_berlin_pages(client, demo):
     assert_reads(beijing, ["Beijing", "Allen Timothy Chang", "Berlin", "April 1994"])
     berlin = page_text(client, City.objects.get(slug="berlin").get_absolute_url())
     assert_reads(berlin, ["Berlin", "Beijing", "April 1994"])
+
+
+def test_demo_login_creates_an_editor_and_a_publisher_per_demo_city(login_file):
+    load_demo()
+    output, admin_password = demo_login()
+    users = get_user_model().objects.exclude(username="demo-admin")
+    assert sorted(users.values_list("username", flat=True)) == sorted(
+        f"{city}-{role}"
+        for city in ("dresden", "hangzhou", "berlin", "beijing")
+        for role in ("editor", "publisher")
+    )
+    stored = login_file.read_text()
+    for user in users:
+        [city] = user.assigned_cities.all()
+        assert user.username.startswith(city.slug)
+        [group] = user.groups.all()
+        assert group.name == ("Editor" if user.username.endswith("editor") else "Publisher")
+        assert not user.is_superuser and user.is_staff
+        password = re.search(rf"^{user.username}: (\S+)$", stored, re.MULTILINE).group(1)
+        assert user.check_password(password)
+        assert password in output
+    assert len({line.split(": ")[1] for line in stored.splitlines()[1:]}) == 9  # all different
+    again, _ = demo_login()
+    assert "unchanged" in again
