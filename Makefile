@@ -20,7 +20,7 @@ install: $(STAMP)
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
-	DEBUG=1 $(PY) manage.py demo_login --url http://$(HOST):$(PORT)/admin/
+	DEBUG=1 $(PY) manage.py demo_login --url http://$(HOST):$(PORT)/$${ADMIN_URL:-admin/}
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -5,6 +5,8 @@ start unless SECRET_KEY is provided. The database is SQLite unless DATABASE_URL 
 """
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +54,8 @@ INSTALLED_APPS = [
     "django_countries",
     "django_extensions",
     "django_filters",
+    "axes",
+    "reversion",
     "twinning",
     "cities",
     "partnerships",
@@ -66,9 +70,40 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside axes, so that its lockout page is marked too.
+    "twinning.middleware.AdminNoIndexMiddleware",
+    # django-axes wants to be last: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "twinning.urls"
+
+
+def admin_url_from_env():
+    """Where the admin lives: ADMIN_URL, e.g. "staff-7f3a/" (default "admin/").
+
+    A path of its own makes the staff sign-in harder to find for scripts that try /admin/.
+    """
+    value = os.environ.get("ADMIN_URL", "admin/")
+    segments = value.split("/")[:-1]
+    if not re.fullmatch(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*/", value) or any(
+        segment.strip(".") == "" for segment in segments
+    ):
+        raise ImproperlyConfigured(
+            f"ADMIN_URL={value!r} is not a valid admin path. It must end with “/”, must not "
+            "start with “/”, and may hold only letters, digits and . _ ~ - between slashes "
+            "(not “.” or “..” alone), e.g. ADMIN_URL=staff-7f3a/."
+        )
+    return value
+
+
+ADMIN_URL = admin_url_from_env()
 
 TEMPLATES = [
     {
@@ -133,6 +168,18 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # Uploaded images: anything larger is refused with a form error.
 MAX_IMAGE_UPLOAD_BYTES = int(os.environ.get("MAX_IMAGE_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Login protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins the account (from any
+# address) and the address (for any account) are refused for AXES_COOLOFF_TIME; a successful
+# sign-in clears the count. Unknown usernames count and lock out like real ones.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "twinning/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Failures and lockouts are still logged; this only drops the start-up banner on every command.
+AXES_VERBOSE = False
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

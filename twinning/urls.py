@@ -18,7 +18,7 @@ urlpatterns = [
     path("cities/<slug:slug>/", partnership_views.CityDetailView.as_view(), name="city_detail"),
     path("topics/<slug:slug>/", partnership_views.TopicDetailView.as_view(), name="topic_detail"),
     path("activities/", partnership_views.ActivityListView.as_view(), name="activity_list"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
 ]
 
 if settings.SERVE_MEDIA:

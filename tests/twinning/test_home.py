@@ -26,9 +26,7 @@ def test_home_shows_featured_upcoming_and_anniversaries(
         featured, title="Anniversary concert", start_date=today + datetime.timedelta(days=10)
     )
     make_activity(featured, title="Long gone fair", start_date=datetime.date(2001, 1, 1))
-    draft = make_partnership(
-        city_a=make_city(name="Draftburg"), is_featured=True, state="draft"
-    )
+    draft = make_partnership(city_a=make_city(name="Draftburg"), is_featured=True, state="draft")
     make_activity(draft, title="Secret gala", start_date=today + datetime.timedelta(days=5))
 
     response = client.get(reverse("home"))
