@@ -8,6 +8,7 @@ from twinning import views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("partnerships/", partnership_views.PartnershipListView.as_view(), name="partnership_list"),
     path(
         "partnerships/<slug:slug>/",

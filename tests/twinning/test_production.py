@@ -1,0 +1,225 @@
+"""What an operator relies on: security headers, health check, error pages, logs, deploy check."""
+
+import io
+import json
+import logging
+import logging.config
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError
+from django.test import Client
+from django.urls import reverse
+from pytest_django.asserts import assertContains
+
+from partnerships.models import FocusArea
+
+pytestmark = pytest.mark.django_db
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def page_urls(make_partnership, make_focus_area, make_activity):
+    topic = make_focus_area(name="Culture", slug="culture")
+    partnership = make_partnership(focus_areas=[topic])
+    make_activity(partnership, focus_areas=[topic])
+    return {
+        "home": reverse("home"),
+        "partnership list": reverse("partnership_list"),
+        "partnership": partnership.get_absolute_url(),
+        "city list": reverse("city_list"),
+        "city": partnership.city_a.get_absolute_url(),
+        "topic": FocusArea.objects.get().get_absolute_url(),
+        "activities": reverse("activity_list"),
+        "not found": "/no-such-page/",
+        "admin login": reverse("admin:login"),
+        "health": reverse("healthz"),
+    }
+
+
+def csp_directives(response):
+    header = response.headers["Content-Security-Policy"]
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
+
+
+def test_every_page_type_carries_the_security_headers(client, page_urls):
+    for name, url in page_urls.items():
+        response = client.get(url, secure=True)
+        assert response.status_code in (200, 404), name
+        csp = csp_directives(response)
+        assert csp["default-src"] == ["'self'"], name
+        assert csp["script-src"] == ["'self'"], name
+        assert csp["style-src"] == ["'self'"], name
+        assert csp["frame-ancestors"] == ["'none'"], name
+        assert csp["object-src"] == ["'none'"], name
+        assert "unsafe-inline" not in response.headers["Content-Security-Policy"], name
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000"), name
+        assert response.headers["X-Content-Type-Options"] == "nosniff", name
+        assert response.headers["Referrer-Policy"] == "same-origin", name
+        assert response.headers["X-Frame-Options"] == "DENY", name
+
+
+def test_cookies_are_secure_and_http_only(client):
+    response = client.get(reverse("admin:login"), secure=True)
+    cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+    assert cookie["secure"] and cookie["httponly"]
+    assert settings.SESSION_COOKIE_SECURE and settings.SESSION_COOKIE_HTTPONLY
+
+
+def test_plain_http_is_redirected_to_https(client, settings, page_urls):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(page_urls["home"])
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+    assert client.get(page_urls["health"]).status_code == 200  # probes stay on plain HTTP
+
+
+class InlineCodeFinder(HTMLParser):
+    """Collects what a strict CSP would block: inline scripts, style blocks and attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if (
+            tag == "script"
+            and "src" not in attributes
+            and attributes.get("type") != ("application/json")
+        ):
+            self.found.append("inline <script>")
+        if tag == "style":
+            self.found.append("<style> block")
+        if "style" in attributes:
+            self.found.append(f"style= on <{tag}>")
+        self.found.extend(f"{name}= on <{tag}>" for name in attributes if name.startswith("on"))
+
+
+def test_no_page_needs_inline_script_or_style(client, page_urls):
+    for name, url in page_urls.items():
+        finder = InlineCodeFinder()
+        finder.feed(client.get(url, secure=True).content.decode())
+        assert finder.found == [], name
+
+
+def test_health_check_reports_a_reachable_database(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response.headers["Cache-Control"]
+
+
+def test_health_check_reports_an_unreachable_database_without_a_traceback(client, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("django.db.backends.base.base.BaseDatabaseWrapper.cursor", refuse)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+    assert b"Traceback" not in response.content and b"refused" not in response.content
+
+
+def test_server_error_page_is_friendly(monkeypatch, db):
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("partnerships.views.PartnershipListView.get_queryset", fail)
+    response = Client(raise_request_exception=False).get(reverse("partnership_list"))
+    assert response.status_code == 500
+    assertContains(response, "Something went wrong", status_code=500)
+    assert b"boom" not in response.content and b"Traceback" not in response.content
+
+
+def test_not_found_page_is_in_the_sites_design(client):
+    response = client.get("/no-such-page/")
+    assertContains(response, "Page not found", status_code=404)
+    assertContains(response, 'class="site-header"', status_code=404)
+
+
+def test_logs_are_one_json_object_per_line(settings):
+    assert settings.LOGGING["handlers"]["stdout"]["formatter"] == "json"  # production default
+    logging.config.dictConfig(settings.LOGGING)
+    stream = io.StringIO()
+    try:
+        logging.getLogger().handlers[0].setStream(stream)
+        logging.getLogger("twinning.test").warning("Disk %s is full", "sda")
+    finally:
+        logging.config.dictConfig(settings.LOGGING)  # back to stdout for the other tests
+    record = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert record["level"] == "WARNING"
+    assert record["logger"] == "twinning.test"
+    assert record["message"] == "Disk sda is full"
+    assert "time" in record
+
+
+def production_env(**overrides):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECURE_SSL_REDIRECT", "DATABASE_URL"}
+    }
+    env.update(
+        SECRET_KEY="a-long-random-production-secret-" + "x7Q9" * 10,
+        ALLOWED_HOSTS="twinning.example.org",
+        **overrides,
+    )
+    return env
+
+
+def test_deploy_check_passes_under_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = production_env()
+    env.pop("SECRET_KEY")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_redis_url_selects_the_shared_cache():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])",
+        ],
+        cwd=REPO,
+        env={
+            **production_env(REDIS_URL="redis://127.0.0.1:6379/3"),
+            "DJANGO_SETTINGS_MODULE": "twinning.settings",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/3",
+    ]
