@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check clean
+.PHONY: install run serve test lint format check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ run: install
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py demo_login --url http://$(HOST):$(PORT)/$${ADMIN_URL:-admin/}
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production-style serving: hashed, compressed static files and gunicorn (gthread workers).
+# Needs the production environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, …): docs/deploy.md.
+serve: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py twinning.wsgi:application
 
 test: install
 	$(PY) -m pytest
