@@ -183,6 +183,10 @@ AXES_LOCKOUT_TEMPLATE = "twinning/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 # Failures and lockouts are still logged; this only drops the start-up banner on every command.
 AXES_VERBOSE = False
+# Behind N reverse proxies every request comes from a proxy: the visitor's address is then read
+# from X-Forwarded-For as the proxies appended it (twinning/client_ip.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "twinning.client_ip.client_ip"
 
 # Cache: Redis when REDIS_URL is set (shared by every app server), else this process's memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")

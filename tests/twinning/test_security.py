@@ -849,3 +849,53 @@ def test_city_websites_refuse_javascript_urls(admin_client, url):
     assert response.status_code == 200
     assertFormError(response.context["adminform"].form, "website", "Enter a valid URL.")
     assert not City.objects.exists()
+
+
+class TestLockoutBehindAProxy:
+    """With TRUSTED_PROXY_COUNT set, visitors are told apart by the address the proxy saw."""
+
+    @pytest.fixture(autouse=True)
+    def _one_proxy(self, settings):
+        settings.TRUSTED_PROXY_COUNT = 1
+
+    @staticmethod
+    def attempt(client, username, password, forwarded_for):
+        return client.post(
+            login_url(),
+            {"username": username, "password": password, "next": reverse("admin:index")},
+            REMOTE_ADDR="10.0.0.2",  # every request arrives from the proxy
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+    def test_one_attacker_does_not_lock_out_every_visitor(self, client, staff, django_user_model):
+        django_user_model.objects.create_user("other", password=PASSWORD, is_staff=True)
+        for _ in range(5):
+            self.attempt(client, "someone-else", "wrong", "198.51.100.9")
+        self.attempt(client, "other", PASSWORD, "192.0.2.44")
+        assert signed_in(client)  # another visitor behind the same proxy signs in
+
+    def test_a_client_cannot_dodge_the_lockout_by_sending_its_own_header(self, client, staff):
+        for n in range(5):
+            # The client invents a new left-most address each time; the proxy appends the real one.
+            self.attempt(client, "someone-else", "wrong", f"203.0.113.{n}, 198.51.100.9")
+        response = self.attempt(client, "other-name", "wrong", "1.2.3.4, 198.51.100.9")
+        assert response.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "expected"),
+    [
+        (0, "198.51.100.9", "10.0.0.2"),  # no proxy configured: the header is ignored
+        (1, "198.51.100.9", "198.51.100.9"),
+        (1, "6.6.6.6, 198.51.100.9", "198.51.100.9"),  # the made-up entry is ignored
+        (2, "6.6.6.6, 198.51.100.9, 10.0.0.1", "198.51.100.9"),
+        (2, "198.51.100.9", "10.0.0.2"),  # fewer entries than proxies: the direct peer
+        (1, "", "10.0.0.2"),
+    ],
+)
+def test_client_address_behind_proxies(settings, rf, proxies, forwarded_for, expected):
+    from twinning.client_ip import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for)
+    assert client_ip(request) == expected
