@@ -7,7 +7,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
-from .models import City, CityFigure
+from twinning.history_admin import HistoryAdmin
+
+from .models import CITY_PARTS, City, CityFigure
 
 
 class CityFigureInline(admin.TabularInline):
@@ -43,8 +45,13 @@ def is_partner_city_lookup(request):
 
 
 @admin.register(City)
-class CityAdmin(admin.ModelAdmin):
-    """Staff other than superusers see and change only the cities assigned to them."""
+class CityAdmin(HistoryAdmin):
+    """Staff other than superusers see and change only the cities assigned to them.
+
+    That holds for the history too (twinning/history_admin.py): history, compare and revert
+    go through `get_object`, and only a deleted city's superusers can recover it, since its
+    staff assignments go with it (they are permissions, not content, and never versioned).
+    """
 
     list_display = ["name", "country", "region", "population_display"]
     list_filter = [("country", CountryFilter)]
@@ -83,6 +90,7 @@ class CityAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": ["updated_at"], "classes": ["collapse"]}),
     ]
     filter_horizontal = ["staff"]
+    history_parts = CITY_PARTS
 
     def get_queryset(self, request):
         cities = super().get_queryset(request)
@@ -95,6 +103,14 @@ class CityAdmin(admin.ModelAdmin):
         if obj is None:
             raise Http404(_("There is no such city among the ones you look after."))
         return obj
+
+    def versions_in_scope(self, request, versions):
+        versions = list(versions)
+        if is_staff_of_all_cities(request.user):
+            return versions
+        own = City.objects.filter(staff=request.user).values_list("pk", flat=True)
+        own = {str(pk) for pk in own}
+        return [version for version in versions if version.object_id in own]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+import reversion
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
@@ -179,3 +180,11 @@ class CityFigure(KeyFigure):
                 violation_error_message=_("This city already has this figure for that year."),
             )
         ]
+
+
+# History (django-reversion): a city's version holds its key figures, so reverting or recovering
+# the city brings them back too. Staff assignments are permissions, not content: they are never
+# stored in a version, so no revert can hand a city back to someone it was taken from.
+CITY_PARTS = ("figures",)
+reversion.register(City, exclude=("staff",), follow=CITY_PARTS)
+reversion.register(CityFigure)

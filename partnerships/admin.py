@@ -15,8 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
+from cities.models import City
+from twinning.history_admin import HistoryAdmin
+
 from . import permissions
 from .models import (
+    PARTNERSHIP_PARTS,
     Activity,
     FocusArea,
     Milestone,
@@ -59,11 +63,12 @@ def count_of(model, field):
 # --- Scope: every admin below shows a staff member only their cities' records ----------------
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(HistoryAdmin):
     """Limits lists, search, autocomplete and object URLs to the user's cities.
 
     An object outside the user's scope answers 404 on every view (change, delete, history,
-    preview), for GET and POST alike. See partnerships/permissions.py for the rules.
+    compare, revert, recover, preview), for GET and POST alike. See
+    partnerships/permissions.py for the rules and twinning/history_admin.py for the history.
     """
 
     # The path from this model to its partnership: "" for Partnership itself.
@@ -90,6 +95,30 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and (
             obj is None or permissions.may_edit(request.user, self.partnership_of(obj))
         )
+
+    def versions_in_scope(self, request, versions):
+        """Stored versions whose partnership, as stored, involves one of the user's cities.
+
+        A part's partnership must still exist (a part cannot come back without it).
+        """
+        versions = list(versions)
+        user = request.user
+        if self.scope_prefix == "":
+            if permissions.is_unrestricted(user):
+                return versions
+            own = set(City.objects.filter(staff=user).values_list("pk", flat=True))
+            return [
+                v
+                for v in versions
+                if own & {v.field_dict.get("city_a_id"), v.field_dict.get("city_b_id")}
+            ]
+        stored = {v.pk: v.field_dict.get("partnership_id") for v in versions}
+        reachable = set(
+            permissions.in_scope(
+                user, Partnership.objects.filter(pk__in=set(stored.values()))
+            ).values_list("pk", flat=True)
+        )
+        return [v for v in versions if stored[v.pk] in reachable]
 
 
 class PartOfPartnershipInline:
@@ -341,6 +370,7 @@ class PartnershipAdmin(ScopedAdmin):
     autocomplete_fields = ["city_a", "city_b"]
     filter_horizontal = ["focus_areas"]
     workflow_fields = ["state", "submitted_at", "submitted_by", "published_at", "published_by"]
+    history_parts = PARTNERSHIP_PARTS
     readonly_fields = [*workflow_fields, "created_at", "updated_at"]
     actions = ["submit_for_review", "publish", "return_to_draft", "unpublish"]
     save_on_top = True
@@ -408,6 +438,28 @@ class PartnershipAdmin(ScopedAdmin):
     def has_publish_permission(self, request):
         return permissions.can_publish(request.user)
 
+    def kept_on_revert(self, request, current):
+        """A revert restores content, never a publishing decision.
+
+        Reverting keeps the partnership's publication state, who submitted and published it
+        and whether it is featured, so no version can publish (or unpublish) it. A deleted
+        partnership is recovered as it was only by someone who may publish; anyone else gets
+        it back as a draft.
+        """
+        kept = [*self.workflow_fields, "is_featured"]
+        if current is not None:
+            return {
+                field.attname: getattr(current, field.attname)
+                for field in map(Partnership._meta.get_field, kept)
+            }
+        if permissions.can_publish(request.user):
+            return {}
+        return {
+            "state": Partnership.State.DRAFT,
+            "is_featured": False,
+            **Partnership._cleared_workflow_marks(),
+        }
+
     def get_urls(self):
         preview = path(
             "<path:object_id>/preview/",
@@ -440,8 +492,10 @@ class PartnershipAdmin(ScopedAdmin):
         """Apply a workflow move to each selected partnership; report what happened."""
         moved, refused = [], []
         for partnership in queryset.select_related("city_a", "city_b"):
+            self.record_baseline(partnership)
             try:
-                getattr(partnership, move)(request.user)
+                with self.record(request, done):  # each move is a revision of its own
+                    getattr(partnership, move)(request.user)
             except WorkflowError as error:
                 refused.append(str(error))
             else:
@@ -484,7 +538,7 @@ class PartnershipAdmin(ScopedAdmin):
 
 
 @admin.register(FocusArea)
-class FocusAreaAdmin(admin.ModelAdmin):
+class FocusAreaAdmin(HistoryAdmin):
     list_display = ["name", "slug", "partnership_count", "activity_count"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}

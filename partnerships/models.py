@@ -1,3 +1,4 @@
+import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -542,6 +543,18 @@ class PartnershipFigure(KeyFigure):
                 ),
             )
         ]
+
+
+# History (django-reversion): a partnership's version holds its parts, so reverting or
+# recovering it brings back its milestones, activities, plans, sources and figures as they were.
+PARTNERSHIP_PARTS = ("milestones", "activities", "plans", "sources", "figures")
+reversion.register(Partnership, follow=PARTNERSHIP_PARTS)
+reversion.register(Milestone)
+reversion.register(Activity)
+reversion.register(Plan)
+reversion.register(Source)
+reversion.register(PartnershipFigure)
+reversion.register(FocusArea)
 
 
 def public_cities():
