@@ -5,15 +5,20 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from twinning.validators import validate_image_size
+from twinning import images
 
 YEAR_VALIDATORS = [MinValueValidator(1000), MaxValueValidator(2200)]
+
+
+def city_image_name(city, filename):
+    """A random name: the uploader's file name never reaches the media folder."""
+    return images.generated_name("cities", filename)
 
 
 class City(models.Model):
@@ -50,12 +55,16 @@ class City(models.Model):
         max_length=300, blank=True, help_text=_("One or two sentences for lists and previews.")
     )
     description = models.TextField(blank=True, help_text=_("The city's profile, in Markdown."))
-    image = models.ImageField(
-        upload_to="cities/",
+    image = images.PictureField(
+        upload_to=city_image_name,
         blank=True,
-        validators=[validate_image_size],
         help_text=_("A JPEG, PNG or WebP picture of the city."),
     )
+    # Set when a picture is stored (twinning/images.py): its size in pixels and the widths of
+    # the renditions stored next to it, so pages build `srcset` without looking at files.
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_renditions = models.JSONField(default=list, blank=True, editable=False)
     image_alt = models.CharField(
         max_length=250,
         blank=True,
@@ -108,8 +117,65 @@ class City(models.Model):
         # The country tells same-named cities apart in the admin's choosers.
         return f"{self.name} ({self.country.code})" if self.country else self.name
 
+    def save(self, *args, **kwargs):
+        if self.image and not self.image._committed:
+            stored = images.store(self.image)
+            self.image_width, self.image_height = stored.width, stored.height
+            self.image_renditions = stored.renditions
+        elif not self.image:
+            self.image_width = self.image_height = None
+            self.image_renditions = []
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "image" in update_fields:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "image_width",
+                "image_height",
+                "image_renditions",
+            }
+        super().save(*args, **kwargs)
+        on_record = self._image_on_record
+        if on_record and on_record[0] and on_record[0] != self.image.name:
+            transaction.on_commit(
+                lambda: self._delete_image_files(*on_record), using=self._state.db
+            )
+        self._remember_image()
+
     def get_absolute_url(self):
         return reverse("city_detail", kwargs={"slug": self.slug})
+
+    # The picture as stored in the database, to remove its files once it is replaced or cleared.
+    _image_on_record = None
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        city = super().from_db(db, field_names, values)
+        city._remember_image()
+        return city
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using, fields, from_queryset)
+        if fields is None or "image" in fields:
+            self._remember_image()
+
+    def _remember_image(self):
+        image = self.__dict__.get("image")  # absent when deferred
+        if image is None or not getattr(image, "_committed", True):
+            return
+        name = getattr(image, "name", image) or ""
+        self._image_on_record = (name, list(self.__dict__.get("image_renditions") or []))
+
+    def _delete_image_files(self, name, renditions):
+        """Remove a replaced picture's files, unless another city still shows the same file."""
+        if not City._base_manager.filter(image=name).exists():
+            images.delete_stored(self.image.storage, name, renditions)
+
+    @property
+    def picture(self):
+        """The <img> attributes for the picture (src, srcset, width, height), or None."""
+        return images.picture(
+            self.image, self.image_width, self.image_height, self.image_renditions
+        )
 
     def clean(self):
         errors = {}

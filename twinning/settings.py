@@ -168,8 +168,13 @@ STORAGES = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-# Uploaded images: anything larger is refused with a form error.
+# Uploaded images (twinning/images.py): a larger file, or a picture of more pixels (read from
+# its header, before decoding), is refused with a form error. Keep MAX_IMAGE_PIXELS below Pillow's
+# own limit (about 89 megapixels). Accepted pictures are re-encoded and stored with renditions of
+# these widths (never wider than the picture) for `srcset`.
 MAX_IMAGE_UPLOAD_BYTES = int(os.environ.get("MAX_IMAGE_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", str(40_000_000)))
+IMAGE_RENDITION_WIDTHS = [480, 960, 1600]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Login protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins the account (from any

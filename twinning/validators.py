@@ -1,14 +1,9 @@
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
+from twinning.images import check_file_size
 
 
 def validate_image_size(upload):
-    """Refuse image files above MAX_IMAGE_UPLOAD_BYTES, naming both sizes."""
-    limit = settings.MAX_IMAGE_UPLOAD_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            "The image is %(size)s; images may be at most %(limit)s.",
-            code="image_too_large",
-            params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
-        )
+    """Refuse image files above MAX_IMAGE_UPLOAD_BYTES, naming both sizes.
+
+    Kept for cities' migration 0001; the checks now live in twinning/images.py.
+    """
+    check_file_size(upload.size)
