@@ -1,0 +1,680 @@
+"""Import known twinnings from a CSV file: `manage.py import_twinnings` (see the README).
+
+The file is streamed: it is read line by line, each line decoded on its own, and rows are
+written in batches (one transaction and a few bulk inserts per batch). In memory stays only what
+matching needs: every city's key (name and country), every partnership's pair of cities, and
+the slugs in use.
+
+A row that cannot be imported is reported with its line number and reason and skipped; it never
+stops the import, and it is rejected before anything of it is written. A database error rolls
+back its whole batch and stops the import: the batches before it stay, and a second run picks
+up where it stopped, since rows already imported are recognised ("already present").
+"""
+
+import csv
+import datetime
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+from django.core.management.base import CommandError
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from cities.models import City
+from partnerships.country_aliases import CountryResolver
+from partnerships.models import Partnership, Source
+from twinning.dates import DatePrecision
+
+BATCH_SIZE = 1000
+
+# Two spellings that differ only in accents or special letters name one city only if they lie
+# this close together (or one has no coordinates): Chişinău/Chișinău are one city, Fürth and
+# Furth (90 km apart) are two.
+SPELLING_MATCH_KM = 25
+
+COORDINATE_PLACES = Decimal("0.00001")  # City.latitude/longitude: 5 decimal places
+NAME_MAX_LENGTH = City._meta.get_field("name").max_length
+SLUG_BASE_LENGTH = 210
+
+HEKMAN_SOURCE = {
+    "title": "List of twin towns and sister cities (Wikipedia), via Hekman/twincities",
+    "publisher": "Wikipedia contributors; compiled and geocoded by Erik Hekman",
+    "url": "https://github.com/Hekman/twincities",
+    "year": 2026,
+}
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    columns: dict  # the file's column name → the field it holds
+    optional: tuple = ()
+
+    @property
+    def required(self):
+        return set(self.columns)
+
+
+SIDE_FIELDS = ("city", "country", "lat", "lng")
+FORMATS = {
+    "hekman": Format(
+        "hekman",
+        {
+            f"{name}{n}": f"{name}_{side}"
+            for n, side in (("1", "a"), ("2", "b"))
+            for name in SIDE_FIELDS
+        },
+    ),
+    "generic": Format(
+        "generic",
+        {f"{name}_{side}": f"{name}_{side}" for side in "ab" for name in SIDE_FIELDS},
+        optional=("established", "kind", "status"),
+    ),
+}
+
+
+def detect_format(header):
+    """The format whose columns the header holds (Hekman first: it is the stricter), or None."""
+    columns = set(header)
+    for fmt in FORMATS.values():
+        if fmt.required <= columns <= fmt.required | set(fmt.optional):
+            return fmt
+    return None
+
+
+# --- Names -----------------------------------------------------------------------------------
+
+# Letters that Unicode does not decompose into a base letter and an accent.
+SPECIAL_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i", "ħ": "h"}
+)
+
+
+APOSTROPHES = re.compile("['\u2019\u2018\u02bc\u0060\u00b4]")
+
+
+def name_key(name):
+    """A city name for comparison: case, spacing and punctuation do not matter.
+
+    Apostrophes are dropped, other punctuation separates words: "Villeneuve-d'Ascq" and
+    "Villeneuve d’Ascq" → "villeneuve dascq", "Kan'onji" → "kanonji"; "Straße" → "strasse".
+    """
+    text = APOSTROPHES.sub("", unicodedata.normalize("NFKC", name).casefold())
+    return re.sub(r"[\W_]+", " ", text).strip()
+
+
+def fold(text):
+    """`text` without accents or special letters: "Chişinău" and "Chișinău" → "chisinau"."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).translate(SPECIAL_LETTERS)
+
+
+def fold_key(name):
+    return re.sub(r"[\W_]+", " ", fold(name_key(name))).strip()
+
+
+def city_slug_base(name, country):
+    """ "lodz-pl" for Łódź in Poland."""
+    return f"{slugify(fold(name))[:SLUG_BASE_LENGTH] or 'city'}-{country.lower()}"
+
+
+def partnership_slug_base(name_a, name_b):
+    """The base of Partnership.make_slug(), which adds -2, -3, … to it while it is taken."""
+    return slugify(f"{name_a}-{name_b}")[:SLUG_BASE_LENGTH] or "partnership"
+
+
+def unique_slug(base, taken):
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    taken.add(slug)
+    return slug
+
+
+def distance_km(lat1, lng1, lat2, lng2):
+    lat1, lng1, lat2, lng2 = map(math.radians, (lat1, lng1, lat2, lng2))
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 6371 * 2 * math.asin(math.sqrt(min(1.0, a)))
+
+
+class CityRef:
+    """A city the import knows: one already stored, or one it creates (id None until saved).
+
+    `key` tells cities apart before they have an id: the id for stored cities, a negative
+    number for new ones.
+    """
+
+    __slots__ = ("key", "id", "name", "name_key", "lat", "lng", "existing", "obj")
+
+    def __init__(self, key, name, lat, lng, *, id=None, existing=False, obj=None):
+        self.key = key
+        self.id = id
+        self.name = name
+        self.name_key = name_key(name)
+        self.lat = None if lat is None else float(lat)
+        self.lng = None if lng is None else float(lng)
+        self.existing = existing
+        self.obj = obj
+
+    def distance(self, lat, lng):
+        if self.lat is None or lat is None:
+            return 0.0
+        return distance_km(self.lat, self.lng, float(lat), float(lng))
+
+
+def best_match(candidates, key, lat, lng):
+    """The city among `candidates` (same folded name and country) that the spelling names.
+
+    The same spelling (up to case, spacing and punctuation) is the same city, wherever its
+    coordinates put it; a spelling that differs in accents must also be close by.
+    """
+    same = [c for c in candidates if c.name_key == key]
+    if not same:
+        same = [c for c in candidates if c.distance(lat, lng) <= SPELLING_MATCH_KM]
+    if len(same) > 1:
+        return min(same, key=lambda c: (c.distance(lat, lng), c.key < 0, abs(c.key)))
+    return same[0] if same else None
+
+
+# --- Rows ------------------------------------------------------------------------------------
+
+
+class RowError(Exception):
+    """A row that cannot be imported: `reason` names the kind (for the summary)."""
+
+    def __init__(self, reason, detail=""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Side:
+    name: str
+    country: str
+    latitude: Decimal
+    longitude: Decimal
+
+
+@dataclass
+class Row:
+    line: int
+    a: Side
+    b: Side
+    established: datetime.date | None = None
+    precision: str = DatePrecision.DAY
+    kind: str = Partnership.Kind.TWINNING
+    status: str = Partnership.Status.ACTIVE
+
+
+SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def shown(text):
+    """A field as it can be printed: undecodable bytes as �."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def parse_coordinate(text, label, limit):
+    text = text.strip()
+    if not text:
+        raise RowError("missing coordinates", f"no {label}")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise RowError("invalid coordinates", f"{label} “{text}” is not a number") from None
+    if not value.is_finite():
+        raise RowError("invalid coordinates", f"{label} “{text}” is not a number")
+    if abs(value) > limit:
+        raise RowError(
+            "coordinates out of range", f"{label} {text} is not between -{limit} and {limit}"
+        )
+    return value.quantize(COORDINATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def parse_date(text):
+    """ "1988", "1988-05" or "1988-05-12" → (date, precision)."""
+    for pattern, precision in (
+        (r"(\d{4})", DatePrecision.YEAR),
+        (r"(\d{4})-(\d{1,2})", DatePrecision.MONTH),
+        (r"(\d{4})-(\d{1,2})-(\d{1,2})", DatePrecision.DAY),
+    ):
+        match = re.fullmatch(pattern, text)
+        if match:
+            parts = [int(part) for part in match.groups()] + [1, 1]
+            try:
+                return datetime.date(*parts[:3]), precision
+            except ValueError:
+                break
+    raise RowError(
+        "invalid established date", f"“{text}” is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+    )
+
+
+def choice(choices, text, reason):
+    """A TextChoices value from its value or label, in any case."""
+    wanted = text.strip().casefold()
+    for value, label in choices.choices:
+        if wanted in (value.casefold(), str(label).casefold()):
+            return value
+    if choices is Partnership.Kind and wanted in {"sister city", "sister cities", "twin town"}:
+        return Partnership.Kind.TWINNING
+    allowed = ", ".join(value for value, _label in choices.choices)
+    raise RowError(reason, f"“{text}” (expected one of: {allowed})")
+
+
+# --- The import ------------------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    dry_run: bool = False
+    rows: int = 0
+    cities_created: int = 0
+    cities_reused: set = field(default_factory=set)
+    other_spellings: int = 0
+    partnerships_created: int = 0
+    already_in_database: int = 0
+    repeated_in_file: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    batches: int = 0
+    stopped_at: int | None = None
+
+    @property
+    def already_present(self):
+        return self.already_in_database + self.repeated_in_file
+
+    def lines(self):
+        verb = "would be created" if self.dry_run else "created"
+        out = [
+            "Summary" + (" (dry run: nothing was written)" if self.dry_run else "") + ":",
+            f"  rows read:            {self.rows:,}",
+            f"  cities:               {self.cities_created:,} {verb}, "
+            f"{len(self.cities_reused):,} existing reused"
+            + (
+                f" ({self.other_spellings:,} spellings matched to another spelling)"
+                if self.other_spellings
+                else ""
+            ),
+            f"  partnerships:         {self.partnerships_created:,} {verb}, "
+            f"{self.already_present:,} already present "
+            f"({self.already_in_database:,} in the database, "
+            f"{self.repeated_in_file:,} repeated in the file)",
+            f"  rejected rows:        {self.rejected.total():,}",
+        ]
+        width = max((len(reason) for reason in self.rejected), default=0)
+        out += [
+            f"    {reason:<{width}}  {count:>6,}" for reason, count in self.rejected.most_common()
+        ]
+        return out
+
+
+class ImportStopped(Exception):
+    """A batch could not be written: it was rolled back, and the import stopped there."""
+
+    def __init__(self, first_line, last_line, error):
+        super().__init__(
+            f"lines {first_line}–{last_line} could not be written ({error.__class__.__name__}: "
+            f"{error}); that batch was rolled back and the import stopped. The batches before it "
+            "are saved: run the import again to continue (rows already imported are skipped)."
+        )
+        self.first_line = first_line
+        self.last_line = last_line
+
+
+class Importer:
+    def __init__(
+        self,
+        *,
+        dry_run=False,
+        source=None,
+        batch_size=BATCH_SIZE,
+        using=DEFAULT_DB_ALIAS,
+        emit=print,
+        verbosity=1,
+    ):
+        self.dry_run = dry_run
+        self.source_overrides = dict(source or {})  # Source fields over the format's default
+        self.batch_size = max(1, batch_size)
+        self.using = using
+        self.emit = emit
+        self.verbosity = verbosity
+        self.countries = CountryResolver()
+        self.summary = Summary(dry_run=dry_run)
+
+    # Reading -------------------------------------------------------------------------------
+
+    def run(self, path, fmt=None, progress=None):
+        """Import `path`; `fmt` is a FORMATS key or None to detect it; `progress(nbytes)` is told
+        how much of the file has been read. Returns the Summary."""
+        path = Path(path)
+        self.filename = path.name
+        with path.open("rb") as stream:
+            records = self.records(stream, progress)
+            self.format, self.columns = self.read_header(records, fmt)
+            self.source = {**self.default_source(), **self.source_overrides}
+            self.load_state()
+            self.pending_cities, self.pending_rows = [], []
+            batch_first = None
+            read = 0
+            for line, end, fields in records:
+                batch_first = batch_first or line
+                self.summary.rows += 1
+                read += 1
+                self.take(line, end, fields)
+                if read == self.batch_size:
+                    self.flush(batch_first, line)
+                    batch_first, read = None, 0
+            if read:
+                self.flush(batch_first, line)
+        return self.summary
+
+    @staticmethod
+    def records(stream, progress):
+        """(first line, last line, fields) for each CSV record; bytes that are not UTF-8 are
+        kept as surrogates (and reported with their row); a record the csv module cannot read
+        comes as a csv.Error instead of its fields."""
+
+        def lines():
+            for raw in stream:
+                if progress:
+                    progress(len(raw))
+                yield raw.decode("utf-8", errors="surrogateescape")
+
+        reader = csv.reader(lines())
+        last = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                fields = exc
+            yield last + 1, reader.line_num, fields
+            last = reader.line_num
+
+    def read_header(self, records, fmt_name):
+        for line, _end, fields in records:
+            if isinstance(fields, Exception) or not any(f.strip() for f in fields):
+                continue
+            header = [f.strip().lstrip("\ufeff").strip().lower() for f in fields]
+            if fmt_name:
+                fmt = FORMATS[fmt_name]
+                if not fmt.required <= set(header):
+                    missing = ", ".join(sorted(fmt.required - set(header)))
+                    raise CommandError(
+                        f"Line {line}: the header lacks the {fmt.name} format's columns: {missing}."
+                    )
+            else:
+                fmt = detect_format(header)
+                if fmt is None:
+                    raise CommandError(
+                        f"Line {line}: the header {', '.join(map(shown, header))} is neither the "
+                        "Hekman format (city1,country1,lat1,lng1,city2,country2,lat2,lng2) nor the "
+                        "generic one (city_a,country_a,lat_a,lng_a,city_b,country_b,lat_b,lng_b"
+                        "[,established,kind,status]). Use --format to say which it is."
+                    )
+            known = fmt.required | set(fmt.optional)
+            ignored = [name for name in header if name not in known]
+            if ignored and self.verbosity:
+                self.emit(f"Ignoring unknown columns: {', '.join(map(shown, ignored))}.")
+            columns = {}
+            for index, name in enumerate(header):
+                if name in known:
+                    columns.setdefault(fmt.columns.get(name, name), index)
+            self.header_length = len(header)
+            return fmt, columns
+        raise CommandError("The file has no header line (it is empty).")
+
+    def default_source(self):
+        if self.format.name == "hekman":
+            return dict(HEKMAN_SOURCE)
+        return {
+            "title": f"Imported from {self.filename}",
+            "publisher": "",
+            "url": "",
+            "year": timezone.localdate().year,
+        }
+
+    # State -----------------------------------------------------------------------------------
+
+    def load_state(self):
+        """What matching needs, in a few queries: every city, partnership pair and slug."""
+        self.index = {}  # (folded name, country) → [CityRef]
+        self.city_slugs = set()
+        self.new_keys = 0
+        cities = (
+            City._base_manager.using(self.using)
+            .order_by("pk")
+            .values_list("pk", "name", "country", "latitude", "longitude", "slug")
+        )
+        for pk, name, country, lat, lng, slug in cities.iterator(chunk_size=5000):
+            ref = CityRef(pk, name, lat, lng, id=pk, existing=True)
+            self.index.setdefault((fold_key(name), country), []).append(ref)
+            self.city_slugs.add(slug)
+        partnerships = Partnership._base_manager.using(self.using).order_by()
+        self.partnership_slugs = set(partnerships.values_list("slug", flat=True).iterator())
+        # Unordered pair of city keys → the line that brought it (0: it was in the database).
+        self.pairs = {
+            pair_key(a, b): 0
+            for a, b in partnerships.values_list("city_a_id", "city_b_id").iterator(chunk_size=5000)
+        }
+        self.reported_spellings = set()
+
+    # Rows ------------------------------------------------------------------------------------
+
+    def reject(self, line, error):
+        self.summary.rejected[error.reason] += 1
+        if self.verbosity:
+            self.emit(f"line {line}: rejected: {error}")
+
+    def note(self, line, message, level=1):
+        if self.verbosity >= level:
+            self.emit(f"line {line}: {message}")
+
+    def take(self, line, end, fields):
+        try:
+            row = self.parse(line, end, fields)
+            ref_a, ref_b, new = self.resolve_cities(row)
+        except RowError as error:
+            self.reject(line, error)
+            return
+        pair = pair_key(ref_a.key, ref_b.key)
+        if pair in self.pairs:
+            first = self.pairs[pair]
+            if first:
+                self.summary.repeated_in_file += 1
+                self.note(
+                    line,
+                    f"already present: {ref_a.name} – {ref_b.name} is the pair of line {first} "
+                    "(in either order)",
+                )
+            else:
+                self.summary.already_in_database += 1
+                self.note(
+                    line, f"already present: {ref_a.name} – {ref_b.name} is in the database", 2
+                )
+        else:
+            self.pairs[pair] = line
+            self.pending_rows.append((row, ref_a, ref_b))
+        for ref, folded in new:  # registered only now: a rejected row creates no city
+            self.register(ref, folded)
+        for ref in (ref_a, ref_b):
+            if ref.existing:
+                self.summary.cities_reused.add(ref.key)
+
+    def parse(self, line, end, fields):
+        if isinstance(fields, Exception):
+            raise RowError("unreadable CSV", str(fields))
+        if not fields or not any(f.strip() for f in fields):
+            raise RowError("empty line")
+        for index, value in enumerate(fields):
+            if SURROGATE.search(value):
+                byte = ord(SURROGATE.search(value).group()) - 0xDC00
+                raise RowError(
+                    "not valid UTF-8",
+                    f"byte 0x{byte:02X} in column {index + 1} (“{shown(value)}”)",
+                )
+        if len(fields) != self.header_length:
+            raise RowError(
+                "wrong number of columns",
+                f"{len(fields)} instead of {self.header_length}"
+                # A quote left open swallows the lines after it.
+                + (f"; the row reaches line {end}" if end > line else ""),
+            )
+        value = {name: fields[index] for name, index in self.columns.items()}
+        row = Row(line, self.parse_side(value, "a"), self.parse_side(value, "b"))
+        if value.get("established", "").strip():
+            row.established, row.precision = parse_date(value["established"].strip())
+        if value.get("kind", "").strip():
+            row.kind = choice(Partnership.Kind, value["kind"], "unknown kind")
+        if value.get("status", "").strip():
+            row.status = choice(Partnership.Status, value["status"], "unknown status")
+        return row
+
+    def parse_side(self, value, side):
+        name = " ".join(value[f"city_{side}"].split())
+        country_text = " ".join(value[f"country_{side}"].split())
+        if not name:
+            raise RowError("missing city name", f"city {side.upper()} has no name")
+        if not country_text and "," in name:
+            # "Varna, Bulgaria" with an empty country column: the country is in the name.
+            head, tail = (part.strip() for part in name.rsplit(",", 1))
+            if head and self.countries.resolve(tail):
+                name, country_text = head, tail
+        if len(name) > NAME_MAX_LENGTH:
+            raise RowError(
+                "city name too long", f"“{name[:40]}…” has more than {NAME_MAX_LENGTH} characters"
+            )
+        if not country_text:
+            raise RowError("unknown country", f"no country given for “{name}”")
+        country = self.countries.resolve(country_text)
+        if country is None:
+            why = self.countries.explain(country_text)
+            raise RowError(
+                "unknown country",
+                f"“{country_text}” (city “{name}”)" + (f": {why}" if why else ""),
+            )
+        latitude = parse_coordinate(value[f"lat_{side}"], f"latitude of {name}", 90)
+        longitude = parse_coordinate(value[f"lng_{side}"], f"longitude of {name}", 180)
+        return Side(name, country, latitude, longitude)
+
+    def resolve_cities(self, row):
+        """The two cities of a row, found or new; new ones are registered by the caller."""
+        new = []
+        refs = []
+        for side in (row.a, row.b):
+            key, folded = name_key(side.name), (fold_key(side.name), side.country)
+            candidates = list(self.index.get(folded, ()))
+            candidates += [ref for ref, ref_folded in new if ref_folded == folded]
+            ref = best_match(candidates, key, side.latitude, side.longitude)
+            if ref is None:
+                self.new_keys -= 1
+                ref = CityRef(self.new_keys, side.name, side.latitude, side.longitude)
+                ref.obj = City(
+                    name=side.name,
+                    country=side.country,
+                    latitude=side.latitude,
+                    longitude=side.longitude,
+                )
+                new.append((ref, folded))
+            elif ref.name_key != key and (key, side.country) not in self.reported_spellings:
+                self.reported_spellings.add((key, side.country))
+                self.summary.other_spellings += 1
+                self.note(
+                    row.line,
+                    f"“{side.name}” ({side.country}) taken as the city “{ref.name}” "
+                    "(another spelling)",
+                )
+            refs.append(ref)
+        if refs[0] is refs[1]:
+            raise RowError("same city on both sides", f"“{row.a.name}” ({row.a.country}) twice")
+        return refs[0], refs[1], new
+
+    def register(self, ref, folded):
+        ref.obj.slug = unique_slug(city_slug_base(ref.name, folded[1]), self.city_slugs)
+        self.index.setdefault(folded, []).append(ref)
+        self.pending_cities.append(ref)
+
+    # Writing ---------------------------------------------------------------------------------
+
+    def flush(self, first_line, last_line):
+        cities, rows = self.pending_cities, self.pending_rows
+        self.pending_cities, self.pending_rows = [], []
+        if not self.dry_run and (cities or rows):
+            try:
+                with transaction.atomic(using=self.using):
+                    self.write(cities, rows)
+            except Exception as error:
+                self.summary.stopped_at = first_line
+                raise ImportStopped(first_line, last_line, error) from error
+        for ref in cities:
+            ref.obj = None  # written (or, in a dry run, counted): only the key stays in memory
+        self.summary.cities_created += len(cities)
+        self.summary.partnerships_created += len(rows)
+        self.summary.batches += 1
+
+    def write(self, cities, rows):
+        saved = City._base_manager.using(self.using).bulk_create([ref.obj for ref in cities])
+        ids = self.ids(City, saved)
+        for ref in cities:
+            ref.id = ids[ref.obj.slug]
+        now = timezone.now()
+        partnerships = []
+        for row, ref_a, ref_b in rows:
+            slug = unique_slug(
+                partnership_slug_base(ref_a.name, ref_b.name), self.partnership_slugs
+            )
+            partnerships.append(
+                Partnership(
+                    slug=slug,
+                    city_a_id=ref_a.id,
+                    city_b_id=ref_b.id,
+                    kind=row.kind,
+                    status=row.status,
+                    established=row.established,
+                    established_precision=row.precision,
+                    state=Partnership.State.PUBLISHED,
+                    published_at=now,
+                )
+            )
+        saved = Partnership._base_manager.using(self.using).bulk_create(partnerships)
+        ids = self.ids(Partnership, saved)
+        # bulk_create skips Partnership.save(): derive what it would (the search document, where
+        # the model keeps one) for the whole batch at once.
+        created = Partnership.objects.using(self.using).filter(pk__in=list(ids.values()))
+        if hasattr(created, "refresh_search_document"):
+            created.refresh_search_document()
+        sources = [
+            Source(
+                partnership_id=ids[partnership.slug],
+                note=f"{self.filename}, line {row.line}"[:300],
+                **self.source,
+            )
+            for partnership, (row, _a, _b) in zip(partnerships, rows, strict=True)
+        ]
+        Source._base_manager.using(self.using).bulk_create(sources)
+
+    def ids(self, model, saved):
+        """slug → id of objects just bulk-created (read back where the database cannot return
+        them)."""
+        ids = {obj.slug: obj.pk for obj in saved if obj.pk is not None}
+        missing = [obj.slug for obj in saved if obj.pk is None]
+        if missing:
+            manager = model._base_manager.using(self.using)
+            ids.update(manager.filter(slug__in=missing).values_list("slug", "pk"))
+        return ids
+
+
+def pair_key(a, b):
+    return (a, b) if a < b else (b, a)

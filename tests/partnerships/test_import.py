@@ -1,0 +1,473 @@
+"""`manage.py import_twinnings`: formats, countries, city matching, bad rows, batches, speed."""
+
+import csv
+import io
+import math
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.models.query import QuerySet
+from django.test.utils import CaptureQueriesContext
+from django_countries import countries
+
+from cities.models import City
+from partnerships.country_aliases import CountryResolver, resolve_country
+from partnerships.importing import fold_key, name_key
+from partnerships.models import Partnership, Source
+
+DATA = Path(__file__).parent / "data"
+BAD_ROWS = DATA / "twinnings_bad_rows.csv"
+GENERIC = DATA / "twinnings_generic.csv"
+HEKMAN_HEADER = "city1,country1,lat1,lng1,city2,country2,lat2,lng2\n"
+
+
+def run_import(path, *args, **options):
+    out = io.StringIO()
+    call_command("import_twinnings", str(path), *args, stdout=out, **options)
+    return out.getvalue()
+
+
+def counts():
+    return City.objects.count(), Partnership.objects.count(), Source.objects.count()
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", verbosity=0)
+
+
+def city(name, country):
+    return City.objects.get(name=name, country=country)
+
+
+def pair(a, b):
+    return Partnership.objects.filter(city_a=a, city_b=b) | Partnership.objects.filter(
+        city_a=b, city_b=a
+    )
+
+
+# --- The hand-made file with every kind of bad row -------------------------------------------
+
+
+def test_bad_rows_are_reported_by_line_and_reason_and_good_rows_imported(demo):
+    cities_before, partnerships_before, sources_before = counts()
+
+    out = run_import(BAD_ROWS)
+
+    for expected in [
+        "line 6: rejected: unknown country: “Atlantis” (city “Atlantis”)",
+        "line 7: rejected: missing coordinates: no latitude of Nowhere",
+        "line 8: rejected: coordinates out of range: latitude of Farout 200 is not between "
+        "-90 and 90",
+        "line 10: rejected: empty line",
+        "line 11: rejected: wrong number of columns: 6 instead of 8",
+        "line 12: rejected: not valid UTF-8: byte 0xE9 in column 1 (“M�rida”)",
+        "line 13: rejected: same city on both sides: “Nienburg” (DE) twice",
+        "line 16: rejected: unknown country: “Kosovo” (city “Pristina”): Kosovo has no ISO "
+        "3166-1 code",
+        "line 20: rejected: invalid coordinates: latitude of Rome “north” is not a number",
+    ]:
+        assert expected in out, expected
+    # The same pair again, reversed: in the file, and already in the database (the demo's).
+    assert "line 9: already present: Kyiv – Chișinău is the pair of line 4 (in either order)" in out
+    # A second spelling of a city is reported once and taken as that city.
+    assert "line 5: “Chişinău” (MD) taken as the city “Chișinău” (another spelling)" in out
+    assert "line 9: “CHISINAU” (MD) taken as the city “Chișinău” (another spelling)" in out
+    # No other row is rejected.
+    assert out.count("rejected:") == 9
+
+    assert "rows read:            19" in out
+    assert "cities:               11 created, 4 existing reused" in out
+    assert (
+        "partnerships:         8 created, 2 already present (1 in the database, 1 repeated" in out
+    )
+    assert "rejected rows:        9" in out
+    for reason, n in [("unknown country", 2), ("empty line", 1), ("not valid UTF-8", 1)]:
+        assert any(line.split() == [*reason.split(), str(n)] for line in out.splitlines()), reason
+
+    assert counts() == (cities_before + 11, partnerships_before + 8, sources_before + 8)
+    # The good rows, with their countries resolved.
+    dresden, berlin, beijing, hangzhou = (
+        city("Dresden", "DE"),
+        city("Berlin", "DE"),
+        city("Beijing", "CN"),
+        city("Hangzhou", "CN"),
+    )
+    chisinau = city("Chișinău", "MD")
+    assert pair(dresden, city("Brazzaville", "CG")).exists()
+    assert pair(chisinau, city("Kyiv", "UA")).count() == 1
+    assert pair(beijing, chisinau).exists()
+    assert pair(city("Albany", "US"), city("Saint-Denis", "RE")).exists()
+    assert pair(hangzhou, berlin).exists()
+    assert pair(city("Rostock", "DE"), city("Varna", "BG")).exists()
+    assert pair(city("Edinburgh", "GB"), city("Kraków", "PL")).exists()
+    # Fürth and Furth are two towns 90 km apart, not two spellings of one.
+    assert pair(city("Fürth", "DE"), city("Furth", "DE")).exists()
+    # Nothing of a rejected row was written.
+    assert not City.objects.filter(name__in=["Atlantis", "Nowhere", "Farout", "Paris", "Rome"])
+    assert not City.objects.filter(name__in=["Nienburg", "Oslo", "Pristina"])
+    assert not City.objects.filter(name__startswith="M", country="MX")
+
+
+def test_imported_records(demo):
+    run_import(BAD_ROWS)
+
+    # Demo cities are reused, never duplicated, and never changed.
+    for name in ["Berlin", "Beijing", "Dresden", "Hangzhou"]:
+        assert City.objects.filter(name__iexact=name).count() == 1
+    assert city("Berlin", "DE").slug == "berlin"
+    assert City.objects.filter(name="Chișinău").count() == 1
+    assert not City.objects.filter(name__in=["Chişinău", "CHISINAU"]).exists()
+
+    saint_denis = city("Saint-Denis", "RE")
+    assert saint_denis.slug == "saint-denis-re"
+    assert saint_denis.latitude == Decimal("-20.87891")  # rounded to the model's 5 places
+    assert saint_denis.longitude == Decimal("55.44810")
+    assert city("Kraków", "PL").slug == "krakow-pl"
+    assert {c.slug for c in City.objects.filter(name__in=["Fürth", "Furth"])} == {
+        "furth-de",
+        "furth-de-2",
+    }
+
+    partnership = pair(city("Rostock", "DE"), city("Varna", "BG")).get()
+    assert partnership.slug == "rostock-varna"
+    assert partnership.state == Partnership.State.PUBLISHED
+    assert partnership.published_at is not None
+    assert partnership.kind == Partnership.Kind.TWINNING
+    assert partnership.status == Partnership.Status.ACTIVE
+    assert partnership.established is None
+    source = partnership.sources.get()
+    assert source.title == (
+        "List of twin towns and sister cities (Wikipedia), via Hekman/twincities"
+    )
+    assert source.url == "https://github.com/Hekman/twincities"
+    assert source.year == 2026
+    assert source.note == "twinnings_bad_rows.csv, line 18"
+    # Every created partnership has its source; the demo's keep only their own.
+    assert not Partnership.objects.filter(sources__isnull=True).exists()
+    assert Source.objects.filter(partnership__slug="berlin-beijing").count() == 1
+    # Each imported partnership is a valid record by the model's own rules.
+    for imported in Partnership.objects.exclude(slug__in=["berlin-beijing", "dresden-hangzhou"]):
+        imported.full_clean()
+    for new_city in City.objects.exclude(slug__in=["berlin", "beijing", "dresden", "hangzhou"]):
+        new_city.full_clean()
+
+
+def test_a_second_run_creates_nothing(demo):
+    run_import(BAD_ROWS)
+    before = counts()
+
+    out = run_import(BAD_ROWS)
+
+    assert counts() == before
+    assert "cities:               0 created, 15 existing reused" in out
+    assert "partnerships:         0 created, 10 already present (10 in the database" in out
+    assert "rejected rows:        9" in out
+
+
+def test_dry_run_writes_nothing_and_reports_what_would_change(demo):
+    before = counts()
+
+    out = run_import(BAD_ROWS, "--dry-run")
+
+    assert counts() == before
+    assert "Summary (dry run: nothing was written):" in out
+    assert "cities:               11 would be created, 4 existing reused" in out
+    assert "partnerships:         8 would be created, 2 already present" in out
+    assert "line 6: rejected: unknown country" in out
+
+
+def test_the_source_can_be_named(demo):
+    run_import(
+        BAD_ROWS,
+        "--source-title=Städtepartnerschaften",
+        "--source-url=https://example.org/list",
+        "--source-year=2024",
+    )
+    source = city("Varna", "BG").partnerships_as_b.get().sources.get()
+    assert (source.title, source.url, source.year) == (
+        "Städtepartnerschaften",
+        "https://example.org/list",
+        2024,
+    )
+    assert source.publisher == "Wikipedia contributors; compiled and geocoded by Erik Hekman"
+
+
+def test_slugs_already_taken_get_a_number(demo, make_city, make_partnership):
+    make_city(name="Kiev (old record)", slug="kyiv-ua", country="UA")
+    make_partnership(slug="rostock-varna")
+
+    run_import(BAD_ROWS)
+
+    assert city("Kyiv", "UA").slug == "kyiv-ua-2"
+    assert pair(city("Rostock", "DE"), city("Varna", "BG")).get().slug == "rostock-varna-2"
+
+
+# --- The generic format -----------------------------------------------------------------------
+
+
+def test_generic_format(demo):
+    out = run_import(GENERIC)
+
+    assert "line 5: rejected: invalid established date: “19x8” is not a date" in out
+    assert "line 6: rejected: unknown kind: “marriage”" in out
+    assert "line 7: rejected: unknown status: “asleep”" in out
+    dresden = city("Dresden", "DE")
+    coventry = pair(dresden, city("Coventry", "GB")).get()
+    assert (str(coventry.established), coventry.established_precision) == ("1959-01-01", "year")
+    ostrava = pair(dresden, city("Ostrava", "CZ")).get()
+    assert (str(ostrava.established), ostrava.established_precision) == ("1971-05-01", "month")
+    assert ostrava.kind == Partnership.Kind.FRIENDSHIP
+    paris = pair(city("Berlin", "DE"), city("Paris", "FR")).get()
+    assert (str(paris.established), paris.established_precision) == ("1987-07-02", "day")
+    assert (paris.kind, paris.status) == ("cooperation", "dormant")
+    osaka = pair(city("Hamburg", "DE"), city("Osaka", "JP")).get()
+    assert (osaka.kind, osaka.status, osaka.established) == ("twinning", "active", None)
+    assert osaka.sources.get().title == "Imported from twinnings_generic.csv"
+    assert "partnerships:         4 created" in out
+
+
+def test_the_format_can_be_given_and_a_wrong_one_is_refused(demo):
+    with pytest.raises(CommandError, match="lacks the hekman format's columns"):
+        run_import(GENERIC, "--format=hekman")
+    assert "4 created" in run_import(GENERIC, "--format=generic")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "no header line"),
+        (b"\n\n", "no header line"),
+        (b"name,country\nBerlin,DE\n", "neither the Hekman format"),
+    ],
+)
+def test_a_file_without_a_known_header_is_refused(db, tmp_path, content, message):
+    path = tmp_path / "file.csv"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        run_import(path)
+
+
+def test_a_missing_file_is_refused(db, tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        run_import(tmp_path / "nope.csv")
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_read(db, tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(
+        "\ufeffcity1,country1,lat1,lng1,city2,country2,lat2,lng2\r\n"
+        "Lyon,France,45.76,4.84,Turin,Italy,45.07,7.69\r\n".encode()
+    )
+    assert "partnerships:         1 created" in run_import(path)
+    assert City.objects.get(name="Turin").country == "IT"
+
+
+def test_an_unclosed_quote_is_reported_with_the_lines_it_swallows(db, tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text(
+        HEKMAN_HEADER
+        + 'Lyon,France,45.76,4.84,"Turin,Italy,45.07,7.69\n'
+        + "Lyon,France,45.76,4.84,Milan,Italy,45.46,9.19\n"
+    )
+    out = run_import(path)
+    assert (
+        "line 2: rejected: wrong number of columns: 5 instead of 8; the row reaches line 3" in out
+    )
+
+
+# --- Countries --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("England, United Kingdom", "GB"),
+        ("England", "GB"),
+        ("Scotland, United Kingdom", "GB"),
+        ("Wales, United Kingdom", "GB"),
+        ("Northern Ireland, United Kingdom", "GB"),
+        ("Réunion, France", "RE"),
+        ("Guadeloupe, France", "GP"),
+        ("Åland Islands, Finland", "AX"),
+        ("New York, United States", "US"),
+        ("Ohio, United States", "US"),
+        ("Georgia, United States", "US"),  # the US state, not the country
+        ("Brandenburg, Germany", "DE"),
+        ("Rauma, Norway", "NO"),
+        ("United States", "US"),
+        ("USA", "US"),
+        ("UK", "GB"),
+        ("Czech Republic", "CZ"),
+        ("Russia", "RU"),
+        ("South Korea", "KR"),
+        ("North Korea", "KP"),
+        ("Taiwan", "TW"),
+        ("Vietnam", "VN"),
+        ("Ivory Coast", "CI"),
+        ("Côte d’Ivoire", "CI"),
+        ("Palestine", "PS"),
+        ("West Bank", "PS"),
+        ("Northern Cyprus", "CY"),
+        ("Republic of Ireland", "IE"),
+        ("Georgia (country)", "GE"),
+        ("Cape Verde", "CV"),
+        ("East Timor", "TL"),
+        ("São Tomé and Príncipe", "ST"),
+        ("Bosnia and Hercegovina", "BA"),
+        ("Grece", "GR"),
+        ("Kazakhstah", "KZ"),
+        ("Madagaskar", "MG"),
+        ("Moldavia", "MD"),
+        ("Surinam", "SR"),
+        ("Island", "IS"),
+        ("in Italy", "IT"),
+        ("Turkey", "TR"),
+        ("  germany ", "DE"),
+        ("DE", "DE"),
+        ("DEU", "DE"),
+    ],
+)
+def test_country_names_and_aliases(text, code):
+    assert resolve_country(text) == code
+
+
+@pytest.mark.parametrize(
+    "text", ["", "Atlantis", "Middle-earth", "Lagoa, Azores, Atlantis", "de", "XX", "Kosovo"]
+)
+def test_unknown_countries_resolve_to_none(text):
+    assert resolve_country(text) is None
+
+
+def test_kosovo_is_reported_with_the_reason_unless_the_site_enables_xk(settings):
+    resolver = CountryResolver()
+    assert resolver.resolve("Kosovo") is None
+    assert "XK is not enabled" in resolver.explain("Kosovo")
+    settings.COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
+    del countries.countries  # django-countries keeps its list until told to forget it
+    try:
+        assert resolve_country("Kosovo") == "XK"
+    finally:
+        settings.COUNTRIES_OVERRIDE = {}
+        del countries.countries
+
+
+def test_every_country_string_of_the_hekman_list_resolves_or_is_known_to_be_reported():
+    """The 238 distinct strings of the real file, as read in the README (Kosovo and the empty
+    string are reported)."""
+    path = Path(__file__).resolve().parents[3] / "shared" / "data" / "twin_cities_hekman.csv"
+    if not path.exists():
+        pytest.skip("the Hekman list is not beside the project")
+    with path.open(newline="", encoding="utf-8") as stream:
+        strings = {row[i] for row in csv.DictReader(stream) for i in ("country1", "country2")}
+    assert len(strings) == 238
+    resolver = CountryResolver()
+    assert {s for s in strings if resolver.resolve(s) is None} == {"", "Kosovo"}
+
+
+# --- City names -------------------------------------------------------------------------------
+
+
+def test_city_names_compare_without_case_spacing_or_punctuation():
+    assert name_key("  Villeneuve-d'Ascq ") == name_key("villeneuve d’ascq") == "villeneuve dascq"
+    assert name_key("Kan'onji") == name_key("Kanonji")
+    assert name_key("BERLIN") == name_key("Berlin")
+    assert name_key("Fürth") != name_key("Furth")  # accents are kept here…
+    assert fold_key("Fürth") == fold_key("Furth")  # …and only compared with distance
+    assert fold_key("Chişinău") == fold_key("Chișinău") == "chisinau"
+    assert fold_key("Łódź") == "lodz"
+
+
+# --- Batches ----------------------------------------------------------------------------------
+
+
+def generated_file(path, n, prefix="Town"):
+    """n rows, each between two new cities."""
+    lines = [HEKMAN_HEADER]
+    for i in range(n):
+        lat, lng = 40 + (i % 100) / 10, (i % 300) / 10
+        lines.append(
+            f"{prefix} {i} A,Germany,{lat},{lng},{prefix} {i} B,France,{lat - 1},{lng + 1}\n"
+        )
+    path.write_text("".join(lines))
+    return path
+
+
+def test_a_failure_in_a_batch_leaves_only_whole_batches(db, tmp_path, monkeypatch):
+    path = generated_file(tmp_path / "six.csv", 6)
+    original = QuerySet.bulk_create
+    calls = []
+
+    def failing_bulk_create(self, objs, *args, **kwargs):
+        if self.model is Partnership:
+            calls.append(len(objs))
+            if len(calls) == 2:  # the second batch: its cities are already inserted
+                raise RuntimeError("disk full")
+        return original(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", failing_bulk_create)
+    with pytest.raises(CommandError, match="lines 4–5 could not be written"):
+        run_import(path, "--batch-size=2")
+
+    # The first batch (lines 2–3) is saved whole; nothing of the second one is left.
+    assert counts() == (4, 2, 2)
+    assert set(City.objects.values_list("name", flat=True)) == {
+        "Town 0 A",
+        "Town 0 B",
+        "Town 1 A",
+        "Town 1 B",
+    }
+
+    monkeypatch.setattr(QuerySet, "bulk_create", original)
+    out = run_import(path, "--batch-size=2")
+    assert "partnerships:         4 created, 2 already present" in out
+    assert counts() == (12, 6, 6)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(db, tmp_path):
+    def import_queries(n, prefix):
+        path = generated_file(tmp_path / f"{n}.csv", n, prefix)
+        with CaptureQueriesContext(connection) as context:
+            run_import(path)
+        assert Partnership.objects.filter(city_a__name__startswith=prefix).count() == n
+        inserts = [q for q in context.captured_queries if q["sql"].startswith("INSERT")]
+        return len(context.captured_queries) - len(inserts), len(inserts)
+
+    def insert_statements(n):
+        """What bulk_create needs for n rows on this database (SQLite: 999 parameters each)."""
+        total = 0
+        for model, objects in ((City, 2 * n), (Partnership, n), (Source, n)):
+            fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+            size = connection.ops.bulk_batch_size(fields, [None] * objects)
+            total += math.ceil(objects / size)
+        return total
+
+    other_50, inserts_50 = import_queries(50, "Small")
+    other_500, inserts_500 = import_queries(500, "Large")
+
+    assert other_500 == other_50  # loading, transaction, id look-ups: per batch, not per row
+    assert inserts_50 <= insert_statements(50)
+    assert inserts_500 <= insert_statements(500)
+    assert other_500 + inserts_500 < 500 / 5
+
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_progress_bar_on_a_terminal_only(demo, capsys):
+    call_command("import_twinnings", str(GENERIC), stdout=io.StringIO())
+    assert "Importing" not in capsys.readouterr().err
+
+    out = Terminal()
+    call_command("import_twinnings", str(GENERIC), "--dry-run", stdout=out)
+    assert "Importing: 100%" in capsys.readouterr().err
+    assert "line 5: rejected: invalid established date" in out.getvalue()
