@@ -429,6 +429,11 @@ class PartnershipAdmin(ScopedAdmin):
         form.user = request.user
         return form
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Once more, now that the inlines are saved too (also after a revert or a recovery).
+        form.instance.refresh_search_document()
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not permissions.can_publish(request.user):
@@ -606,6 +611,12 @@ class ActivityAdmin(PartnershipChildAdmin):
     @admin.display(description=_("when"), ordering="start_date")
     def when(self, activity):
         return activity.when_display
+
+    def delete_queryset(self, request, queryset):
+        # A bulk delete skips Activity.delete(): refresh the search documents it changes.
+        partnership_ids = set(queryset.values_list("partnership", flat=True))
+        super().delete_queryset(request, queryset)
+        Partnership.objects.filter(pk__in=partnership_ids).refresh_search_document()
 
 
 @admin.register(Milestone)

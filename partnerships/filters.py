@@ -9,6 +9,7 @@ from django_countries import countries
 
 from cities.models import City
 
+from . import search
 from .models import Activity, FocusArea, Partnership
 
 
@@ -50,7 +51,9 @@ def focus_area_filter():
 
 
 class PartnershipFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="filter_text", max_length=200)
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_text", max_length=search.MAX_QUERY_LENGTH
+    )
     country = django_filters.ChoiceFilter(
         label=_("Country"), choices=countries, method="filter_country", empty_label=_("Any country")
     )
@@ -89,11 +92,8 @@ class PartnershipFilter(django_filters.FilterSet):
         fields = []
 
     def filter_text(self, queryset, name, value):
-        return queryset.filter(
-            Q(city_a__name__icontains=value)
-            | Q(city_b__name__icontains=value)
-            | Q(summary__icontains=value)
-        )
+        # Best match first; a sort the visitor picks (applied after this) replaces that order.
+        return search.search(queryset, value)
 
     def filter_country(self, queryset, name, value):
         return queryset.filter(country_q(value))

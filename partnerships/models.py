@@ -1,7 +1,8 @@
 import reversion
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.urls import reverse
@@ -18,6 +19,8 @@ from twinning.dates import (
     precision_field,
     truncate,
 )
+
+from . import search
 
 
 class FocusArea(models.Model):
@@ -48,6 +51,10 @@ class PartnershipQuerySet(models.QuerySet):
 
     def with_cities(self):
         return self.select_related("city_a", "city_b").prefetch_related("focus_areas")
+
+    def refresh_search_document(self):
+        """Recompute these partnerships' full-text search documents (PostgreSQL; see search.py)."""
+        return search.refresh_documents(self)
 
     def for_page(self, today=None):
         """Everything the partnership page shows, in a fixed number of queries."""
@@ -148,6 +155,9 @@ class Partnership(models.Model):
     obstacles_and_needs = models.TextField(blank=True, help_text=_("Markdown."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # PostgreSQL full-text search: city names, narrative sections and activities, weighted
+    # (partnerships/search.py). Derived data: never edited, dumped or versioned; empty elsewhere.
+    search_document = SearchVectorField(null=True, blank=True, editable=False, serialize=False)
 
     # The survey template's story sections, all Markdown.
     NARRATIVE_FIELDS = [
@@ -158,6 +168,8 @@ class Partnership(models.Model):
         "future_expectations",
         "obstacles_and_needs",
     ]
+    # Saving any of these changes the search document.
+    SEARCHED_FIELDS = frozenset({"city_a", "city_b", "city_a_id", "city_b_id", *NARRATIVE_FIELDS})
 
     objects = PartnershipQuerySet.as_manager()
 
@@ -179,6 +191,9 @@ class Partnership(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "established"], name="partnership_state_est_idx"),
+            search.SearchDocumentIndex(
+                fields=["search_document"], name="partnership_search_idx", fastupdate=False
+            ),
         ]
 
     def __str__(self):
@@ -188,10 +203,19 @@ class Partnership(models.Model):
         self.normalise_dates()
         if not self.slug:
             self.slug = self.make_slug()
-        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        using = kwargs.get("using") or router.db_for_write(Partnership, instance=self)
+        with transaction.atomic(using=using):  # the row and its search document together
+            super().save(*args, **kwargs)
+            if update_fields is None or not self.SEARCHED_FIELDS.isdisjoint(update_fields):
+                self.refresh_search_document()
 
     def get_absolute_url(self):
         return reverse("partnership_detail", kwargs={"slug": self.slug})
+
+    def refresh_search_document(self):
+        """Recompute the search document after a change to this partnership or its activities."""
+        Partnership.objects.using(self._state.db).filter(pk=self.pk).refresh_search_document()
 
     @property
     def title(self):
@@ -441,7 +465,29 @@ class Activity(models.Model):
 
     def save(self, *args, **kwargs):
         self.normalise_dates()
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(Activity, instance=self)
+        with transaction.atomic(using=using):  # the row and the search documents together
+            super().save(*args, **kwargs)
+            self._refresh_search_documents()
+        self._stored_partnership_id = self.partnership_id
+
+    def delete(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(Activity, instance=self)
+        with transaction.atomic(using=using):
+            result = super().delete(*args, **kwargs)
+            self._refresh_search_documents()
+        return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        activity = super().from_db(db, field_names, values)
+        # If the activity moves to another partnership, both search documents change.
+        activity._stored_partnership_id = activity.__dict__.get("partnership_id")
+        return activity
+
+    def _refresh_search_documents(self):
+        ids = {self.partnership_id, getattr(self, "_stored_partnership_id", None)} - {None}
+        Partnership.objects.using(self._state.db).filter(pk__in=ids).refresh_search_document()
 
     @property
     def start_display(self):

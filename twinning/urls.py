@@ -19,6 +19,7 @@ urlpatterns = [
     path("cities/<slug:slug>/", partnership_views.CityDetailView.as_view(), name="city_detail"),
     path("topics/<slug:slug>/", partnership_views.TopicDetailView.as_view(), name="topic_detail"),
     path("activities/", partnership_views.ActivityListView.as_view(), name="activity_list"),
+    path("search/", partnership_views.SearchView.as_view(), name="search"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

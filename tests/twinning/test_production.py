@@ -37,6 +37,7 @@ def page_urls(make_partnership, make_focus_area, make_activity):
         "city": partnership.city_a.get_absolute_url(),
         "topic": FocusArea.objects.get().get_absolute_url(),
         "activities": reverse("activity_list"),
+        "search": reverse("search") + "?q=culture",
         "not found": "/no-such-page/",
         "admin login": reverse("admin:login"),
         "health": reverse("healthz"),

@@ -85,6 +85,9 @@ class Command(BaseCommand):
             for activity, (_, topics) in zip(created, rows, strict=True)
             for topic in topics
         )
+        # bulk_create skips Activity.save(): refresh these partnerships' search documents.
+        touched = {activity.partnership_id for activity in created}
+        Partnership.objects.filter(pk__in=touched).refresh_search_document()
         return len(created)
 
     @staticmethod

@@ -201,6 +201,8 @@ class Command(BaseCommand):
                 problems = validate_loaded(recorder.loaded, database)
                 if problems:
                     raise InvalidDemoData(problems)
+                # loaddata saves rows raw, past the model code that keeps search documents.
+                call_command("update_search_index", database=database, verbosity=0)
                 recorder.tally()
         except Exception as exc:
             for path in created:  # leave MEDIA_ROOT as it was, too
