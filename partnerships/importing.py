@@ -30,6 +30,7 @@ from cities.models import City
 from partnerships.country_aliases import CountryResolver
 from partnerships.models import Partnership, Source
 from twinning.dates import DatePrecision
+from twinning.page_cache import bump_content_version
 
 BATCH_SIZE = 1000
 
@@ -618,6 +619,7 @@ class Importer:
             except Exception as error:
                 self.summary.stopped_at = first_line
                 raise ImportStopped(first_line, last_line, error) from error
+            bump_content_version()  # bulk inserts send no signals: the cached pages are stale
         for ref in cities:
             ref.obj = None  # written (or, in a dry run, counted): only the key stays in memory
         self.summary.cities_created += len(cities)

@@ -5,21 +5,38 @@ from django.views.static import serve
 
 from partnerships import views as partnership_views
 from twinning import views
+from twinning.page_cache import cached_page
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", cached_page(views.HomeView.as_view()), name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("partnerships/", partnership_views.PartnershipListView.as_view(), name="partnership_list"),
+    path(
+        "partnerships/",
+        cached_page(partnership_views.PartnershipListView.as_view()),
+        name="partnership_list",
+    ),
     path(
         "partnerships/<slug:slug>/",
-        partnership_views.PartnershipDetailView.as_view(),
+        cached_page(partnership_views.PartnershipDetailView.as_view()),
         name="partnership_detail",
     ),
-    path("cities/", partnership_views.CityListView.as_view(), name="city_list"),
-    path("cities/<slug:slug>/", partnership_views.CityDetailView.as_view(), name="city_detail"),
-    path("topics/<slug:slug>/", partnership_views.TopicDetailView.as_view(), name="topic_detail"),
-    path("activities/", partnership_views.ActivityListView.as_view(), name="activity_list"),
-    path("search/", partnership_views.SearchView.as_view(), name="search"),
+    path("cities/", cached_page(partnership_views.CityListView.as_view()), name="city_list"),
+    path(
+        "cities/<slug:slug>/",
+        cached_page(partnership_views.CityDetailView.as_view()),
+        name="city_detail",
+    ),
+    path(
+        "topics/<slug:slug>/",
+        cached_page(partnership_views.TopicDetailView.as_view()),
+        name="topic_detail",
+    ),
+    path(
+        "activities/",
+        cached_page(partnership_views.ActivityListView.as_view()),
+        name="activity_list",
+    ),
+    path("search/", cached_page(partnership_views.SearchView.as_view()), name="search"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

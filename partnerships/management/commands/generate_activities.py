@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from partnerships.models import Activity, FocusArea, Milestone, Partnership
 from twinning.dates import DatePrecision, truncate
+from twinning.page_cache import bump_content_version
 
 BATCH = 5_000
 PRECISIONS = [DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR]
@@ -69,6 +70,7 @@ class Command(BaseCommand):
                 milestone_rows = []
         added_activities += self.save_activities(activities)
         added_milestones += len(Milestone.objects.bulk_create(milestone_rows))
+        bump_content_version()  # bulk inserts send no signals
         if verbosity:
             self.stdout.write(
                 f"Added {added_activities} activities and {added_milestones} milestones."

@@ -10,6 +10,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from partnerships import search
 from partnerships.models import Partnership
+from twinning.page_cache import bump_content_version
 
 
 class Command(BaseCommand):
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic(using=database):
             count = Partnership.objects.using(database).refresh_search_document()
+        bump_content_version()  # search results and snippets come from the documents
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(f"Updated the search document of {count} partnership(s).")

@@ -1,0 +1,154 @@
+"""Cached public pages are never stale, and repeat visits are answered with 304."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains
+
+from partnerships.models import Partnership
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).resolve().parents[1] / "partnerships" / "data"
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def pair(make_city, make_partnership, make_focus_area):
+    culture = make_focus_area(name="Culture", slug="culture")
+    return make_partnership(
+        city_a=make_city(name="Dresden", slug="dresden"),
+        city_b=make_city(name="Hangzhou", slug="hangzhou", country="CN"),
+        summary="Old summary.",
+        focus_areas=[culture],
+    )
+
+
+def public_urls(partnership):
+    return [
+        reverse("home"),
+        reverse("partnership_list"),
+        partnership.get_absolute_url(),
+        partnership.city_a.get_absolute_url(),
+        reverse("topic_detail", args=["culture"]),
+        reverse("activity_list"),
+        reverse("search") + "?q=Dresden",
+    ]
+
+
+def test_a_cached_page_costs_no_query(client, pair, django_assert_num_queries):
+    url = pair.get_absolute_url()
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second.content == first.content
+
+
+def test_a_change_shows_on_the_next_request(client, pair):
+    url = pair.get_absolute_url()
+    assertContains(client.get(url), "Old summary.")
+    pair.summary = "New summary."
+    pair.save()
+    assertContains(client.get(url), "New summary.")
+
+
+def test_a_change_to_a_city_shows_on_its_partnership_page(client, pair):
+    url = pair.get_absolute_url()
+    client.get(url)
+    city = pair.city_b
+    city.name = "Hangzhou City"
+    city.save()
+    assertContains(client.get(url), "Dresden – Hangzhou City")
+
+
+def test_a_new_activity_and_a_focus_area_link_show_at_once(
+    client, pair, make_activity, make_focus_area
+):
+    url = pair.get_absolute_url()
+    client.get(url)
+    make_activity(pair, title="Choir festival")
+    assertContains(client.get(url), "Choir festival")
+    pair.focus_areas.add(make_focus_area(name="Flood protection"))
+    assertContains(client.get(url), "Flood protection")
+
+
+def test_unpublishing_leaves_every_cached_page_at_once(client, pair, admin_user, make_activity):
+    make_activity(pair, title="Choir festival")
+    urls = public_urls(pair)
+    for url in urls:
+        assertContains(client.get(url), "Dresden")
+    pair.unpublish(admin_user)
+    assert client.get(pair.get_absolute_url()).status_code == 404
+    for url in urls:
+        response = client.get(url)
+        if response.status_code == 200:
+            assertNotContains(response, "Dresden – Hangzhou")
+
+
+def test_publishing_shows_at_once(client, make_partnership, admin_user):
+    draft = make_partnership(state=Partnership.State.DRAFT)
+    assertNotContains(client.get(reverse("partnership_list")), draft.title)
+    draft.publish(admin_user)
+    assertContains(client.get(reverse("partnership_list")), draft.title)
+
+
+def test_an_import_shows_at_once(client, pair):
+    assertNotContains(client.get(reverse("partnership_list")), "Coventry")
+    call_command("import_twinnings", str(DATA / "twinnings_generic.csv"), verbosity=0)
+    assertContains(client.get(reverse("partnership_list")), "Coventry")
+
+
+def test_repeat_visits_get_304(client, pair):
+    url = pair.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    pair.summary = "Changed."
+    pair.save()
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200  # the old copy is stale
+
+
+def test_the_day_is_part_of_the_key(client, pair, make_activity, monkeypatch):
+    """ "Upcoming" is decided by today's date: tomorrow the page is rendered afresh."""
+    today = timezone.localdate()
+    make_activity(pair, title="Tomorrow's concert", start_date=today + datetime.timedelta(days=1))
+    url = pair.get_absolute_url()
+    assertContains(client.get(url), "News: coming up")
+    later = today + datetime.timedelta(days=3)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: later)
+    assertNotContains(client.get(url), "News: coming up")
+
+
+def test_without_a_shared_cache_pages_are_rendered_but_still_get_304(
+    client, pair, settings, django_assert_max_num_queries
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    url = pair.get_absolute_url()
+    first = client.get(url)
+    assert first.has_header("ETag")  # from the content, by ConditionalGetMiddleware
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    with django_assert_max_num_queries(20):
+        client.get(url)  # rendered again, not cached
+
+
+def test_not_found_is_not_cached(client, pair):
+    url = pair.get_absolute_url()
+    pair.state = Partnership.State.DRAFT
+    pair.save()
+    assert client.get(url).status_code == 404
+    pair.state = Partnership.State.PUBLISHED
+    pair.save()
+    assert client.get(url).status_code == 200
