@@ -11,6 +11,8 @@ from .models import Activity, FocusArea, Partnership, public_cities
 
 PAGE_SIZE = 20
 TOPIC_LIST_SIZE = 20
+# The most partners a city page lists; the rest are one click away in the filtered list.
+CITY_PARTNER_LIMIT = 100
 
 
 class PartnershipListView(FilterView):
@@ -75,7 +77,7 @@ class CityDetailView(DetailView):
             .involving(city)
             .select_related("city_a", "city_b")
             .order_by(F("established").asc(nulls_last=True), "id")
-        )
+        )[:CITY_PARTNER_LIMIT]
         return super().get_context_data(
             partners=[(p, p.city_b if p.city_a_id == city.pk else p.city_a) for p in partnerships],
             **kwargs,

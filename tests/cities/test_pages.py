@@ -73,3 +73,20 @@ class TestCityProfile:
         hidden = make_city(name="Draftburg")
         make_partnership(city_a=hidden, state="draft")
         assert client.get(hidden.get_absolute_url()).status_code == 404
+
+
+def test_a_city_with_very_many_partners_lists_a_bounded_number(client, make_city, settings):
+    from partnerships.models import Partnership
+    from partnerships.views import CITY_PARTNER_LIMIT
+
+    hub = make_city(name="Shanghai", slug="shanghai", country="CN")
+    partners = [make_city(name=f"Partner {i}") for i in range(CITY_PARTNER_LIMIT + 5)]
+    Partnership.objects.bulk_create(
+        Partnership(slug=f"shanghai-{i}", city_a=hub, city_b=city, state="published")
+        for i, city in enumerate(partners)
+    )
+    response = client.get(hub.get_absolute_url())
+    assertContains(response, f"Partnerships ({CITY_PARTNER_LIMIT + 5})")
+    assert len(response.context["partners"]) == CITY_PARTNER_LIMIT
+    assertContains(response, f"All {CITY_PARTNER_LIMIT + 5} partnerships of Shanghai")
+    assertContains(response, 'href="/partnerships/?city=shanghai"')
