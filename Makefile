@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format check clean
+.PHONY: install run serve test lint format check clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ run: install
 serve: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py twinning.wsgi:application
+
+# The world-scale benchmark (docs/performance.md): builds var/bench/world.sqlite3 and the
+# PostgreSQL database twinning_bench once, load-tests gunicorn with wrk, rewrites the document.
+# Needs PostgreSQL at 127.0.0.1:5432 (user postgres); about 10 minutes. Options: bench/run.sh.
+WRK_VERSION := 4.1.0-3+b2
+bench: install
+	@command -v wrk >/dev/null || apt-get install -y wrk=$(WRK_VERSION) \
+	  || { echo "Install wrk $(WRK_VERSION) (Debian: apt-get install wrk)"; exit 1; }
+	bench/run.sh
 
 test: install
 	$(PY) -m pytest

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One load run: `bench/load.sh sqlite|postgres on|off PAGES.json OUTDIR`.
+# Starts gunicorn as `make serve` does (gunicorn.conf.py: gthread, WEB_CONCURRENCY=2 workers of
+# GUNICORN_THREADS=4 threads) with production settings, then drives wrk against every page
+# Per page: one request at a time for BENCH_SINGLE_DURATION=4s (3 at least: the render time
+# without queueing), then a 2 s warm-up and BENCH_CONNECTIONS=16 connections for BENCH_DURATION=10s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/env.sh "$1"
+cache="$2" pages="$3" out="$4"
+port="${BENCH_PORT:-8799}"
+connections="${BENCH_CONNECTIONS:-16}" duration="${BENCH_DURATION:-10s}"
+single="${BENCH_SINGLE_DURATION:-4s}"
+mkdir -p "$out"
+echo "connections=$connections duration=$duration single=$single" > "$out/params.txt"
+export BENCH_PAGE_CACHE="$cache" WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
+export GUNICORN_THREADS="${GUNICORN_THREADS:-4}" BIND="127.0.0.1:$port"
+
+# Every run starts from an empty cache (pages of another database or run must not answer).
+if [ -n "${REDIS_URL:-}" ]; then redis-cli -u "$REDIS_URL" flushdb > /dev/null; fi
+.venv/bin/gunicorn --config gunicorn.conf.py --access-logfile /dev/null twinning.wsgi:application \
+  > "$out/gunicorn.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break
+  kill -0 "$server" 2>/dev/null || { cat "$out/gunicorn.log"; exit 1; }
+  sleep 0.2
+done
+
+"$PY" -c 'import json,sys; [print(p["name"] + "\t" + p["key"] + "\t" + p["path"]) for p in json.load(open(sys.argv[1]))["pages"]]' "$pages" |
+while IFS=$'\t' read -r name key path; do
+  url="http://127.0.0.1:$port$path"
+  file="$out/$key"
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+  [ "$status" = 200 ] || { echo "$path answered $status"; tail -n 20 "$out/gunicorn.log"; exit 1; }
+  # One request at a time first (curl, at least 3, then until BENCH_SINGLE_DURATION seconds are
+  # up): the time to render the page, without queueing behind others.
+  : > "$file.alone.txt"; until_s=$(( $(date +%s) + ${single%s} )); n=0
+  while [ "$n" -lt 3 ] || { [ "$(date +%s)" -lt "$until_s" ] && [ "$n" -lt 500 ]; }; do
+    curl -s -o /dev/null -w '%{time_total}\n' "$url" >> "$file.alone.txt"; n=$((n + 1))
+  done
+  # Warm-up, then the load. wrk stops at the deadline but the server still works through the
+  # requests queued by then: one more request, queued behind them, waits until they are done,
+  # so the next page starts on an idle server.
+  wrk -t1 -c"$connections" -d2s --timeout 30s "$url" > /dev/null
+  curl -s -o /dev/null "$url"
+  wrk -t1 -c"$connections" -d"$duration" --timeout 30s --latency "$url" > "$file.load.txt"
+  curl -s -o /dev/null "$url"
+  printf '  %-28s %8s req/s at %s connections; p50 alone %s\n' "$name" \
+    "$(awk '/Requests\/sec/ {print $2}' "$file.load.txt")" "$connections" \
+    "$(sort -n "$file.alone.txt" | awk '{a[NR] = $1} END {printf "%.1f ms", a[int((NR + 1) / 2)] * 1000}')"
+done
