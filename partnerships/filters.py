@@ -36,7 +36,10 @@ def city_q(value, prefix=""):
 
 
 def country_q(value, prefix=""):
-    return Q(**{f"{prefix}city_a__country": value}) | Q(**{f"{prefix}city_b__country": value})
+    # Two `IN (cities of that country)` tests use the country and foreign-key indexes, where an
+    # OR across two joins makes the database scan every partnership (docs/performance.md).
+    cities = City.objects.filter(country=value).values("pk")
+    return Q(**{f"{prefix}city_a__in": cities}) | Q(**{f"{prefix}city_b__in": cities})
 
 
 def focus_area_filter():
