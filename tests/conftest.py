@@ -8,6 +8,7 @@ import datetime
 import itertools
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from cities.models import City, CityFigure
 from partnerships.models import (
@@ -139,3 +140,17 @@ def make_partnership_figure(db):
         return PartnershipFigure.objects.create(partnership=partnership, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def measure_admin_page(admin_client, django_assert_max_num_queries):
+    """GET `url` as staff within `bound` queries, starting from an empty ContentType cache."""
+
+    def get(url, bound):
+        ContentType.objects.clear_cache()
+        with django_assert_max_num_queries(bound):
+            response = admin_client.get(url)
+        assert response.status_code == 200
+        return response
+
+    return get

@@ -4,7 +4,6 @@ import io
 import os
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -315,21 +314,9 @@ class TestValidationMessages:
 SIZES = pytest.mark.parametrize("size", [3, 100], ids=["few", "many"])
 
 
-@pytest.fixture
-def measure(admin_client, django_assert_max_num_queries):
-    def get(url, bound):
-        ContentType.objects.clear_cache()
-        with django_assert_max_num_queries(bound):
-            response = admin_client.get(url)
-        assert response.status_code == 200
-        return response
-
-    return get
-
-
 @SIZES
 class TestQueryCounts:
-    def test_changelist(self, measure, size):
+    def test_changelist(self, measure_admin_page, size):
         City.objects.bulk_create(
             City(
                 name=f"City {i}",
@@ -340,13 +327,13 @@ class TestQueryCounts:
             )
             for i in range(size)
         )
-        response = measure(CHANGELIST, CITY_CHANGELIST_QUERIES)
+        response = measure_admin_page(CHANGELIST, CITY_CHANGELIST_QUERIES)
         assert len(response.context["cl"].result_list) == size
 
-    def test_change_form(self, measure, make_city, size):
+    def test_change_form(self, measure_admin_page, make_city, size):
         city = make_city()
         CityFigure.objects.bulk_create(
             CityFigure(city=city, label=f"Figure {i}", value=i) for i in range(size)
         )
-        response = measure(change_url(city), CITY_CHANGE_FORM_QUERIES)
+        response = measure_admin_page(change_url(city), CITY_CHANGE_FORM_QUERIES)
         assert len(response.context["inline_admin_formsets"][0].formset.forms) == size

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from pytest_django.asserts import (
     assertContains,
@@ -782,67 +781,61 @@ def focus_areas(make_focus_area):
     return [make_focus_area() for _ in range(3)]
 
 
-@pytest.fixture
-def measure(admin_client, django_assert_max_num_queries):
-    """GET `url` as staff within `bound` queries, starting from an empty ContentType cache."""
-
-    def get(url, bound):
-        ContentType.objects.clear_cache()
-        with django_assert_max_num_queries(bound):
-            response = admin_client.get(url)
-        assert response.status_code == 200
-        return response
-
-    return get
-
-
 @SIZES
 class TestQueryCounts:
-    def test_partnership_changelist(self, measure, focus_areas, size):
+    def test_partnership_changelist(self, measure_admin_page, focus_areas, size):
         bulk_partnerships(size, focus_areas)
-        response = measure(admin_url(Partnership, "changelist"), PARTNERSHIP_CHANGELIST_QUERIES)
+        response = measure_admin_page(
+            admin_url(Partnership, "changelist"), PARTNERSHIP_CHANGELIST_QUERIES
+        )
         assert len(response.context["cl"].result_list) == size
 
-    def test_partnership_changelist_filtered(self, measure, focus_areas, size):
+    def test_partnership_changelist_filtered(self, measure_admin_page, focus_areas, size):
         bulk_partnerships(size, focus_areas)
         url = f"{admin_url(Partnership, 'changelist')}?country=DE&state__exact=published&q=Bulk"
-        measure(url, PARTNERSHIP_CHANGELIST_QUERIES)
+        measure_admin_page(url, PARTNERSHIP_CHANGELIST_QUERIES)
 
-    def test_activity_changelist(self, measure, focus_areas, size):
+    def test_activity_changelist(self, measure_admin_page, focus_areas, size):
         bulk_activities(bulk_partnerships(size, focus_areas), 1, focus_areas)
-        response = measure(admin_url(Activity, "changelist"), ACTIVITY_CHANGELIST_QUERIES)
+        response = measure_admin_page(
+            admin_url(Activity, "changelist"), ACTIVITY_CHANGELIST_QUERIES
+        )
         assert len(response.context["cl"].result_list) == size
 
-    def test_milestone_changelist(self, measure, focus_areas, size):
+    def test_milestone_changelist(self, measure_admin_page, focus_areas, size):
         bulk_children(bulk_partnerships(size, focus_areas), 1, focus_areas[0])
-        response = measure(admin_url(Milestone, "changelist"), MILESTONE_CHANGELIST_QUERIES)
+        response = measure_admin_page(
+            admin_url(Milestone, "changelist"), MILESTONE_CHANGELIST_QUERIES
+        )
         assert len(response.context["cl"].result_list) == size
 
-    def test_plan_changelist(self, measure, focus_areas, size):
+    def test_plan_changelist(self, measure_admin_page, focus_areas, size):
         bulk_children(bulk_partnerships(size, focus_areas), 1, focus_areas[0])
-        measure(admin_url(Plan, "changelist"), PLAN_CHANGELIST_QUERIES)
+        measure_admin_page(admin_url(Plan, "changelist"), PLAN_CHANGELIST_QUERIES)
 
-    def test_source_changelist(self, measure, focus_areas, size):
+    def test_source_changelist(self, measure_admin_page, focus_areas, size):
         bulk_children(bulk_partnerships(size, focus_areas), 1, focus_areas[0])
-        measure(admin_url(Source, "changelist"), SOURCE_CHANGELIST_QUERIES)
+        measure_admin_page(admin_url(Source, "changelist"), SOURCE_CHANGELIST_QUERIES)
 
-    def test_focus_area_changelist(self, measure, make_focus_area, size):
+    def test_focus_area_changelist(self, measure_admin_page, make_focus_area, size):
         areas = [make_focus_area() for _ in range(size)]
         partnerships = bulk_partnerships(3, areas)
         bulk_activities(partnerships, 2, areas)
-        response = measure(admin_url(FocusArea, "changelist"), FOCUS_AREA_CHANGELIST_QUERIES)
+        response = measure_admin_page(
+            admin_url(FocusArea, "changelist"), FOCUS_AREA_CHANGELIST_QUERIES
+        )
         rows = response.context["cl"].result_list
         assert len(rows) == size
         assert {(row.partnership_total, row.activity_total) for row in rows} == {(3, 6)}
 
-    def test_partnership_change_form(self, measure, focus_areas, size):
+    def test_partnership_change_form(self, measure_admin_page, focus_areas, size):
         (partnership,) = bulk_partnerships(1, focus_areas)
         # Many: 200 activities and 20 each of milestones, plans (each offered all 200
         # activities), sources and figures.
         activities, children = (200, 20) if size > 3 else (size, size)
         bulk_activities([partnership], activities, focus_areas)
         bulk_children([partnership], children, focus_areas[0])
-        response = measure(
+        response = measure_admin_page(
             admin_url(Partnership, "change", partnership.pk), PARTNERSHIP_CHANGE_FORM_QUERIES
         )
         assert len(inline_formset(response, "activities").forms) == activities
