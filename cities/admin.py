@@ -10,6 +10,7 @@ from django_countries.filters import CountryFilter
 from twinning.history_admin import HistoryAdmin
 
 from .models import CITY_PARTS, City, CityFigure
+from .permissions import cities_in_scope, is_unrestricted, own_city_ids
 
 
 class CityFigureInline(admin.TabularInline):
@@ -23,10 +24,6 @@ PARTNER_CITY_FIELDS = {
     ("partnerships", "partnership", "city_a"),
     ("partnerships", "partnership", "city_b"),
 }
-
-
-def is_staff_of_all_cities(user):
-    return user.is_active and user.is_superuser
 
 
 def is_partner_city_lookup(request):
@@ -98,9 +95,9 @@ class CityAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         cities = super().get_queryset(request)
-        if is_staff_of_all_cities(request.user) or is_partner_city_lookup(request):
+        if is_partner_city_lookup(request):
             return cities
-        return cities.filter(staff=request.user)
+        return cities_in_scope(request.user, cities)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -110,15 +107,14 @@ class CityAdmin(HistoryAdmin):
 
     def versions_in_scope(self, request, versions):
         versions = list(versions)
-        if is_staff_of_all_cities(request.user):
+        if is_unrestricted(request.user):
             return versions
-        own = City.objects.filter(staff=request.user).values_list("pk", flat=True)
-        own = {str(pk) for pk in own}
+        own = {str(pk) for pk in own_city_ids(request.user).values_list("pk", flat=True)}
         return [version for version in versions if version.object_id in own]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
-        if is_staff_of_all_cities(request.user):
+        if is_unrestricted(request.user):
             description = _("Staff members who may edit this city and its partnerships.")
             fieldsets.insert(-1, (_("Staff"), {"fields": ["staff"], "description": description}))
         return fieldsets

@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from cities.models import City
-from twinning.history_admin import HistoryAdmin
+from twinning.history_admin import NOT_FOUND, HistoryAdmin
 
 from . import permissions
 from .models import (
@@ -83,7 +82,7 @@ class ScopedAdmin(HistoryAdmin):
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
-            raise Http404(_("There is no such record among the ones you look after."))
+            raise Http404(NOT_FOUND)
         return obj
 
     def has_change_permission(self, request, obj=None):
@@ -106,7 +105,7 @@ class ScopedAdmin(HistoryAdmin):
         if self.scope_prefix == "":
             if permissions.is_unrestricted(user):
                 return versions
-            own = set(City.objects.filter(staff=user).values_list("pk", flat=True))
+            own = set(permissions.own_city_ids(user).values_list("pk", flat=True))
             return [
                 v
                 for v in versions
@@ -477,7 +476,7 @@ class PartnershipAdmin(ScopedAdmin):
         """The public page exactly as visitors will see it, published or not."""
         partnership = self.get_object(request, unquote(object_id))  # 404 outside the scope
         if not self.has_view_or_change_permission(request, partnership):
-            raise Http404(_("There is no such record among the ones you look after."))
+            raise Http404(NOT_FOUND)
         return PartnershipDetailView.as_view(preview=True)(request, pk=partnership.pk)
 
     def view_on_site(self, partnership):
@@ -496,7 +495,7 @@ class PartnershipAdmin(ScopedAdmin):
     def _move(self, request, queryset, move, done):
         """Apply a workflow move to each selected partnership; report what happened."""
         moved, refused = [], []
-        for partnership in queryset.select_related("city_a", "city_b"):
+        for partnership in queryset:  # get_queryset already joins both cities
             self.record_baseline(partnership)
             try:
                 with self.record(request, done):  # each move is a revision of its own

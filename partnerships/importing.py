@@ -28,7 +28,13 @@ from django.utils.text import slugify
 
 from cities.models import City
 from partnerships.country_aliases import CountryResolver
-from partnerships.models import Partnership, Source
+from partnerships.models import (
+    SLUG_BASE_LENGTH,
+    Partnership,
+    Source,
+    partnership_slug_base,
+    unique_slug,
+)
 from twinning.dates import DatePrecision
 from twinning.page_cache import bump_content_version
 
@@ -41,7 +47,6 @@ SPELLING_MATCH_KM = 25
 
 COORDINATE_PLACES = Decimal("0.00001")  # City.latitude/longitude: 5 decimal places
 NAME_MAX_LENGTH = City._meta.get_field("name").max_length
-SLUG_BASE_LENGTH = 210
 
 HEKMAN_SOURCE = {
     "title": "List of twin towns and sister cities (Wikipedia), via Hekman/twincities",
@@ -123,20 +128,6 @@ def fold_key(name):
 def city_slug_base(name, country):
     """ "lodz-pl" for Łódź in Poland."""
     return f"{slugify(fold(name))[:SLUG_BASE_LENGTH] or 'city'}-{country.lower()}"
-
-
-def partnership_slug_base(name_a, name_b):
-    """The base of Partnership.make_slug(), which adds -2, -3, … to it while it is taken."""
-    return slugify(f"{name_a}-{name_b}")[:SLUG_BASE_LENGTH] or "partnership"
-
-
-def unique_slug(base, taken):
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    taken.add(slug)
-    return slug
 
 
 def distance_km(lat1, lng1, lat2, lng2):
@@ -654,9 +645,9 @@ class Importer:
         ids = self.ids(Partnership, saved)
         # bulk_create skips Partnership.save(): derive what it would (the search document, where
         # the model keeps one) for the whole batch at once.
-        created = Partnership.objects.using(self.using).filter(pk__in=list(ids.values()))
-        if hasattr(created, "refresh_search_document"):
-            created.refresh_search_document()
+        Partnership.objects.using(self.using).filter(
+            pk__in=list(ids.values())
+        ).refresh_search_document()
         sources = [
             Source(
                 partnership_id=ids[partnership.slug],

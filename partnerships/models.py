@@ -38,6 +38,23 @@ class FocusArea(models.Model):
         return reverse("topic_detail", kwargs={"slug": self.slug})
 
 
+SLUG_BASE_LENGTH = 210  # leaves room for a "-2", "-3", … within the slug's 220 characters
+
+
+def partnership_slug_base(name_a, name_b):
+    return slugify(f"{name_a}-{name_b}")[:SLUG_BASE_LENGTH] or "partnership"
+
+
+def unique_slug(base, taken):
+    """`base`, or `base-2`, `base-3`, … — the first not in `taken` (which then holds it too)."""
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    taken.add(slug)
+    return slug
+
+
 class WorkflowError(ValueError):
     """A move the draft → in review → published workflow does not allow."""
 
@@ -320,17 +337,13 @@ class Partnership(models.Model):
 
     def make_slug(self):
         """ "dresden-hangzhou", or "dresden-hangzhou-2" if that is taken (same-named cities)."""
-        base = slugify(f"{self.city_a.name}-{self.city_b.name}")[:210] or "partnership"
+        base = partnership_slug_base(self.city_a.name, self.city_b.name)
         taken = set(
             Partnership.objects.filter(slug__startswith=base)
             .exclude(pk=self.pk)
             .values_list("slug", flat=True)
         )
-        slug, n = base, 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-        return slug
+        return unique_slug(base, taken)
 
 
 class Milestone(models.Model):

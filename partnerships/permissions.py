@@ -12,27 +12,13 @@
 from django.db.models import Q
 
 from cities.models import City
+from cities.permissions import is_unrestricted, own_city_ids
 
 PUBLISH_PERMISSION = "partnerships.publish_partnership"
 
 
-def is_unrestricted(user):
-    return user.is_active and user.is_superuser
-
-
 def can_publish(user):
     return user.is_active and user.has_perm(PUBLISH_PERMISSION)
-
-
-def own_city_ids(user):
-    """The user's cities as a subquery, so scoping costs no extra query."""
-    return City.objects.filter(staff=user).values("pk")
-
-
-def cities_in_scope(user, queryset):
-    if is_unrestricted(user):
-        return queryset
-    return queryset.filter(pk__in=own_city_ids(user))
 
 
 def partnerships_q(user, prefix=""):
