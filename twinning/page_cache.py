@@ -17,7 +17,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
@@ -43,33 +43,51 @@ def bump_content_version(**kwargs):
 
 
 def cached_page(view):
-    """Serve a public page from the cache, or 304 when the visitor's copy is current."""
+    """Serve a public page from the cache, or 304 when the visitor's copy is current.
+
+    A hit costs one round trip to the cache: the content version and the page are fetched
+    together, and the stored page says which version it was rendered from. Each address keeps
+    one entry, replaced when it is out of date, so old versions do not pile up in the cache.
+    """
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         seconds = settings.PAGE_CACHE_SECONDS
         if seconds <= 0 or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        version = content_version()
-        today = timezone.localdate().isoformat()
         address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        key = f"twinning:page:{address}"
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY)
+        if version is None:
+            version = content_version()
+        today = timezone.localdate().isoformat()
         etag = f'"{version}-{today}-{address[:12]}"'
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             not_modified = HttpResponseNotModified()
             not_modified["ETag"] = etag
             return not_modified
-        key = f"twinning:page:{version}:{today}:{address}"
-        response = cache.get(key)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200:
-                return response
-            if callable(getattr(response, "render", None)):
-                response = response.render()
-            response["ETag"] = etag
-            # Browsers may keep the page but must ask again; the ETag makes that cheap.
-            patch_cache_control(response, no_cache=True)
-            cache.set(key, response, seconds)
+        stored = found.get(key)
+        if stored is not None and stored[0] == etag:
+            return stored_response(etag, *stored[1:])
+        response = view(request, *args, **kwargs)
+        if response.status_code != 200:
+            return response
+        if callable(getattr(response, "render", None)):
+            response = response.render()
+        response["ETag"] = etag
+        # Browsers may keep the page but must ask again; the ETag makes that cheap.
+        patch_cache_control(response, no_cache=True)
+        # Only the body and its type are kept: rebuilding a response is cheaper than
+        # unpickling one, and the middleware adds the other headers on the way out again.
+        cache.set(key, (etag, response.content, response["Content-Type"]), seconds)
         return response
 
     return wrapped
+
+
+def stored_response(etag, content, content_type):
+    response = HttpResponse(content, content_type=content_type)
+    response["ETag"] = etag
+    patch_cache_control(response, no_cache=True)
+    return response

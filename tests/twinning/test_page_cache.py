@@ -152,3 +152,23 @@ def test_not_found_is_not_cached(client, pair):
     pair.state = Partnership.State.PUBLISHED
     pair.save()
     assert client.get(url).status_code == 200
+
+
+def test_a_cached_page_keeps_its_type_and_revalidation_headers(client, pair):
+    url = pair.get_absolute_url()
+    first = client.get(url)
+    second = client.get(url)
+    for header in ("Content-Type", "ETag", "Cache-Control"):
+        assert second[header] == first[header], header
+    assert "no-cache" in second["Cache-Control"]
+
+
+def test_an_address_keeps_one_cached_copy_however_often_content_changes(client, pair):
+    # Out-of-date copies are replaced, not left to pile up in the shared cache until they expire.
+    url = pair.get_absolute_url()
+    for summary in ("One.", "Two.", "Three."):
+        pair.summary = summary
+        pair.save()
+        assertContains(client.get(url), summary)
+    pages = [key for key in cache._cache if ":twinning:page:" in key]
+    assert len(pages) == 1
