@@ -2,7 +2,7 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -125,7 +125,11 @@ class CityFilter(django_filters.FilterSet):
 
 
 class ActivityFilter(django_filters.FilterSet):
-    WHEN_CHOICES = (("upcoming", _("Upcoming")), ("past", _("Past")))
+    WHEN_CHOICES = (
+        ("upcoming", _("Upcoming")),
+        ("past", _("Past")),
+        ("undated", _("Without a date")),
+    )
 
     when = django_filters.ChoiceFilter(
         label=_("When"), choices=WHEN_CHOICES, method="filter_when", empty_label=_("Any time")
@@ -147,6 +151,14 @@ class ActivityFilter(django_filters.FilterSet):
     )
     focus_area = focus_area_filter()
     city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=200)
+    # Reached from a partnership page's "all activities" links; kept while other filters change.
+    partnership = django_filters.ModelChoiceFilter(
+        label=_("Partnership"),
+        to_field_name="slug",
+        queryset=Partnership.objects.published().select_related("city_a", "city_b"),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("There is no published partnership “%(value)s”.")},
+    )
 
     class Meta:
         model = Activity
@@ -155,7 +167,9 @@ class ActivityFilter(django_filters.FilterSet):
     def filter_when(self, queryset, name, value):
         today = timezone.localdate()
         if value == "upcoming":
-            return queryset.upcoming(today).order_by(F("start_date").asc(nulls_last=True), "id")
+            return queryset.upcoming(today)
+        if value == "undated":
+            return queryset.filter(start_date__isnull=True).order_by("id")
         return queryset.past(today)
 
     def filter_city(self, queryset, name, value):

@@ -1,9 +1,11 @@
+from dataclasses import dataclass
+
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.urls import reverse
 from django.utils import timezone
@@ -14,11 +16,12 @@ from cities.models import YEAR_VALIDATORS, City, KeyFigure
 from twinning.dates import (
     format_partial_date,
     full_years_between,
-    not_over_q,
+    last_day_expression,
     period_end,
     precision_field,
     truncate,
 )
+from twinning.indexes import NullsOrderedIndex
 
 from . import search
 
@@ -73,8 +76,9 @@ class PartnershipQuerySet(models.QuerySet):
         """Recompute these partnerships' full-text search documents (PostgreSQL; see search.py)."""
         return search.refresh_documents(self)
 
-    def for_page(self, today=None):
-        """Everything the partnership page shows, in a fixed number of queries."""
+    def for_page(self):
+        """Everything the partnership page shows but its activities, in a fixed number of
+        queries. The activities come in bounded sections: ActivityQuerySet.sections()."""
         return self.select_related("city_a", "city_b").prefetch_related(
             "focus_areas",
             "milestones",
@@ -82,10 +86,6 @@ class PartnershipQuerySet(models.QuerySet):
             "figures",
             "city_a__figures",
             "city_b__figures",
-            models.Prefetch(
-                "activities",
-                queryset=Activity.objects.with_timing(today).prefetch_related("focus_areas"),
-            ),
             models.Prefetch(
                 "plans",
                 queryset=Plan.objects.select_related("focus_area").prefetch_related("activities"),
@@ -388,13 +388,20 @@ class Milestone(models.Model):
 
 
 def upcoming_q(today):
-    """The activity's last known period (its end, else its start) has not ended by `today`.
+    """The activity's last known period (its end, else its start) has not ended by `today`."""
+    return Q(upcoming_until__gte=today)
 
-    End dates are stored as the last day of their period, so they compare directly.
-    """
-    return Q(end_date__gte=today) | Q(end_date__isnull=True) & not_over_q(
-        "start_date", "start_precision", today
-    )
+
+@dataclass(frozen=True)
+class ActivitySection:
+    """The first activities of a section of the partnership page, and how many there are."""
+
+    activities: list
+    total: int
+
+    @property
+    def more(self):
+        return self.total - len(self.activities)
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -402,8 +409,15 @@ class ActivityQuerySet(models.QuerySet):
         return self.filter(partnership__state=Partnership.State.PUBLISHED)
 
     def upcoming(self, today=None):
-        """Activities that have not ended: the partnership's "News"."""
-        return self.filter(upcoming_q(today or timezone.localdate()))
+        """Activities that have not ended: the partnership's "News", soonest start first."""
+        return self.filter(upcoming_q(today or timezone.localdate())).order_by(
+            # The same order as by start_date (an upcoming activity always has one), but no
+            # index matches it. Otherwise PostgreSQL walks the start-date index from the oldest
+            # activity, expecting upcoming ones early on, and skips nearly every row to find
+            # them at the end; the upcoming_until index finds them directly.
+            Coalesce("start_date", "upcoming_until"),
+            "id",
+        )
 
     def past(self, today=None):
         """Dated activities that are over: the "Retrospective", newest first."""
@@ -413,15 +427,29 @@ class ActivityQuerySet(models.QuerySet):
             .order_by("-start_date", "-id")
         )
 
-    def with_timing(self, today=None):
-        """Annotate `is_upcoming`, so one query can fill both News and Retrospective."""
-        return self.annotate(
-            is_upcoming=Case(
-                When(upcoming_q(today or timezone.localdate()), then=Value(True)),
-                default=Value(False),
-                output_field=models.BooleanField(),
-            )
+    def sections(self, today=None, size=20):
+        """The partnership page's three activity sections, each at most `size` long, with
+        their full lengths: upcoming (soonest first), past (newest first), undated.
+
+        Four queries at most (plus one for the focus areas of each non-empty section),
+        however many activities there are.
+        """
+        today = today or timezone.localdate()
+        counts = self.aggregate(
+            upcoming=Count("pk", filter=upcoming_q(today)),
+            past=Count("pk", filter=Q(start_date__isnull=False) & ~upcoming_q(today)),
+            undated=Count("pk", filter=Q(start_date__isnull=True)),
         )
+        with_areas = self.prefetch_related("focus_areas")
+        lists = {
+            "upcoming": with_areas.upcoming(today),
+            "past": with_areas.past(today),
+            "undated": with_areas.filter(start_date__isnull=True).order_by("id"),
+        }
+        return {
+            name: ActivitySection(list(lists[name][:size]) if counts[name] else [], counts[name])
+            for name in lists
+        }
 
 
 class Activity(models.Model):
@@ -453,6 +481,14 @@ class Activity(models.Model):
     description = models.TextField(blank=True, help_text=_("Markdown."))
     location = models.CharField(max_length=200, blank=True, help_text=_("Where it took place."))
     participants = models.TextField(blank=True, help_text=_("Who took part."))
+    # The last day the activity counts as upcoming, kept by the database on every write (also
+    # bulk loads), so "upcoming" is an index range rather than a scan of every activity.
+    upcoming_until = models.GeneratedField(
+        expression=last_day_expression("start_date", "start_precision", "end_date"),
+        output_field=models.DateField(),
+        db_persist=True,
+        verbose_name=_("upcoming until"),
+    )
 
     objects = ActivityQuerySet.as_manager()
 
@@ -471,6 +507,11 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["partnership", "start_date"], name="activity_partner_start_idx"),
             models.Index(fields=["start_date"], name="activity_start_idx"),
+            # The activity list's order: the newest 20 are read from the index.
+            NullsOrderedIndex(
+                F("start_date").desc(nulls_last=True), F("id").desc(), name="activity_newest_idx"
+            ),
+            models.Index(fields=["upcoming_until"], name="activity_upcoming_idx"),
         ]
 
     def __str__(self):

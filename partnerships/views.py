@@ -13,6 +13,8 @@ PAGE_SIZE = 20
 TOPIC_LIST_SIZE = 20
 # The most partners a city page lists; the rest are one click away in the filtered list.
 CITY_PARTNER_LIMIT = 100
+# The most activities each section of a partnership page shows; the rest are in the activity list.
+ACTIVITY_SECTION_SIZE = 20
 
 
 class PartnershipListView(FilterView):
@@ -36,17 +38,14 @@ class PartnershipDetailView(DetailView):
         partnerships = (
             Partnership.objects.all() if self.preview else Partnership.objects.published()
         )
-        return partnerships.for_page(timezone.localdate())
+        return partnerships.for_page()
 
     def get_context_data(self, **kwargs):
-        activities = self.object.activities.all()
-        upcoming = [a for a in activities if a.is_upcoming]
-        past = [a for a in activities if a.start_date and not a.is_upcoming]
-        past.sort(key=lambda activity: (activity.start_date, activity.pk), reverse=True)
+        sections = self.object.activities.sections(timezone.localdate(), ACTIVITY_SECTION_SIZE)
         return super().get_context_data(
-            upcoming_activities=upcoming,
-            past_activities=past,
-            undated_activities=[a for a in activities if a.start_date is None],
+            upcoming=sections["upcoming"],
+            past=sections["past"],
+            undated=sections["undated"],
             age_in_years=self.object.age_in_years(),
             preview=self.preview,
             **kwargs,

@@ -10,7 +10,8 @@ import calendar
 import datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Func, Q, When
+from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -99,3 +100,47 @@ def not_over_q(field, precision_field_name, today):
             }
         )
     )
+
+
+class EndOfPeriod(Func):
+    """SQL: the last day of the year or month a date falls in.
+
+    Written with each database's own date functions, all immutable, so that it can compute a
+    stored generated column (PostgreSQL and SQLite; other databases are not supported).
+    """
+
+    output_field = models.DateField()
+    arity = 1
+
+    def __init__(self, expression, unit):
+        if unit not in ("year", "month"):
+            raise ValueError(f"unit must be 'year' or 'month', not {unit!r}")
+        self.unit = unit
+        super().__init__(expression)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = f"date(%(expressions)s, 'start of {self.unit}', '+1 {self.unit}', '-1 day')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = (
+            f"(date_trunc('{self.unit}', (%(expressions)s)::timestamp)"
+            f" + interval '1 {self.unit} - 1 day')::date"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def period_end_expression(field, precision_field_name):
+    """The database's twin of period_end(): the last day of the period the partial date names."""
+    return Case(
+        When(**{precision_field_name: DatePrecision.YEAR}, then=EndOfPeriod(F(field), "year")),
+        When(**{precision_field_name: DatePrecision.MONTH}, then=EndOfPeriod(F(field), "month")),
+        default=F(field),
+        output_field=models.DateField(),
+    )
+
+
+def last_day_expression(start_field, start_precision_field, end_field):
+    """The last day a dated span lasts: its end (stored as the end of its period), else the
+    end of its start's period. NULL when it has no date."""
+    return Coalesce(F(end_field), period_end_expression(start_field, start_precision_field))

@@ -1,7 +1,6 @@
 import logging
 
 from django.db import DatabaseError, connection
-from django.db.models import F
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -29,8 +28,7 @@ class HomeView(TemplateView):
             partnership_count=published.count(),
             upcoming_activities=Activity.objects.published()
             .upcoming(today)
-            .select_related("partnership__city_a", "partnership__city_b")
-            .order_by(F("start_date").asc(nulls_last=True), "id")[:UPCOMING_COUNT],
+            .select_related("partnership__city_a", "partnership__city_b")[:UPCOMING_COUNT],
             jubilees=upcoming_jubilees(
                 Partnership.objects.published().select_related("city_a", "city_b"),
                 today,

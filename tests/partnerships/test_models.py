@@ -18,6 +18,7 @@ from partnerships.models import (
     Source,
     public_cities,
 )
+from twinning.dates import period_end
 
 pytestmark = pytest.mark.django_db
 
@@ -286,9 +287,45 @@ class TestActivityTiming:
         assert sorted(past) == sorted(self.PAST)
         assert past == ["yesterday", "last month", "last year", "ended yesterday"]
 
-    def test_with_timing(self, activities):
-        timing = {a.title: a.is_upcoming for a in Activity.objects.with_timing(TODAY)}
-        assert timing == {title: title in self.UPCOMING for title in activities}
+    def test_the_database_works_out_the_last_day_as_python_does(self, activities):
+        # upcoming_until is a generated column; period_end() is its Python twin.
+        for activity in Activity.objects.all():
+            expected = activity.end_date or period_end(
+                activity.start_date, activity.start_precision
+            )
+            assert activity.upcoming_until == expected, activity.title
+
+    def test_the_last_day_follows_an_edit(self, activities):
+        activity = activities["last year"]
+        activity.start_date, activity.start_precision = D(2024, 2, 1), "month"
+        activity.save()
+        activity.refresh_from_db()
+        assert activity.upcoming_until == D(2024, 2, 29)  # a leap year's February
+        assert "last year" not in {a.title for a in Activity.objects.upcoming(TODAY)}
+
+    def test_sections_sort_and_count(self, activities):
+        sections = Activity.objects.sections(TODAY, size=20)
+        assert [a.title for a in sections["upcoming"].activities] == [
+            "running until December",
+            "running this year",
+            "this year",
+            "this month",
+            "today",
+        ]
+        assert [a.title for a in sections["past"].activities] == self.PAST
+        assert [a.title for a in sections["undated"].activities] == ["undated"]
+        assert {name: s.total for name, s in sections.items()} == {
+            "upcoming": 5,
+            "past": 4,
+            "undated": 1,
+        }
+        assert all(section.more == 0 for section in sections.values())
+
+    def test_sections_stop_at_their_size_and_say_how_many_more(self, activities):
+        sections = Activity.objects.sections(TODAY, size=2)
+        assert [a.title for a in sections["past"].activities] == ["yesterday", "last month"]
+        assert (sections["past"].total, sections["past"].more) == (4, 2)
+        assert (sections["undated"].total, sections["undated"].more) == (1, 0)
 
     def test_published_only(self, activities, make_partnership, make_activity):
         make_activity(make_partnership(state="draft"), title="secret")

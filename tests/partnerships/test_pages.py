@@ -11,6 +11,7 @@ from partnerships.models import Activity, Partnership, Plan
 from twinning.dates import DatePrecision
 
 pytestmark = pytest.mark.django_db
+D = datetime.date
 
 
 @pytest.fixture
@@ -70,6 +71,33 @@ class TestPartnershipDetail:
         assert news < html.index("Mayors&#x27; conference") < retrospective
         assert retrospective < html.index("Choir festival") < undated
         assert undated < html.index("Expert exchanges")
+
+    def test_a_long_history_shows_the_latest_activities_and_links_to_the_rest(
+        self, client, dresden_hangzhou, make_activity
+    ):
+        # A visitor on a phone gets the latest twenty, not a page of hundreds.
+        for year in range(1990, 2015):
+            make_activity(dresden_hangzhou, title=f"Exchange of {year}", start_date=D(year, 5, 1))
+        html = client.get(dresden_hangzhou.get_absolute_url()).content.decode()
+        assert "Exchange of 2014" in html and "Exchange of 1995" in html
+        assert "Exchange of 1994" not in html
+        assert "The latest 20 of 25 activities." in html
+        link = reverse("activity_list") + "?partnership=dresden-hangzhou&amp;when=past"
+        assert f'<a href="{link}">All 25 past activities</a> (5 more)' in html
+
+        rest = client.get(
+            reverse("activity_list"), {"partnership": "dresden-hangzhou", "when": "past"}
+        )
+        assertContains(rest, "25 activities found")
+        assertContains(rest, "Exchange of 1995")  # the list pages by twenty too
+        assertContains(rest, "Page 1 of 2")
+        assertContains(rest, "Activities of <a")
+
+    def test_a_short_history_has_no_link_to_more(self, client, dresden_hangzhou, make_activity):
+        make_activity(dresden_hangzhou, title="Choir festival", start_date=D(2010, 5, 1))
+        response = client.get(dresden_hangzhou.get_absolute_url())
+        assertContains(response, "Choir festival")
+        assertNotContains(response, "?partnership=")
 
     def test_plans_show_their_status_and_delivering_activities(
         self, client, dresden_hangzhou, make_plan, make_activity
@@ -284,6 +312,25 @@ class TestActivityList:
         response = client.get(f"{reverse('activity_list')}?{query}")
         assertContains(response, expected)
         assertNotContains(response, not_expected)
+
+    def test_one_partnership_only(self, client, make_partnership, make_activity):
+        chosen, other = make_partnership(), make_partnership()
+        make_activity(chosen, title="Chosen seminar")
+        make_activity(other, title="Other seminar")
+        response = client.get(reverse("activity_list"), {"partnership": chosen.slug})
+        assertContains(response, "Chosen seminar")
+        assertNotContains(response, "Other seminar")
+        assertContains(response, f'<a href="{chosen.get_absolute_url()}">{chosen.title}</a>')
+
+    @pytest.mark.parametrize("state", ["draft", None])
+    def test_an_unknown_or_unpublished_partnership_is_named_in_an_error(
+        self, client, make_partnership, make_activity, state
+    ):
+        slug = make_partnership(state=state).slug if state else "no-such-pair"
+        response = client.get(reverse("activity_list"), {"partnership": slug})
+        assert response.status_code == 200
+        assertContains(response, f"There is no published partnership “{slug}”.")
+        assertContains(response, "0 activities found")
 
     def test_bad_date_is_a_form_error(self, client, db):
         response = client.get(reverse("activity_list") + "?date_from=yesterday")

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 MAX_QUERIES = {
     "home": 5,  # count, featured + their focus areas, upcoming activities, jubilee candidates
     "partnership_list": 5,  # focus-area choices, count, page, focus areas of the page
-    "partnership_detail": 11,  # the partnership and cities, then one query per section
+    # the partnership and cities, one query per section, and for the activities: their
+    # counts, then up to 20 of each of the three sections with their focus areas
+    "partnership_detail": 16,
     "city_list": 2,  # count, page
     "city_detail": 3,  # city, its figures, its partnerships
     "topic_detail": 6,  # topic, partnerships + count + their focus areas, activities + count
