@@ -71,23 +71,28 @@ def cached_page(view):
         if stored is not None and stored[0] == etag:
             return stored_response(etag, *stored[1:])
         response = view(request, *args, **kwargs)
-        if response.status_code != 200:
-            return response
+        if response.status_code != 200 or response.streaming:
+            return response  # errors are not kept; streamed exports are never held in memory
         if callable(getattr(response, "render", None)):
             response = response.render()
         response["ETag"] = etag
         # Browsers may keep the page but must ask again; the ETag makes that cheap.
         patch_cache_control(response, no_cache=True)
-        # Only the body and its type are kept: rebuilding a response is cheaper than
-        # unpickling one, and the middleware adds the other headers on the way out again.
-        cache.set(key, (etag, response.content, response["Content-Type"]), seconds)
+        # Only the body and the headers that describe it are kept: rebuilding a response is
+        # cheaper than unpickling one.
+        headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+        cache.set(key, (etag, response.content, headers), seconds)
         return response
 
     return wrapped
 
 
-def stored_response(etag, content, content_type):
-    response = HttpResponse(content, content_type=content_type)
+# What a view says about its content; the middleware adds the rest on the way out again.
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
+
+
+def stored_response(etag, content, headers):
+    response = HttpResponse(content, headers=headers)
     response["ETag"] = etag
     patch_cache_control(response, no_cache=True)
     return response

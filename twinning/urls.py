@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.static import serve
 
 from partnerships import views as partnership_views
@@ -37,6 +37,10 @@ urlpatterns = [
         name="activity_list",
     ),
     path("search/", cached_page(partnership_views.SearchView.as_view()), name="search"),
+    # Open data: feeds and calendars, exports, and what search engines read.
+    path("", include("partnerships.feed_urls")),
+    path("", include("partnerships.export_urls")),
+    path("", include("twinning.seo_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

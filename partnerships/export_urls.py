@@ -1,0 +1,3 @@
+"""JSON, CSV and GeoJSON exports."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Atom/RSS feeds and iCalendar feeds."""
+
+urlpatterns = []
