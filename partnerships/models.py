@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import YEAR_VALIDATORS, City, KeyFigure
+from twinning.choices import choice_label
 from twinning.dates import (
     format_partial_date,
     full_years_between,
@@ -237,6 +238,14 @@ class Partnership(models.Model):
     @property
     def title(self):
         return f"{self.city_a.name} – {self.city_b.name}"
+
+    @property
+    def kind_label(self):
+        return choice_label(self.Kind, self.kind)
+
+    @property
+    def status_label(self):
+        return choice_label(self.Status, self.status)
 
     @property
     def cities(self):
@@ -542,6 +551,10 @@ class Activity(models.Model):
     def _refresh_search_documents(self):
         ids = {self.partnership_id, getattr(self, "_stored_partnership_id", None)} - {None}
         Partnership.objects.using(self._state.db).filter(pk__in=ids).refresh_search_document()
+
+    @property
+    def kind_label(self):
+        return choice_label(self.Kind, self.kind)
 
     @property
     def start_display(self):
