@@ -305,6 +305,7 @@ class PartnershipAdminForm(forms.ModelForm):
             "status",
             "established",
             "established_precision",
+            "founding_milestone",
             "focus_areas",
             "is_featured",
             "slug",
@@ -388,6 +389,7 @@ class PartnershipAdmin(ScopedAdmin):
                     ("city_a", "city_b"),
                     ("kind", "status"),
                     ("established", "established_precision"),
+                    "founding_milestone",
                 ]
             },
         ),
@@ -426,6 +428,9 @@ class PartnershipAdmin(ScopedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.user = request.user
+        founding = form.base_fields.get("founding_milestone")
+        if founding is not None:  # only this partnership's milestones (none before it exists)
+            founding.queryset = Milestone.objects.filter(partnership=obj).order_by("date", "id")
         return form
 
     def save_related(self, request, form, formsets, change):
@@ -437,6 +442,9 @@ class PartnershipAdmin(ScopedAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not permissions.can_publish(request.user):
             readonly.append("is_featured")  # the home page is the publishers' to choose
+        if obj is not None and obj.founding_milestone_id:
+            # The founding milestone's date is the established date: edit it there.
+            readonly += ["established", "established_precision"]
         return readonly
 
     def has_publish_permission(self, request):

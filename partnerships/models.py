@@ -25,6 +25,7 @@ from twinning.dates import (
 from twinning.indexes import NullsOrderedIndex
 
 from . import search
+from .anniversaries import next_jubilee
 
 
 class FocusArea(models.Model):
@@ -134,6 +135,21 @@ class Partnership(models.Model):
         null=True, blank=True, help_text=_("When the partnership officially began.")
     )
     established_precision = precision_field()
+    # Which milestone founded the partnership is the staff's call (the memorandum, or the
+    # agreement?); its date then is the established date that anniversaries count from.
+    founding_milestone = models.ForeignKey(
+        "Milestone",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("founded by"),
+        help_text=_(
+            "The milestone that founded the partnership, e.g. the agreement. Its date becomes "
+            "the established date, and anniversaries count from it. Leave empty to type the "
+            "date yourself."
+        ),
+    )
     focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="partnerships")
     state = models.CharField(
         _("publication"),
@@ -186,6 +202,8 @@ class Partnership(models.Model):
         "future_expectations",
         "obstacles_and_needs",
     ]
+    # Only these have anniversaries: a proposed partnership has not begun, an ended one is over.
+    CELEBRATED_STATUSES = (Status.ACTIVE, Status.DORMANT)
     # Saving any of these changes the search document.
     SEARCHED_FIELDS = frozenset({"city_a", "city_b", "city_a_id", "city_b_id", *NARRATIVE_FIELDS})
 
@@ -260,6 +278,15 @@ class Partnership(models.Model):
             return None
         return full_years_between(self.established, today or timezone.localdate())
 
+    def next_jubilee(self, today=None):
+        """The next round anniversary (every fifth year) not yet over, or None: also for a
+        partnership that ended or is only proposed, which has nothing to celebrate."""
+        if self.status not in self.CELEBRATED_STATUSES:
+            return None
+        return next_jubilee(
+            self.established, self.established_precision, today or timezone.localdate()
+        )
+
     @property
     def is_published(self):
         return self.state == self.State.PUBLISHED
@@ -311,9 +338,23 @@ class Partnership(models.Model):
         self.save(update_fields=["state", "updated_at", *marks])
 
     def normalise_dates(self):
+        founding = self.founding_milestone if self.founding_milestone_id else None
+        if founding is not None and founding.partnership_id == self.pk:
+            self.established, self.established_precision = founding.date, founding.date_precision
         self.established = truncate(self.established, self.established_precision)
 
     def clean(self):
+        founding = self.founding_milestone if self.founding_milestone_id else None
+        if founding is not None and (self.pk is None or founding.partnership_id != self.pk):
+            raise ValidationError(
+                {
+                    "founding_milestone": _(
+                        "Choose one of this partnership's own milestones (“%(milestone)s” "
+                        "belongs to another partnership)."
+                    )
+                    % {"milestone": founding}
+                }
+            )
         self.normalise_dates()
         if not self.city_a_id or not self.city_b_id:
             return
@@ -355,6 +396,15 @@ class Partnership(models.Model):
         return unique_slug(base, taken)
 
 
+class MilestoneQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(partnership__state=Partnership.State.PUBLISHED)
+
+    def involving(self, city):
+        """Milestones of partnerships with `city` on either side."""
+        return self.filter(Q(partnership__city_a=city) | Q(partnership__city_b=city))
+
+
 class Milestone(models.Model):
     class Kind(models.TextChoices):
         MEMORANDUM = "memorandum", _("Memorandum")
@@ -375,15 +425,35 @@ class Milestone(models.Model):
     location = models.CharField(max_length=200, blank=True, help_text=_("Where it happened."))
     participants = models.TextField(blank=True, help_text=_("Who signed, travelled or took part."))
 
+    objects = MilestoneQuerySet.as_manager()
+
     class Meta:
         ordering = ["date", "id"]
+        # The milestone feeds read the newest first.
+        indexes = [models.Index(fields=["-date", "-id"], name="milestone_newest_idx")]
 
     def __str__(self):
         return f"{self.date_display}: {self.title}"
 
     def save(self, *args, **kwargs):
         self.normalise_dates()
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(Milestone)):
+            super().save(*args, **kwargs)
+            founded = Partnership.objects.using(self._state.db).filter(founding_milestone=self)
+            # Moved to another partnership, it no longer founds the one it left.
+            founded.exclude(pk=self.partnership_id).update(founding_milestone=None)
+            # The partnership it founds keeps its established date in step.
+            founded.exclude(
+                established=self.date, established_precision=self.date_precision
+            ).update(
+                established=self.date,
+                established_precision=self.date_precision,
+                updated_at=timezone.now(),
+            )
+
+    @property
+    def kind_label(self):
+        return choice_label(self.Kind, self.kind)
 
     @property
     def date_display(self):
@@ -416,6 +486,10 @@ class ActivitySection:
 class ActivityQuerySet(models.QuerySet):
     def published(self):
         return self.filter(partnership__state=Partnership.State.PUBLISHED)
+
+    def involving(self, city):
+        """Activities of partnerships with `city` on either side."""
+        return self.filter(Q(partnership__city_a=city) | Q(partnership__city_b=city))
 
     def upcoming(self, today=None):
         """Activities that have not ended: the partnership's "News", soonest start first."""

@@ -65,6 +65,18 @@ def format_partial_date(value, precision):
     return date_format(value, "j F Y")
 
 
+def iso_partial_date(value, precision):
+    """ISO 8601 with only what is known: "2019", "2019-05" or "2019-05-16" (for data: exports,
+    schema.org, feeds). None without a date."""
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return f"{value.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
 def anniversary_in(year, start):
     """The day in `year` that marks an anniversary of `start`.
 

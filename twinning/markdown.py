@@ -4,10 +4,12 @@ Markdown is rendered first, then nh3 (the Rust `ammonia` sanitiser) keeps only a
 of tags, attributes and URL schemes, so no script, event handler or `javascript:` URL survives.
 """
 
+import html
 import threading
 
 import markdown as markdown_lib
 import nh3
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 ALLOWED_TAGS = {
@@ -45,3 +47,9 @@ def render_markdown(text):
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+
+
+def markdown_to_text(text):
+    """Staff Markdown as plain text, for places that take no HTML (feeds, calendars, JSON-LD):
+    the sanitised rendering without its tags, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(strip_tags(render_markdown(text))).split())

@@ -7,7 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from partnerships.anniversaries import upcoming_jubilees
+from partnerships.anniversaries import (
+    Jubilee,
+    Jubilees,
+    jubilee_queryset,
+    next_jubilee,
+    upcoming_jubilees,
+)
 from partnerships.models import (
     Activity,
     FocusArea,
@@ -384,7 +390,7 @@ class TestJubilees:
     def test_past_and_distant_jubilees_left_out(self, make_partnership):
         make_partnership(established=D(1994, 1, 5))  # 25 years, five days ago
         make_partnership(established=D(1995, 3, 1))  # 25 years, but over a year ahead
-        assert upcoming_jubilees(Partnership.objects.all(), today=D(2019, 1, 10)) == []
+        assert list(upcoming_jubilees(Partnership.objects.all(), today=D(2019, 1, 10))) == []
 
     def test_limit_and_order(self, make_partnership):
         later = make_partnership(established=D(1999, 9, 1))
@@ -393,6 +399,83 @@ class TestJubilees:
         jubilees = upcoming_jubilees(Partnership.objects.all(), today=D(2019, 1, 10), limit=2)
         assert [j.partnership for j in jubilees] == [sooner, later]
         assert [j.years for j in jubilees] == [10, 20]
+
+
+class TestJubileeWindow:
+    """Which jubilees the database finds, at the edges of the twelve-month window."""
+
+    def found(self, today, within_days=365):
+        return [
+            (j.partnership.pk, j.years, j.date)
+            for j in upcoming_jubilees(Partnership.objects.all(), today, within_days)
+        ]
+
+    def test_the_window_crosses_new_year(self, make_partnership):
+        january = make_partnership(established=D(2000, 1, 20))
+        december = make_partnership(established=D(1999, 12, 20))
+        assert self.found(D(2024, 12, 1)) == [
+            (december.pk, 25, D(2024, 12, 20)),
+            (january.pk, 25, D(2025, 1, 20)),
+        ]
+
+    def test_a_month_precise_jubilee_counts_all_month(self, make_partnership):
+        april = make_partnership(established=D(1994, 4, 1), established_precision="month")
+        assert self.found(D(2019, 4, 30)) == [(april.pk, 25, D(2019, 4, 1))]
+        assert self.found(D(2019, 5, 1)) == []
+
+    def test_29_february_at_the_far_end_of_the_window(self, make_partnership):
+        leap = make_partnership(established=D(1996, 2, 29))
+        # The window ends on 28 February 2021, the day a common year marks it.
+        assert self.found(D(2021, 1, 1), within_days=58) == [(leap.pk, 25, D(2021, 2, 28))]
+        assert self.found(D(2021, 1, 1), within_days=57) == []
+
+    def test_the_first_anniversaries_are_not_jubilees(self, make_partnership):
+        make_partnership(established=D(2024, 3, 1))
+        assert self.found(D(2024, 1, 1)) == []
+
+    def test_a_page_of_jubilees_costs_two_queries(
+        self, make_partnership, django_assert_num_queries
+    ):
+        for year in range(1964, 2024, 5):  # each has a jubilee on 1 August 2024
+            make_partnership(established=D(year, 8, 1))
+        jubilees = Jubilees(jubilee_queryset(Partnership.objects.all(), D(2024, 6, 1)))
+        with django_assert_num_queries(2):
+            assert jubilees.count() == 12
+            page = jubilees[:5]
+        assert len(page) == 5
+        assert {(j.date, j.years % 5) for j in page} == {(D(2024, 8, 1), 0)}
+
+    def test_an_overlong_window_is_refused(self, db):
+        with pytest.raises(ValueError, match="within_days"):
+            jubilee_queryset(Partnership.objects.all(), D(2024, 1, 1), within_days=3000)
+
+
+class TestNextJubilee:
+    @pytest.mark.parametrize(
+        ("established", "precision", "today", "expected"),
+        [
+            (D(1994, 4, 1), "month", D(2019, 1, 10), (25, D(2019, 4, 1), "April 2019")),
+            (D(1994, 4, 1), "month", D(2019, 4, 30), (25, D(2019, 4, 1), "April 2019")),
+            (D(1994, 4, 1), "month", D(2019, 5, 1), (30, D(2024, 4, 1), "April 2024")),
+            (D(1989, 1, 1), "year", D(2019, 12, 31), (30, D(2019, 1, 1), "2019")),
+            (D(2009, 10, 16), "day", D(2024, 10, 16), (15, D(2024, 10, 16), "16 October 2024")),
+            (D(2009, 10, 16), "day", D(2024, 10, 17), (20, D(2029, 10, 16), "16 October 2029")),
+            (D(1996, 2, 29), "day", D(2021, 1, 1), (25, D(2021, 2, 28), "28 February 2021")),
+            (D(2024, 3, 1), "day", D(2024, 6, 1), (5, D(2029, 3, 1), "1 March 2029")),
+        ],
+    )
+    def test_next_jubilee(self, established, precision, today, expected):
+        jubilee = next_jubilee(established, precision, today)
+        assert (jubilee.years, jubilee.date, jubilee.date_display) == expected
+
+    def test_no_founding_date_no_jubilee(self):
+        assert next_jubilee(None, "day", D(2024, 1, 1)) is None
+
+    @pytest.mark.parametrize(
+        ("years", "ordinal"), [(5, "5th"), (10, "10th"), (11, "11th"), (21, "21st"), (50, "50th")]
+    )
+    def test_ordinal(self, years, ordinal):
+        assert Jubilee(None, years, D(2024, 1, 1), "day").ordinal == ordinal
 
 
 class TestFixesFromReview:
