@@ -1,0 +1,137 @@
+"""iCalendar feeds of upcoming activities, for calendar apps to subscribe to.
+
+Every event is all-day (DATE values): a day-precise activity on its day; a month- or
+year-precise one over the whole month or year, and then its summary says how precise the date
+is, so no calendar shows "1 May" for an activity known only as "May 2010". DTEND is exclusive
+(RFC 5545): the day after the activity's last day. Undated activities are not upcoming and
+so never appear. Every event is TRANSP:TRANSPARENT: an activity a subscriber follows, often a
+month or a year long, must not mark them busy.
+"""
+
+import datetime
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+from icalendar import TRANSP, Calendar, Event, vDuration
+
+from twinning.dates import DatePrecision
+from twinning.markdown import markdown_to_text
+
+from .feeds import site_domain
+from .models import Activity, Partnership, public_cities
+
+CALENDAR_SIZE = 500
+PRODID = "-//Twinning//Upcoming activities//EN"
+# How often subscribers should fetch again (RFC 7986 REFRESH-INTERVAL; Outlook's own name).
+REFRESH = datetime.timedelta(days=1)
+
+
+def is_precise(activity):
+    day = DatePrecision.DAY
+    return activity.start_precision == day and (
+        activity.end_date is None or activity.end_precision == day
+    )
+
+
+def activity_event(activity, request, domain, stamp, with_partnership):
+    partnership = activity.partnership
+    summary = activity.title
+    if not is_precise(activity):
+        label = "date" if activity.end_date is None else "dates"
+        summary += f" ({label}: {activity.when_display})"
+    if with_partnership:
+        summary += f" · {partnership.title}"
+    page = request.build_absolute_uri(partnership.get_absolute_url())
+    lines = [f"{activity.when_display} · {activity.kind_label}", partnership.title]
+    if activity.location:
+        lines.append(f"Where: {activity.location}")
+    # Calendar descriptions are plain text.
+    details = markdown_to_text(activity.description)
+    if details:
+        lines += ["", details]
+    lines += ["", page]
+    return Event.new(
+        uid=f"activity-{activity.pk}@{domain}",
+        stamp=stamp,
+        start=activity.start_date,
+        # upcoming_until is the last day the activity lasts, at its precision.
+        end=activity.upcoming_until + datetime.timedelta(days=1),
+        summary=summary,
+        description="\n".join(lines),
+        location=activity.location or None,
+        categories=[str(activity.kind_label)],
+        url=page,
+        transparency=TRANSP.TRANSPARENT,
+    )
+
+
+def calendar_response(request, *, name, description, key, filename, activities, with_partnership):
+    """The calendar of `activities` that have not ended, soonest first, at most CALENDAR_SIZE.
+
+    `key` (from primary keys) makes the calendar's UID, stable across renamed slugs.
+    """
+    domain = site_domain(request)
+    calendar = Calendar.new(
+        name=name,
+        description=description,
+        prodid=PRODID,
+        uid=f"calendar-{key}@{domain}",
+        refresh_interval=REFRESH,
+    )
+    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # required by RFC 7986
+    # As a duration ("P1D") too: a bare timedelta would be written "1 day, 0:00:00".
+    calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
+    stamp = timezone.now().replace(microsecond=0)  # UTC, as DTSTAMP must be
+    upcoming = activities.upcoming(timezone.localdate()).select_related(
+        "partnership__city_a", "partnership__city_b"
+    )[:CALENDAR_SIZE]
+    for activity in upcoming:
+        calendar.add_component(activity_event(activity, request, domain, stamp, with_partnership))
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}.ics"'
+    return response
+
+
+@require_safe
+def site_calendar(request):
+    return calendar_response(
+        request,
+        name="Twinning: upcoming activities",
+        description="Upcoming activities of all city partnerships.",
+        key="site",
+        filename="twinning",
+        activities=Activity.objects.published(),
+        with_partnership=True,
+    )
+
+
+@require_safe
+def partnership_calendar(request, slug):
+    partnership = get_object_or_404(
+        Partnership.objects.published().select_related("city_a", "city_b"), slug=slug
+    )
+    return calendar_response(
+        request,
+        name=f"{partnership.title}: upcoming activities",
+        description=f"Upcoming activities of the partnership {partnership.title}.",
+        key=f"partnership-{partnership.pk}",
+        filename=partnership.slug,
+        activities=Activity.objects.filter(partnership=partnership),
+        with_partnership=False,
+    )
+
+
+@require_safe
+def city_calendar(request, slug):
+    city = get_object_or_404(public_cities(), slug=slug)
+    return calendar_response(
+        request,
+        name=f"{city.name}: upcoming partnership activities",
+        description=f"Upcoming activities of {city.name}'s city partnerships.",
+        key=f"city-{city.pk}",
+        filename=city.slug,
+        activities=Activity.objects.published().involving(city),
+        with_partnership=True,
+    )

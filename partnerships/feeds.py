@@ -1,0 +1,338 @@
+"""Atom and RSS feeds of what happens in published partnerships.
+
+Each feed mixes dated activities and milestones, newest first, at most FEED_SIZE entries, in
+a fixed number of queries. Undated activities have no place in a timeline and are left out.
+
+Partial dates: an entry is published at the start of the period its date names ("May 2010"
+→ 1 May 2010, 00:00), because feed formats need a full timestamp; its title and text give the
+date only as precisely as it is known. Never in the future, though: an upcoming event (or
+anniversary) is news now, so it is published at the start of today, which keeps the feed the
+same all day instead of changing with every request.
+
+Entries' ids are tag URIs built from primary keys, so they survive renamed slugs and edited
+titles.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.syndication.views import Feed
+from django.http.request import split_domain_port
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
+
+from twinning.markdown import render_markdown
+
+from .anniversaries import upcoming_jubilees
+from .models import Activity, FocusArea, Milestone, Partnership, public_cities
+
+FEED_SIZE = 50
+ANNIVERSARY_WINDOW_DAYS = 365
+# Part of every entry id: the year this id scheme was minted (RFC 4151). Never change it.
+TAG_DATE = "2025"
+
+
+def site_domain(request):
+    """The host without its port: ids and calendar UIDs name the site, not the socket."""
+    domain, _port = split_domain_port(request.get_host())
+    return domain or "localhost"
+
+
+def tag_uri(domain, specific):
+    return f"tag:{domain},{TAG_DATE}:{specific}"
+
+
+def start_of(date):
+    """A partial date's timestamp: the start of its period, in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
+
+
+def published_at(date, today):
+    """An entry's timestamp: the start of its date's period, but no later than today's start
+    (a future date would be taken for a clock error, or hide the entry until then)."""
+    return min(start_of(date), start_of(today))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a feed covers, resolved from the request once (a Feed instance is shared by all
+    requests, so nothing request-specific may be kept on it)."""
+
+    title: str
+    link: str
+    description: str
+    domain: str
+    today: datetime.date
+    obj: object = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    guid: str
+    title: str
+    link: str
+    description: str
+    published: datetime.datetime
+    categories: tuple
+    order: tuple  # newest first: (date, activities after milestones of the same day, pk)
+
+
+def activity_entry(activity, domain, today):
+    partnership = activity.partnership
+    when = activity.when_display
+    kind = str(activity.kind_label)  # a lazy label: join() and feeds need text
+    facts = [when, kind]
+    if activity.location:
+        facts.append(activity.location)
+    # The partnership page lists it under "News" until it is over, then in the retrospective.
+    section = "news-heading" if activity.upcoming_until >= today else "retrospective-heading"
+    return Entry(
+        guid=tag_uri(domain, f"activity-{activity.pk}"),
+        title=f"{activity.title} ({when}) · {partnership.title}",
+        link=f"{partnership.get_absolute_url()}#{section}",
+        description=format_html("<p>{}</p>", " · ".join(facts))
+        + render_markdown(activity.description),
+        published=published_at(activity.start_date, today),
+        categories=(
+            kind,
+            *(area.name for area in activity.focus_areas.all()),
+        ),
+        order=(activity.start_date, 1, activity.pk),
+    )
+
+
+def milestone_entry(milestone, domain, today):
+    partnership = milestone.partnership
+    kind = str(milestone.kind_label)
+    facts = [milestone.date_display, kind]
+    if milestone.location:
+        facts.append(milestone.location)
+    return Entry(
+        guid=tag_uri(domain, f"milestone-{milestone.pk}"),
+        title=f"{milestone.title} ({milestone.date_display}) · {partnership.title}",
+        link=f"{partnership.get_absolute_url()}#timeline-heading",
+        description=format_html("<p>{}</p>", " · ".join(facts))
+        + render_markdown(milestone.description),
+        published=published_at(milestone.date, today),
+        categories=(kind,),
+        order=(milestone.date, 0, milestone.pk),
+    )
+
+
+def newest_activities(activities):
+    return (
+        activities.filter(start_date__isnull=False)
+        .select_related("partnership__city_a", "partnership__city_b")
+        .prefetch_related("focus_areas")
+        .order_by("-start_date", "-id")[:FEED_SIZE]
+    )
+
+
+def newest_milestones(milestones):
+    return milestones.select_related("partnership__city_a", "partnership__city_b").order_by(
+        "-date", "-id"
+    )[:FEED_SIZE]
+
+
+class EntryFeed(Feed):
+    """RSS 2.0; the Atom twin of each feed sets feed_type = Atom1Feed."""
+
+    author_name = "Twinning"
+    item_guid_is_permalink = False
+
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # The syndication framework sends the newest entry's date as Last-Modified. Here that
+        # is an event date (or today's start), which does not move when an older entry is
+        # added or edited, so If-Modified-Since would answer 304 for a changed feed. ETags
+        # (page cache, ConditionalGetMiddleware) decide instead.
+        del response.headers["Last-Modified"]
+        return response
+
+    def title(self, scope):
+        return scope.title
+
+    def link(self, scope):
+        return scope.link
+
+    def description(self, scope):
+        return scope.description
+
+    def subtitle(self, scope):
+        return scope.description
+
+    def item_title(self, entry):
+        return entry.title
+
+    def item_link(self, entry):
+        return entry.link
+
+    def item_description(self, entry):
+        return entry.description
+
+    def item_guid(self, entry):
+        return entry.guid
+
+    def item_pubdate(self, entry):
+        return entry.published
+
+    def item_updateddate(self, entry):
+        # Atom requires <updated> on every entry; records keep no edit time of their own. The
+        # feed's own <updated> is the latest of these, so it is never in the future either.
+        return entry.published
+
+    def item_categories(self, entry):
+        return entry.categories
+
+
+def merged(scope, activities, milestones):
+    entries = [activity_entry(a, scope.domain, scope.today) for a in newest_activities(activities)]
+    entries += [
+        milestone_entry(m, scope.domain, scope.today) for m in newest_milestones(milestones)
+    ]
+    entries.sort(key=lambda entry: entry.order, reverse=True)
+    return entries[:FEED_SIZE]
+
+
+class SiteFeed(EntryFeed):
+    def get_object(self, request):
+        return Scope(
+            title="Twinning: activities and milestones",
+            link=reverse("home"),
+            description="The latest activities and milestones of all city partnerships.",
+            domain=site_domain(request),
+            today=timezone.localdate(),
+        )
+
+    def items(self, scope):
+        return merged(scope, Activity.objects.published(), Milestone.objects.published())
+
+
+class SiteAtomFeed(SiteFeed):
+    feed_type = Atom1Feed
+
+
+class PartnershipFeed(EntryFeed):
+    def get_object(self, request, slug):
+        partnership = get_object_or_404(
+            Partnership.objects.published().select_related("city_a", "city_b"), slug=slug
+        )
+        return Scope(
+            title=f"{partnership.title}: activities and milestones",
+            link=partnership.get_absolute_url(),
+            description=f"The latest activities and milestones of {partnership.title}.",
+            domain=site_domain(request),
+            today=timezone.localdate(),
+            obj=partnership,
+        )
+
+    def items(self, scope):
+        return merged(
+            scope,
+            Activity.objects.filter(partnership=scope.obj),
+            Milestone.objects.filter(partnership=scope.obj),
+        )
+
+
+class PartnershipAtomFeed(PartnershipFeed):
+    feed_type = Atom1Feed
+
+
+class CityFeed(EntryFeed):
+    def get_object(self, request, slug):
+        # The same cities as the city pages: those with a published partnership.
+        city = get_object_or_404(public_cities(), slug=slug)
+        return Scope(
+            title=f"{city.name}: activities and milestones of its partnerships",
+            link=city.get_absolute_url(),
+            description=f"The latest activities and milestones of {city.name}'s partnerships.",
+            domain=site_domain(request),
+            today=timezone.localdate(),
+            obj=city,
+        )
+
+    def items(self, scope):
+        return merged(
+            scope,
+            Activity.objects.published().involving(scope.obj),
+            Milestone.objects.published().involving(scope.obj),
+        )
+
+
+class CityAtomFeed(CityFeed):
+    feed_type = Atom1Feed
+
+
+class TopicFeed(EntryFeed):
+    """Activities on one focus area. Milestones carry no focus area (an agreement or a visit
+    concerns the whole partnership), so they are not part of a topic's feed."""
+
+    def get_object(self, request, slug):
+        topic = get_object_or_404(FocusArea, slug=slug)
+        return Scope(
+            title=f"{topic.name}: activities in city partnerships",
+            link=topic.get_absolute_url(),
+            description=f"The latest activities on {topic.name.lower()} in city partnerships.",
+            domain=site_domain(request),
+            today=timezone.localdate(),
+            obj=topic,
+        )
+
+    def items(self, scope):
+        activities = Activity.objects.published().filter(focus_areas=scope.obj)
+        return [activity_entry(a, scope.domain, scope.today) for a in newest_activities(activities)]
+
+
+class TopicAtomFeed(TopicFeed):
+    feed_type = Atom1Feed
+
+
+def jubilee_entry(jubilee, domain, today):
+    partnership = jubilee.partnership
+    return Entry(
+        guid=tag_uri(domain, f"jubilee-{partnership.pk}-{jubilee.years}"),
+        title=f"{jubilee.ordinal} anniversary, {jubilee.date_display} · {partnership.title}",
+        link=partnership.get_absolute_url(),
+        description=format_html(
+            "<p>{} since {}. Anniversary: {} years, {}.</p>",
+            partnership.kind_label,
+            partnership.established_display,
+            jubilee.years,
+            jubilee.date_display,
+        )
+        + render_markdown(partnership.summary),
+        published=published_at(jubilee.date, today),
+        categories=("Anniversary",),
+        order=(jubilee.date, 0, partnership.pk),
+    )
+
+
+class AnniversaryFeed(EntryFeed):
+    """Round anniversaries of published partnerships in the coming twelve months, soonest
+    first, each as precise as the founding date."""
+
+    def get_object(self, request):
+        return Scope(
+            title="Twinning: partnership anniversaries in the coming year",
+            link=reverse("anniversary_list"),
+            description="Round anniversaries (5, 10, 15 … years) of city partnerships in the "
+            "coming twelve months.",
+            domain=site_domain(request),
+            today=timezone.localdate(),
+        )
+
+    def items(self, scope):
+        jubilees = upcoming_jubilees(
+            Partnership.objects.published().select_related("city_a", "city_b"),
+            scope.today,
+            within_days=ANNIVERSARY_WINDOW_DAYS,
+            limit=FEED_SIZE,
+        )
+        return [jubilee_entry(jubilee, scope.domain, scope.today) for jubilee in jubilees]
+
+
+class AnniversaryAtomFeed(AnniversaryFeed):
+    feed_type = Atom1Feed

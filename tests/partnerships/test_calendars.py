@@ -1,0 +1,308 @@
+"""iCalendar feeds of upcoming activities, parsed with icalendar."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from cities.models import City
+from partnerships import calendars
+from partnerships.models import Activity, Partnership
+from twinning.dates import period_end, truncate
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+
+
+def first_of_next_month(date):
+    return period_end(date, "month") + DAY
+
+
+@pytest.fixture
+def world(make_city, make_partnership, make_activity):
+    """Dresden–Hangzhou with upcoming activities at every precision, a past and an undated
+    one; a draft Ulm–Dresden whose upcoming activity must never show."""
+    today = timezone.localdate()
+    month_start = first_of_next_month(first_of_next_month(today))  # at least a month ahead
+    next_year = datetime.date(today.year + 1, 1, 1)
+    dresden = make_city(name="Dresden", slug="dresden")
+    pair = make_partnership(
+        city_a=dresden, city_b=make_city(name="Hangzhou", country="CN"), slug="dresden-hangzhou"
+    )
+    draft = make_partnership(
+        city_a=make_city(name="Ulm", slug="ulm"), city_b=dresden, state=Partnership.State.DRAFT
+    )
+    return {
+        "today": today,
+        "pair": pair,
+        "day": make_activity(
+            pair,
+            title="Choir concert",
+            kind=Activity.Kind.FESTIVAL,
+            start_date=today + 10 * DAY,
+            location="Kulturpalast",
+            description="**Bold** singing <script>alert(1)</script>",
+        ),
+        "month": make_activity(
+            pair, title="Porcelain exhibition", start_date=month_start, start_precision="month"
+        ),
+        "year": make_activity(
+            pair, title="Flood research", start_date=next_year, start_precision="year"
+        ),
+        "span": make_activity(
+            pair,
+            title="Student exchange",
+            start_date=today + 3 * DAY,
+            end_date=month_start,
+            end_precision="month",
+        ),
+        "ongoing_since_last_year": make_activity(
+            pair,
+            title="Long project",
+            start_date=datetime.date(today.year - 1, 1, 1),
+            start_precision="year",
+            end_date=datetime.date(today.year, 12, 31),
+            end_precision="year",
+        ),
+        "past": make_activity(pair, title="Old visit", start_date=today - 400 * DAY),
+        "undated": make_activity(pair, title="Ongoing cooperation", start_date=None),
+        "secret": make_activity(draft, title="Secret meeting", start_date=today + 5 * DAY),
+        "month_start": month_start,
+        "next_year": next_year,
+    }
+
+
+def fetch(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    raw = response.content.decode()
+    assert raw.startswith("BEGIN:VCALENDAR\r\n") and raw.endswith("END:VCALENDAR\r\n")
+    calendar = Calendar.from_ical(response.content)
+    assert calendar["VERSION"] == "2.0"
+    assert calendar["PRODID"] == calendars.PRODID
+    events = calendar.walk("VEVENT")
+    uids = [str(event["UID"]) for event in events]
+    assert len(uids) == len(set(uids)), "UIDs must be unique"
+    for event in events:
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        # All-day: DATE values, never date-times.
+        assert type(start) is datetime.date and type(end) is datetime.date
+        assert event["DTSTART"].params.get("VALUE") == "DATE"
+        assert end > start  # DTEND is exclusive
+        stamp = event.decoded("DTSTAMP")
+        assert isinstance(stamp, datetime.datetime) and stamp.utcoffset() == datetime.timedelta(0)
+        # Following an activity, often a month or a year long, must not make anyone busy.
+        assert str(event["TRANSP"]) == "TRANSPARENT"
+    if events:
+        assert "DTSTART;VALUE=DATE:" in raw
+        assert raw.count("\r\nTRANSP:TRANSPARENT\r\n") == len(events)
+    return calendar, {
+        str(event["SUMMARY"]).split(" (")[0].split(" · ")[0]: event for event in events
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/calendar.ics",
+        "/partnerships/dresden-hangzhou/calendar.ics",
+        "/cities/dresden/calendar.ics",
+    ],
+)
+def test_calendars_hold_the_upcoming_published_dated_activities(client, world, url):
+    _calendar, events = fetch(client, url)
+    assert set(events) == {
+        "Choir concert",
+        "Porcelain exhibition",
+        "Flood research",
+        "Student exchange",
+        "Long project",
+    }
+
+
+def test_each_precision_becomes_an_all_day_range(client, world):
+    calendar, events = fetch(client, reverse("partnership_calendar", args=["dresden-hangzhou"]))
+    today, month_start, next_year = world["today"], world["month_start"], world["next_year"]
+
+    day = events["Choir concert"]
+    assert day.decoded("DTSTART") == today + 10 * DAY
+    assert day.decoded("DTEND") == today + 11 * DAY
+    assert str(day["SUMMARY"]) == "Choir concert"  # precise: no note on the date
+
+    month = events["Porcelain exhibition"]
+    assert month.decoded("DTSTART") == month_start
+    assert month.decoded("DTEND") == first_of_next_month(month_start)
+    assert str(month["SUMMARY"]) == f"Porcelain exhibition (date: {month_start:%B %Y})"
+
+    year = events["Flood research"]
+    assert year.decoded("DTSTART") == next_year
+    assert year.decoded("DTEND") == datetime.date(next_year.year + 1, 1, 1)
+    assert str(year["SUMMARY"]) == f"Flood research (date: {next_year.year})"
+
+    span = events["Student exchange"]
+    assert span.decoded("DTSTART") == today + 3 * DAY
+    assert span.decoded("DTEND") == first_of_next_month(month_start)
+    start = today + 3 * DAY
+    assert str(span["SUMMARY"]) == (
+        f"Student exchange (dates: {start.day} {start:%B %Y} – {month_start:%B %Y})"
+    )
+
+    assert events["Long project"].decoded("DTEND") == datetime.date(today.year + 1, 1, 1)
+
+
+def test_calendar_and_event_properties(client, world):
+    calendar, events = fetch(client, reverse("partnership_calendar", args=["dresden-hangzhou"]))
+    assert str(calendar["X-WR-CALNAME"]) == "Dresden – Hangzhou: upcoming activities"
+    assert calendar.decoded("REFRESH-INTERVAL") == datetime.timedelta(days=1)
+    raw = client.get(reverse("partnership_calendar", args=["dresden-hangzhou"])).content.decode()
+    # RFC 7986 requires VALUE=DURATION; Outlook's twin is a duration too, not "1 day, 0:00:00".
+    assert "\r\nREFRESH-INTERVAL;VALUE=DURATION:P1D\r\n" in raw
+    assert "\r\nX-PUBLISHED-TTL:P1D\r\n" in raw
+    concert = events["Choir concert"]
+    assert str(concert["UID"]) == f"activity-{world['day'].pk}@testserver"
+    assert str(concert["LOCATION"]) == "Kulturpalast"
+    assert str(concert["URL"]) == "http://testserver/partnerships/dresden-hangzhou/"
+    description = str(concert["DESCRIPTION"])
+    # Markdown as plain text, sanitised: no markup, no script.
+    assert "Bold singing" in description
+    assert "**" not in description and "<" not in description and "alert" not in description
+    assert "Festival" in description and "Dresden – Hangzhou" in description
+
+
+def test_descriptions_are_plain_text_with_entities_decoded(client, world, make_activity):
+    make_activity(
+        world["pair"], title="Talk", start_date=world["today"] + 2 * DAY, description="A & B <c>"
+    )
+    _calendar, events = fetch(client, "/partnerships/dresden-hangzhou/calendar.ics")
+    description = str(events["Talk"]["DESCRIPTION"])
+    assert "\nA & B\n" in description
+    assert "&amp;" not in description and "<c>" not in description
+
+
+def test_site_and_city_calendars_name_the_partnership(client, world):
+    for url in ("/calendar.ics", "/cities/dresden/calendar.ics"):
+        _calendar, events = fetch(client, url)
+        assert str(events["Choir concert"]["SUMMARY"]) == "Choir concert · Dresden – Hangzhou"
+    calendar, _events = fetch(client, "/cities/dresden/calendar.ics")
+    assert str(calendar["X-WR-CALNAME"]) == "Dresden: upcoming partnership activities"
+
+
+def test_uids_are_stable_across_renames(client, world):
+    url = "/calendar.ics"
+    before = {str(e["UID"]) for e in fetch(client, url)[0].walk("VEVENT")}
+    Partnership.objects.filter(pk=world["pair"].pk).update(slug="renamed")
+    Activity.objects.filter(pk=world["day"].pk).update(title="Renamed concert")
+    after = {str(e["UID"]) for e in fetch(client, url)[0].walk("VEVENT")}
+    assert before == after
+
+
+def test_city_calendar_covers_the_city_on_either_side(client, world, make_partnership):
+    other = make_partnership(city_b=world["pair"].city_a, slug="other-dresden")
+    Activity.objects.create(
+        partnership=other, title="Harbour days", kind="festival", start_date=world["today"]
+    )
+    _calendar, events = fetch(client, "/cities/dresden/calendar.ics")
+    assert "Harbour days" in events
+    _calendar, events = fetch(client, "/partnerships/dresden-hangzhou/calendar.ics")
+    assert "Harbour days" not in events
+
+
+def test_events_come_soonest_first_and_are_bounded(client, make_partnership, monkeypatch):
+    monkeypatch.setattr(calendars, "CALENDAR_SIZE", 5)
+    pair = make_partnership(slug="busy")
+    today = timezone.localdate()
+    Activity.objects.bulk_create(
+        Activity(partnership=pair, title=f"Event {i}", kind="exchange", start_date=today + i * DAY)
+        for i in (7, 3, 9, 1, 5, 2, 8, 4)
+    )
+    calendar, _events = fetch(client, "/partnerships/busy/calendar.ics")
+    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == [
+        f"Event {i}" for i in (1, 2, 3, 4, 5)
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/partnerships/no-such-thing/calendar.ics",
+        "/cities/no-such-thing/calendar.ics",
+        "/cities/ulm/calendar.ics",  # only a draft partnership: no public page, no calendar
+    ],
+)
+def test_unknown_or_unpublished_answer_404(client, world, url):
+    assert client.get(url).status_code == 404
+
+
+def test_a_draft_partnership_has_no_calendar(client, world):
+    draft = Partnership.objects.get(state=Partnership.State.DRAFT)
+    assert client.get(f"/partnerships/{draft.slug}/calendar.ics").status_code == 404
+
+
+def test_calendars_only_answer_get_and_head(client, world):
+    assert client.post("/calendar.ics").status_code == 405
+    assert client.head("/calendar.ics").status_code == 200
+
+
+def test_an_empty_calendar_is_still_valid(client, make_partnership):
+    make_partnership(slug="quiet")
+    calendar, events = fetch(client, "/partnerships/quiet/calendar.ics")
+    assert events == {}
+    assert str(calendar["X-WR-CALNAME"]).endswith(": upcoming activities")
+
+
+# Query counts: a fixed number, however much there is.
+
+MAX_QUERIES = {
+    "site_calendar": 1,  # upcoming activities with their partnerships and cities
+    "partnership_calendar": 2,  # the partnership, its upcoming activities
+    "city_calendar": 2,  # the city, the upcoming activities of its partnerships
+}
+
+
+def build(size):
+    """`size` published partnerships around one hub city, each with `size` activities around
+    today at every precision, and a draft with upcoming activities."""
+    today = timezone.localdate()
+    cities = City.objects.bulk_create(
+        City(name=f"City {i}", slug=f"city-{i}", country="DE", latitude=50, longitude=10)
+        for i in range(size + 2)
+    )
+    partnerships = Partnership.objects.bulk_create(
+        Partnership(
+            slug=f"p-{i}",
+            city_a=cities[0],
+            city_b=cities[i],
+            state="published" if i <= size else "draft",
+        )
+        for i in range(1, size + 2)
+    )
+    precisions = ["day", "month", "year"]
+    Activity.objects.bulk_create(
+        Activity(
+            partnership=partnership,
+            title=f"Activity {i}",
+            kind=Activity.Kind.EXCHANGE,
+            # Stored as the first day of its period, as Activity.save() would.
+            start_date=None if i % 4 == 3 else truncate(today + (i - size // 2) * DAY, precision),
+            start_precision=precision,
+        )
+        for partnership in partnerships
+        for i in range(size)
+        for precision in [precisions[i % 3]]
+    )
+    return {"site_calendar": [], "partnership_calendar": ["p-1"], "city_calendar": ["city-0"]}
+
+
+@pytest.mark.parametrize("size", [1, 40], ids=["small", "large"])
+@pytest.mark.parametrize("name", sorted(MAX_QUERIES))
+def test_calendar_query_count_does_not_grow(client, django_assert_max_num_queries, name, size):
+    url = reverse(name, args=build(size)[name])
+    with django_assert_max_num_queries(MAX_QUERIES[name]):
+        response = client.get(url)
+    assert response.status_code == 200
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    assert events, "the data must reach the calendar for the count to mean anything"
