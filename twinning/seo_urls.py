@@ -1,3 +1,24 @@
 """sitemap.xml and robots.txt."""
 
-urlpatterns = []
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path
+
+from twinning import seo_views
+from twinning.page_cache import cached_page
+from twinning.sitemaps import SITEMAPS
+
+urlpatterns = [
+    path(
+        "sitemap.xml",
+        cached_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cached_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("robots.txt", seo_views.robots_txt, name="robots_txt"),
+]

@@ -93,7 +93,7 @@ class InlineCodeFinder(HTMLParser):
         if (
             tag == "script"
             and "src" not in attributes
-            and attributes.get("type") != ("application/json")
+            and attributes.get("type") not in ("application/json", "application/ld+json")
         ):
             self.found.append("inline <script>")
         if tag == "style":

@@ -700,8 +700,12 @@ class LiveMarkup(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.found = []
 
+    # JSON data blocks (json_script, JSON-LD) are never run; their text is escaped JSON.
+    DATA_BLOCK_TYPES = {"application/json", "application/ld+json"}
+
     def handle_starttag(self, tag, attrs):
-        if tag in self.DANGEROUS_TAGS:
+        data_block = tag == "script" and dict(attrs).get("type") in self.DATA_BLOCK_TYPES
+        if tag in self.DANGEROUS_TAGS and not data_block:
             self.found.append(f"<{tag}>")
         for name, value in attrs:
             if name.startswith("on"):

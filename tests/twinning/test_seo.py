@@ -1,0 +1,530 @@
+"""Being found: sitemap, robots.txt, canonical URLs, Open Graph, descriptions and JSON-LD.
+
+Every output is read with a real parser: the sitemap with ElementTree, the pages with
+html.parser, JSON-LD with json.loads.
+"""
+
+import datetime
+import io
+import json
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from partnerships.models import Partnership
+from partnerships.views import PartnershipListView
+from twinning import sitemaps, structured_data
+from twinning.dates import DatePrecision, iso_partial_date
+
+pytestmark = pytest.mark.django_db
+
+NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+ORIGIN = "http://testserver"
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+class Head(HTMLParser):
+    """The head's canonical link, meta tags and the page's JSON-LD blocks."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.canonical = []
+        self.meta = {}
+        self.json_ld = []
+        self._in_json_ld = False
+        self._buffer = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and attrs.get("rel") == "canonical":
+            self.canonical.append(attrs["href"])
+        elif tag == "meta" and ("property" in attrs or "name" in attrs):
+            self.meta.setdefault(attrs.get("property") or attrs["name"], []).append(
+                attrs.get("content")
+            )
+        elif tag == "script" and attrs.get("type") == "application/ld+json":
+            assert "id" not in attrs
+            self._in_json_ld, self._buffer = True, []
+
+    def handle_data(self, data):
+        if self._in_json_ld:
+            self._buffer.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._in_json_ld:
+            self.json_ld.append(json.loads("".join(self._buffer)))
+            self._in_json_ld = False
+
+    def one(self, name):
+        values = self.meta.get(name, [])
+        assert len(values) == 1, (name, values)
+        return values[0]
+
+
+def head_of(response):
+    assert response.status_code == 200
+    return Head(response.content.decode())
+
+
+def xml_of(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    return ET.fromstring(response.content)  # noqa: S314 - our own output, under test
+
+
+def locs(root, kind="url"):
+    return [el.findtext("sm:loc", namespaces=NS) for el in root.findall(f"sm:{kind}", NS)]
+
+
+def sitemap_urls(client, section):
+    """Every <url> of a section, following the index's pages."""
+    index = xml_of(client.get("/sitemap.xml"))
+    pages = [loc for loc in locs(index, "sitemap") if f"/sitemap-{section}.xml" in loc]
+    urls = {}
+    for page in pages:
+        root = xml_of(client.get(page.removeprefix(ORIGIN)))
+        for el in root.findall("sm:url", NS):
+            urls[el.findtext("sm:loc", namespaces=NS)] = el.findtext("sm:lastmod", namespaces=NS)
+    return urls
+
+
+def jpeg(size=(64, 48)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "steelblue").save(buffer, "JPEG")
+    return SimpleUploadedFile("city.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def world(make_city, make_focus_area, make_partnership, make_activity):
+    """Published and unpublished partnerships; a city reached only through a draft."""
+    topic = make_focus_area(name="Flood protection", slug="flood-protection")
+    berlin = make_city(
+        name="Berlin", slug="berlin", latitude="52.52000", longitude="13.40500", region="Berlin"
+    )
+    beijing = make_city(
+        name="Beijing", slug="beijing", country="CN", latitude="39.90420", longitude="116.40740"
+    )
+    hidden = make_city(name="Hidden", slug="hidden")
+    published = make_partnership(city_a=berlin, city_b=beijing, focus_areas=[topic])
+    draft = make_partnership(city_a=berlin, city_b=hidden, state="draft")
+    in_review = make_partnership(city_b=hidden, state="in_review")
+    activity = make_activity(
+        published,
+        focus_areas=[topic],
+        title="Flood seminar",
+        start_date=datetime.date(2019, 5, 1),
+        start_precision=DatePrecision.MONTH,
+        location="Dresden",
+        description="Engineers **met**.",
+    )
+    return {
+        "topic": topic,
+        "berlin": berlin,
+        "beijing": beijing,
+        "hidden": hidden,
+        "published": published,
+        "draft": draft,
+        "in_review": in_review,
+        "activity": activity,
+    }
+
+
+# --- sitemap -------------------------------------------------------------------------------
+
+
+def test_sitemap_index_lists_every_section_with_absolute_urls(client, world):
+    response = client.get("/sitemap.xml")
+    root = xml_of(response)
+    assert root.tag == f"{{{NS['sm']}}}sitemapindex"
+    assert sorted(locs(root, "sitemap")) == sorted(
+        f"{ORIGIN}/sitemap-{section}.xml"
+        for section in ("pages", "partnerships", "cities", "topics")
+    )
+
+
+def test_sitemap_has_published_partnerships_with_lastmod_and_nothing_unpublished(client, world):
+    urls = sitemap_urls(client, "partnerships")
+    published = world["published"]
+    assert list(urls) == [f"{ORIGIN}{published.get_absolute_url()}"]
+    # A day is precise enough for crawlers (Django's sitemap template writes the date).
+    lastmod = urls[f"{ORIGIN}{published.get_absolute_url()}"]
+    assert lastmod == timezone.localdate(published.updated_at).isoformat()
+    everything = b"".join(
+        client.get(f"/sitemap-{section}.xml").content
+        for section in ("pages", "partnerships", "cities", "topics")
+    )
+    for unpublished in (world["draft"], world["in_review"]):
+        assert unpublished.slug.encode() not in everything
+    assert b"/cities/hidden/" not in everything
+
+
+def test_sitemap_cities_are_the_public_ones_with_lastmod(client, world):
+    urls = sitemap_urls(client, "cities")
+    assert set(urls) == {f"{ORIGIN}/cities/berlin/", f"{ORIGIN}/cities/beijing/"}
+    assert all(urls.values())
+
+
+def test_sitemap_topics_and_static_pages(client, world):
+    assert set(sitemap_urls(client, "topics")) == {f"{ORIGIN}/topics/flood-protection/"}
+    assert set(sitemap_urls(client, "pages")) == {
+        f"{ORIGIN}/",
+        f"{ORIGIN}/partnerships/",
+        f"{ORIGIN}/cities/",
+        f"{ORIGIN}/activities/",
+        f"{ORIGIN}/anniversaries/",
+    }
+
+
+def test_sitemap_is_paginated_beyond_the_limit(client, monkeypatch, make_partnership):
+    monkeypatch.setattr(sitemaps.PartnershipSitemap, "limit", 2)
+    made = [make_partnership() for _ in range(5)]
+    make_partnership(state="draft")
+    index = xml_of(client.get("/sitemap.xml"))
+    pages = [loc for loc in locs(index, "sitemap") if "sitemap-partnerships" in loc]
+    assert pages == [
+        f"{ORIGIN}/sitemap-partnerships.xml",
+        f"{ORIGIN}/sitemap-partnerships.xml?p=2",
+        f"{ORIGIN}/sitemap-partnerships.xml?p=3",
+    ]
+    sizes = [
+        len(locs(xml_of(client.get("/sitemap-partnerships.xml", {"p": p})))) for p in (1, 2, 3)
+    ]
+    assert sizes == [2, 2, 1]
+    assert set(sitemap_urls(client, "partnerships")) == {
+        f"{ORIGIN}{p.get_absolute_url()}" for p in made
+    }
+    assert client.get("/sitemap-partnerships.xml", {"p": 4}).status_code == 404
+    assert client.get("/sitemap-partnerships.xml", {"p": "x"}).status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_sitemap_index_lastmod_is_the_latest_change(client, world):
+    index = xml_of(client.get("/sitemap.xml"))
+    by_loc = {
+        el.findtext("sm:loc", namespaces=NS): el.findtext("sm:lastmod", namespaces=NS)
+        for el in index.findall("sm:sitemap", NS)
+    }
+    latest = Partnership.objects.published().latest("updated_at").updated_at
+    shown = datetime.datetime.fromisoformat(by_loc[f"{ORIGIN}/sitemap-partnerships.xml"])
+    assert abs(shown - latest) < datetime.timedelta(seconds=1)
+    assert by_loc[f"{ORIGIN}/sitemap-topics.xml"] is None
+
+
+# Index: count and latest change of partnerships and cities, count of topics.
+SITEMAP_QUERIES = {"/sitemap.xml": 5}
+SITEMAP_QUERIES.update(
+    {f"/sitemap-{section}.xml": 2 for section in ("partnerships", "cities", "topics")}
+)
+SITEMAP_QUERIES["/sitemap-pages.xml"] = 0
+
+
+@pytest.mark.parametrize("size", [1, 60], ids=["small", "large"])
+@pytest.mark.parametrize("url", sorted(SITEMAP_QUERIES))
+def test_sitemap_query_count_does_not_grow(
+    client, django_assert_max_num_queries, make_city, make_focus_area, size, url
+):
+    hub = make_city()
+    cities = [make_city() for _ in range(size)]
+    Partnership.objects.bulk_create(
+        Partnership(slug=f"p-{i}", city_a=hub, city_b=city, state="published")
+        for i, city in enumerate(cities)
+    )
+    for _ in range(size):
+        make_focus_area()
+    with django_assert_max_num_queries(SITEMAP_QUERIES[url]):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+# --- robots.txt ----------------------------------------------------------------------------
+
+
+def test_robots_txt_allows_the_site_hides_the_admin_and_names_the_sitemap(client, settings):
+    settings.ADMIN_URL = "admin/"
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert "Allow: /" in lines
+    assert "Disallow: /admin/" in lines
+    assert "Disallow: /export/partnerships/" in lines  # downloads are for people, not crawlers
+    assert f"Sitemap: {ORIGIN}/sitemap.xml" in lines
+
+
+def test_robots_txt_answers_head_but_not_post(client):
+    response = client.head("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert client.post("/robots.txt").status_code == 405
+
+
+def test_robots_txt_does_not_reveal_a_custom_admin_path(client, settings):
+    settings.ADMIN_URL = "staff-7f3a/"
+    text = client.get("/robots.txt").content.decode()
+    assert "staff-7f3a" not in text
+    disallowed = [line for line in text.splitlines() if line.startswith("Disallow")]
+    assert disallowed == ["Disallow: /export/partnerships/"]
+
+
+def test_robots_txt_uses_the_host_asked_for(settings):
+    settings.ALLOWED_HOSTS = ["twinning.example"]
+    response = Client().get("/robots.txt", headers={"host": "twinning.example"}, secure=True)
+    assert "Sitemap: https://twinning.example/sitemap.xml" in response.content.decode()
+
+
+# --- canonical, Open Graph and description -------------------------------------------------
+
+
+def page_urls(world):
+    return {
+        "home": "/",
+        "partnership_list": "/partnerships/",
+        "partnership_detail": world["published"].get_absolute_url(),
+        "city_list": "/cities/",
+        "city_detail": world["berlin"].get_absolute_url(),
+        "topic_detail": world["topic"].get_absolute_url(),
+        "activity_list": "/activities/",
+    }
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "home",
+        "partnership_list",
+        "partnership_detail",
+        "city_list",
+        "city_detail",
+        "topic_detail",
+        "activity_list",
+    ],
+)
+def test_every_page_has_canonical_open_graph_and_a_description(client, world, page):
+    url = page_urls(world)[page]
+    head = head_of(client.get(url))
+    assert head.canonical == [f"{ORIGIN}{url}"]
+    assert head.one("og:url") == f"{ORIGIN}{url}"
+    assert head.one("og:site_name") == "Twinning"
+    assert head.one("og:type") == ("article" if page == "partnership_detail" else "website")
+    assert head.one("og:title").strip()
+    description = head.one("description")
+    assert len(description) > 30
+    assert head.one("og:description") == description
+
+
+def test_descriptions_and_titles_are_about_the_page(client, world):
+    head = head_of(client.get(world["published"].get_absolute_url()))
+    assert head.one("og:title") == "Berlin – Beijing"
+    assert "Berlin (Germany) and Beijing (China)" in head.one("description")
+    assert "1 partnership" in head_of(client.get("/")).one("description")
+    world["berlin"].summary = "Capital of Germany, on the Spree."
+    world["berlin"].save()
+    city_head = head_of(client.get("/cities/berlin/"))
+    assert city_head.one("description") == "Capital of Germany, on the Spree."
+
+
+@pytest.mark.parametrize(
+    ("query", "canonical"),
+    [
+        ("", "/partnerships/"),
+        ("?page=1", "/partnerships/"),
+        ("?page=2", "/partnerships/?page=2"),
+        ("?utm_source=newsletter", "/partnerships/"),
+        ("?country=DE&page=2", "/partnerships/"),
+        ("?sort=-established", "/partnerships/"),
+        ("?q=&page=2", "/partnerships/?page=2"),
+    ],
+)
+def test_list_canonical_drops_filters_and_the_first_page(
+    client, monkeypatch, make_partnership, query, canonical
+):
+    monkeypatch.setattr(PartnershipListView, "paginate_by", 1)
+    for _ in range(3):
+        make_partnership()
+    head = head_of(client.get(f"/partnerships/{query}"))
+    assert head.canonical == [f"{ORIGIN}{canonical}"]
+
+
+def test_og_image_is_the_city_picture_absolute(client, world):
+    berlin = world["berlin"]
+    berlin.image = jpeg()
+    berlin.image_alt = "The Brandenburg Gate"
+    berlin.save()
+    for url in (berlin.get_absolute_url(), world["published"].get_absolute_url()):
+        head = head_of(client.get(url))
+        image = head.one("og:image")
+        assert image.startswith(f"{ORIGIN}/") and image.endswith(".jpg")
+        assert head.one("og:image:alt") == "The Brandenburg Gate"
+    assert "og:image" not in head_of(client.get(world["beijing"].get_absolute_url())).meta
+
+
+def test_no_og_image_without_a_picture(client, world):
+    head = head_of(client.get(world["published"].get_absolute_url()))
+    assert "og:image" not in head.meta
+
+
+# --- JSON-LD -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("precision", "expected"),
+    [
+        (DatePrecision.YEAR, "2019"),
+        (DatePrecision.MONTH, "2019-05"),
+        (DatePrecision.DAY, "2019-05-16"),
+    ],
+)
+def test_partial_dates_keep_their_precision(precision, expected):
+    """schema.org Date accepts reduced precision, and a made-up day would be false."""
+    assert iso_partial_date(datetime.date(2019, 5, 16), precision) == expected
+    assert iso_partial_date(None, precision) is None
+
+
+def test_partnership_page_has_its_cities_and_activities_as_events(client, world, make_activity):
+    make_activity(world["published"], title="Ongoing exchange", start_date=None)
+    make_activity(
+        world["published"],
+        title="Youth festival",
+        start_date=datetime.date(2030, 1, 1),
+        start_precision=DatePrecision.YEAR,
+        end_date=datetime.date(2031, 6, 1),
+        end_precision=DatePrecision.MONTH,
+    )
+    (data,) = head_of(client.get(world["published"].get_absolute_url())).json_ld
+    assert data["@context"] == "https://schema.org"
+    cities = [node for node in data["@graph"] if node["@type"] == "City"]
+    assert [city["name"] for city in cities] == ["Berlin", "Beijing"]
+    assert cities[0]["geo"] == {"@type": "GeoCoordinates", "latitude": 52.52, "longitude": 13.405}
+    assert cities[0]["address"] == {
+        "@type": "PostalAddress",
+        "addressRegion": "Berlin",
+        "addressCountry": "DE",
+    }
+    assert cities[0]["url"] == f"{ORIGIN}/cities/berlin/"
+    events = {node["name"]: node for node in data["@graph"] if node["@type"] == "Event"}
+    assert set(events) == {"Flood seminar", "Youth festival"}  # undated cooperation: no event
+    seminar = events["Flood seminar"]
+    assert seminar["startDate"] == "2019-05"
+    assert "endDate" not in seminar
+    assert seminar["location"] == {"@type": "Place", "name": "Dresden"}
+    assert seminar["description"] == "Engineers met."
+    assert seminar["about"] == ["Flood protection"]
+    assert seminar["url"] == f"{ORIGIN}{world['published'].get_absolute_url()}"
+    festival = events["Youth festival"]
+    assert (festival["startDate"], festival["endDate"]) == ("2030", "2031-06")
+
+
+def test_event_descriptions_are_plain_text_with_entities_decoded(client, world, make_activity):
+    make_activity(
+        world["published"],
+        title="Talk",
+        start_date=datetime.date(2020, 3, 1),
+        description="A & B <c>",
+    )
+    (data,) = head_of(client.get(world["published"].get_absolute_url())).json_ld
+    events = {node["name"]: node for node in data["@graph"] if node["@type"] == "Event"}
+    assert events["Talk"]["description"] == "A & B"  # JSON is not HTML: no "&amp;"
+
+
+def test_city_page_is_a_city_with_coordinates(client, world):
+    (data,) = head_of(client.get("/cities/beijing/")).json_ld
+    assert data["@type"] == "City"
+    assert data["name"] == "Beijing"
+    assert data["geo"]["latitude"] == pytest.approx(39.9042)
+    assert data["geo"]["longitude"] == pytest.approx(116.4074)
+    assert data["address"]["addressCountry"] == "CN"
+
+
+def test_city_without_coordinates_has_no_geo(client, make_city, make_partnership):
+    city = make_city(latitude=None, longitude=None)
+    make_partnership(city_a=city)
+    (data,) = head_of(client.get(city.get_absolute_url())).json_ld
+    assert "geo" not in data
+
+
+@pytest.mark.parametrize(("url", "per_page"), [("/partnerships/", 2), ("/cities/", 2)])
+def test_list_pages_are_item_lists_numbered_across_pages(
+    client, monkeypatch, make_partnership, url, per_page
+):
+    from partnerships.views import CityListView
+
+    monkeypatch.setattr(PartnershipListView, "paginate_by", per_page)
+    monkeypatch.setattr(CityListView, "paginate_by", per_page)
+    for _ in range(4):
+        make_partnership()
+    (first,) = head_of(client.get(url)).json_ld
+    (second,) = head_of(client.get(url, {"page": 2})).json_ld
+    assert first["@type"] == "ItemList"
+    total = first["numberOfItems"]
+    assert total == (4 if url == "/partnerships/" else 8)
+    positions = [item["position"] for item in first["itemListElement"]]
+    positions += [item["position"] for item in second["itemListElement"]]
+    assert positions == [1, 2, 3, 4]
+    for item in first["itemListElement"]:
+        assert item["@type"] == "ListItem"
+        assert item["url"].startswith(f"{ORIGIN}{url}")
+        assert client.get(item["url"]).status_code == 200
+
+
+def test_activity_list_is_an_item_list_of_events(client, world):
+    (data,) = head_of(client.get("/activities/")).json_ld
+    assert data["@type"] == "ItemList"
+    assert data["numberOfItems"] == 1
+    (item,) = data["itemListElement"]
+    assert item["position"] == 1
+    assert item["item"]["@type"] == "Event"
+    assert item["item"]["name"] == "Flood seminar"
+    assert item["item"]["startDate"] == "2019-05"
+
+
+def strings(data):
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from strings(value)
+
+
+def test_hostile_names_cannot_end_the_data_block(
+    client, make_city, make_partnership, make_activity
+):
+    name = 'Evil</script><script>alert(1)</script> & "Co"'
+    city = make_city(name=name, summary="<b>bold</b> & co")
+    partnership = make_partnership(city_a=city)
+    make_activity(partnership, title="</SCRIPT><img src=x onerror=alert(1)>")
+    for url in (
+        city.get_absolute_url(),
+        partnership.get_absolute_url(),
+        "/cities/",
+        "/activities/",
+    ):
+        html = client.get(url).content.decode()
+        assert "<script>alert(1)" not in html
+        assert "</SCRIPT><img" not in html
+        # The blocks parse, and the hostile text survives intact as data.
+        found = list(strings(Head(html).json_ld))
+        assert any(name in text or "</SCRIPT><img" in text for text in found)
+    raw = structured_data.dumps({"name": name})
+    assert "<" not in raw and ">" not in raw and "&" not in raw
+    assert json.loads(raw) == {"name": name}
+
+
+def test_json_ld_is_a_data_block_under_the_strict_csp(client, world):
+    response = client.get(world["published"].get_absolute_url())
+    html = response.content.decode()
+    assert '<script type="application/ld+json">' in html
+    assert "<script>" not in html  # nothing inline that a browser would run
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy

@@ -1,0 +1,81 @@
+"""The sitemap: every public page, published records only.
+
+/sitemap.xml is an index of sections, each split into pages of `limit` URLs, so the world-scale
+data set (some 25,000 partnerships and 17,000 cities) never makes one huge response. A section
+page costs two queries (count, page) and the index two per section (count, latest change),
+whatever the amount of data.
+"""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.urls import reverse
+
+from partnerships.models import FocusArea, Partnership, public_cities
+
+# URLs per sitemap page: well under the protocol's 50,000 and 50 MB, and quick to render.
+PAGE_LIMIT = 10_000
+
+
+class PartnershipSitemap(Sitemap):
+    limit = PAGE_LIMIT
+
+    def items(self):
+        # Only what the URL and lastmod need; ordered by key for stable pages.
+        return Partnership.objects.published().order_by("pk").only("slug", "updated_at")
+
+    def lastmod(self, partnership):
+        # The partnership record's own last change. Its activities, milestones, plans and
+        # sources are edited on their own admin pages and leave updated_at alone, so lastmod
+        # does not move when only they change (the page shows them, the date does not).
+        return partnership.updated_at
+
+    def get_latest_lastmod(self):
+        # Django's default looks at every item; one aggregate does.
+        return Partnership.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+
+
+class CitySitemap(Sitemap):
+    limit = PAGE_LIMIT
+
+    def items(self):
+        # values() leaves out public_cities()'s partnership counts, which the sitemap
+        # does not need and which cost two subqueries per city.
+        return public_cities().order_by("pk").values("slug", "updated_at")
+
+    def location(self, city):
+        return reverse("city_detail", kwargs={"slug": city["slug"]})
+
+    def lastmod(self, city):
+        # The city's own record. Its page also lists its partnerships, whose changes this
+        # does not reflect; crawlers find those through the partnership pages' lastmod.
+        return city["updated_at"]
+
+    def get_latest_lastmod(self):
+        return public_cities().order_by().aggregate(latest=Max("updated_at"))["latest"]
+
+
+class TopicSitemap(Sitemap):
+    """Focus areas have no publication state: every topic page is public."""
+
+    limit = PAGE_LIMIT
+
+    def items(self):
+        return FocusArea.objects.order_by("pk").only("slug")
+
+
+class StaticSitemap(Sitemap):
+    """The pages that are not a record: home and the lists (search is noindex: left out)."""
+
+    def items(self):
+        return ["home", "partnership_list", "city_list", "activity_list", "anniversary_list"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+SITEMAPS = {
+    "pages": StaticSitemap,
+    "partnerships": PartnershipSitemap,
+    "cities": CitySitemap,
+    "topics": TopicSitemap,
+}
