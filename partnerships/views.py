@@ -5,7 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from cities import geography
+
 from . import search
+from .anniversaries import Jubilees, jubilee_queryset
 from .filters import ActivityFilter, CityFilter, PartnershipFilter
 from .models import Activity, FocusArea, Partnership, public_cities
 
@@ -47,6 +50,8 @@ class PartnershipDetailView(DetailView):
             past=sections["past"],
             undated=sections["undated"],
             age_in_years=self.object.age_in_years(),
+            next_jubilee=self.object.next_jubilee(),
+            geography=geography.between(self.object.city_a, self.object.city_b),
             preview=self.preview,
             **kwargs,
         )
@@ -167,3 +172,15 @@ class SearchView(ListView):
             full_text=search.is_full_text(Partnership.objects.db),
         )
         return context
+
+
+class AnniversaryListView(ListView):
+    """/anniversaries/: the round anniversaries of the coming twelve months, soonest first."""
+
+    template_name = "partnerships/anniversary_list.html"
+    context_object_name = "jubilees"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        published = Partnership.objects.published().select_related("city_a", "city_b")
+        return Jubilees(jubilee_queryset(published, timezone.localdate()))

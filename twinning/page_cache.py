@@ -55,7 +55,9 @@ def cached_page(view):
         seconds = settings.PAGE_CACHE_SECONDS
         if seconds <= 0 or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        # Pages carry absolute URLs (canonical, feeds, structured data): one copy per origin.
+        origin = f"{request.scheme}://{request.get_host()}"
+        address = hashlib.sha256(f"{origin}{request.get_full_path()}".encode()).hexdigest()[:32]
         key = f"twinning:page:{address}"
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY)

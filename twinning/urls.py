@@ -37,6 +37,11 @@ urlpatterns = [
         name="activity_list",
     ),
     path("search/", cached_page(partnership_views.SearchView.as_view()), name="search"),
+    path(
+        "anniversaries/",
+        cached_page(partnership_views.AnniversaryListView.as_view()),
+        name="anniversary_list",
+    ),
     # Open data: feeds and calendars, exports, and what search engines read.
     path("", include("partnerships.feed_urls")),
     path("", include("partnerships.export_urls")),

@@ -34,7 +34,7 @@ def test_home_shows_featured_upcoming_and_anniversaries(
     assertNotContains(response, "Quietville")  # only featured ones when some are featured
     assertContains(response, "Anniversary concert")
     assertNotContains(response, "Long gone fair")
-    assertContains(response, "25 years on")
+    assertContains(response, "25th anniversary")
     assertNotContains(response, "Draftburg")
     assertNotContains(response, "Secret gala")
 

@@ -172,3 +172,13 @@ def test_an_address_keeps_one_cached_copy_however_often_content_changes(client, 
         assertContains(client.get(url), summary)
     pages = [key for key in cache._cache if ":twinning:page:" in key]
     assert len(pages) == 1
+
+
+def test_each_site_address_gets_its_own_copy(client, pair, settings):
+    # Pages hold absolute URLs (canonical, feeds); one origin's copy must not reach another.
+    settings.ALLOWED_HOSTS = ["twinning.example", "partners.example"]
+    url = pair.get_absolute_url()
+    first = client.get(url, headers={"host": "twinning.example"}).content.decode()
+    second = client.get(url, headers={"host": "partners.example"}).content.decode()
+    assert "//twinning.example/" in first
+    assert "//partners.example/" in second and "//twinning.example/" not in second
