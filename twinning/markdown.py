@@ -4,6 +4,7 @@ Markdown is rendered first, then nh3 (the Rust `ammonia` sanitiser) keeps only a
 of tags, attributes and URL schemes, so no script, event handler or `javascript:` URL survives.
 """
 
+import functools
 import html
 import threading
 
@@ -38,15 +39,22 @@ def render_markdown(text):
     """Markdown → sanitised HTML, marked safe for templates. Empty text gives ""."""
     if not text or not text.strip():
         return ""
-    html = _converter().reset().convert(text)
-    clean = nh3.clean(
-        html,
+    return mark_safe(_sanitised_html(text))  # noqa: S308 - sanitised by nh3
+
+
+# The same text always gives the same HTML, so each process keeps the latest few thousand: a
+# description shown on several pages, or on one page in several forms, is converted once. The
+# text itself is the key, so an edit can never be served its old rendering.
+@functools.lru_cache(maxsize=2048)
+def _sanitised_html(text):
+    rendered = _converter().reset().convert(text)
+    return nh3.clean(
+        rendered,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
 
 
 def markdown_to_text(text):
