@@ -2,12 +2,13 @@ from django import forms
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from cities import geography
+from twinning import charts
 
-from . import search
+from . import search, statistics, timeline
 from .anniversaries import Jubilees, jubilee_queryset
 from .filters import ActivityFilter, CityFilter, PartnershipFilter
 from .models import Activity, FocusArea, Partnership, public_cities
@@ -52,6 +53,11 @@ class PartnershipDetailView(DetailView):
             age_in_years=self.object.age_in_years(),
             next_jubilee=self.object.next_jubilee(),
             geography=geography.between(self.object.city_a, self.object.city_b),
+            # From what is loaded already: the prefetched milestones, the sections' activities.
+            timeline=timeline.charts(
+                self.object.milestones.all(),
+                sections["upcoming"].activities + sections["past"].activities,
+            ),
             preview=self.preview,
             **kwargs,
         )
@@ -184,3 +190,58 @@ class AnniversaryListView(ListView):
     def get_queryset(self):
         published = Partnership.objects.published().select_related("city_a", "city_b")
         return Jubilees(jubilee_queryset(published, timezone.localdate()))
+
+
+class StatisticsView(TemplateView):
+    """/statistics/: charts of the published partnerships, each followed by its data table."""
+
+    template_name = "partnerships/statistics.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        countries = statistics.partnerships_per_country()
+        decades = statistics.partnerships_per_decade()
+        years = statistics.activities_per_year()
+        focus_areas = statistics.focus_area_shares()
+        cities = statistics.most_connected_cities()
+        context["charts"] = {
+            "countries": {
+                "rows": countries,
+                "svg": charts.bar_chart(
+                    countries,
+                    chart_id="chart-countries",
+                    title=_("Partnerships per country, top 20"),
+                ),
+            },
+            "decades": {
+                "rows": decades,
+                "svg": charts.column_chart(
+                    decades,
+                    chart_id="chart-decades",
+                    title=_("Partnerships per decade of founding"),
+                ),
+            },
+            "years": {
+                "rows": years,
+                "svg": charts.column_chart(
+                    years, chart_id="chart-years", title=_("Activities per year")
+                ),
+            },
+            "focus_areas": {
+                "rows": focus_areas,
+                "svg": charts.bar_chart(
+                    focus_areas,
+                    chart_id="chart-focus-areas",
+                    title=_("Partnerships per focus area"),
+                ),
+            },
+            "cities": {
+                "rows": cities,
+                "svg": charts.bar_chart(
+                    cities,
+                    chart_id="chart-cities",
+                    title=_("The most connected cities, top 20"),
+                ),
+            },
+        }
+        return context

@@ -67,7 +67,14 @@ class StaticSitemap(Sitemap):
     """The pages that are not a record: home and the lists (search is noindex: left out)."""
 
     def items(self):
-        return ["home", "partnership_list", "city_list", "activity_list", "anniversary_list"]
+        return [
+            "home",
+            "partnership_list",
+            "city_list",
+            "activity_list",
+            "anniversary_list",
+            "statistics",
+        ]
 
     def location(self, name):
         return reverse(name)

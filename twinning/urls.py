@@ -42,6 +42,11 @@ urlpatterns = [
         cached_page(partnership_views.AnniversaryListView.as_view()),
         name="anniversary_list",
     ),
+    path(
+        "statistics/",
+        cached_page(partnership_views.StatisticsView.as_view()),
+        name="statistics",
+    ),
     # Open data: feeds and calendars, exports, and what search engines read.
     path("", include("partnerships.feed_urls")),
     path("", include("partnerships.export_urls")),

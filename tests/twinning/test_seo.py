@@ -180,6 +180,7 @@ def test_sitemap_topics_and_static_pages(client, world):
         f"{ORIGIN}/cities/",
         f"{ORIGIN}/activities/",
         f"{ORIGIN}/anniversaries/",
+        f"{ORIGIN}/statistics/",
     }
 
 

@@ -1,0 +1,316 @@
+"""World maps drawn on the server as SVG, from shapes that ship with the project.
+
+The land outline is Natural Earth's 1:110m data as TopoJSON (cities/data/, see its README),
+decoded here, projected with the equirectangular (plate carrée) projection onto a
+1000 × 500 canvas and turned into SVG path data once per process. A map of some cities
+draws that outline, the cities as points and the partnerships between them as great-circle
+arcs, and crops its view box to the cities. No tile server, no script, no network.
+"""
+
+import functools
+import json
+import math
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+
+WORLD_FILE = Path(__file__).resolve().parent / "data" / "countries-110m.json"
+
+# Equirectangular: 360 degrees of longitude → WIDTH, 180 degrees of latitude → HEIGHT.
+WIDTH = 1000
+HEIGHT = 500
+# One interpolated point per this many degrees along a great circle.
+ARC_STEP_DEGREES = 2.0
+# The smallest view box a cropped map shows (in canvas units, about 36 × 18 degrees), so two
+# neighbouring towns still show the coastline around them.
+MIN_VIEW_WIDTH = 100
+
+
+# TopoJSON -----------------------------------------------------------------------------------
+
+
+def decode_arcs(topology):
+    """The topology's arcs as lists of (longitude, latitude): quantized arcs are delta-encoded
+    integers, undone by a running sum and then scaled and translated by the transform."""
+    transform = topology.get("transform")
+    arcs = []
+    for arc in topology["arcs"]:
+        if transform:
+            (scale_x, scale_y), (translate_x, translate_y) = (
+                transform["scale"],
+                transform["translate"],
+            )
+            x = y = 0
+            points = []
+            for position in arc:
+                x += position[0]
+                y += position[1]
+                points.append((x * scale_x + translate_x, y * scale_y + translate_y))
+        else:
+            points = [(position[0], position[1]) for position in arc]
+        arcs.append(points)
+    return arcs
+
+
+def ring(arcs, indexes):
+    """One closed ring from arc indexes; a negative index ~i is arc i walked backwards. Each
+    arc after the first starts where the previous one ended, so that point is not repeated."""
+    points = []
+    for index in indexes:
+        arc = arcs[index] if index >= 0 else arcs[~index][::-1]
+        points.extend(arc if not points else arc[1:])
+    return points
+
+
+def geometry_rings(arcs, geometry):
+    """Every ring of a (Multi)Polygon or of a GeometryCollection of them; other types have
+    no area to draw."""
+    kind = geometry.get("type")
+    if kind == "Polygon":
+        return [ring(arcs, indexes) for indexes in geometry["arcs"]]
+    if kind == "MultiPolygon":
+        return [ring(arcs, indexes) for polygon in geometry["arcs"] for indexes in polygon]
+    if kind == "GeometryCollection":
+        return [r for child in geometry["geometries"] for r in geometry_rings(arcs, child)]
+    return []
+
+
+# Projection ---------------------------------------------------------------------------------
+
+
+def project(longitude, latitude):
+    """Equirectangular: (0, 0) is the centre, longitude ±180 the left and right edges,
+    north up (SVG's y grows downwards)."""
+    x = (float(longitude) + 180.0) / 360.0 * WIDTH
+    y = (90.0 - float(latitude)) / 180.0 * HEIGHT
+    return x, y
+
+
+def _number(value):
+    """Canvas units to one decimal, without a trailing ".0" or a negative zero."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def unwrap_ring(points):
+    """A ring that crosses the antimeridian (Fiji, Chukotka, Antarctica), drawn whole: its
+    longitudes made continuous (some beyond ±180), plus a copy shifted by 360 degrees for
+    the part that falls off one edge, so each side of the map shows its half (the SVG clips
+    the rest). A ring around a pole, which comes back 360 degrees away from where it
+    started, is closed along the pole's latitude instead of straight across the map."""
+    unwrapped = [points[0]]
+    shift = 0.0
+    for (lon0, _), (lon1, lat1) in pairwise(points):
+        if lon1 - lon0 > 180:
+            shift -= 360
+        elif lon0 - lon1 > 180:
+            shift += 360
+        unwrapped.append((lon1 + shift, lat1))
+    if shift == 0 and all(-180 <= lon <= 180 for lon, _ in unwrapped):
+        return [points]
+    if shift:
+        pole = -90.0 if sum(lat for _, lat in points) < 0 else 90.0
+        unwrapped += [(unwrapped[-1][0], pole), (unwrapped[0][0], pole)]
+    lons = [lon for lon, _ in unwrapped]
+    rings = [unwrapped]
+    if min(lons) < -180:
+        rings.append([(lon + 360, lat) for lon, lat in unwrapped])
+    if max(lons) > 180:
+        rings.append([(lon - 360, lat) for lon, lat in unwrapped])
+    return rings
+
+
+def rings_path(rings):
+    """SVG path data for closed rings: absolute start, then relative steps in tenths of a
+    unit (computed on rounded positions, so rounding never drifts); repeated points after
+    rounding are dropped."""
+    parts = []
+    for points in (piece for r in rings for piece in unwrap_ring(r)):
+        tenths = [tuple(round(c * 10) for c in project(lon, lat)) for lon, lat in points]
+        steps = []
+        for (x0, y0), (x1, y1) in pairwise(tenths):
+            if (x0, y0) != (x1, y1):
+                steps.append(f"{_number((x1 - x0) / 10)} {_number((y1 - y0) / 10)}")
+        if len(steps) < 2:
+            continue
+        x, y = tenths[0]
+        parts.append(f"M{_number(x / 10)} {_number(y / 10)}l" + " ".join(steps) + "z")
+    return "".join(parts)
+
+
+def line_path(segments):
+    """SVG path data for open polylines of (longitude, latitude)."""
+    parts = []
+    for segment in segments:
+        points = [project(lon, lat) for lon, lat in segment]
+        if points:
+            parts.append("M" + "L".join(f"{_number(x)} {_number(y)}" for x, y in points))
+    return "".join(parts)
+
+
+@functools.cache
+def world_path():
+    """The land of the world as SVG path data, built once per process."""
+    with WORLD_FILE.open(encoding="utf-8") as handle:
+        topology = json.load(handle)
+    return rings_path(geometry_rings(decode_arcs(topology), topology["objects"]["land"]))
+
+
+# Great circles ------------------------------------------------------------------------------
+
+
+def _vector(longitude, latitude):
+    lam, phi = math.radians(float(longitude)), math.radians(float(latitude))
+    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+
+
+def great_circle(lon_a, lat_a, lon_b, lat_b, step_degrees=ARC_STEP_DEGREES):
+    """Points along the shorter great circle from A to B, one about every `step_degrees`,
+    both ends exact, as segments split where the route crosses the antimeridian."""
+    start, end = (float(lon_a), float(lat_a)), (float(lon_b), float(lat_b))
+    a, b = _vector(*start), _vector(*end)
+    dot = max(-1.0, min(1.0, sum(p * q for p, q in zip(a, b, strict=True))))
+    omega = math.acos(dot)
+    sin_omega = math.sin(omega)
+    if sin_omega < 1e-9:
+        # The same place (nothing to interpolate) or antipodes (no single shortest route).
+        return split_at_antimeridian([start, end])
+    count = max(1, math.ceil(math.degrees(omega) / step_degrees))
+    points = [start]
+    for i in range(1, count):
+        t = i / count
+        wa, wb = math.sin((1 - t) * omega) / sin_omega, math.sin(t * omega) / sin_omega
+        x, y, z = (wa * p + wb * q for p, q in zip(a, b, strict=True))
+        points.append((math.degrees(math.atan2(y, x)), math.degrees(math.asin(max(-1, min(1, z))))))
+    points.append(end)
+    return split_at_antimeridian(points)
+
+
+def split_at_antimeridian(points):
+    """Cut a polyline of (longitude, latitude) where a step jumps more than 180 degrees of
+    longitude: the route leaves one edge of the map and comes back at the other, at the
+    latitude interpolated at the crossing."""
+    segments = [[points[0]]]
+    for (lon0, lat0), (lon1, lat1) in pairwise(points):
+        if abs(lon1 - lon0) > 180:
+            edge = 180.0 if lon0 > 0 else -180.0
+            unwrapped = lon1 + 360 if lon0 > 0 else lon1 - 360
+            t = (edge - lon0) / (unwrapped - lon0)
+            lat = lat0 + t * (lat1 - lat0)
+            segments[-1].append((edge, lat))
+            segments.append([(-edge, lat)])
+        segments[-1].append((lon1, lat1))
+    return segments
+
+
+# Maps ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    x: float
+    y: float
+    name: str
+    home: bool = False
+
+
+@dataclass
+class WorldMap:
+    """What templates/includes/map.html draws."""
+
+    title: str
+    description: str
+    points: list = field(default_factory=list)
+    arcs: list = field(default_factory=list)  # SVG path data, one per partnership
+    view_box: tuple = (0, 0, WIDTH, HEIGHT)
+
+    @property
+    def world(self):
+        return world_path()
+
+    @property
+    def view_box_attr(self):
+        return " ".join(_number(v) for v in self.view_box)
+
+    @property
+    def radius(self):
+        """Points keep about the same size on screen however far the map is cropped."""
+        return _number(max(1.5, self.view_box[2] / 120))
+
+
+def view_box(points, padding=0.15):
+    """The smallest box around the points (with padding) in the map's 2:1 shape, at least
+    MIN_VIEW_WIDTH wide, kept inside the canvas."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    width = max(max(xs) - min(xs), 2 * (max(ys) - min(ys)), MIN_VIEW_WIDTH / (1 + 2 * padding))
+    width = min(WIDTH, width * (1 + 2 * padding))
+    height = width / 2
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    left = min(max(0.0, cx - width / 2), WIDTH - width)
+    top = min(max(0.0, cy - height / 2), HEIGHT - height)
+    return (round(left, 1), round(top, 1), round(width, 1), round(height, 1))
+
+
+def _arc_between(city_a, city_b):
+    segments = great_circle(city_a.longitude, city_a.latitude, city_b.longitude, city_b.latitude)
+    return line_path(segments), [project(lon, lat) for segment in segments for lon, lat in segment]
+
+
+def _point(city, home=False):
+    return MapPoint(*project(city.longitude, city.latitude), name=city.name, home=home)
+
+
+def partnership_map(partnership):
+    """The two cities and the great-circle arc between them, or None when either city has
+    no coordinates."""
+    city_a, city_b = partnership.city_a, partnership.city_b
+    if not (city_a.has_coordinates and city_b.has_coordinates):
+        return None
+    arc, arc_points = _arc_between(city_a, city_b)
+    points = [_point(city_a, home=True), _point(city_b, home=True)]
+    return WorldMap(
+        title=f"Map: {city_a.name} and {city_b.name}",
+        description=(
+            "The two cities on a world map, joined by the shortest route over the globe; "
+            "both are described under “The two cities”."
+        ),
+        points=points,
+        arcs=[arc],
+        view_box=view_box(arc_points + [(p.x, p.y) for p in points]),
+    )
+
+
+def city_map(city, partners):
+    """The city, its partner cities and an arc to each; `partners` are the (partnership,
+    partner city) pairs the city page lists. None when the city has no coordinates; partners
+    without coordinates are left out."""
+    if not city.has_coordinates:
+        return None
+    home = _point(city, home=True)
+    points, arcs, extent = [home], [], [(home.x, home.y)]
+    seen = {city.pk}
+    for _partnership, partner in partners:
+        if not partner.has_coordinates or partner.pk in seen:
+            continue
+        seen.add(partner.pk)
+        arc, arc_points = _arc_between(city, partner)
+        arcs.append(arc)
+        extent.extend(arc_points)
+        points.append(_point(partner))
+    shown = len(points) - 1
+    return WorldMap(
+        title=(
+            f"Map: {city.name} and its {shown} partner cit{'y' if shown == 1 else 'ies'}"
+            if shown
+            else f"Map: {city.name}"
+        ),
+        description=(
+            "Each partner city is joined to this city by the shortest route over the globe; "
+            "the partnerships are listed under “Partnerships”."
+            if shown
+            else "Where the city lies on a world map."
+        ),
+        points=points,
+        arcs=arcs,
+        view_box=view_box(extent),
+    )

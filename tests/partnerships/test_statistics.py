@@ -1,0 +1,312 @@
+"""The statistics page: its aggregations, its SVG charts and their data tables."""
+
+import datetime
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from cities.models import City
+from partnerships import statistics
+from partnerships.models import Activity, FocusArea, Partnership
+from twinning import charts
+
+pytestmark = pytest.mark.django_db
+
+# The page's queries: one per chart (countries, decades, activity years, focus areas, cities).
+MAX_QUERIES = 5
+
+
+def day(year):
+    return datetime.date(year, 6, 1)
+
+
+# Aggregations
+
+
+def test_a_partnership_counts_for_both_countries_and_drafts_never(make_city, make_partnership):
+    berlin = make_city(name="Berlin", country="DE")
+    paris = make_city(name="Paris", country="FR")
+    lyon = make_city(name="Lyon", country="FR")
+    make_partnership(city_a=berlin, city_b=paris)
+    make_partnership(city_a=lyon, city_b=berlin)
+    make_partnership(city_a=paris, city_b=lyon)  # both in France: counts once for it
+    make_partnership(city_a=berlin, city_b=make_city(country="IT"), state="draft")
+    make_partnership(city_a=berlin, city_b=make_city(country="ES"), state="in_review")
+
+    rows = statistics.partnerships_per_country()
+
+    assert [(row["code"], row["value"]) for row in rows] == [("FR", 3), ("DE", 2)]
+    assert rows[0]["label"] == "France"
+
+
+def test_countries_are_the_top_twenty_most_first(make_city, make_partnership):
+    hub = make_city(country="DE")
+    codes = ["AT", "BE", "CH", "CZ", "DK", "EE", "ES", "FI", "FR", "GR", "HU", "IE"]
+    codes += ["IT", "LT", "LU", "LV", "NL", "NO", "PL", "PT", "SE", "SI"]
+    for code in codes:
+        make_partnership(city_a=hub, city_b=make_city(country=code))
+    make_partnership(city_a=hub, city_b=make_city(country="SK"))
+    make_partnership(city_a=hub, city_b=make_city(country="SK"))
+
+    rows = statistics.partnerships_per_country()
+
+    assert len(rows) == 20
+    assert [row["code"] for row in rows[:3]] == ["DE", "SK", "AT"]
+    assert rows[0]["value"] == len(codes) + 2
+
+
+def test_decades_of_founding_with_empty_decades_filled(make_partnership):
+    for year in (1958, 1990, 1991, 1999, 2000, 2009):
+        make_partnership(established=day(year))
+    make_partnership(established=None)
+    make_partnership(established=day(1995), state="draft")
+
+    rows = statistics.partnerships_per_decade()
+
+    assert [(row["label"], row["value"]) for row in rows] == [
+        ("1950s", 1),
+        ("1960s", 0),
+        ("1970s", 0),
+        ("1980s", 0),
+        ("1990s", 3),
+        ("2000s", 2),
+    ]
+
+
+def test_activities_per_year_dated_and_published_only(make_partnership, make_activity):
+    published = make_partnership()
+    draft = make_partnership(state="draft")
+    make_activity(published, start_date=day(2010))
+    make_activity(published, start_date=datetime.date(2010, 12, 31))
+    make_activity(published, start_date=day(2013))
+    make_activity(published, start_date=None)
+    make_activity(draft, start_date=day(2011))
+
+    rows = statistics.activities_per_year()
+
+    assert [(row["year"], row["value"]) for row in rows] == [
+        (2010, 2),
+        (2011, 0),
+        (2012, 0),
+        (2013, 1),
+    ]
+
+
+def test_focus_area_shares(make_partnership, make_focus_area):
+    culture = make_focus_area(name="Culture")
+    climate = make_focus_area(name="Climate")
+    unused = make_focus_area(name="Unused")
+    make_partnership(focus_areas=[culture, climate])
+    make_partnership(focus_areas=[culture])
+    make_partnership(focus_areas=[culture])
+    make_partnership(focus_areas=[unused, climate], state="draft")
+
+    rows = statistics.focus_area_shares()
+
+    assert [(row["label"], row["value"], row["share"]) for row in rows] == [
+        ("Culture", 3, 75.0),
+        ("Climate", 1, 25.0),
+    ]
+
+
+def test_most_connected_cities(make_city, make_partnership):
+    hub = make_city(name="Hub")
+    second = make_city(name="Second", country="FR")
+    for _ in range(3):
+        make_partnership(city_a=hub)
+    make_partnership(city_a=make_city(), city_b=second)
+    make_partnership(city_a=second, city_b=hub)
+    for _ in range(5):
+        make_partnership(city_a=make_city(name="Drafty"), state="draft")
+
+    rows = statistics.most_connected_cities()
+
+    assert [(row["label"], row["value"]) for row in rows[:2]] == [("Hub", 4), ("Second", 2)]
+    assert rows[1]["country"] == "France"
+    assert "Drafty" not in {row["label"] for row in rows}
+    assert len(rows) == 6  # Hub, Second and the four partners of published partnerships
+
+
+def test_no_data_gives_empty_lists():
+    assert statistics.partnerships_per_country() == []
+    assert statistics.partnerships_per_decade() == []
+    assert statistics.activities_per_year() == []
+    assert statistics.focus_area_shares() == []
+    assert statistics.most_connected_cities() == []
+
+
+# Charts
+
+
+def attributes(svg, tag):
+    return [
+        dict(re.findall(r'(\w[\w-]*)="([^"]*)"', m)) for m in re.findall(rf"<{tag}\b([^>]*)>", svg)
+    ]
+
+
+def test_bars_are_proportional_to_the_values():
+    rows = [{"label": "A", "value": 10}, {"label": "B", "value": 5}, {"label": "C", "value": 1}]
+    svg = str(charts.bar_chart(rows, chart_id="c", title="Test"))
+    widths = [float(rect["width"]) for rect in attributes(svg, "rect")]
+    assert len(widths) == 3
+    assert widths[0] == pytest.approx(2 * widths[1])
+    assert widths[0] == pytest.approx(10 * widths[2])
+    assert widths[0] <= charts.WIDTH
+
+
+def test_columns_are_proportional_to_the_values():
+    rows = [{"label": str(y), "value": v} for y, v in [(2000, 4), (2001, 0), (2002, 2)]]
+    svg = str(charts.column_chart(rows, chart_id="c", title="Test"))
+    heights = [float(rect["height"]) for rect in attributes(svg, "rect")]
+    assert heights == [charts.COLUMN_HEIGHT, 0, charts.COLUMN_HEIGHT / 2]
+
+
+@pytest.mark.parametrize("draw", [charts.bar_chart, charts.column_chart])
+def test_charts_are_named_images(draw):
+    svg = str(draw([{"label": "A", "value": 1}], chart_id="chart-x", title="Counts"))
+    assert svg.startswith("<svg")
+    assert 'role="img"' in svg
+    assert 'aria-labelledby="chart-x-title"' in svg
+    assert '<title id="chart-x-title">Counts</title>' in svg
+    assert "style=" not in svg
+
+
+@pytest.mark.parametrize("draw", [charts.bar_chart, charts.column_chart])
+def test_labels_and_titles_are_escaped(draw):
+    rows = [{"label": "<script>", "value": 3}]
+    svg = str(draw(rows, chart_id="c", title='Cities & "towns" <b>'))
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert "<b>" not in svg
+    assert "Cities &amp; &quot;towns&quot; &lt;b&gt;" in svg
+
+
+@pytest.mark.parametrize("draw", [charts.bar_chart, charts.column_chart])
+def test_empty_data_says_no_data(draw):
+    for rows in ([], [{"label": "A", "value": 0}]):
+        svg = str(draw(rows, chart_id="c", title="Nothing"))
+        assert 'role="img"' in svg
+        assert "No data" in svg
+        assert "<rect" not in svg
+
+
+# The page
+
+
+class Tables(HTMLParser):
+    """Which elements follow each other: svg charts and the tables after them."""
+
+    def __init__(self):
+        super().__init__()
+        self.sequence = []
+        self.captions = []
+        self.scopes = []
+        self._in_caption = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("svg", "table"):
+            self.sequence.append(tag)
+        if tag == "caption":
+            self._in_caption = True
+        if tag == "th":
+            self.scopes.append(dict(attrs).get("scope"))
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self._in_caption = False
+
+    def handle_data(self, data):
+        if self._in_caption and data.strip():
+            self.captions.append(data.strip())
+
+
+def test_page_has_each_chart_followed_by_its_table(client, make_partnership, make_activity):
+    make_activity(make_partnership(), start_date=day(2012))
+    response = client.get(reverse("statistics"))
+    assert response.status_code == 200
+    assert reverse("statistics") == "/statistics/"
+    parsed = Tables()
+    parsed.feed(response.content.decode())
+    assert parsed.sequence == ["svg", "table"] * 5
+    assert len(parsed.captions) == 5
+    assert parsed.scopes and all(scope in ("col", "row") for scope in parsed.scopes)
+    assert b'aria-current="page">Statistics</a>' in response.content
+
+
+def test_page_without_data(client):
+    response = client.get(reverse("statistics"))
+    assert response.status_code == 200
+    assert response.content.decode().count("No data") >= 10  # five charts, five tables
+
+
+def test_hostile_names_stay_text(client, make_city, make_partnership, make_focus_area):
+    city = make_city(name="<script>alert(1)</script>")
+    topic = make_focus_area(name="<img src=x onerror=alert(1)>")
+    make_partnership(city_a=city, focus_areas=[topic])
+    content = client.get(reverse("statistics")).content.decode()
+    assert "<script>alert(1)" not in content
+    assert "<img src=x" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+# Query counts
+
+
+def build(size):
+    """`size` published partnerships around one hub (plus as many drafts), with activities
+    over many years and focus areas."""
+    topics = FocusArea.objects.bulk_create(
+        FocusArea(name=f"Topic {i}", slug=f"topic-{i}") for i in range(5)
+    )
+    codes = ["DE", "FR", "CN", "US", "PL", "IT", "JP", "BR", "KE", "IN"]
+    cities = City.objects.bulk_create(
+        City(name=f"City {i}", slug=f"city-{i}", country=codes[i % len(codes)])
+        for i in range(size + 2)
+    )
+    hubs = {"published": cities[0], "draft": cities[-1]}
+    partnerships = Partnership.objects.bulk_create(
+        Partnership(
+            slug=f"p-{i}-{state}",
+            city_a=hubs[state],
+            city_b=cities[i],
+            state=state,
+            established=day(1950 + i % 70),
+            summary="Summary",
+        )
+        for i in range(1, size + 1)
+        for state in ("published", "draft")
+    )
+    for partnership in partnerships:
+        partnership.focus_areas.set(topics[: 1 + partnership.pk % 5])
+    Activity.objects.bulk_create(
+        Activity(
+            partnership=partnership,
+            title=f"Activity {i}",
+            kind=Activity.Kind.EXCHANGE,
+            start_date=day(1960 + i % 60) if i % 3 else None,
+        )
+        for i, partnership in enumerate(partnerships)
+    )
+
+
+@pytest.mark.parametrize("size", [2, 120])
+def test_page_queries_do_not_grow_with_the_data(client, django_assert_max_num_queries, size):
+    build(size)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get(reverse("statistics"))
+    assert response.status_code == 200
+    assert response.content.count(b'class="chart-bar"') >= 5  # a bar in every chart
+
+
+def test_page_has_canonical_open_graph_description_and_no_inline_code(client):
+    content = client.get(reverse("statistics")).content.decode()
+    assert '<link rel="canonical" href="http://testserver/statistics/">' in content
+    assert '<meta property="og:url" content="http://testserver/statistics/">' in content
+    description = re.search(r'<meta name="description" content="([^"]*)">', content)[1]
+    assert len(description) > 30
+    assert f'<meta property="og:description" content="{description}">' in content
+    assert "<script" not in content
+    assert "<style" not in content
+    assert "style=" not in content
