@@ -196,52 +196,43 @@ class StatisticsView(TemplateView):
     """/statistics/: charts of the published partnerships, each followed by its data table."""
 
     template_name = "partnerships/statistics.html"
+    # (name, the aggregation, how it is drawn, the chart's title)
+    CHARTS = [
+        (
+            "countries",
+            statistics.partnerships_per_country,
+            charts.bar_chart,
+            _("Partnerships per country, top 20"),
+        ),
+        (
+            "decades",
+            statistics.partnerships_per_decade,
+            charts.column_chart,
+            _("Partnerships per decade of founding"),
+        ),
+        ("years", statistics.activities_per_year, charts.column_chart, _("Activities per year")),
+        (
+            "focus_areas",
+            statistics.focus_area_shares,
+            charts.bar_chart,
+            _("Partnerships per focus area"),
+        ),
+        (
+            "cities",
+            statistics.most_connected_cities,
+            charts.bar_chart,
+            _("The most connected cities, top 20"),
+        ),
+    ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        countries = statistics.partnerships_per_country()
-        decades = statistics.partnerships_per_decade()
-        years = statistics.activities_per_year()
-        focus_areas = statistics.focus_area_shares()
-        cities = statistics.most_connected_cities()
-        context["charts"] = {
-            "countries": {
-                "rows": countries,
-                "svg": charts.bar_chart(
-                    countries,
-                    chart_id="chart-countries",
-                    title=_("Partnerships per country, top 20"),
-                ),
-            },
-            "decades": {
-                "rows": decades,
-                "svg": charts.column_chart(
-                    decades,
-                    chart_id="chart-decades",
-                    title=_("Partnerships per decade of founding"),
-                ),
-            },
-            "years": {
-                "rows": years,
-                "svg": charts.column_chart(
-                    years, chart_id="chart-years", title=_("Activities per year")
-                ),
-            },
-            "focus_areas": {
-                "rows": focus_areas,
-                "svg": charts.bar_chart(
-                    focus_areas,
-                    chart_id="chart-focus-areas",
-                    title=_("Partnerships per focus area"),
-                ),
-            },
-            "cities": {
-                "rows": cities,
-                "svg": charts.bar_chart(
-                    cities,
-                    chart_id="chart-cities",
-                    title=_("The most connected cities, top 20"),
-                ),
-            },
-        }
+        context["charts"] = {}
+        for name, aggregate, draw, title in self.CHARTS:
+            rows = aggregate()
+            chart_id = "chart-" + name.replace("_", "-")
+            context["charts"][name] = {
+                "rows": rows,
+                "svg": draw(rows, chart_id=chart_id, title=title),
+            }
         return context
