@@ -6,13 +6,24 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format check clean bench
+.PHONY: install node-tools run serve test lint format check clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The Node tools (package.json): the Nu HTML Checker for the browser tests, Lighthouse for
+# make audit. Without npm the browser tests skip the HTML check and say why.
+NODE_STAMP := node_modules/.installed-stamp
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-fund --no-audit --loglevel=error
+	touch $(NODE_STAMP)
+
+node-tools:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(NODE_STAMP); \
+	else echo "npm not found: the HTML check of the browser tests will be skipped"; fi
 
 install: $(STAMP)
 
@@ -38,7 +49,7 @@ bench: install
 	  || { echo "Install wrk $(WRK_VERSION) (Debian: apt-get install wrk)"; exit 1; }
 	bench/run.sh
 
-test: install
+test: install node-tools
 	$(PY) -m pytest
 
 lint: install
@@ -54,4 +65,4 @@ check: install
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache staticfiles
