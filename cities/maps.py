@@ -2,19 +2,28 @@
 
 The land outline is Natural Earth's 1:110m data as TopoJSON (cities/data/, see its README),
 decoded here, projected with the equirectangular (plate carrée) projection onto a
-1000 × 500 canvas and turned into SVG path data once per process. A map of some cities
-draws that outline, the cities as points and the partnerships between them as great-circle
-arcs, and crops its view box to the cities. No tile server, no script, no network.
+1000 × 500 canvas and saved as the static file static/maps/land-110m.svg
+(`python -m cities.maps` writes it anew). Every map refers to that file with `<use>`, so a
+browser fetches the 56 KB outline once and caches it, instead of every page carrying it.
+A map of some cities draws the cities as points and the partnerships between them as
+great-circle arcs, and crops its view box to the cities; the home page's map of the whole
+world gathers them by country. No tile server, no script, no network.
 """
 
 import functools
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from django.templatetags.static import static
+
 WORLD_FILE = Path(__file__).resolve().parent / "data" / "countries-110m.json"
+# The outline as a static file: its path under STATIC, and where it lives in the repository.
+LAND_STATIC_PATH = "maps/land-110m.svg"
+LAND_FILE = Path(__file__).resolve().parent.parent / "static" / LAND_STATIC_PATH
 
 # Equirectangular: 360 degrees of longitude → WIDTH, 180 degrees of latitude → HEIGHT.
 WIDTH = 1000
@@ -156,6 +165,16 @@ def world_path():
     return rings_path(geometry_rings(decode_arcs(topology), topology["objects"]["land"]))
 
 
+def land_svg():
+    """The static outline file's content: one path with the id maps refer to. It carries no
+    colours, so each map's stylesheet paints it (fill and stroke inherit through `<use>`)."""
+    size = f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}"'
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" {size}>'
+        f'<path id="land" vector-effect="non-scaling-stroke" d="{world_path()}"/></svg>\n'
+    )
+
+
 # Great circles ------------------------------------------------------------------------------
 
 
@@ -212,6 +231,17 @@ class MapPoint:
     y: float
     name: str
     home: bool = False
+    radius: str = ""  # canvas units; empty: the map's standard size
+    note: str = ""  # a tooltip
+
+
+@dataclass(frozen=True)
+class MapLink:
+    """A line between two countries on the overview; its width grows with its partnerships."""
+
+    path: str
+    width: str
+    note: str
 
 
 @dataclass
@@ -223,10 +253,13 @@ class WorldMap:
     points: list = field(default_factory=list)
     arcs: list = field(default_factory=list)  # SVG path data, one per partnership
     view_box: tuple = (0, 0, WIDTH, HEIGHT)
+    links: list = field(default_factory=list)  # MapLink, on the overview only
+    countries: list = field(default_factory=list)  # CountryTotals: its text alternative
+    top_links: list = field(default_factory=list)  # CountryLink: likewise
 
     @property
-    def world(self):
-        return world_path()
+    def land_href(self):
+        return static(LAND_STATIC_PATH) + "#land"
 
     @property
     def view_box_attr(self):
@@ -314,3 +347,114 @@ def city_map(city, partners):
         arcs=arcs,
         view_box=view_box(extent),
     )
+
+
+# The world overview ----------------------------------------------------------------------------
+
+# At world scale (25,000 partnerships, 17,000 cities) single cities and arcs would be an
+# unreadable web, so the overview gathers them by country: a circle per country, its area
+# growing with the country's partnerships, and lines between countries, their width growing
+# with the partnerships between them.
+MAX_COUNTRY_RADIUS = 16.0
+MIN_COUNTRY_RADIUS = 1.6
+# Only the busiest connections are drawn; the rest would be a grey web again.
+MAX_LINKS = 120
+MAX_LINK_WIDTH = 4.0
+MIN_LINK_WIDTH = 0.5
+# How many countries and connections the text alternative lists.
+LISTED = 10
+
+
+@dataclass
+class CountryTotals:
+    """One country's partnerships and where its cities lie on average: sums of the
+    latitude and of the longitude as a unit vector (so Fiji's cities on both sides of the
+    antimeridian average to Fiji, not to Africa), over `located` city mentions."""
+
+    code: str
+    name: str
+    partnerships: int = 0
+    located: int = 0
+    latitude_sum: float = 0.0
+    east_sum: float = 0.0  # sum of cos(longitude)
+    north_sum: float = 0.0  # sum of sin(longitude)
+
+    @property
+    def centre(self):
+        """(longitude, latitude) of the mean position, or None without located cities."""
+        if not self.located:
+            return None
+        longitude = math.degrees(math.atan2(self.north_sum, self.east_sum))
+        return longitude, self.latitude_sum / self.located
+
+
+@dataclass(frozen=True)
+class CountryLink:
+    country_a: CountryTotals
+    country_b: CountryTotals
+    partnerships: int
+
+
+def _plural(count, singular, plural):
+    return f"{count:,} {singular if count == 1 else plural}"
+
+
+def overview_map(countries, links):
+    """The home page's map of every partnership by country. `countries` are CountryTotals,
+    `links` CountryLink between two different countries; both as
+    partnerships.statistics.partnerships_by_country_pair() gathers them. Countries without a
+    located city are listed but not drawn. None when nothing can be drawn."""
+    drawn = sorted(
+        (c for c in countries if c.centre is not None),
+        key=lambda c: (-c.partnerships, c.name),
+    )
+    if not drawn:
+        return None
+    busiest = drawn[0].partnerships
+    points = []
+    for country in drawn:  # largest first, so smaller circles lie on top and stay visible
+        share = math.sqrt(country.partnerships / busiest)
+        partnerships = _plural(country.partnerships, "partnership", "partnerships")
+        points.append(
+            MapPoint(
+                *project(*country.centre),
+                name=country.name,
+                radius=_number(max(MIN_COUNTRY_RADIUS, MAX_COUNTRY_RADIUS * share)),
+                note=f"{country.name}: {partnerships}",
+            )
+        )
+    shown = sorted(
+        (link for link in links if link.country_a.centre and link.country_b.centre),
+        key=lambda link: (-link.partnerships, link.country_a.name, link.country_b.name),
+    )
+    strongest = shown[0].partnerships if shown else 1
+    lines = [
+        MapLink(
+            path=line_path(great_circle(*link.country_a.centre, *link.country_b.centre)),
+            width=_number(max(MIN_LINK_WIDTH, MAX_LINK_WIDTH * link.partnerships / strongest)),
+            note=f"{link.country_a.name} – {link.country_b.name}: {link.partnerships:,}",
+        )
+        # Thinnest first, so the strongest connections are drawn on top.
+        for link in reversed(shown[:MAX_LINKS])
+    ]
+    cut = f" (the {MAX_LINKS} busiest connections are drawn)" if len(shown) > MAX_LINKS else ""
+    return WorldMap(
+        title=f"Map: partnerships in {_plural(len(drawn), 'country', 'countries')}",
+        description=(
+            "A circle for each country, its area growing with the country's partnerships, "
+            "and lines between countries, their width growing with the partnerships between "
+            f"them{cut}. "
+            "The countries and connections with most partnerships are listed below the map."
+        ),
+        points=points,
+        links=lines,
+        countries=sorted(countries, key=lambda c: (-c.partnerships, c.name))[:LISTED],
+        top_links=shown[:LISTED],
+    )
+
+
+if __name__ == "__main__":
+    # python -m cities.maps: write the static outline anew from the shipped TopoJSON.
+    LAND_FILE.parent.mkdir(parents=True, exist_ok=True)
+    LAND_FILE.write_text(land_svg(), encoding="utf-8")
+    sys.stdout.write(f"wrote {LAND_FILE} ({LAND_FILE.stat().st_size:,} bytes)\n")

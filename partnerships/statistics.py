@@ -1,15 +1,19 @@
-"""Figures for the statistics page: published records only, one query per function.
+"""Figures for the statistics page, the home page's world map and a city page: published
+records only, one query per function.
 
 Each function returns plain data (lists of dicts) for twinning.charts to draw and the
 page's tables to list. Gaps in the time series (years or decades without any) are filled
 with zeros in Python, so a chart's axis keeps its scale.
 """
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, ExtractYear
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, FloatField, Q, Sum, When
+from django.db.models.functions import Cos, ExtractYear, Radians, Sin
 from django_countries import countries
 
-from cities.models import City
+from cities.maps import CountryLink, CountryTotals
 
 from .models import Activity, FocusArea, Partnership, public_cities
 
@@ -24,33 +28,9 @@ def partnerships_per_country(limit=TOP):
     A partnership counts for each of its two countries; for one country only once when
     both cities are in it.
     """
-    published = Partnership.objects.published().order_by()
-
-    def count_on(side, **exclude):
-        found = published.filter(**{side: OuterRef("pk")})
-        if exclude:
-            found = found.exclude(**exclude)
-        return Coalesce(
-            Subquery(
-                found.values(side).annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        )
-
-    rows = (
-        City.objects.annotate(
-            n=count_on("city_a") + count_on("city_b", city_a__country=F("city_b__country"))
-        )
-        .values("country")
-        .annotate(total=Sum("n"))
-        .filter(total__gt=0)
-        .order_by("-total", "country")[:limit]
-    )
-    return [
-        {"code": row["country"], "label": countries.name(row["country"]), "value": row["total"]}
-        for row in rows
-    ]
+    totals, _links = partnerships_by_country_pair()
+    top = sorted(totals, key=lambda c: (-c.partnerships, c.code))[:limit]
+    return [{"code": c.code, "label": c.name, "value": c.partnerships} for c in top]
 
 
 def _filled(counts, step):
@@ -65,6 +45,16 @@ def _filled(counts, step):
     return [(key, counts.get(key, 0)) for key in keys]
 
 
+def _per_decade(year_counts):
+    """{year: count} → rows by decade, oldest first, gaps filled: label "1990s"."""
+    decades = Counter()
+    for year, n in year_counts.items():
+        decades[int(year) // 10 * 10] += n
+    return [
+        {"decade": decade, "label": f"{decade}s", "value": n} for decade, n in _filled(decades, 10)
+    ]
+
+
 def partnerships_per_decade():
     """Published partnerships by decade of founding, oldest first: label "1990s"."""
     rows = (
@@ -75,19 +65,14 @@ def partnerships_per_decade():
         .annotate(n=Count("pk"))
         .order_by("year")
     )
-    decades = {}
-    for row in rows:
-        decade = int(row["year"]) // 10 * 10
-        decades[decade] = decades.get(decade, 0) + row["n"]
-    return [
-        {"decade": decade, "label": f"{decade}s", "value": n} for decade, n in _filled(decades, 10)
-    ]
+    return _per_decade({row["year"]: row["n"] for row in rows})
 
 
-def activities_per_year():
-    """Dated activities of published partnerships by the year they started, oldest first."""
+def activities_per_year(activities=None):
+    """Dated activities of published partnerships (or the given ones) by the year they
+    started, oldest first."""
     rows = (
-        Activity.objects.published()
+        (Activity.objects.published() if activities is None else activities)
         .filter(start_date__isnull=False)
         .annotate(year=ExtractYear("start_date"))
         .values("year")
@@ -136,3 +121,100 @@ def most_connected_cities(limit=TOP):
         }
         for row in rows.values("name", "slug", "country", "partnership_count")
     ]
+
+
+def partnerships_by_country_pair():
+    """The world overview map's data in one grouped query: for each pair of countries
+    (a partnership's two cities' countries), how many published partnerships join them and
+    where their cities lie (sums for CountryTotals). Returns ([CountryTotals], [CountryLink])
+    with each partnership counted once per country it touches."""
+    located = {}
+    for side in ("city_a", "city_b"):
+        lat = F(f"{side}__latitude")
+        lon = Radians(f"{side}__longitude")
+        has = Q(**{f"{side}__latitude__isnull": False})
+        located[side] = {
+            f"{side}_located": Count("pk", filter=has),
+            f"{side}_lat": Sum(lat, filter=has, output_field=FloatField()),
+            f"{side}_east": Sum(Cos(lon), filter=has, output_field=FloatField()),
+            f"{side}_north": Sum(Sin(lon), filter=has, output_field=FloatField()),
+        }
+    rows = (
+        Partnership.objects.published()
+        .order_by()
+        .values("city_a__country", "city_b__country")
+        .annotate(n=Count("pk"), **located["city_a"], **located["city_b"])
+    )
+    totals = {}
+
+    def country(code):
+        found = totals.get(code)
+        if found is None:
+            found = totals[code] = CountryTotals(code, countries.name(code) or code)
+        return found
+
+    pairs = Counter()
+    for row in rows:
+        a, b = row["city_a__country"], row["city_b__country"]
+        for side, code in (("city_a", a), ("city_b", b)):
+            totals_for = country(code)
+            totals_for.located += row[f"{side}_located"]
+            totals_for.latitude_sum += row[f"{side}_lat"] or 0.0
+            totals_for.east_sum += row[f"{side}_east"] or 0.0
+            totals_for.north_sum += row[f"{side}_north"] or 0.0
+        country(a).partnerships += row["n"]
+        if b != a:
+            country(b).partnerships += row["n"]
+            pairs[tuple(sorted((a, b)))] += row["n"]
+    links = [CountryLink(totals[a], totals[b], n) for (a, b), n in pairs.items()]
+    return list(totals.values()), links
+
+
+CITY_TOP_COUNTRIES = 10
+
+
+@dataclass
+class CityFigures:
+    """A city page's own small figures: its partnerships by the partner's country and by
+    decade of founding, its activities per year, and the headline numbers."""
+
+    partner_countries: list
+    decades: list
+    activity_years: list
+    country_count: int
+    first_year: int | None
+    activity_count: int
+
+
+def city_figures(city):
+    """Two queries: the city's published partnerships grouped by partner country and year
+    of founding, and its partnerships' dated activities per year."""
+    partner_country = Case(
+        When(city_a=city, then=F("city_b__country")), default=F("city_a__country")
+    )
+    rows = (
+        Partnership.objects.published()
+        .involving(city)
+        .order_by()
+        .annotate(partner_country=partner_country, year=ExtractYear("established"))
+        .values("partner_country", "year")
+        .annotate(n=Count("pk"))
+    )
+    per_country, per_year = Counter(), Counter()
+    for row in rows:
+        per_country[row["partner_country"]] += row["n"]
+        if row["year"] is not None:
+            per_year[row["year"]] += row["n"]
+    top = sorted(per_country.items(), key=lambda item: (-item[1], item[0]))
+    activity_years = activities_per_year(Activity.objects.published().involving(city))
+    return CityFigures(
+        partner_countries=[
+            {"code": code, "label": countries.name(code) or code, "value": n}
+            for code, n in top[:CITY_TOP_COUNTRIES]
+        ],
+        decades=_per_decade(per_year),
+        activity_years=activity_years,
+        country_count=len(per_country),
+        first_year=int(min(per_year)) if per_year else None,
+        activity_count=sum(row["value"] for row in activity_years),
+    )

@@ -88,10 +88,32 @@ class CityDetailView(DetailView):
             .select_related("city_a", "city_b")
             .order_by(F("established").asc(nulls_last=True), "id")
         )[:CITY_PARTNER_LIMIT]
+        figures = statistics.city_figures(city)
         return super().get_context_data(
             partners=[(p, p.city_b if p.city_a_id == city.pk else p.city_a) for p in partnerships],
+            figures=figures,
+            charts=self.charts(city, figures),
             **kwargs,
         )
+
+    @staticmethod
+    def charts(city, figures):
+        """The city's small charts, by name; a series of one bar or column is left out, as it
+        says nothing the headline numbers don't."""
+        names = {"city": city.name}
+        series = [
+            ("countries", figures.partner_countries, charts.bar_chart,
+             _("Partnerships of %(city)s by the partner's country") % names),
+            ("decades", figures.decades, charts.column_chart,
+             _("Partnerships of %(city)s by decade of founding") % names),
+            ("years", figures.activity_years, charts.column_chart,
+             _("Activities of the partnerships of %(city)s per year") % names),
+        ]  # fmt: skip
+        return {
+            name: {"rows": rows, "svg": draw(rows, chart_id=f"city-chart-{name}", title=title)}
+            for name, rows, draw, title in series
+            if len(rows) > 1
+        }
 
 
 class TopicDetailView(DetailView):

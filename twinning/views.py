@@ -7,8 +7,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from cities.maps import overview_map
 from partnerships.anniversaries import upcoming_jubilees
 from partnerships.models import Activity, Partnership
+from partnerships.statistics import partnerships_by_country_pair
 
 FEATURED_COUNT = 6
 UPCOMING_COUNT = 5
@@ -34,6 +36,7 @@ class HomeView(TemplateView):
                 today,
                 limit=UPCOMING_COUNT,
             ),
+            world_map=overview_map(*partnerships_by_country_pair()),
             **kwargs,
         )
 

@@ -57,6 +57,34 @@ def test_countries_are_the_top_twenty_most_first(make_city, make_partnership):
     assert rows[0]["value"] == len(codes) + 2
 
 
+def test_country_pairs_for_the_world_map(make_city, make_partnership):
+    berlin = make_city(name="Berlin", country="DE", latitude="52.5", longitude="13.4")
+    dresden = make_city(name="Dresden", country="DE", latitude="51.0", longitude="13.8")
+    paris = make_city(name="Paris", country="FR", latitude="48.9", longitude="2.35")
+    pristina = make_city(name="Pristina", country="XK", latitude=None, longitude=None)
+    make_partnership(city_a=berlin, city_b=paris)
+    make_partnership(city_a=paris, city_b=dresden)
+    make_partnership(city_a=berlin, city_b=dresden)  # within Germany: once, and no line
+    make_partnership(city_a=pristina, city_b=berlin)  # a city without coordinates
+    make_partnership(city_a=berlin, city_b=make_city(country="IT"), state="draft")
+
+    countries, links = statistics.partnerships_by_country_pair()
+
+    by_code = {country.code: country for country in countries}
+    assert {code: c.partnerships for code, c in by_code.items()} == {"DE": 4, "FR": 2, "XK": 1}
+    # Germany's centre: its cities weighted by their partnerships (Berlin 3, Dresden 2).
+    lon, lat = by_code["DE"].centre
+    assert lat == pytest.approx((3 * 52.5 + 2 * 51.0) / 5)
+    assert lon == pytest.approx(13.56, abs=0.01)
+    assert by_code["XK"].centre is None
+    assert sorted(
+        (link.country_a.code, link.country_b.code, link.partnerships) for link in links
+    ) == [
+        ("DE", "FR", 2),
+        ("DE", "XK", 1),
+    ]
+
+
 def test_decades_of_founding_with_empty_decades_filled(make_partnership):
     for year in (1958, 1990, 1991, 1999, 2000, 2009):
         make_partnership(established=day(year))
@@ -310,3 +338,51 @@ def test_page_has_canonical_open_graph_description_and_no_inline_code(client):
     assert "<script" not in content
     assert "<style" not in content
     assert "style=" not in content
+
+
+# A city's own figures
+
+
+def test_city_figures_count_partners_from_either_side(make_city, make_partnership, make_activity):
+    dresden = make_city(name="Dresden", country="DE")
+    first = make_partnership(city_a=dresden, city_b=make_city(country="CN"), established=day(1988))
+    make_partnership(city_a=make_city(country="CN"), city_b=dresden, established=day(2009))
+    make_partnership(city_a=dresden, city_b=make_city(country="FR"), established=None)
+    make_partnership(city_a=dresden, city_b=make_city(country="IT"), state="draft")
+    make_partnership(city_a=make_city(country="PL"), city_b=make_city(country="CZ"))
+    make_activity(first, start_date=day(2010))
+    make_activity(first, start_date=day(2012))
+    make_activity(first, start_date=None)
+
+    figures = statistics.city_figures(dresden)
+
+    assert [(row["label"], row["value"]) for row in figures.partner_countries] == [
+        ("China", 2),
+        ("France", 1),
+    ]
+    assert [(row["label"], row["value"]) for row in figures.decades] == [
+        ("1980s", 1),
+        ("1990s", 0),
+        ("2000s", 1),
+    ]
+    assert [row["value"] for row in figures.activity_years] == [1, 0, 1]
+    assert (figures.country_count, figures.first_year, figures.activity_count) == (2, 1988, 2)
+
+
+def test_city_page_shows_its_figures_and_leaves_out_one_bar_charts(
+    client, make_city, make_partnership
+):
+    dresden = make_city(name="Dresden", country="DE")
+    make_partnership(city_a=dresden, city_b=make_city(country="CN"), established=day(1988))
+    make_partnership(city_a=dresden, city_b=make_city(country="FR"), established=day(1989))
+
+    content = client.get(dresden.get_absolute_url()).content.decode()
+
+    assert "Dresden's partnerships in figures" in content
+    assert re.search(r"<dt>Partner countries</dt><dd>2</dd>", content)
+    assert re.search(r"<dt>First partnership</dt><dd>1988</dd>", content)
+    assert "Partnerships of Dresden by the partner&#x27;s country" in content
+    # Both in the 1980s: a single column would say nothing, so no decade chart.
+    assert "by decade of founding" not in content
+    assert "Activities of the partnerships" not in content
+    assert "<caption>Partnerships by the partner's country</caption>" in content

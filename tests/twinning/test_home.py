@@ -39,6 +39,29 @@ def test_home_shows_featured_upcoming_and_anniversaries(
     assertNotContains(response, "Secret gala")
 
 
+def test_home_maps_the_partnerships_by_country_with_a_list(client, make_city, make_partnership):
+    berlin = make_city(name="Berlin", country="DE")
+    for _ in range(2):
+        make_partnership(city_a=berlin, city_b=make_city(country="FR"))
+    make_partnership(city_a=berlin, city_b=make_city(country="CN"))
+
+    response = client.get(reverse("home"))
+
+    assertContains(response, "Map: partnerships in 3 countries")
+    assertContains(response, 'class="map-city map-region"', count=3)
+    assertContains(response, 'class="map-link"', count=2)
+    assertContains(response, '<a href="/partnerships/?country=DE">Germany</a>: 3', html=False)
+    assertContains(response, "<li>Germany – France: 2</li>", html=True)
+
+
+def test_home_without_coordinates_has_no_map(client, make_city, make_partnership):
+    make_partnership(
+        city_a=make_city(latitude=None, longitude=None),
+        city_b=make_city(latitude=None, longitude=None),
+    )
+    assertNotContains(client.get(reverse("home")), "Partnerships around the world")
+
+
 def test_home_without_data_has_no_empty_sections(client, db):
     html = client.get(reverse("home")).content.decode()
     assert "Featured partnerships" not in html
