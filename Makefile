@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install node-tools run serve test lint format check clean bench
+.PHONY: install node-tools run serve test lint format check clean bench audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ bench: install
 	@command -v wrk >/dev/null || apt-get install -y wrk=$(WRK_VERSION) \
 	  || { echo "Install wrk $(WRK_VERSION) (Debian: apt-get install wrk)"; exit 1; }
 	bench/run.sh
+
+# Lighthouse (desktop preset) on five demo pages served as in production, over TLS; rewrites
+# docs/quality.md and leaves the reports in var/audit/. Needs Chromium (CHROME_PATH, default
+# /usr/bin/chromium); a few minutes. Not a CI gate. Options: audit/run.sh.
+audit: install node-tools
+	audit/run.sh
 
 test: install node-tools
 	$(PY) -m pytest

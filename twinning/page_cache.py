@@ -65,7 +65,9 @@ def cached_page(view):
             version = content_version()
         today = timezone.localdate().isoformat()
         etag = f'"{version}-{today}-{address[:12]}"'
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        # The browser may send the ETag back weak (W/"…"): compression made it so.
+        known = parse_etags(request.headers.get("If-None-Match", ""))
+        if etag in known or f"W/{etag}" in known:
             not_modified = HttpResponseNotModified()
             not_modified["ETag"] = etag
             return not_modified

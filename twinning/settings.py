@@ -67,6 +67,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, feeds and exports gzip-compressed for clients that accept it (static files come
+    # pre-compressed from whitenoise). Outside ConditionalGet: the ETag is taken from the page
+    # itself and made weak on compression. Django pads the gzip stream against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     # ETag from the content and 304 for a repeat request, when the page cache has not answered.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

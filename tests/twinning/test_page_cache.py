@@ -121,6 +121,19 @@ def test_repeat_visits_get_304(client, pair):
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200  # the old copy is stale
 
 
+def test_repeat_visits_get_304_when_compression_made_the_etag_weak(
+    client, pair, django_assert_num_queries
+):
+    url = pair.get_absolute_url()
+    etag = client.get(url, HTTP_ACCEPT_ENCODING="gzip")["ETag"]
+    assert etag.startswith('W/"')
+    for key in [key for key in cache._cache if ":twinning:page:" in key]:
+        cache.delete(key.split(":", 2)[2])  # evicted: only the content version can answer now
+    with django_assert_num_queries(0):
+        response = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+
+
 def test_the_day_is_part_of_the_key(client, pair, make_activity, monkeypatch):
     """ "Upcoming" is decided by today's date: tomorrow the page is rendered afresh."""
     today = timezone.localdate()

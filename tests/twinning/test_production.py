@@ -1,5 +1,6 @@
 """What an operator relies on: security headers, health check, error pages, logs, deploy check."""
 
+import gzip
 import io
 import json
 import logging
@@ -79,6 +80,25 @@ def test_plain_http_is_redirected_to_https(client, settings, page_urls):
     assert response.status_code == 301
     assert response["Location"].startswith("https://")
     assert client.get(page_urls["health"]).status_code == 200  # probes stay on plain HTTP
+
+
+def test_pages_are_sent_compressed_to_browsers_that_accept_it(client, page_urls):
+    plain = client.get(page_urls["partnership"], secure=True)
+    assert not plain.has_header("Content-Encoding")
+    response = client.get(page_urls["partnership"], secure=True, HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    html = gzip.decompress(response.content)
+    assert html.startswith(b"<!DOCTYPE html>")
+    assert len(response.content) < len(html) / 2
+
+
+def test_a_compressed_page_still_gets_304_on_a_repeat_visit(client, page_urls):
+    gzip_ok = {"HTTP_ACCEPT_ENCODING": "gzip", "secure": True}
+    etag = client.get(page_urls["partnership"], **gzip_ok)["ETag"]
+    assert etag.startswith('W/"')  # compressed bytes differ from the page the tag was made from
+    response = client.get(page_urls["partnership"], HTTP_IF_NONE_MATCH=etag, **gzip_ok)
+    assert response.status_code == 304
 
 
 class InlineCodeFinder(HTMLParser):
