@@ -1,0 +1,79 @@
+"""The list filters used with the keyboard alone, as a visitor without a mouse would."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+FOCUS_RING = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+}"""
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=site)
+    yield context.new_page()
+    context.close()
+
+
+def tab_to(page, selector, limit=40):
+    """Press Tab until `selector` has the focus, and check that the focus can be seen there."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            assert page.evaluate(FOCUS_RING), f"{selector} has the focus but no visible outline"
+            return
+    raise AssertionError(f"{limit} presses of Tab never reached {selector}")
+
+
+def open_filters(page):
+    tab_to(page, ".filters-panel > summary")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.querySelector('.filters-panel').open")
+
+
+def query(page):
+    return {key: values[0] for key, values in parse_qs(urlsplit(page.url).query).items()}
+
+
+def test_partnership_filters_with_the_keyboard(page):
+    page.goto("/partnerships/")
+    open_filters(page)
+    tab_to(page, "#id_country")
+    page.keyboard.type("China")  # a closed <select> picks the option typed
+    assert page.input_value("#id_country") == "CN"
+    tab_to(page, "#id_established_from")
+    page.keyboard.type("1990")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert {"country": "CN", "established_from": "1990"}.items() <= query(page).items()
+    # The imported pairs have no founding date, so only the two demo partnerships remain.
+    assert page.locator("#results-heading").inner_text() == "2 partnerships found"
+    titles = page.locator(".cards .card h3").all_inner_texts()
+    assert sorted(titles) == ["Berlin – Beijing", "Dresden – Hangzhou"]
+    # The filters stay open and keep the choices, ready for the next change.
+    assert page.input_value("#id_country") == "CN"
+    assert page.evaluate("document.querySelector('.filters-panel').open")
+
+
+def test_activity_filters_with_the_keyboard(page):
+    page.goto("/activities/")
+    open_filters(page)
+    tab_to(page, "#id_kind")
+    page.keyboard.type("Seminar")
+    assert page.input_value("#id_kind") == "seminar"
+    tab_to(page, "#id_city")
+    page.keyboard.type("Dresden")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert {"kind": "seminar", "city": "Dresden"}.items() <= query(page).items()
+    items = page.locator(".activity-list > .activity")
+    assert items.count() > 0
+    for item in items.all():
+        assert item.locator(".when").inner_text().endswith("· Seminar")
+        assert "Dresden" in item.locator(".meta a").inner_text()
