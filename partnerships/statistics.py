@@ -29,7 +29,7 @@ def partnerships_per_country(limit=TOP):
     both cities are in it.
     """
     totals, _links = partnerships_by_country_pair()
-    top = sorted(totals, key=lambda c: (-c.partnerships, c.code))[:limit]
+    top = sorted(totals, key=lambda c: (-c.partnerships, c.name))[:limit]
     return [{"code": c.code, "label": c.name, "value": c.partnerships} for c in top]
 
 
@@ -205,12 +205,14 @@ def city_figures(city):
         per_country[row["partner_country"]] += row["n"]
         if row["year"] is not None:
             per_year[row["year"]] += row["n"]
-    top = sorted(per_country.items(), key=lambda item: (-item[1], item[0]))
+    named = [
+        {"code": code, "label": countries.name(code) or code, "value": n}
+        for code, n in per_country.items()
+    ]
     activity_years = activities_per_year(Activity.objects.published().involving(city))
     return CityFigures(
-        partner_countries=[
-            {"code": code, "label": countries.name(code) or code, "value": n}
-            for code, n in top[:CITY_TOP_COUNTRIES]
+        partner_countries=sorted(named, key=lambda row: (-row["value"], row["label"]))[
+            :CITY_TOP_COUNTRIES
         ],
         decades=_per_decade(per_year),
         activity_years=activity_years,

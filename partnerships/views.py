@@ -103,14 +103,17 @@ class CityDetailView(DetailView):
         names = {"city": city.name}
         series = [
             ("countries", figures.partner_countries, charts.bar_chart,
-             _("Partnerships of %(city)s by the partner's country") % names),
+             _("Partnerships of %(city)s by the partner’s country") % names),
             ("decades", figures.decades, charts.column_chart,
              _("Partnerships of %(city)s by decade of founding") % names),
             ("years", figures.activity_years, charts.column_chart,
              _("Activities of the partnerships of %(city)s per year") % names),
         ]  # fmt: skip
         return {
-            name: {"rows": rows, "svg": draw(rows, chart_id=f"city-chart-{name}", title=title)}
+            name: {
+                "rows": rows,
+                "svg": charts.responsive(draw, rows, chart_id=f"city-chart-{name}", title=title),
+            }
             for name, rows, draw, title in series
             if len(rows) > 1
         }
@@ -255,6 +258,6 @@ class StatisticsView(TemplateView):
             chart_id = "chart-" + name.replace("_", "-")
             context["charts"][name] = {
                 "rows": rows,
-                "svg": draw(rows, chart_id=chart_id, title=title),
+                "svg": charts.responsive(draw, rows, chart_id=chart_id, title=title),
             }
         return context

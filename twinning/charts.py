@@ -6,19 +6,26 @@ text alternative. Colours and fonts come from classes styled in static/css/site.
 ("Charts"), so the strict Content Security Policy needs no `style-src 'unsafe-inline'`.
 
 `rows` are dicts with a "label" (text, escaped here) and a numeric "value".
+
+A chart 640 units wide shrinks to half its size on a phone, and its 13-unit labels to an
+unreadable 7 px; `responsive()` draws each chart twice, wide and narrow (360 units, bar labels
+above their bars, fewer axis labels), and the stylesheet shows the one that fits the screen.
 """
 
 from django.utils.html import format_html, format_html_join
 
 WIDTH = 640
+NARROW_WIDTH = 360
 BAR_HEIGHT = 22
 BAR_GAP = 6
-LABEL_WIDTH = 180  # room left of the bars for their labels (horizontal charts)
+LABEL_WIDTH = 210  # room left of the bars for their labels (horizontal charts): 24 characters
+NARROW_LABEL_ROOM = 18  # room above each bar for its label (narrow horizontal charts)
 VALUE_ROOM = 56  # room right of the longest bar for its number
 COLUMN_HEIGHT = 220  # plot height of column charts
 AXIS_ROOM = 28  # room under the columns for the axis labels
 TOP_ROOM = 20  # room above the tallest column for its number
 MAX_AXIS_LABELS = 12  # a long time axis labels every n-th column only
+NARROW_AXIS_LABELS = 6
 SIDE_ROOM = 20  # room left and right of the columns, so the outer axis labels fit
 
 
@@ -33,9 +40,9 @@ def _label(text, limit=24):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _svg(chart_id, title, width, height, body):
+def _svg(chart_id, title, width, height, body, variant=""):
     return format_html(
-        '<svg class="chart" id="{id}" role="img" aria-labelledby="{id}-title" '
+        '<svg class="chart{variant}" id="{id}" role="img" aria-labelledby="{id}-title" '
         'viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title>{body}</svg>',
@@ -44,29 +51,71 @@ def _svg(chart_id, title, width, height, body):
         w=width,
         h=height,
         body=body,
+        variant=f" {variant}" if variant else "",
     )
 
 
-def empty_chart(chart_id, title):
+def empty_chart(chart_id, title, width=WIDTH, variant=""):
     """The chart for no data: a frame that says so."""
     return _svg(
         chart_id,
         title,
-        WIDTH,
+        width,
         60,
         format_html(
             '<text class="chart-empty" x="{x}" y="35" text-anchor="middle">No data</text>',
-            x=WIDTH // 2,
+            x=width // 2,
         ),
+        variant,
     )
 
 
-def bar_chart(rows, *, chart_id, title):
+def responsive(draw, rows, *, chart_id, title):
+    """The chart drawn wide and narrow, one after the other: the stylesheet shows one
+    ("chart-wide", "chart-narrow") and hides the other, from screen readers too."""
+    rows = list(rows)
+    return format_html(
+        "{}{}",
+        draw(rows, chart_id=chart_id, title=title, variant="chart-wide"),
+        draw(rows, chart_id=f"{chart_id}-narrow", title=title, narrow=True, variant="chart-narrow"),
+    )
+
+
+def _narrow_bar_chart(rows, top, chart_id, title, variant):
+    """Each bar under its label, across the whole width."""
+    plot = NARROW_WIDTH - VALUE_ROOM
+    step = NARROW_LABEL_ROOM + BAR_HEIGHT + BAR_GAP
+    bars = format_html_join(
+        "",
+        '<g class="chart-row">'
+        '<text class="chart-label" x="0" y="{ly}">{label}</text>'
+        '<rect class="chart-bar" x="0" y="{y}" width="{w}" height="{h}"></rect>'
+        '<text class="chart-value" x="{vx}" y="{ty}">{value}</text></g>',
+        (
+            {
+                "ly": _number(i * step + NARROW_LABEL_ROOM * 0.75),
+                "y": i * step + NARROW_LABEL_ROOM,
+                "ty": _number(i * step + NARROW_LABEL_ROOM + BAR_HEIGHT * 0.72),
+                "w": _number(plot * row["value"] / top),
+                "h": BAR_HEIGHT,
+                "vx": _number(plot * row["value"] / top + 6),
+                "label": _label(row["label"], 44),
+                "value": row["value"],
+            }
+            for i, row in enumerate(rows)
+        ),
+    )
+    return _svg(chart_id, title, NARROW_WIDTH, len(rows) * step - BAR_GAP, bars, variant)
+
+
+def bar_chart(rows, *, chart_id, title, narrow=False, variant=""):
     """Horizontal bars, one per row in the given order, lengths proportional to the values."""
     rows = list(rows)
     top = max((row["value"] for row in rows), default=0)
     if not rows or top <= 0:
-        return empty_chart(chart_id, title)
+        return empty_chart(chart_id, title, NARROW_WIDTH if narrow else WIDTH, variant)
+    if narrow:
+        return _narrow_bar_chart(rows, top, chart_id, title, variant)
     plot = WIDTH - LABEL_WIDTH - VALUE_ROOM
     step = BAR_HEIGHT + BAR_GAP
     bars = format_html_join(
@@ -90,22 +139,24 @@ def bar_chart(rows, *, chart_id, title):
             for i, row in enumerate(rows)
         ),
     )
-    return _svg(chart_id, title, WIDTH, len(rows) * step - BAR_GAP, bars)
+    return _svg(chart_id, title, WIDTH, len(rows) * step - BAR_GAP, bars, variant)
 
 
-def column_chart(rows, *, chart_id, title):
+def column_chart(rows, *, chart_id, title, narrow=False, variant=""):
     """Vertical columns along a time axis, heights proportional to the values."""
     rows = list(rows)
+    width = NARROW_WIDTH if narrow else WIDTH
+    axis_labels = NARROW_AXIS_LABELS if narrow else MAX_AXIS_LABELS
     top = max((row["value"] for row in rows), default=0)
     if not rows or top <= 0:
-        return empty_chart(chart_id, title)
-    step = (WIDTH - 2 * SIDE_ROOM) / len(rows)
+        return empty_chart(chart_id, title, width, variant)
+    step = (width - 2 * SIDE_ROOM) / len(rows)
     gap = min(step * 0.2, 8)
-    every = -(-len(rows) // MAX_AXIS_LABELS)  # ceiling division
+    every = -(-len(rows) // axis_labels)  # ceiling division
     base = TOP_ROOM + COLUMN_HEIGHT
     parts = [
         format_html(
-            '<line class="chart-axis" x1="0" y1="{y}" x2="{w}" y2="{y}"></line>', y=base, w=WIDTH
+            '<line class="chart-axis" x1="0" y1="{y}" x2="{w}" y2="{y}"></line>', y=base, w=width
         )
     ]
     for i, row in enumerate(rows):
@@ -121,7 +172,7 @@ def column_chart(rows, *, chart_id, title):
             )
         )
         centre = _number(SIDE_ROOM + i * step + step / 2)
-        if row["value"] and (len(rows) <= MAX_AXIS_LABELS * 2 or row["value"] == top):
+        if row["value"] and (len(rows) <= axis_labels * 2 or row["value"] == top):
             parts.append(
                 format_html(
                     '<text class="chart-value" x="{x}" y="{y}" text-anchor="middle">{v}</text>',
@@ -142,7 +193,8 @@ def column_chart(rows, *, chart_id, title):
     return _svg(
         chart_id,
         title,
-        WIDTH,
+        width,
         base + AXIS_ROOM,
         format_html_join("", "{}", ((part,) for part in parts)),
+        variant,
     )

@@ -212,6 +212,21 @@ def test_labels_and_titles_are_escaped(draw):
 
 
 @pytest.mark.parametrize("draw", [charts.bar_chart, charts.column_chart])
+def test_narrow_drawing_fits_a_phone_with_readable_labels(draw):
+    rows = [{"label": f"Environment and climate {i}", "value": i + 1} for i in range(30)]
+    both = str(charts.responsive(draw, rows, chart_id="c", title="Counts"))
+    wide, narrow = re.findall(r"<svg\b[^>]*>", both)
+    assert 'class="chart chart-wide"' in wide and 'id="c"' in wide
+    assert 'class="chart chart-narrow"' in narrow and 'id="c-narrow"' in narrow
+    assert f'viewBox="0 0 {charts.NARROW_WIDTH} ' in narrow
+    # A phone shows 360 units at about 340 px: labels stay near their 13 px.
+    assert charts.NARROW_WIDTH <= 400
+    svg = str(draw(rows, chart_id="c", title="Counts", narrow=True))
+    xs = [float(x) for x in re.findall(r'<(?:rect|text)[^>]* x="([\d.]+)"', svg)]
+    assert max(xs) <= charts.NARROW_WIDTH
+
+
+@pytest.mark.parametrize("draw", [charts.bar_chart, charts.column_chart])
 def test_empty_data_says_no_data(draw):
     for rows in ([], [{"label": "A", "value": 0}]):
         svg = str(draw(rows, chart_id="c", title="Nothing"))
@@ -257,7 +272,8 @@ def test_page_has_each_chart_followed_by_its_table(client, make_partnership, mak
     assert reverse("statistics") == "/statistics/"
     parsed = Tables()
     parsed.feed(response.content.decode())
-    assert parsed.sequence == ["svg", "table"] * 5
+    # Each chart drawn wide and narrow (the stylesheet shows one), then its table.
+    assert parsed.sequence == ["svg", "svg", "table"] * 5
     assert len(parsed.captions) == 5
     assert parsed.scopes and all(scope in ("col", "row") for scope in parsed.scopes)
     assert b'aria-current="page">Statistics</a>' in response.content
@@ -378,11 +394,11 @@ def test_city_page_shows_its_figures_and_leaves_out_one_bar_charts(
 
     content = client.get(dresden.get_absolute_url()).content.decode()
 
-    assert "Dresden's partnerships in figures" in content
+    assert "Dresden’s partnerships in figures" in content
     assert re.search(r"<dt>Partner countries</dt><dd>2</dd>", content)
     assert re.search(r"<dt>First partnership</dt><dd>1988</dd>", content)
-    assert "Partnerships of Dresden by the partner&#x27;s country" in content
+    assert "Partnerships of Dresden by the partner’s country" in content  # the chart's title
     # Both in the 1980s: a single column would say nothing, so no decade chart.
     assert "by decade of founding" not in content
     assert "Activities of the partnerships" not in content
-    assert "<caption>Partnerships by the partner's country</caption>" in content
+    assert "<caption>Partnerships by the partner’s country</caption>" in content
