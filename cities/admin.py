@@ -6,8 +6,11 @@ from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
+from modeltranslation.admin import TranslationAdmin
 
+from twinning import translated
 from twinning.history_admin import HistoryAdmin
+from twinning.translation_admin import StampTranslations
 
 from .models import CITY_PARTS, City, CityFigure
 from .permissions import cities_in_scope, is_unrestricted, own_city_ids
@@ -42,7 +45,7 @@ def is_partner_city_lookup(request):
 
 
 @admin.register(City)
-class CityAdmin(HistoryAdmin):
+class CityAdmin(StampTranslations, TranslationAdmin, HistoryAdmin):
     """Staff other than superusers see and change only the cities assigned to them.
 
     That holds for the history too (twinning/history_admin.py): history, compare and revert
@@ -52,8 +55,9 @@ class CityAdmin(HistoryAdmin):
 
     list_display = ["name", "country", "region", "population_display"]
     list_filter = [("country", CountryFilter)]
-    # Also what the city autocomplete (partnership form) searches.
-    search_fields = ["name", "region", "slug"]
+    # Also what the city autocomplete (partnership form) searches: names in every language
+    # ("Bei", "Pek" and "北京" all find Beijing).
+    search_fields = [*translated.columns("name"), "region", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["image_preview", "updated_at"]
     inlines = [CityFigureInline]

@@ -74,6 +74,8 @@ class City(models.Model):
         max_length=250, blank=True, help_text=_("Photographer or rights holder.")
     )
     website = models.URLField(blank=True)
+    # Which English text each translation was made from (twinning/translated.py): staleness.
+    translated_from = models.JSONField(default=dict, blank=True, editable=False)
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -256,6 +258,16 @@ class CityFigure(KeyFigure):
 # History (django-reversion): a city's version holds its key figures, so reverting or recovering
 # the city brings them back too. Staff assignments are permissions, not content: they are never
 # stored in a version, so no revert can hand a city back to someone it was taken from.
+# Registered in CitiesConfig.ready(), once modeltranslation has added the translation fields:
+# django-reversion fixes a model's field list when it is registered.
 CITY_PARTS = ("figures",)
-reversion.register(City, exclude=("staff",), follow=CITY_PARTS)
-reversion.register(CityFigure)
+
+
+def register_history():
+    for model, options in [
+        (City, {"exclude": ("staff",), "follow": CITY_PARTS}),
+        (CityFigure, {}),
+    ]:
+        if reversion.is_registered(model):  # VersionAdmin registers its model on its own
+            reversion.unregister(model)
+        reversion.register(model, **options)

@@ -1,23 +1,31 @@
 import copy
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
+from cities.models import City
+from cities.permissions import cities_in_scope
+from twinning import translated
 from twinning.history_admin import NOT_FOUND, HistoryAdmin
+from twinning.translation_admin import StampTranslations
 
-from . import permissions
+from . import permissions, translation_report
 from .models import (
     PARTNERSHIP_PARTS,
     Activity,
@@ -41,7 +49,11 @@ MARKDOWN_HELP = _(
 # Web addresses typed without a scheme get https:// (Django 6's default; no warning on 5.2).
 URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
 PARTNERSHIP_SELECT_RELATED = ["partnership__city_a", "partnership__city_b"]
-PARTNERSHIP_SEARCH = ["partnership__city_a__name", "partnership__city_b__name"]
+# City names in every language: "Peking" and "北京" find Beijing's records.
+PARTNERSHIP_SEARCH = [
+    *translated.columns("partnership__city_a__name"),
+    *translated.columns("partnership__city_b__name"),
+]
 
 
 def count_of(model, field):
@@ -173,7 +185,7 @@ class SharedChoicesFormSet(BaseInlineFormSet):
             form.fields[name].choices = choices  # what is rendered
 
 
-class MilestoneInline(PartOfPartnershipInline, admin.StackedInline):
+class MilestoneInline(PartOfPartnershipInline, TranslationStackedInline):
     model = Milestone
     extra = 0
     show_change_link = True
@@ -189,7 +201,7 @@ class ActivityFormSet(SharedChoicesFormSet):
     shared_choice_fields = ["focus_areas"]
 
 
-class ActivityInline(PartOfPartnershipInline, admin.StackedInline):
+class ActivityInline(PartOfPartnershipInline, TranslationStackedInline):
     model = Activity
     formset = ActivityFormSet
     extra = 0
@@ -231,7 +243,7 @@ class PlanFormSet(SharedChoicesFormSet):
         return queryset.filter(partnership=self.instance)
 
 
-class PlanInline(PartOfPartnershipInline, admin.StackedInline):
+class PlanInline(PartOfPartnershipInline, TranslationStackedInline):
     model = Plan
     formset = PlanFormSet
     extra = 0
@@ -326,6 +338,8 @@ class PartnershipAdminForm(forms.ModelForm):
                 "you typed are ignored, and the site shows only “April 1994” or “1994”."
             ),
         }
+        # The narrative's form fields are per language (summary_en, summary_de, …).
+        help_texts |= translated.per_language(help_texts, Partnership.NARRATIVE_FIELDS)
 
     # Set by PartnershipAdmin.get_form: the staff member filling in the form.
     user = None
@@ -345,7 +359,7 @@ class PartnershipAdminForm(forms.ModelForm):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(ScopedAdmin):
+class PartnershipAdmin(StampTranslations, TranslationAdmin, ScopedAdmin):
     scope_prefix = ""
     form = PartnershipAdminForm
     list_display = [
@@ -364,7 +378,12 @@ class PartnershipAdmin(ScopedAdmin):
         "focus_areas",
         PartnershipCountryFilter,
     ]
-    search_fields = ["city_a__name", "city_b__name", "summary", "slug"]
+    search_fields = [
+        *translated.columns("city_a__name"),
+        *translated.columns("city_b__name"),
+        *translated.columns("summary"),
+        "slug",
+    ]
     date_hierarchy = "established"
     list_select_related = ["city_a", "city_b"]
     autocomplete_fields = ["city_a", "city_b"]
@@ -478,7 +497,79 @@ class PartnershipAdmin(ScopedAdmin):
             self.admin_site.admin_view(self.preview_view),
             name="partnerships_partnership_preview",
         )
-        return [preview, *super().get_urls()]
+        translations = path(
+            "<path:object_id>/translations/",
+            self.admin_site.admin_view(self.translations_view),
+            name="partnerships_partnership_translations",
+        )
+        return [preview, translations, *super().get_urls()]
+
+    def translations_view(self, request, object_id):
+        """Which translations of the partnership's content are missing or outdated; staff
+        who may change it confirm outdated ones as still right without editing them."""
+        partnership = self.get_object(request, unquote(object_id))  # 404 outside the scope
+        if not self.has_view_or_change_permission(request, partnership):
+            raise Http404(NOT_FOUND)
+        may_confirm = self.has_change_permission(request, partnership)
+        if request.method == "POST":
+            if not may_confirm:
+                raise PermissionDenied
+            count = self.confirm_translations(request, partnership, request.POST.getlist("key"))
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d translation confirmed as still right.",
+                    "%(count)d translations confirmed as still right.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(request.path)
+        records = translation_report.report(partnership)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": partnership,
+            "title": _("Translations of %(partnership)s")
+            % {"partnership": translation_report.partnership_name(partnership)},
+            "records": records,
+            "may_confirm": may_confirm,
+            "languages": [name for code, name in settings.LANGUAGES if code != translated.ORIGINAL],
+        }
+        template = "admin/partnerships/partnership/translations.html"
+        return TemplateResponse(request, template, context)
+
+    def confirm_translations(self, request, partnership, keys):
+        """Stamp the chosen translations as made from the current original; how many."""
+        wanted = {}
+        for key in keys:
+            parsed = translation_report.parse_key(key)
+            if parsed is not None:
+                model, pk, field, language = parsed
+                wanted.setdefault(model, {}).setdefault(pk, []).append((field, language))
+        user = request.user
+        reachable = {
+            Partnership: Partnership.objects.filter(pk=partnership.pk),
+            City: cities_in_scope(
+                user, City.objects.filter(pk__in=[partnership.city_a_id, partnership.city_b_id])
+            ),
+            **translation_report.parts_of(partnership),
+        }
+        count = 0
+        for model, by_pk in wanted.items():
+            opts = model._meta
+            if not user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+                continue
+            for obj in reachable[model].filter(pk__in=by_pk):
+                for field, language in by_pk[obj.pk]:
+                    if translated.state(obj, field, language) == translated.OUTDATED:
+                        translated.stamp(obj, [field], [language])
+                        count += 1
+                model._base_manager.filter(pk=obj.pk).update(
+                    **{translated.STAMPS: getattr(obj, translated.STAMPS)}
+                )
+        return count
 
     def preview_view(self, request, object_id):
         """The public page exactly as visitors will see it, published or not."""
@@ -550,9 +641,9 @@ class PartnershipAdmin(ScopedAdmin):
 
 
 @admin.register(FocusArea)
-class FocusAreaAdmin(HistoryAdmin):
+class FocusAreaAdmin(StampTranslations, TranslationAdmin, HistoryAdmin):
     list_display = ["name", "slug", "partnership_count", "activity_count"]
-    search_fields = ["name", "description"]
+    search_fields = [*translated.columns("name"), *translated.columns("description")]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "description"]
 
@@ -599,10 +690,10 @@ class PartnershipChildAdmin(ScopedAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(PartnershipChildAdmin):
+class ActivityAdmin(StampTranslations, TranslationAdmin, PartnershipChildAdmin):
     list_display = ["title", "kind", "when", "partnership", "partnership_published"]
     list_filter = ["kind", "focus_areas", "partnership__state", "start_precision"]
-    search_fields = ["title", "location", *PARTNERSHIP_SEARCH]
+    search_fields = [*translated.columns("title"), "location", *PARTNERSHIP_SEARCH]
     date_hierarchy = "start_date"
     filter_horizontal = ["focus_areas"]
     fields = [
@@ -627,10 +718,10 @@ class ActivityAdmin(PartnershipChildAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(PartnershipChildAdmin):
+class MilestoneAdmin(StampTranslations, TranslationAdmin, PartnershipChildAdmin):
     list_display = ["title", "kind", "date_display", "partnership", "partnership_published"]
     list_filter = ["kind", "partnership__state", "date_precision"]
-    search_fields = ["title", "location", *PARTNERSHIP_SEARCH]
+    search_fields = [*translated.columns("title"), "location", *PARTNERSHIP_SEARCH]
     date_hierarchy = "date"
     fields = [
         "partnership",
@@ -674,11 +765,11 @@ class PlanAdminForm(forms.ModelForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(PartnershipChildAdmin):
+class PlanAdmin(StampTranslations, TranslationAdmin, PartnershipChildAdmin):
     form = PlanAdminForm
     list_display = ["title", "status", "target_year", "focus_area", "partnership"]
     list_filter = ["status", "focus_area", "partnership__state"]
-    search_fields = ["title", *PARTNERSHIP_SEARCH]
+    search_fields = [*translated.columns("title"), *PARTNERSHIP_SEARCH]
     list_select_related = [*PARTNERSHIP_SELECT_RELATED, "focus_area"]
     filter_horizontal = ["activities"]
     fields = [

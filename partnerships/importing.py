@@ -448,7 +448,7 @@ class Importer:
         cities = (
             City._base_manager.using(self.using)
             .order_by("pk")
-            .values_list("pk", "name", "country", "latitude", "longitude", "slug")
+            .values_list("pk", "name_en", "country", "latitude", "longitude", "slug")
         )
         for pk, name, country, lat, lng, slug in cities.iterator(chunk_size=5000):
             ref = CityRef(pk, name, lat, lng, id=pk, existing=True)
@@ -575,6 +575,7 @@ class Importer:
                 ref = CityRef(self.new_keys, side.name, side.latitude, side.longitude)
                 ref.obj = City(
                     name=side.name,
+                    name_en=side.name,  # the original, whatever language is active
                     country=side.country,
                     latitude=side.latitude,
                     longitude=side.longitude,

@@ -32,6 +32,8 @@ class FocusArea(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True, help_text=_("Markdown."))
+    # Which English text each translation was made from (twinning/translated.py): staleness.
+    translated_from = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -187,6 +189,8 @@ class Partnership(models.Model):
     key_achievements = models.TextField(blank=True, help_text=_("Markdown."))
     future_expectations = models.TextField(blank=True, help_text=_("Markdown."))
     obstacles_and_needs = models.TextField(blank=True, help_text=_("Markdown."))
+    # Which English text each translation was made from (twinning/translated.py): staleness.
+    translated_from = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # PostgreSQL full-text search: city names, narrative sections and activities, weighted
@@ -387,7 +391,10 @@ class Partnership(models.Model):
 
     def make_slug(self):
         """ "dresden-hangzhou", or "dresden-hangzhou-2" if that is taken (same-named cities)."""
-        base = partnership_slug_base(self.city_a.name, self.city_b.name)
+        # From the original (English) names, whatever language the saving request speaks.
+        base = partnership_slug_base(
+            self.city_a.name_en or self.city_a.name, self.city_b.name_en or self.city_b.name
+        )
         taken = set(
             Partnership.objects.filter(slug__startswith=base)
             .exclude(pk=self.pk)
@@ -424,6 +431,8 @@ class Milestone(models.Model):
     description = models.TextField(blank=True, help_text=_("Markdown."))
     location = models.CharField(max_length=200, blank=True, help_text=_("Where it happened."))
     participants = models.TextField(blank=True, help_text=_("Who signed, travelled or took part."))
+    # Which English text each translation was made from (twinning/translated.py): staleness.
+    translated_from = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = MilestoneQuerySet.as_manager()
 
@@ -564,6 +573,8 @@ class Activity(models.Model):
     description = models.TextField(blank=True, help_text=_("Markdown."))
     location = models.CharField(max_length=200, blank=True, help_text=_("Where it took place."))
     participants = models.TextField(blank=True, help_text=_("Who took part."))
+    # Which English text each translation was made from (twinning/translated.py): staleness.
+    translated_from = models.JSONField(default=dict, blank=True, editable=False)
     # The last day the activity counts as upcoming, kept by the database on every write (also
     # bulk loads), so "upcoming" is an index range rather than a scan of every activity.
     upcoming_until = models.GeneratedField(
@@ -693,6 +704,8 @@ class Plan(models.Model):
         related_name="plans",
         help_text=_("The activities that delivered this plan."),
     )
+    # Which English text each translation was made from (twinning/translated.py): staleness.
+    translated_from = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = [F("target_year").asc(nulls_last=True), "id"]
@@ -734,14 +747,24 @@ class PartnershipFigure(KeyFigure):
 
 # History (django-reversion): a partnership's version holds its parts, so reverting or
 # recovering it brings back its milestones, activities, plans, sources and figures as they were.
+# Registered in PartnershipsConfig.ready(), once modeltranslation has added the translation
+# fields: django-reversion fixes a model's field list when it is registered.
 PARTNERSHIP_PARTS = ("milestones", "activities", "plans", "sources", "figures")
-reversion.register(Partnership, follow=PARTNERSHIP_PARTS)
-reversion.register(Milestone)
-reversion.register(Activity)
-reversion.register(Plan)
-reversion.register(Source)
-reversion.register(PartnershipFigure)
-reversion.register(FocusArea)
+
+
+def register_history():
+    for model, options in [
+        (Partnership, {"follow": PARTNERSHIP_PARTS}),
+        (Milestone, {}),
+        (Activity, {}),
+        (Plan, {}),
+        (Source, {}),
+        (PartnershipFigure, {}),
+        (FocusArea, {}),
+    ]:
+        if reversion.is_registered(model):  # VersionAdmin registers its model on its own
+            reversion.unregister(model)
+        reversion.register(model, **options)
 
 
 def public_cities():

@@ -40,11 +40,18 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat, Left
+from django.db.models.functions import Coalesce, Concat, Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-CONFIG = "english"  # stemming and stop words of the site's language
+from twinning.translated import ORIGINAL, column, in_any_language, languages, translated
+
+CONFIG = "english"  # stemming and stop words of the original language
+# Each content language's text is indexed with its own stemming; core PostgreSQL has none for
+# Chinese (a run of Han characters is one token), so Chinese is indexed as it is written, and a
+# query with Han characters also matches the Chinese columns by substring (`_cjk_match`).
+CONFIGS = {"en": CONFIG, "de": "german", "zh-hans": "simple"}
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 MAX_QUERY_LENGTH = 200
 # Each text is indexed up to this many characters (a tsvector holds at most 1 MB).
 MAX_INDEXED_CHARS = 100_000
@@ -89,18 +96,29 @@ def _capped(expression):
     return Left(expression, MAX_INDEXED_CHARS)
 
 
-def activities_text(model):
-    """All of a partnership's activity titles and descriptions, as one text (a subquery)."""
+def _config(language):
+    return CONFIGS.get(language, "simple")
+
+
+def activities_text(model, language=ORIGINAL):
+    """All of a partnership's activity titles and descriptions in `language`, as one text (a
+    subquery). Explicit columns: modeltranslation would read the active language's."""
     from django.contrib.postgres.aggregates import StringAgg
 
     activity = _related(model, "activities")
+    title, description = column("title", language), column("description", language)
     return Subquery(
         activity._base_manager.filter(partnership=OuterRef("pk"))
         .order_by()
         .values("partnership")
         .annotate(
             text=StringAgg(
-                Concat("title", Value("\n"), "description", output_field=TextField()),
+                Concat(
+                    Coalesce(title, Value(""), output_field=TextField()),
+                    Value("\n"),
+                    Coalesce(description, Value(""), output_field=TextField()),
+                    output_field=TextField(),
+                ),
                 delimiter="\n",
                 order_by="id",  # the same document for the same content
             )
@@ -111,19 +129,39 @@ def activities_text(model):
 
 
 def document_expression(model):
-    """The weighted tsvector of each `model` (Partnership) row, for an UPDATE."""
+    """The weighted tsvector of each `model` (Partnership) row, for an UPDATE.
+
+    Every language's text, each with its language's stemming: the city names in every
+    language (A: "Beijing", "Peking", "北京"), the summaries (B), the other sections (C) and the
+    activities (D).
+    """
     city = _related(model, "city_a")
 
-    def city_name(side):
-        return Subquery(city._base_manager.filter(pk=OuterRef(side)).values("name")[:1])
+    def city_name(side, language):
+        names = city._base_manager.filter(pk=OuterRef(side)).values(column("name", language))
+        return Subquery(names[:1])
 
     sections = [name for name in model.NARRATIVE_FIELDS if name != "summary"]
-    return (
-        SearchVector(city_name("city_a"), city_name("city_b"), weight="A", config=CONFIG)
-        + SearchVector(_capped("summary"), weight="B", config=CONFIG)
-        + SearchVector(*map(_capped, sections), weight="C", config=CONFIG)
-        + SearchVector(_capped(activities_text(model)), weight="D", config=CONFIG)
-    )
+    vector = None
+    for language in languages():
+        config = _config(language)
+
+        def text(name, language=language):
+            return _capped(Coalesce(column(name, language), Value(""), output_field=TextField()))
+
+        part = (
+            SearchVector(
+                city_name("city_a", language),
+                city_name("city_b", language),
+                weight="A",
+                config=config,
+            )
+            + SearchVector(text("summary"), weight="B", config=config)
+            + SearchVector(*map(text, sections), weight="C", config=config)
+            + SearchVector(_capped(activities_text(model, language)), weight="D", config=config)
+        )
+        vector = part if vector is None else vector + part
+    return vector
 
 
 def refresh_documents(queryset):
@@ -143,13 +181,36 @@ def refresh_documents(queryset):
 # --- Searching ------------------------------------------------------------------------------
 
 
+# A word to leave out: "-word" at the start or after a space (outside a quoted phrase).
+_LEFT_OUT = re.compile(r'(?<![^\s])-([^\W_][^\s"]*)(?=(?:[^"]*"[^"]*")*[^"]*$)')
+
+
+def _in_any_config(text, search_type):
+    query = None
+    for config in dict.fromkeys(CONFIGS.values()):  # English, German, as written
+        words = SearchQuery(text, search_type=search_type, config=config)
+        query = words if query is None else query | words
+    return query
+
+
 def full_text_query(text):
     """The visitor's words as a tsquery, read like a web search engine's.
 
     Plain words (no quotes, no minus) also match the beginning of a city name ("dres" finds
     Dresden): a prefix query restricted to the city names' weight, A.
+
+    The words are read in each content language's way (English and German stemming, and as
+    written): a match in any of them counts. A left-out word (-word) must be absent in all of
+    them, so it is taken out and excluded once for every language.
     """
-    query = SearchQuery(text, search_type="websearch", config=CONFIG)
+    left_out = _LEFT_OUT.findall(text)
+    wanted = _LEFT_OUT.sub(" ", text).strip() if left_out else text
+    if not wanted:  # nothing but left-out words
+        return SearchQuery(text, search_type="websearch", config=CONFIG)
+    query = _in_any_config(wanted, "websearch")
+    for word in left_out:
+        for config in dict.fromkeys(CONFIGS.values()):
+            query &= ~SearchQuery(word, search_type="plain", config=config)
     if _PLAIN_WORDS.fullmatch(text.strip()):
         city_prefixes = " & ".join(f"{word}:*A" for word in text.split())
         query |= SearchQuery(city_prefixes, search_type="raw", config="simple")
@@ -159,13 +220,17 @@ def full_text_query(text):
 def _fallback_match(model, text):
     """Which rows match `text` on a database without full-text search, and how well."""
     activity = _related(model, "activities")
-    in_city = Q(city_a__name__icontains=text) | Q(city_b__name__icontains=text)
-    in_summary = Q(summary__icontains=text)
+    in_city = in_any_language("city_a__name", "icontains", text) | in_any_language(
+        "city_b__name", "icontains", text
+    )
+    in_summary = in_any_language("summary", "icontains", text)
     in_sections = Q()
     for name in model.NARRATIVE_FIELDS:
-        in_sections |= Q(**{f"{name}__icontains": text})
+        in_sections |= in_any_language(name, "icontains", text)
     in_activities = Exists(
-        activity._base_manager.filter(partnership=OuterRef("pk"), title__icontains=text)
+        activity._base_manager.filter(
+            in_any_language("title", "icontains", text), partnership=OuterRef("pk")
+        )
     )
     rank = Case(
         When(in_city, then=Value(3)),
@@ -184,13 +249,27 @@ def search(queryset, text):
     text = text.strip()
     if is_full_text(queryset.db):
         query = full_text_query(text)
-        queryset = queryset.filter(search_document=query).annotate(
+        found = Q(search_document=query)
+        if CJK.search(text):
+            found |= _cjk_match(queryset.model, text)
+        queryset = queryset.filter(found).annotate(
             **{RANK: SearchRank(F("search_document"), query)}
         )
     else:
         match, rank = _fallback_match(queryset.model, text)
         queryset = queryset.filter(match).annotate(**{RANK: rank})
-    return queryset.order_by(f"-{RANK}", "city_a__name", "city_b__name", "pk")
+    return queryset.order_by(
+        f"-{RANK}", translated("city_a__name"), translated("city_b__name"), "pk"
+    )
+
+
+def _cjk_match(model, text):
+    """Chinese words inside longer runs of Han characters, which PostgreSQL's parser keeps as
+    one token: a substring match on the Chinese city names and narrative."""
+    match = Q()
+    for name in ["city_a__name", "city_b__name", *model.NARRATIVE_FIELDS]:
+        match |= Q(**{f"{column(name, 'zh-hans')}__icontains": text})
+    return match
 
 
 def with_snippet_sources(queryset, text):
@@ -199,8 +278,8 @@ def with_snippet_sources(queryset, text):
     model = queryset.model
     if is_full_text(queryset.db):
         parts = []
-        for name in model.NARRATIVE_FIELDS:
-            parts += [_capped(name), Value("\n")]
+        for name in model.NARRATIVE_FIELDS:  # as the page shows them: the active language's
+            parts += [_capped(translated(name)), Value("\n")]
         parts.append(_capped(activities_text(model)))
         body = Concat(*parts, output_field=TextField())
         return queryset.annotate(
@@ -219,10 +298,20 @@ def with_snippet_sources(queryset, text):
             }
         )
     activity = _related(model, "activities")
-    first_title = activity._base_manager.filter(
-        partnership=OuterRef("pk"), title__icontains=text
-    ).order_by("pk")
-    return queryset.annotate(**{FIRST_ACTIVITY: Subquery(first_title.values("title")[:1])})
+    first_title = (
+        activity._base_manager.filter(
+            in_any_language("title", "icontains", text), partnership=OuterRef("pk")
+        )
+        .order_by("pk")
+        .annotate(shown_title=translated("title"))
+    )
+    return queryset.annotate(
+        **{
+            FIRST_ACTIVITY: Subquery(
+                first_title.values("shown_title")[:1], output_field=TextField()
+            )
+        }
+    )
 
 
 def _plain(text):

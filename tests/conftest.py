@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.utils import translation
 
 from cities.models import City, CityFigure
 from partnerships.models import (
@@ -38,6 +39,14 @@ def _static_files_without_collectstatic(settings):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _english_to_begin_with():
+    """Each test starts in English (the original language), whatever language a request of an
+    earlier test left active: modeltranslation writes `name=` into the active language's column."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

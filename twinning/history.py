@@ -20,6 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from .translated import translated_fields
+
 EMPTY = "—"
 
 # Words and the whitespace between them: a diff over these tokens keeps line breaks.
@@ -112,7 +114,12 @@ def _name_of(names, model, pk):
 
 
 def compared_fields(model, exclude=()):
-    """The fields a member of staff edits, in the model's order (no keys, no timestamps)."""
+    """The fields a member of staff edits, in the model's order (no keys, no timestamps).
+
+    A translated field counts in its languages ("Summary [en]", "Summary [de]"), not in its
+    original column, which holds whichever language was saved last (twinning/translated.py).
+    """
+    exclude = {*exclude, *translated_fields(model)}
     return [
         f
         for f in [*model._meta.concrete_fields, *model._meta.many_to_many]

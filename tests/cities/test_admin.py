@@ -16,6 +16,7 @@ from pytest_django.asserts import (
 )
 
 from cities.models import City, CityFigure
+from tests.translations import in_english
 
 # Queries per admin page, measured with an empty ContentType cache; the same bound holds for
 # a few cities (figures) and for a hundred.
@@ -65,7 +66,7 @@ def city_form_data(figures=(), **fields):
         for key, value in row.items():
             data[f"figures-{index}-{key}"] = value
     data.update(fields)
-    return data
+    return in_english(City, data)
 
 
 @pytest.fixture
@@ -106,7 +107,9 @@ class TestPagesRender:
     def test_view_on_site_link(self, admin_client, dresden, make_partnership):
         make_partnership(city_b=dresden, state="published")
         response = admin_client.get(change_url(dresden))
-        assertContains(response, '<a href="/cities/dresden/" class="viewsitelink">View on site</a>')
+        assertContains(
+            response, '<a href="/en/cities/dresden/" class="viewsitelink">View on site</a>'
+        )
 
     def test_no_view_on_site_link_before_a_partnership_is_published(
         self, admin_client, dresden, make_partnership

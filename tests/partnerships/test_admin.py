@@ -23,6 +23,7 @@ from partnerships.models import (
     Plan,
     Source,
 )
+from tests.translations import in_english
 
 INLINE_PREFIXES = ["milestones", "activities", "plans", "sources", "figures"]
 NARRATIVE = [
@@ -76,7 +77,7 @@ def partnership_form_data(city_a, city_b, inlines=None, **fields):
             for key, value in row.items():
                 data[f"{prefix}-{index}-{key}"] = value
     data.update(fields)
-    return {key: value for key, value in data.items() if value is not None}
+    return in_english(Partnership, {k: v for k, v in data.items() if v is not None})
 
 
 def inline_formset(response, prefix):
@@ -581,7 +582,7 @@ class TestChangeForm:
         response = admin_client.get(admin_url(Partnership, "change", full_partnership.pk))
         assertContains(
             response,
-            '<a href="/partnerships/dresden-hangzhou/" class="viewsitelink">View on site</a>',
+            '<a href="/en/partnerships/dresden-hangzhou/" class="viewsitelink">View on site</a>',
         )
 
     def test_view_on_site_of_a_draft_opens_the_preview(self, admin_client, make_partnership):
@@ -594,7 +595,8 @@ class TestChangeForm:
         response = admin_client.get(admin_url(Partnership, "add"))
         form = response.context["adminform"].form
         for name in NARRATIVE:
-            assert "Markdown" in form.fields[name].help_text, name
+            for language in ("en", "de", "zh_hans"):
+                assert "Markdown" in form.fields[f"{name}_{language}"].help_text, name
         assertContains(response, "These sections are written in Markdown")
 
     def test_slug_is_optional(self, admin_client):

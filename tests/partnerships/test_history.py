@@ -20,6 +20,7 @@ from partnerships.models import (
     Plan,
     Source,
 )
+from tests.translations import in_english
 from twinning.history_admin import BASELINE_COMMENT
 
 PARTNERSHIP_MODELS = [Partnership, Milestone, Activity, Plan, Source, PartnershipFigure]
@@ -66,7 +67,7 @@ def change(client, obj, **fields):
     """Change `obj` through its admin form, as a member of staff would."""
     change_url = url("change", obj.pk, model=type(obj))
     data = posted(client.get(change_url))
-    data.update(fields)
+    data.update(in_english(type(obj), fields))
     response = client.post(change_url, data)
     assert response.status_code == 302, response.context and response.context.get("errors")
     return response
@@ -198,7 +199,7 @@ class TestHistoryAndCompare:
         response = admin_client.get(url("history", partnership.pk))
 
         assertContains(response, "admin")
-        assertContains(response, "Changed Summary.")
+        assertContains(response, "Changed Summary [en].")
         assertContains(response, str(BASELINE_COMMENT))
         assertContains(response, url("revision", partnership.pk, latest.pk))
         assertContains(response, f'name="old" value="{baseline.pk}"')
@@ -219,7 +220,7 @@ class TestHistoryAndCompare:
         response = admin_client.get(compare_url(partnership, baseline, latest))
 
         changes = {c.label: c for c in response.context["changes"]}
-        assert set(changes) == {"Kind", "Focus areas", "Summary"}
+        assert set(changes) == {"Kind", "Focus areas", "Summary [en]"}
         assert (changes["Kind"].old, changes["Kind"].new) == (
             "Twinning / sister cities",
             "Friendship",
@@ -247,7 +248,7 @@ class TestHistoryAndCompare:
         assert parts["Activities"].removed == ["Choir exchange"]
         assert parts["Sources"].added == ["Case study"]
         ((name, changes),) = parts["Milestones"].changed
-        assert [c.label for c in changes] == ["Title"]
+        assert [c.label for c in changes] == ["Title [en]"]
         assertContains(response, "<del>Letter of intent</del><ins>Memorandum</ins>", html=False)
 
     def test_compare_escapes_hostile_text(self, admin_client, partnership):
@@ -296,7 +297,7 @@ class TestHistoryAndCompare:
         response = admin_client.get(url("history", activity.pk, model=Activity))
 
         comments = [row["revision"].comment for row in response.context["action_list"]]
-        assert comments[0] == "Changed Title."
+        assert comments[0] == "Changed Title [en]."
         assert comments[1:] == [str(BASELINE_COMMENT)]
 
 

@@ -11,11 +11,12 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from partnerships.models import Activity, FocusArea, Milestone, Partnership
 from twinning.dates import DatePrecision, truncate
 from twinning.page_cache import bump_content_version
+from twinning.translated import ORIGINAL
 
 BATCH = 5_000
 PRECISIONS = [DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR]
@@ -44,6 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--milestones", type=int, default=0, metavar="M")
         parser.add_argument("--seed", type=int, default=2026)
 
+    # Under the original language: names and titles are written to and read from the English
+    # columns (name_en, …), never to whichever language is active (twinning/translated.py).
+    @translation.override(ORIGINAL)
     def handle(self, *args, per_partnership, milestones, seed, verbosity=1, **options):
         if per_partnership < 0 or milestones < 0:
             raise CommandError("--per-partnership and --milestones must not be negative.")

@@ -11,8 +11,10 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
+from django.utils import translation
 
 from partnerships.importing import BATCH_SIZE, FORMATS, Importer, ImportStopped
+from twinning.translated import ORIGINAL
 
 try:
     from tqdm import tqdm
@@ -59,6 +61,9 @@ class Command(BaseCommand):
             help="The database to import into (default: %(default)s).",
         )
 
+    # Under the original language: names and titles are written to and read from the English
+    # columns (name_en, …), never to whichever language is active (twinning/translated.py).
+    @translation.override(ORIGINAL)
     def handle(self, *args, path, verbosity=1, **options):
         source = {
             key: options[f"source_{key}"]

@@ -21,6 +21,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import CASCADE
 from django.db.models.signals import post_save, pre_save
+from django.utils import translation
+
+from twinning.translated import ORIGINAL, STAMPS, stamp, translated_fields
 
 # Found through settings.FIXTURE_DIRS; loaded together, so their order does not matter.
 DEMO_FIXTURES = [
@@ -64,6 +67,18 @@ def snapshot(obj):
         frozenset(getattr(obj, f.name).values_list("pk", flat=True)) for f in obj._meta.many_to_many
     )
     return fields, links
+
+
+def stamp_translations(loaded, using):
+    """The demo's translations were made from its English text: record them as current."""
+    for model, pks in loaded.items():
+        if not translated_fields(model):
+            continue
+        for obj in model._base_manager.using(using).filter(pk__in=list(pks)):
+            if stamp(obj):
+                model._base_manager.using(using).filter(pk=obj.pk).update(
+                    **{STAMPS: getattr(obj, STAMPS)}
+                )
 
 
 class LoadRecorder:
@@ -186,6 +201,8 @@ class Command(BaseCommand):
             help="The database to load into (default: %(default)s).",
         )
 
+    # Under the original language: the fixtures' "name", "title", … are the English columns.
+    @translation.override(ORIGINAL)
     def handle(self, *args, fixtures=None, database=DEFAULT_DB_ALIAS, verbosity=1, **options):
         if fixtures:
             labels = [str(Path(path).resolve()) for path in fixtures]
@@ -203,6 +220,7 @@ class Command(BaseCommand):
                     raise InvalidDemoData(problems)
                 # loaddata saves rows raw, past the model code that keeps search documents.
                 call_command("update_search_index", database=database, verbosity=0)
+                stamp_translations(recorder.loaded, database)
                 recorder.tally()
         except Exception as exc:
             for path in created:  # leave MEDIA_ROOT as it was, too

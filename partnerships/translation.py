@@ -1,0 +1,35 @@
+"""Names and narrative kept per language (django-modeltranslation; see twinning/translated.py).
+
+English is the original: `name_en`, `summary_en`, … hold it; `*_de` and `*_zh_hans` the
+translations, which fall back to the English when empty. Each model's `translated_from` records
+which English text each translation was made from (twinning/translated.py).
+"""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from .models import Activity, FocusArea, Milestone, Partnership, Plan
+
+
+@register(FocusArea)
+class FocusAreaTranslationOptions(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(Partnership)
+class PartnershipTranslationOptions(TranslationOptions):
+    fields = tuple(Partnership.NARRATIVE_FIELDS)
+
+
+@register(Milestone)
+class MilestoneTranslationOptions(TranslationOptions):
+    fields = ("title", "description")
+
+
+@register(Activity)
+class ActivityTranslationOptions(TranslationOptions):
+    fields = ("title", "description")
+
+
+@register(Plan)
+class PlanTranslationOptions(TranslationOptions):
+    fields = ("title", "description")

@@ -1,0 +1,24 @@
+"""Admin pieces for content in several languages (see twinning/translated.py).
+
+`StampTranslations` goes before modeltranslation's `TranslationAdmin` (or an inline's base) in
+an admin class: a translation saved in the admin, on the record's own form or in an inline,
+records the original it was made from, so the translation report knows when the original
+changes later.
+"""
+
+from . import translated
+
+
+class StampTranslations:
+    """Saving a translation field (e.g. `summary_de`) stamps it with the current original."""
+
+    def save_model(self, request, obj, form, change):
+        translated.stamp_changed(obj, form.changed_data)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if inline_form.has_changed() and translated.translated_fields(type(instance)):
+                translated.stamp_changed(instance, inline_form.changed_data)
+        super().save_formset(request, form, formset, change)
