@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install node-tools run serve test lint format check clean bench audit
+.PHONY: install node-tools run serve test lint format check clean bench audit messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ bench: install
 # /usr/bin/chromium); a few minutes. Not a CI gate. Options: audit/run.sh.
 audit: install node-tools
 	audit/run.sh
+
+# Gather the translatable strings into locale/*/django.po, then compile them (needs gettext:
+# apt-get install gettext). .ci/check-translations checks nothing is left untranslated.
+MESSAGE_IGNORES := --ignore='node_modules/*' --ignore='tests/*' --ignore='bench/*' \
+  --ignore='audit/*' --ignore='var/*' --ignore='staticfiles/*'
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages --no-location --no-obsolete -l de -l zh_Hans $(MESSAGE_IGNORES)
+	DEBUG=1 $(PY) manage.py compilemessages --ignore='.venv/*' --ignore='node_modules/*'
 
 test: install node-tools
 	$(PY) -m pytest

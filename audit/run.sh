@@ -50,11 +50,11 @@ flags="$flags --ignore-certificate-errors"
 "$CHROME_PATH" --version > "$out/chromium-version.txt" 2>/dev/null || true
 
 # key, path: the pages audited, in the order of the table.
-pages="home /
-partnership-list /partnerships/
-partnership /partnerships/berlin-beijing/
-city /cities/beijing/
-statistics /statistics/"
+pages="home /en/
+partnership-list /en/partnerships/
+partnership /en/partnerships/berlin-beijing/
+city /en/cities/beijing/
+statistics /en/statistics/"
 printf '%s\n' "$pages" > "$out/pages.txt"
 
 while read -r key path; do

@@ -37,11 +37,11 @@ def lists():
         .first()
     )
     return [
-        ("partnership list, unfiltered", "/partnerships/"),
-        ("partnership list, by country", "/partnerships/?country=DE"),
-        ("partnership list, by focus area", f"/partnerships/?focus_area={focus.slug}"),
-        ("partnership list, free text", "/partnerships/?q=berlin"),
-        ("activity list, unfiltered", "/activities/"),
+        ("partnership list, unfiltered", "/en/partnerships/"),
+        ("partnership list, by country", "/en/partnerships/?country=DE"),
+        ("partnership list, by focus area", f"/en/partnerships/?focus_area={focus.slug}"),
+        ("partnership list, free text", "/en/partnerships/?q=berlin"),
+        ("activity list, unfiltered", "/en/activities/"),
         ("home page", "/"),
     ]
 

@@ -49,12 +49,12 @@ def pages():
     return [
         ("floor", "/bench/floor/"),
         ("home", "/"),
-        ("partnerships", "/partnerships/"),
-        ("partnerships filtered", f"/partnerships/?country=DE&focus_area={focus.slug}"),
-        ("partnerships free text", "/partnerships/?q=berlin"),
+        ("partnerships", "/en/partnerships/"),
+        ("partnerships filtered", f"/en/partnerships/?country=DE&focus_area={focus.slug}"),
+        ("partnerships free text", "/en/partnerships/?q=berlin"),
         ("city Shanghai", shanghai().get_absolute_url()),
         ("partnership Berlin–Beijing", berlin_beijing.get_absolute_url()),
-        ("activities", "/activities/"),
+        ("activities", "/en/activities/"),
     ]
 
 

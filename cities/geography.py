@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from timezonefinder import TimezoneFinder
 
 # The mean Earth radius (IUGG), the usual choice for a spherical model.
@@ -80,9 +82,9 @@ def format_duration(minutes):
     hours, rest = _hours_and_minutes(minutes)
     parts = []
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
     if rest:
-        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", rest) % {"count": rest})
     return " ".join(parts)
 
 
@@ -90,9 +92,13 @@ def describe_time_difference(name_a, offset_a, name_b, offset_b):
     """ "Beijing is 7 hours ahead of Berlin", or "Same time in Dresden and Leipzig"."""
     difference = offset_b - offset_a
     if difference == 0:
-        return f"Same time in {name_a} and {name_b}"
+        return _("Same time in %(city_a)s and %(city_b)s") % {"city_a": name_a, "city_b": name_b}
     ahead, behind = (name_b, name_a) if difference > 0 else (name_a, name_b)
-    return f"{ahead} is {format_duration(difference)} ahead of {behind}"
+    return _("%(ahead)s is %(duration)s ahead of %(behind)s") % {
+        "ahead": ahead,
+        "duration": format_duration(difference),
+        "behind": behind,
+    }
 
 
 @dataclass(frozen=True)

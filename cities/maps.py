@@ -19,6 +19,8 @@ from itertools import pairwise
 from pathlib import Path
 
 from django.templatetags.static import static
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 
 WORLD_FILE = Path(__file__).resolve().parent / "data" / "countries-110m.json"
 # The outline as a static file: its path under STATIC, and where it lives in the repository.
@@ -302,8 +304,9 @@ def partnership_map(partnership):
     arc, arc_points = _arc_between(city_a, city_b)
     points = [_point(city_a, home=True), _point(city_b, home=True)]
     return WorldMap(
-        title=f"Map: {city_a.name} and {city_b.name}",
-        description=(
+        title=gettext("Map: %(city_a)s and %(city_b)s")
+        % {"city_a": city_a.name, "city_b": city_b.name},
+        description=gettext(
             "The two cities on a world map, joined by the shortest route over the globe; "
             "both are described under “The two cities”."
         ),
@@ -333,15 +336,22 @@ def city_map(city, partners):
     shown = len(points) - 1
     return WorldMap(
         title=(
-            f"Map: {city.name} and its {shown} partner cit{'y' if shown == 1 else 'ies'}"
+            ngettext(
+                "Map: %(city)s and its %(count)d partner city",
+                "Map: %(city)s and its %(count)d partner cities",
+                shown,
+            )
+            % {"city": city.name, "count": shown}
             if shown
-            else f"Map: {city.name}"
+            else gettext("Map: %(city)s") % {"city": city.name}
         ),
         description=(
-            "Each partner city is joined to this city by the shortest route over the globe; "
-            "the partnerships are listed under “Partnerships”."
+            gettext(
+                "Each partner city is joined to this city by the shortest route over the globe; "
+                "the partnerships are listed under “Partnerships”."
+            )
             if shown
-            else "Where the city lies on a world map."
+            else gettext("Where the city lies on a world map.")
         ),
         points=points,
         arcs=arcs,
@@ -395,8 +405,11 @@ class CountryLink:
     partnerships: int
 
 
-def _plural(count, singular, plural):
-    return f"{count:,} {singular if count == 1 else plural}"
+def _partnerships(count):
+    """ "1 partnership", "1,234 partnerships" in the active language."""
+    return ngettext("%(count)s partnership", "%(count)s partnerships", count) % {
+        "count": number_format(count, force_grouping=True)
+    }
 
 
 def overview_map(countries, links):
@@ -414,7 +427,7 @@ def overview_map(countries, links):
     points = []
     for country in drawn:  # largest first, so smaller circles lie on top and stay visible
         share = math.sqrt(country.partnerships / busiest)
-        partnerships = _plural(country.partnerships, "partnership", "partnerships")
+        partnerships = _partnerships(country.partnerships)
         points.append(
             MapPoint(
                 *project(*country.centre),
@@ -432,20 +445,35 @@ def overview_map(countries, links):
         MapLink(
             path=line_path(great_circle(*link.country_a.centre, *link.country_b.centre)),
             width=_number(max(MIN_LINK_WIDTH, MAX_LINK_WIDTH * link.partnerships / strongest)),
-            note=f"{link.country_a.name} – {link.country_b.name}: {link.partnerships:,}",
+            note=f"{link.country_a.name} – {link.country_b.name}: "
+            f"{number_format(link.partnerships, force_grouping=True)}",
         )
         # Thinnest first, so the strongest connections are drawn on top.
         for link in reversed(shown[:MAX_LINKS])
     ]
-    cut = f" (the {MAX_LINKS} busiest connections are drawn)" if len(shown) > MAX_LINKS else ""
-    return WorldMap(
-        title=f"Map: partnerships in {_plural(len(drawn), 'country', 'countries')}",
-        description=(
+    if len(shown) > MAX_LINKS:
+        description = gettext(
             "A circle for each country, its area growing with the country's partnerships, "
             "and lines between countries, their width growing with the partnerships between "
-            f"them{cut}. "
+            "them (the %(count)s busiest connections are drawn). "
             "The countries and connections with most partnerships are listed below the map."
-        ),
+        ) % {"count": MAX_LINKS}
+    else:
+        description = gettext(
+            "A circle for each country, its area growing with the country's partnerships, "
+            "and lines between countries, their width growing with the partnerships between "
+            "them. "
+            "The countries and connections with most partnerships are listed below the map."
+        )
+    count = len(drawn)
+    return WorldMap(
+        title=ngettext(
+            "Map: partnerships in %(count)s country",
+            "Map: partnerships in %(count)s countries",
+            count,
+        )
+        % {"count": number_format(count, force_grouping=True)},
+        description=description,
         points=points,
         links=lines,
         countries=sorted(countries, key=lambda c: (-c.partnerships, c.name))[:LISTED],

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth
+from django.utils.translation import pgettext
 
 from twinning.dates import DatePrecision, anniversary_in, format_partial_date, period_end
+from twinning.translated import by_name
 
 JUBILEE_STEP = 5
 # A longer window could hold two jubilees of one partnership (the query keeps only the first).
@@ -37,10 +39,22 @@ class Jubilee:
 
     @property
     def ordinal(self):
-        """ "25th" — English for now; the interface is translated as a whole later."""
-        if 10 <= self.years % 100 <= 20:
-            return f"{self.years}th"
-        return f"{self.years}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(self.years % 10, 'th') }"
+        """ "25th" in English, "25." in German, "25" in Chinese (whose "25周年" needs no
+        ordinal mark): the number as the active language writes it before "anniversary"."""
+        return ordinal(self.years)
+
+
+def ordinal(number):
+    """The ordinal of `number` in the active language, as in "%(ordinal)s anniversary"."""
+    if 10 <= number % 100 <= 20:
+        template = pgettext("ordinal 10 to 20", "{}th")
+    else:
+        template = {
+            1: pgettext("ordinal ending in 1", "{}st"),
+            2: pgettext("ordinal ending in 2", "{}nd"),
+            3: pgettext("ordinal ending in 3", "{}rd"),
+        }.get(number % 10) or pgettext("ordinal ending in 0 or 4 to 9", "{}th")
+    return template.format(number)
 
 
 def next_jubilee(established, precision, today):
@@ -106,7 +120,13 @@ def jubilee_queryset(partnerships, today, within_days=365):
             )
         )
         .filter(jubilee_year__isnull=False)
-        .order_by("jubilee_year", "founding_month_day", "city_a__name", "city_b__name", "pk")
+        .order_by(
+            "jubilee_year",
+            "founding_month_day",
+            by_name("city_a__name"),
+            by_name("city_b__name"),
+            "pk",
+        )
     )
 
 

@@ -13,6 +13,7 @@ import datetime
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from icalendar import TRANSP, Calendar, Event, vDuration
 
@@ -39,14 +40,14 @@ def activity_event(activity, request, domain, stamp, with_partnership):
     partnership = activity.partnership
     summary = activity.title
     if not is_precise(activity):
-        label = "date" if activity.end_date is None else "dates"
-        summary += f" ({label}: {activity.when_display})"
+        label = _("date: %(when)s") if activity.end_date is None else _("dates: %(when)s")
+        summary += f" ({label % {'when': activity.when_display}})"
     if with_partnership:
         summary += f" · {partnership.title}"
     page = request.build_absolute_uri(partnership.get_absolute_url())
     lines = [f"{activity.when_display} · {activity.kind_label}", partnership.title]
     if activity.location:
-        lines.append(f"Where: {activity.location}")
+        lines.append(_("Where: %(location)s") % {"location": activity.location})
     # Calendar descriptions are plain text.
     details = markdown_to_text(activity.description)
     if details:
@@ -98,8 +99,8 @@ def calendar_response(request, *, name, description, key, filename, activities, 
 def site_calendar(request):
     return calendar_response(
         request,
-        name="Twinning: upcoming activities",
-        description="Upcoming activities of all city partnerships.",
+        name=_("Twinning: upcoming activities"),
+        description=_("Upcoming activities of all city partnerships."),
         key="site",
         filename="twinning",
         activities=Activity.objects.published(),
@@ -114,8 +115,9 @@ def partnership_calendar(request, slug):
     )
     return calendar_response(
         request,
-        name=f"{partnership.title}: upcoming activities",
-        description=f"Upcoming activities of the partnership {partnership.title}.",
+        name=_("%(title)s: upcoming activities") % {"title": partnership.title},
+        description=_("Upcoming activities of the partnership %(title)s.")
+        % {"title": partnership.title},
         key=f"partnership-{partnership.pk}",
         filename=partnership.slug,
         activities=Activity.objects.filter(partnership=partnership),
@@ -128,8 +130,8 @@ def city_calendar(request, slug):
     city = get_object_or_404(public_cities(), slug=slug)
     return calendar_response(
         request,
-        name=f"{city.name}: upcoming partnership activities",
-        description=f"Upcoming activities of {city.name}'s city partnerships.",
+        name=_("%(city)s: upcoming partnership activities") % {"city": city.name},
+        description=_("Upcoming activities of %(city)s's city partnerships.") % {"city": city.name},
         key=f"city-{city.pk}",
         filename=city.slug,
         activities=Activity.objects.published().involving(city),

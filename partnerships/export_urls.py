@@ -5,25 +5,31 @@ before this module: /partnerships/export/ would be read as a partnership called 
 
 The partnership and city documents are cached like the pages (twinning.page_cache); the
 cross-origin header is added outside the cache, so a cached copy carries it too. The list export
-streams and is never cached: open_access is already part of that view.
+streams and is never cached: open_access is already part of that view. All of them are in the
+original language (English), whatever the client's Accept-Language.
 """
 
 from django.urls import path
 
 from twinning.page_cache import cached_page
+from twinning.translated import in_original_language
 
 from . import exports
 
 urlpatterns = [
-    path("export/partnerships/", exports.partnership_export, name="partnership_export"),
+    path(
+        "export/partnerships/",
+        in_original_language(exports.partnership_export),
+        name="partnership_export",
+    ),
     path(
         "partnerships/<slug:slug>/data.json",
-        exports.open_access(cached_page(exports.partnership_json)),
+        in_original_language(exports.open_access(cached_page(exports.partnership_json))),
         name="partnership_data",
     ),
     path(
         "cities/<slug:slug>/data.json",
-        exports.open_access(cached_page(exports.city_json)),
+        in_original_language(exports.open_access(cached_page(exports.city_json))),
         name="city_data",
     ),
 ]

@@ -23,8 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from twinning.markdown import render_markdown
+from twinning.templatetags.twinning_tags import in_sentence
 
 from .anniversaries import upcoming_jubilees
 from .models import Activity, FocusArea, Milestone, Partnership, public_cities
@@ -200,9 +203,9 @@ def merged(scope, activities, milestones):
 class SiteFeed(EntryFeed):
     def get_object(self, request):
         return Scope(
-            title="Twinning: activities and milestones",
+            title=_("Twinning: activities and milestones"),
             link=reverse("home"),
-            description="The latest activities and milestones of all city partnerships.",
+            description=_("The latest activities and milestones of all city partnerships."),
             domain=site_domain(request),
             today=timezone.localdate(),
         )
@@ -221,9 +224,10 @@ class PartnershipFeed(EntryFeed):
             Partnership.objects.published().select_related("city_a", "city_b"), slug=slug
         )
         return Scope(
-            title=f"{partnership.title}: activities and milestones",
+            title=_("%(title)s: activities and milestones") % {"title": partnership.title},
             link=partnership.get_absolute_url(),
-            description=f"The latest activities and milestones of {partnership.title}.",
+            description=_("The latest activities and milestones of %(title)s.")
+            % {"title": partnership.title},
             domain=site_domain(request),
             today=timezone.localdate(),
             obj=partnership,
@@ -246,9 +250,11 @@ class CityFeed(EntryFeed):
         # The same cities as the city pages: those with a published partnership.
         city = get_object_or_404(public_cities(), slug=slug)
         return Scope(
-            title=f"{city.name}: activities and milestones of its partnerships",
+            title=_("%(city)s: activities and milestones of its partnerships")
+            % {"city": city.name},
             link=city.get_absolute_url(),
-            description=f"The latest activities and milestones of {city.name}'s partnerships.",
+            description=_("The latest activities and milestones of %(city)s's partnerships.")
+            % {"city": city.name},
             domain=site_domain(request),
             today=timezone.localdate(),
             obj=city,
@@ -273,9 +279,10 @@ class TopicFeed(EntryFeed):
     def get_object(self, request, slug):
         topic = get_object_or_404(FocusArea, slug=slug)
         return Scope(
-            title=f"{topic.name}: activities in city partnerships",
+            title=_("%(topic)s: activities in city partnerships") % {"topic": topic.name},
             link=topic.get_absolute_url(),
-            description=f"The latest activities on {topic.name.lower()} in city partnerships.",
+            description=_("The latest activities on %(topic)s in city partnerships.")
+            % {"topic": in_sentence(topic.name)},
             domain=site_domain(request),
             today=timezone.localdate(),
             obj=topic,
@@ -294,18 +301,23 @@ def jubilee_entry(jubilee, domain, today):
     partnership = jubilee.partnership
     return Entry(
         guid=tag_uri(domain, f"jubilee-{partnership.pk}-{jubilee.years}"),
-        title=f"{jubilee.ordinal} anniversary, {jubilee.date_display} · {partnership.title}",
+        title=_("%(ordinal)s anniversary, %(date)s")
+        % {"ordinal": jubilee.ordinal, "date": jubilee.date_display}
+        + f" · {partnership.title}",
         link=partnership.get_absolute_url(),
         description=format_html(
-            "<p>{} since {}. Anniversary: {} years, {}.</p>",
-            partnership.kind_label,
-            partnership.established_display,
-            jubilee.years,
-            jubilee.date_display,
+            "<p>{}</p>",
+            _("%(kind)s since %(founded)s. Anniversary: %(years)s years, %(date)s.")
+            % {
+                "kind": partnership.kind_label,
+                "founded": partnership.established_display,
+                "years": jubilee.years,
+                "date": jubilee.date_display,
+            },
         )
         + render_markdown(partnership.summary),
         published=published_at(jubilee.date, today),
-        categories=("Anniversary",),
+        categories=(pgettext("feed category", "Anniversary"),),
         order=(jubilee.date, 0, partnership.pk),
     )
 
@@ -316,10 +328,12 @@ class AnniversaryFeed(EntryFeed):
 
     def get_object(self, request):
         return Scope(
-            title="Twinning: partnership anniversaries in the coming year",
+            title=_("Twinning: partnership anniversaries in the coming year"),
             link=reverse("anniversary_list"),
-            description="Round anniversaries (5, 10, 15 … years) of city partnerships in the "
-            "coming twelve months.",
+            description=_(
+                "Round anniversaries (5, 10, 15 … years) of city partnerships in the "
+                "coming twelve months."
+            ),
             domain=site_domain(request),
             today=timezone.localdate(),
         )

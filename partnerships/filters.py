@@ -6,8 +6,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from django_filters.constants import EMPTY_VALUES
 
 from cities.models import City
+from twinning.translated import by_name, in_any_language
 
 from . import search
 from .models import Activity, FocusArea, Partnership
@@ -26,13 +28,32 @@ class YearFilter(django_filters.NumberFilter):
 
 
 def city_q(value, prefix=""):
-    """A city by its exact slug or part of its name, on either side of a partnership."""
+    """A city by its exact slug or part of its name in any language ("Peking", "北京"), on
+    either side of a partnership."""
     return (
         Q(**{f"{prefix}city_a__slug": value})
         | Q(**{f"{prefix}city_b__slug": value})
-        | Q(**{f"{prefix}city_a__name__icontains": value})
-        | Q(**{f"{prefix}city_b__name__icontains": value})
+        | in_any_language(f"{prefix}city_a__name", "icontains", value)
+        | in_any_language(f"{prefix}city_b__name", "icontains", value)
     )
+
+
+class TranslatedOrderingFilter(django_filters.OrderingFilter):
+    """Sorting by name sorts by what the visitor reads: the cities' names in the page's
+    language, or the original where there is no translation (a plain order_by on the name
+    would use the translation's column alone and put every untranslated name first or last)."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        terms = []
+        for param in value:
+            descending = param.startswith("-")
+            if self.param_map.get(param.lstrip("-")) == "city_a__name":
+                terms += [by_name("city_a__name", descending), by_name("city_b__name", descending)]
+            else:
+                terms.append(self.get_ordering_value(param))
+        return qs.order_by(*terms, "pk")
 
 
 def country_q(value, prefix=""):
@@ -72,7 +93,7 @@ class PartnershipFilter(django_filters.FilterSet):
         label=_("Established from (year)"), method="filter_established_from"
     )
     established_to = YearFilter(label=_("Established until (year)"), method="filter_established_to")
-    sort = django_filters.OrderingFilter(
+    sort = TranslatedOrderingFilter(
         label=_("Sort by"),
         fields=(
             ("city_a__name", "name"),
@@ -112,9 +133,7 @@ class PartnershipFilter(django_filters.FilterSet):
 
 
 class CityFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label=_("Name"), field_name="name", lookup_expr="icontains", max_length=200
-    )
+    q = django_filters.CharFilter(label=_("Name"), method="filter_name", max_length=200)
     country = django_filters.ChoiceFilter(
         label=_("Country"), choices=countries, empty_label=_("Any country")
     )
@@ -122,6 +141,9 @@ class CityFilter(django_filters.FilterSet):
     class Meta:
         model = City
         fields = []
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(in_any_language("name", "icontains", value))
 
 
 class ActivityFilter(django_filters.FilterSet):

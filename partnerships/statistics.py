@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, FloatField, Q, Sum, When
 from django.db.models.functions import Cos, ExtractYear, Radians, Sin
+from django.utils.translation import gettext
 from django_countries import countries
 
 from cities.maps import CountryLink, CountryTotals
+from twinning.translated import by_name
 
 from .models import Activity, FocusArea, Partnership, public_cities
 
@@ -45,13 +47,20 @@ def _filled(counts, step):
     return [(key, counts.get(key, 0)) for key in keys]
 
 
+def decade_label(decade):
+    """ "1990s" in the active language ("1990er", "1990年代")."""
+    # Translators: a decade, as in "the 1990s" (German "1990er", Chinese "1990年代").
+    return gettext("%(decade)ss") % {"decade": decade}
+
+
 def _per_decade(year_counts):
     """{year: count} → rows by decade, oldest first, gaps filled: label "1990s"."""
     decades = Counter()
     for year, n in year_counts.items():
         decades[int(year) // 10 * 10] += n
     return [
-        {"decade": decade, "label": f"{decade}s", "value": n} for decade, n in _filled(decades, 10)
+        {"decade": decade, "label": decade_label(decade), "value": n}
+        for decade, n in _filled(decades, 10)
     ]
 
 
@@ -94,7 +103,7 @@ def focus_area_shares():
             n=Count("partnerships", filter=Q(partnerships__state=Partnership.State.PUBLISHED))
         )
         .filter(n__gt=0)
-        .order_by("-n", "name")
+        .order_by("-n", by_name("name"))
         .values("name", "slug", "n")
     )
     total = sum(row["n"] for row in rows)
@@ -111,7 +120,7 @@ def focus_area_shares():
 
 def most_connected_cities(limit=TOP):
     """The cities with most published partnerships, most first."""
-    rows = public_cities().order_by("-partnership_count", "name", "pk")[:limit]
+    rows = public_cities().order_by("-partnership_count", by_name("name"), "pk")[:limit]
     return [
         {
             "label": row["name"],

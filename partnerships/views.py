@@ -7,6 +7,7 @@ from django_filters.views import FilterView
 
 from cities import geography
 from twinning import charts
+from twinning.translated import by_name
 
 from . import search, statistics, timeline
 from .anniversaries import Jubilees, jubilee_queryset
@@ -28,7 +29,13 @@ class PartnershipListView(FilterView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return Partnership.objects.published().with_cities()
+        # By name as the visitor reads it (Meta.ordering would use the translation's column
+        # alone); a sort or a search chosen in the filters replaces this order.
+        return (
+            Partnership.objects.published()
+            .with_cities()
+            .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
+        )
 
 
 class PartnershipDetailView(DetailView):
@@ -70,7 +77,7 @@ class CityListView(FilterView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return public_cities().order_by("name", "country")
+        return public_cities().order_by(by_name("name"), "country", "pk")
 
 
 class CityDetailView(DetailView):

@@ -13,6 +13,7 @@ above their bars, fewer axis labels), and the stylesheet shows the one that fits
 """
 
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 WIDTH = 640
 NARROW_WIDTH = 360
@@ -63,8 +64,9 @@ def empty_chart(chart_id, title, width=WIDTH, variant=""):
         width,
         60,
         format_html(
-            '<text class="chart-empty" x="{x}" y="35" text-anchor="middle">No data</text>',
+            '<text class="chart-empty" x="{x}" y="35" text-anchor="middle">{text}</text>',
             x=width // 2,
+            text=gettext("No data"),
         ),
         variant,
     )

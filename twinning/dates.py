@@ -55,14 +55,15 @@ def period_end(value, precision):
 
 
 def format_partial_date(value, precision):
-    """ "2019", "November 2007" or "16 October 2009" — never a day that is not known."""
+    """ "2019", "November 2007" or "16 October 2009" — never a day that is not known — in the
+    active language's formats: "16. Oktober 2009", "2009年10月16日", "2007年11月"."""
     if value is None:
         return ""
     if precision == DatePrecision.YEAR:
         return str(value.year)
     if precision == DatePrecision.MONTH:
-        return date_format(value, "F Y")
-    return date_format(value, "j F Y")
+        return date_format(value, "YEAR_MONTH_FORMAT")
+    return date_format(value, "DATE_FORMAT")
 
 
 def iso_partial_date(value, precision):

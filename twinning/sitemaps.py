@@ -3,7 +3,8 @@
 /sitemap.xml is an index of sections, each split into pages of `limit` URLs, so the world-scale
 data set (some 25,000 partnerships and 17,000 cities) never makes one huge response. A section
 page costs two queries (count, page) and the index two per section (count, latest change),
-whatever the amount of data.
+whatever the amount of data. Every page is listed in each language (/en/, /de/, /zh-hans/), with
+its translations as hreflang alternates and the English as x-default.
 """
 
 from django.contrib.sitemaps import Sitemap
@@ -18,6 +19,9 @@ PAGE_LIMIT = 10_000
 
 class PartnershipSitemap(Sitemap):
     limit = PAGE_LIMIT
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         # Only what the URL and lastmod need; ordered by key for stable pages.
@@ -36,6 +40,9 @@ class PartnershipSitemap(Sitemap):
 
 class CitySitemap(Sitemap):
     limit = PAGE_LIMIT
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         # values() leaves out public_cities()'s partnership counts, which the sitemap
@@ -58,6 +65,9 @@ class TopicSitemap(Sitemap):
     """Focus areas have no publication state: every topic page is public."""
 
     limit = PAGE_LIMIT
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         return FocusArea.objects.order_by("pk").only("slug")
@@ -65,6 +75,10 @@ class TopicSitemap(Sitemap):
 
 class StaticSitemap(Sitemap):
     """The pages that are not a record: home and the lists (search is noindex: left out)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         return [

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
@@ -7,9 +8,19 @@ from partnerships import views as partnership_views
 from twinning import views
 from twinning.page_cache import cached_page
 
+# Addresses without a language: for machines (health, data, search engines) and staff.
 urlpatterns = [
-    path("", cached_page(views.HomeView.as_view()), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("partnerships.export_urls")),
+    path("", include("twinning.seo_urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+
+# The public pages and their feeds, in each language under its prefix: /en/, /de/, /zh-hans/.
+# An address without one ("/", "/partnerships/") is redirected to the visitor's language
+# (Accept-Language, else English) by LocaleMiddleware.
+urlpatterns += i18n_patterns(
+    path("", cached_page(views.HomeView.as_view()), name="home"),
     path(
         "partnerships/",
         cached_page(partnership_views.PartnershipListView.as_view()),
@@ -47,12 +58,9 @@ urlpatterns = [
         cached_page(partnership_views.StatisticsView.as_view()),
         name="statistics",
     ),
-    # Open data: feeds and calendars, exports, and what search engines read.
+    # Feeds and calendars: their titles and texts are in the page's language too.
     path("", include("partnerships.feed_urls")),
-    path("", include("partnerships.export_urls")),
-    path("", include("twinning.seo_urls")),
-    path(settings.ADMIN_URL, admin.site.urls),
-]
+)
 
 if settings.SERVE_MEDIA:
     # Uploaded images for the demo and small single-server sites; a proxy serves them otherwise.

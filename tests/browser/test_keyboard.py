@@ -40,7 +40,7 @@ def query(page):
 
 
 def test_partnership_filters_with_the_keyboard(page):
-    page.goto("/partnerships/")
+    page.goto("/en/partnerships/")
     open_filters(page)
     tab_to(page, "#id_country")
     page.keyboard.type("China")  # a closed <select> picks the option typed
@@ -61,7 +61,7 @@ def test_partnership_filters_with_the_keyboard(page):
 
 
 def test_activity_filters_with_the_keyboard(page):
-    page.goto("/activities/")
+    page.goto("/en/activities/")
     open_filters(page)
     tab_to(page, "#id_kind")
     page.keyboard.type("Seminar")

@@ -24,22 +24,27 @@ pytestmark = pytest.mark.browser
 
 # name -> (path, expected HTTP status)
 PAGES = {
-    "home": ("/", 200),
-    "partnership-list": ("/partnerships/", 200),
-    "partnership-list-filtered": ("/partnerships/?country=CN&sort=-established", 200),
-    "partnership-berlin-beijing": ("/partnerships/berlin-beijing/", 200),
-    "partnership-dresden-hangzhou": ("/partnerships/dresden-hangzhou/", 200),
-    "partnership-world": ("/partnerships/berat-amasya/", 200),
-    "city-list": ("/cities/", 200),
-    "city-dresden": ("/cities/dresden/", 200),
-    "city-world-many-partners": ("/cities/beijing/", 200),  # 38 partners from the sample
-    "city-world": ("/cities/buenos-aires-ar/", 200),
-    "topic": ("/topics/culture/", 200),
-    "activity-list": ("/activities/", 200),
-    "search": ("/search/?q=judges", 200),
-    "statistics": ("/statistics/", 200),
-    "anniversaries": ("/anniversaries/", 200),
+    "home": ("/en/", 200),
+    "partnership-list": ("/en/partnerships/", 200),
+    "partnership-list-filtered": ("/en/partnerships/?country=CN&sort=-established", 200),
+    "partnership-berlin-beijing": ("/en/partnerships/berlin-beijing/", 200),
+    "partnership-dresden-hangzhou": ("/en/partnerships/dresden-hangzhou/", 200),
+    "partnership-world": ("/en/partnerships/berat-amasya/", 200),
+    "city-list": ("/en/cities/", 200),
+    "city-dresden": ("/en/cities/dresden/", 200),
+    "city-world-many-partners": ("/en/cities/beijing/", 200),  # 38 partners from the sample
+    "city-world": ("/en/cities/buenos-aires-ar/", 200),
+    "topic": ("/en/topics/culture/", 200),
+    "activity-list": ("/en/activities/", 200),
+    "search": ("/en/search/?q=judges", 200),
+    "statistics": ("/en/statistics/", 200),
+    "anniversaries": ("/en/anniversaries/", 200),
     "not-found": ("/no-such-page/", 404),
+    # The other languages: translated interface, translated or marked-untranslated content.
+    "home-de": ("/de/", 200),
+    "partnership-berlin-beijing-de": ("/de/partnerships/berlin-beijing/", 200),
+    "partnership-berlin-beijing-zh-hans": ("/zh-hans/partnerships/berlin-beijing/", 200),
+    "city-beijing-zh-hans": ("/zh-hans/cities/beijing/", 200),
 }
 WIDTHS = {"phone": 375, "desktop": 1280}
 AXE = Axe()

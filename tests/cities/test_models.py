@@ -106,7 +106,7 @@ class TestCityDisplay:
     def test_str_and_url(self):
         city = new_city()
         assert str(city) == "Dresden (DE)"
-        assert city.get_absolute_url() == "/cities/dresden/"
+        assert city.get_absolute_url() == "/en/cities/dresden/"
 
     def test_has_coordinates(self):
         assert new_city(latitude=Decimal(0), longitude=Decimal(0)).has_coordinates

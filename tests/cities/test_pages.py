@@ -89,4 +89,4 @@ def test_a_city_with_very_many_partners_lists_a_bounded_number(client, make_city
     assertContains(response, f"Partnerships ({CITY_PARTNER_LIMIT + 5})")
     assert len(response.context["partners"]) == CITY_PARTNER_LIMIT
     assertContains(response, f"All {CITY_PARTNER_LIMIT + 5} partnerships of Shanghai")
-    assertContains(response, 'href="/partnerships/?city=shanghai"')
+    assertContains(response, 'href="/en/partnerships/?city=shanghai"')

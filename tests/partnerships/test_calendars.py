@@ -108,9 +108,9 @@ def fetch(client, url):
 @pytest.mark.parametrize(
     "url",
     [
-        "/calendar.ics",
-        "/partnerships/dresden-hangzhou/calendar.ics",
-        "/cities/dresden/calendar.ics",
+        "/en/calendar.ics",
+        "/en/partnerships/dresden-hangzhou/calendar.ics",
+        "/en/cities/dresden/calendar.ics",
     ],
 )
 def test_calendars_hold_the_upcoming_published_dated_activities(client, world, url):
@@ -165,7 +165,7 @@ def test_calendar_and_event_properties(client, world):
     concert = events["Choir concert"]
     assert str(concert["UID"]) == f"activity-{world['day'].pk}@testserver"
     assert str(concert["LOCATION"]) == "Kulturpalast"
-    assert str(concert["URL"]) == "http://testserver/partnerships/dresden-hangzhou/"
+    assert str(concert["URL"]) == "http://testserver/en/partnerships/dresden-hangzhou/"
     description = str(concert["DESCRIPTION"])
     # Markdown as plain text, sanitised: no markup, no script.
     assert "Bold singing" in description
@@ -177,22 +177,22 @@ def test_descriptions_are_plain_text_with_entities_decoded(client, world, make_a
     make_activity(
         world["pair"], title="Talk", start_date=world["today"] + 2 * DAY, description="A & B <c>"
     )
-    _calendar, events = fetch(client, "/partnerships/dresden-hangzhou/calendar.ics")
+    _calendar, events = fetch(client, "/en/partnerships/dresden-hangzhou/calendar.ics")
     description = str(events["Talk"]["DESCRIPTION"])
     assert "\nA & B\n" in description
     assert "&amp;" not in description and "<c>" not in description
 
 
 def test_site_and_city_calendars_name_the_partnership(client, world):
-    for url in ("/calendar.ics", "/cities/dresden/calendar.ics"):
+    for url in ("/en/calendar.ics", "/en/cities/dresden/calendar.ics"):
         _calendar, events = fetch(client, url)
         assert str(events["Choir concert"]["SUMMARY"]) == "Choir concert · Dresden – Hangzhou"
-    calendar, _events = fetch(client, "/cities/dresden/calendar.ics")
+    calendar, _events = fetch(client, "/en/cities/dresden/calendar.ics")
     assert str(calendar["X-WR-CALNAME"]) == "Dresden: upcoming partnership activities"
 
 
 def test_uids_are_stable_across_renames(client, world):
-    url = "/calendar.ics"
+    url = "/en/calendar.ics"
     before = {str(e["UID"]) for e in fetch(client, url)[0].walk("VEVENT")}
     Partnership.objects.filter(pk=world["pair"].pk).update(slug="renamed")
     Activity.objects.filter(pk=world["day"].pk).update(title="Renamed concert")
@@ -205,9 +205,9 @@ def test_city_calendar_covers_the_city_on_either_side(client, world, make_partne
     Activity.objects.create(
         partnership=other, title="Harbour days", kind="festival", start_date=world["today"]
     )
-    _calendar, events = fetch(client, "/cities/dresden/calendar.ics")
+    _calendar, events = fetch(client, "/en/cities/dresden/calendar.ics")
     assert "Harbour days" in events
-    _calendar, events = fetch(client, "/partnerships/dresden-hangzhou/calendar.ics")
+    _calendar, events = fetch(client, "/en/partnerships/dresden-hangzhou/calendar.ics")
     assert "Harbour days" not in events
 
 
@@ -219,7 +219,7 @@ def test_events_come_soonest_first_and_are_bounded(client, make_partnership, mon
         Activity(partnership=pair, title=f"Event {i}", kind="exchange", start_date=today + i * DAY)
         for i in (7, 3, 9, 1, 5, 2, 8, 4)
     )
-    calendar, _events = fetch(client, "/partnerships/busy/calendar.ics")
+    calendar, _events = fetch(client, "/en/partnerships/busy/calendar.ics")
     assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == [
         f"Event {i}" for i in (1, 2, 3, 4, 5)
     ]
@@ -228,9 +228,9 @@ def test_events_come_soonest_first_and_are_bounded(client, make_partnership, mon
 @pytest.mark.parametrize(
     "url",
     [
-        "/partnerships/no-such-thing/calendar.ics",
-        "/cities/no-such-thing/calendar.ics",
-        "/cities/ulm/calendar.ics",  # only a draft partnership: no public page, no calendar
+        "/en/partnerships/no-such-thing/calendar.ics",
+        "/en/cities/no-such-thing/calendar.ics",
+        "/en/cities/ulm/calendar.ics",  # only a draft partnership: no public page, no calendar
     ],
 )
 def test_unknown_or_unpublished_answer_404(client, world, url):
@@ -239,17 +239,17 @@ def test_unknown_or_unpublished_answer_404(client, world, url):
 
 def test_a_draft_partnership_has_no_calendar(client, world):
     draft = Partnership.objects.get(state=Partnership.State.DRAFT)
-    assert client.get(f"/partnerships/{draft.slug}/calendar.ics").status_code == 404
+    assert client.get(f"/en/partnerships/{draft.slug}/calendar.ics").status_code == 404
 
 
 def test_calendars_only_answer_get_and_head(client, world):
-    assert client.post("/calendar.ics").status_code == 405
-    assert client.head("/calendar.ics").status_code == 200
+    assert client.post("/en/calendar.ics").status_code == 405
+    assert client.head("/en/calendar.ics").status_code == 200
 
 
 def test_an_empty_calendar_is_still_valid(client, make_partnership):
     make_partnership(slug="quiet")
-    calendar, events = fetch(client, "/partnerships/quiet/calendar.ics")
+    calendar, events = fetch(client, "/en/partnerships/quiet/calendar.ics")
     assert events == {}
     assert str(calendar["X-WR-CALNAME"]).endswith(": upcoming activities")
 

@@ -225,7 +225,7 @@ class TestListExport:
         items = {item["slug"]: item for item in export_json(client)["partnerships"]}
         dh = items["dresden-hangzhou"]
         assert dh["title"] == "Dresden – Hangzhou"
-        assert dh["url"] == "http://testserver/partnerships/dresden-hangzhou/"
+        assert dh["url"] == "http://testserver/en/partnerships/dresden-hangzhou/"
         assert (dh["kind"], dh["status"]) == ("twinning", "active")
         assert dh["kind_label"] == "Twinning / sister cities"
         assert (dh["established"], dh["established_precision"]) == ("2009-10-16", "day")
@@ -237,7 +237,7 @@ class TestListExport:
             "region": "",
             "latitude": 51.05,
             "longitude": 13.74,
-            "url": "http://testserver/cities/dresden/",
+            "url": "http://testserver/en/cities/dresden/",
         }
         assert dh["city_b"]["name"] == "Hangzhou"
         assert dh["focus_areas"] == [
@@ -322,7 +322,7 @@ class TestGeoJSON:
         assert properties["established"] == "2009-10-16"
         assert properties["established_precision"] == "day"
         assert properties["focus_areas"] == ["climate-protection", "culture"]
-        assert properties["url"] == "http://testserver/partnerships/dresden-hangzhou/"
+        assert properties["url"] == "http://testserver/en/partnerships/dresden-hangzhou/"
 
     def test_a_line_across_the_antimeridian_is_cut_there(
         self, client, world, make_city, make_partnership
@@ -646,7 +646,7 @@ class TestCityDocument:
         (partnership,) = data["partnerships"]
         assert partnership["slug"] == "dresden-hangzhou"
         assert partnership["partner"]["name"] == "Hangzhou"
-        assert partnership["partner"]["url"] == "http://testserver/cities/hangzhou/"
+        assert partnership["partner"]["url"] == "http://testserver/en/cities/hangzhou/"
         assert (partnership["established"], partnership["established_precision"]) == (
             "2009-10-16",
             "day",
@@ -666,13 +666,13 @@ class TestCityDocument:
 
 class TestDownloadLinks:
     def test_the_list_offers_downloads_with_its_filters_but_not_its_page(self, client, world):
-        response = client.get("/partnerships/", {"country": "CN", "q": "", "page": 1})
+        response = client.get("/en/partnerships/", {"country": "CN", "q": "", "page": 1})
         for fmt in ("json", "csv", "geojson"):
             assertContains(response, f'href="{EXPORT}?country=CN&amp;format={fmt}"')
         assertNotContains(response, "page=1&amp;format")
 
     def test_the_links_download_what_the_list_shows(self, client, world):
-        response = client.get("/partnerships/", {"focus_area": "culture", "sort": "name"})
+        response = client.get("/en/partnerships/", {"focus_area": "culture", "sort": "name"})
         assertContains(response, "2 partnerships found")
         link = f"{EXPORT}?focus_area=culture&sort=name&format=json"
         assertContains(response, link.replace("&", "&amp;"))
@@ -802,3 +802,21 @@ class TestQueryCounts:
             response = client.get(f"/cities/{hub.slug}/data.json")
         assert response.status_code == 200
         assert len(response.json()["partnerships"]) == size
+
+
+def test_exports_are_in_the_original_language_whatever_the_client_asks(
+    client, make_city, make_partnership
+):
+    beijing = make_city(name_en="Beijing", name_de="Peking", name_zh_hans="北京", slug="beijing")
+    partnership = make_partnership(
+        city_b=beijing, summary_en="Judges meet.", summary_de="Richter treffen sich."
+    )
+    german = {"HTTP_ACCEPT_LANGUAGE": "de"}
+    listed = client.get("/export/partnerships/", {"format": "json"}, **german)
+    [item] = json.loads(b"".join(listed.streaming_content))["partnerships"]
+    assert item["city_b"]["name"] == "Beijing"
+    assert item["summary"] == "Judges meet."
+    assert item["url"].startswith("http://testserver/en/partnerships/")
+    document = client.get(f"/partnerships/{partnership.slug}/data.json", **german).json()
+    assert "Peking" not in json.dumps(document)
+    assert document["summary"] == "Judges meet."

@@ -210,7 +210,7 @@ class TestDisplay:
     def test_partnership(self, partnership):
         assert partnership.title == "Dresden – Hangzhou"
         assert str(partnership) == "Dresden – Hangzhou"
-        assert partnership.get_absolute_url() == "/partnerships/dresden-hangzhou/"
+        assert partnership.get_absolute_url() == "/en/partnerships/dresden-hangzhou/"
         assert partnership.established_display == "16 October 2009"
         assert partnership.cities == (partnership.city_a, partnership.city_b)
 
@@ -237,7 +237,7 @@ class TestDisplay:
     def test_others(self, partnership):
         topic = FocusArea(name="Flood protection", slug="flood-protection")
         assert str(topic) == "Flood protection"
-        assert topic.get_absolute_url() == "/topics/flood-protection/"
+        assert topic.get_absolute_url() == "/en/topics/flood-protection/"
         assert str(Activity(title="Choir exchange")) == "Choir exchange"
         assert str(Plan(title="Climate partnership")) == "Climate partnership"
         assert str(Source(title="Case study")) == "Case study"

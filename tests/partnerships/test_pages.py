@@ -43,7 +43,7 @@ class TestPartnershipDetail:
         years = dresden_hangzhou.age_in_years()
         assertContains(response, f"since 16 October 2009 — {years} years")
         assertContains(response, "Saxony, Germany")
-        assertContains(response, 'href="/topics/culture/"')
+        assertContains(response, 'href="/en/topics/culture/"')
 
     def test_month_precise_dates_never_print_a_day(self, client, dresden_hangzhou, make_milestone):
         make_milestone(
@@ -155,7 +155,7 @@ class TestPartnershipDetail:
         assert client.get(draft.get_absolute_url()).status_code == 404
 
     def test_unknown_slug_is_not_found(self, client, db):
-        assert client.get("/partnerships/no-such-pair/").status_code == 404
+        assert client.get("/en/partnerships/no-such-pair/").status_code == 404
 
 
 class TestPartnershipList:

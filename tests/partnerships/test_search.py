@@ -409,7 +409,7 @@ def test_every_page_has_a_labelled_search_box_in_the_header(client, pair):
         assertContains(
             response,
             '<form class="site-search" role="search" aria-label="Site" method="get" '
-            'action="/search/">',
+            'action="/en/search/">',
             status_code=response.status_code,
         )
         assertContains(
@@ -457,7 +457,7 @@ def build(size):
 @pytest.mark.parametrize("size", [1, 100], ids=["small", "large"])
 @pytest.mark.parametrize(
     ("url", "bound"),
-    [("/search/?q=riverton", SEARCH_QUERIES), ("/partnerships/?q=riverton", LIST_QUERIES)],
+    [("/en/search/?q=riverton", SEARCH_QUERIES), ("/en/partnerships/?q=riverton", LIST_QUERIES)],
     ids=["search", "partnership_list"],
 )
 def test_query_count_does_not_grow(client, django_assert_max_num_queries, size, url, bound):

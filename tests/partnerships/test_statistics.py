@@ -269,7 +269,7 @@ def test_page_has_each_chart_followed_by_its_table(client, make_partnership, mak
     make_activity(make_partnership(), start_date=day(2012))
     response = client.get(reverse("statistics"))
     assert response.status_code == 200
-    assert reverse("statistics") == "/statistics/"
+    assert reverse("statistics") == "/en/statistics/"
     parsed = Tables()
     parsed.feed(response.content.decode())
     # Each chart drawn wide and narrow (the stylesheet shows one), then its table.
@@ -346,8 +346,8 @@ def test_page_queries_do_not_grow_with_the_data(client, django_assert_max_num_qu
 
 def test_page_has_canonical_open_graph_description_and_no_inline_code(client):
     content = client.get(reverse("statistics")).content.decode()
-    assert '<link rel="canonical" href="http://testserver/statistics/">' in content
-    assert '<meta property="og:url" content="http://testserver/statistics/">' in content
+    assert '<link rel="canonical" href="http://testserver/en/statistics/">' in content
+    assert '<meta property="og:url" content="http://testserver/en/statistics/">' in content
     description = re.search(r'<meta name="description" content="([^"]*)">', content)[1]
     assert len(description) > 30
     assert f'<meta property="og:description" content="{description}">' in content

@@ -35,15 +35,15 @@ def public_addresses(partnership):
     city = partnership.city_a.get_absolute_url()
     page = partnership.get_absolute_url()
     return [
-        "/",
-        "/partnerships/",
+        "/en/",
+        "/en/partnerships/",
         page,
-        "/cities/",
+        "/en/cities/",
         city,
-        "/topics/culture/",
-        "/activities/",
-        "/search/",
-        "/anniversaries/",
+        "/en/topics/culture/",
+        "/en/activities/",
+        "/en/search/",
+        "/en/anniversaries/",
         "/export/partnerships/",
         f"{page}data.json",
         f"{city}data.json",

@@ -87,7 +87,7 @@ class TestDisplayValue:
         assert display_value(field("is_featured"), False) == "no"
 
     def test_date(self):
-        assert display_value(field("established"), datetime.date(2009, 10, 16)) == "16 Oct 2009"
+        assert display_value(field("established"), datetime.date(2009, 10, 16)) == "16 October 2009"
 
     def test_country_shows_its_name(self):
         assert display_value(City._meta.get_field("country"), "DE") == "Germany"
@@ -99,7 +99,7 @@ class TestFieldChanges:
         "city_a_id": 1,
         "city_b_id": 2,
         "kind": "twinning",
-        "summary": "Old summary.",
+        "summary_en": "Old summary.",
         "focus_areas": [2, 1],
         "updated_at": datetime.datetime(2020, 1, 1),
     }
@@ -110,7 +110,7 @@ class TestFieldChanges:
             **self.old,
             "city_b_id": 3,
             "kind": "friendship",
-            "summary": "New summary.",
+            "summary_en": "New summary.",
             "focus_areas": [1, 2],  # the same set, another order
             "updated_at": datetime.datetime(2021, 1, 1),  # not something staff edit
         }
@@ -118,10 +118,10 @@ class TestFieldChanges:
         assert [(c.label, c.old, c.new) for c in changes] == [
             ("Partner city", "Hangzhou (CN)", "Ulm (DE)"),
             ("Kind", "Twinning / sister cities", "Friendship"),
-            ("Summary", "Old summary.", "New summary."),
+            ("Summary [en]", "Old summary.", "New summary."),
         ]
         by_name = {c.name: c for c in changes}
-        assert by_name["summary"].diff == "<del>Old</del><ins>New</ins> summary."
+        assert by_name["summary_en"].diff == "<del>Old</del><ins>New</ins> summary."
         assert by_name["kind"].diff is None  # a choice reads best as old → new
         assert by_name["city_b"].diff is None
 
@@ -132,7 +132,7 @@ class TestFieldChanges:
         assert field_changes(Partnership, {"summary": ""}, {"summary": None}) == []
 
     def test_field_missing_from_one_version(self):
-        (change,) = field_changes(Partnership, {}, {"summary": "Added later."})
+        (change,) = field_changes(Partnership, {}, {"summary_en": "Added later."})
         assert (change.old, change.new) == (EMPTY, "Added later.")
 
     def test_excluded_fields(self):
@@ -143,12 +143,12 @@ class TestFieldChanges:
 class TestPartChanges:
     def test_added_removed_and_changed(self):
         old = {
-            "1": ("Letter of intent", {"title": "Letter of intent", "kind": "memorandum"}),
-            "2": ("Choir", {"title": "Choir", "kind": "other"}),
+            "1": ("Letter of intent", {"title_en": "Letter of intent", "kind": "memorandum"}),
+            "2": ("Choir", {"title_en": "Choir", "kind": "other"}),
         }
         new = {
-            "1": ("Memorandum", {"title": "Memorandum", "kind": "memorandum"}),
-            "3": ("Anniversary", {"title": "Anniversary", "kind": "anniversary"}),
+            "1": ("Memorandum", {"title_en": "Memorandum", "kind": "memorandum"}),
+            "3": ("Anniversary", {"title_en": "Anniversary", "kind": "anniversary"}),
         }
         result = part_changes(Milestone, old, new)
         assert result.label == "Milestones"
@@ -156,7 +156,7 @@ class TestPartChanges:
         assert result.removed == ["Choir"]
         ((name, (change,)),) = result.changed
         assert name == "Memorandum"
-        assert change.label == "Title"
+        assert change.label == "Title [en]"
         assert bool(result)
 
     def test_unchanged_parts_are_not_listed(self):

@@ -50,7 +50,7 @@ def test_home_maps_the_partnerships_by_country_with_a_list(client, make_city, ma
     assertContains(response, "Map: partnerships in 3 countries")
     assertContains(response, 'class="map-city map-region"', count=3)
     assertContains(response, 'class="map-link"', count=2)
-    assertContains(response, '<a href="/partnerships/?country=DE">Germany</a>: 3', html=False)
+    assertContains(response, '<a href="/en/partnerships/?country=DE">Germany</a>: 3', html=False)
     assertContains(response, "<li>Germany – France: 2</li>", html=True)
 
 

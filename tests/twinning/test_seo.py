@@ -23,8 +23,15 @@ from twinning.dates import DatePrecision, iso_partial_date
 
 pytestmark = pytest.mark.django_db
 
-NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "xhtml": "http://www.w3.org/1999/xhtml"}
 ORIGIN = "http://testserver"
+LANGUAGES = ["en", "de", "zh-hans"]
+
+
+def in_every_language(path):
+    """The English path ("/en/cities/berlin/") and its German and Chinese twins."""
+    assert path.startswith("/en/")
+    return [f"{ORIGIN}/{language}/{path.removeprefix('/en/')}" for language in LANGUAGES]
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -153,7 +160,7 @@ def test_sitemap_index_lists_every_section_with_absolute_urls(client, world):
 def test_sitemap_has_published_partnerships_with_lastmod_and_nothing_unpublished(client, world):
     urls = sitemap_urls(client, "partnerships")
     published = world["published"]
-    assert list(urls) == [f"{ORIGIN}{published.get_absolute_url()}"]
+    assert list(urls) == in_every_language(published.get_absolute_url())
     # A day is precise enough for crawlers (Django's sitemap template writes the date).
     lastmod = urls[f"{ORIGIN}{published.get_absolute_url()}"]
     assert lastmod == timezone.localdate(published.updated_at).isoformat()
@@ -166,26 +173,48 @@ def test_sitemap_has_published_partnerships_with_lastmod_and_nothing_unpublished
     assert b"/cities/hidden/" not in everything
 
 
+def test_sitemap_names_each_page_in_the_other_languages(client, world):
+    root = xml_of(client.get("/sitemap-partnerships.xml"))
+    english = f"{ORIGIN}{world['published'].get_absolute_url()}"
+    for url in root.findall("sm:url", NS):
+        alternates = {
+            link.get("hreflang"): link.get("href") for link in url.findall("xhtml:link", NS)
+        }
+        assert alternates == {
+            **dict(
+                zip(
+                    LANGUAGES, in_every_language(world["published"].get_absolute_url()), strict=True
+                )
+            ),
+            # Django's choice: the address without a language, which sends each visitor to
+            # theirs.
+            "x-default": english.replace("/en/", "/", 1),
+        }
+
+
 def test_sitemap_cities_are_the_public_ones_with_lastmod(client, world):
     urls = sitemap_urls(client, "cities")
-    assert set(urls) == {f"{ORIGIN}/cities/berlin/", f"{ORIGIN}/cities/beijing/"}
+    assert set(urls) == {
+        *in_every_language("/en/cities/berlin/"),
+        *in_every_language("/en/cities/beijing/"),
+    }
     assert all(urls.values())
 
 
 def test_sitemap_topics_and_static_pages(client, world):
-    assert set(sitemap_urls(client, "topics")) == {f"{ORIGIN}/topics/flood-protection/"}
+    assert set(sitemap_urls(client, "topics")) == set(
+        in_every_language("/en/topics/flood-protection/")
+    )
+    pages = ["/en/", "/en/partnerships/", "/en/cities/", "/en/activities/"]
+    pages += ["/en/anniversaries/", "/en/statistics/"]
     assert set(sitemap_urls(client, "pages")) == {
-        f"{ORIGIN}/",
-        f"{ORIGIN}/partnerships/",
-        f"{ORIGIN}/cities/",
-        f"{ORIGIN}/activities/",
-        f"{ORIGIN}/anniversaries/",
-        f"{ORIGIN}/statistics/",
+        url for page in pages for url in in_every_language(page)
     }
 
 
 def test_sitemap_is_paginated_beyond_the_limit(client, monkeypatch, make_partnership):
-    monkeypatch.setattr(sitemaps.PartnershipSitemap, "limit", 2)
+    # Five partnerships in three languages: 15 addresses, 6 to a page.
+    monkeypatch.setattr(sitemaps.PartnershipSitemap, "limit", 6)
     made = [make_partnership() for _ in range(5)]
     make_partnership(state="draft")
     index = xml_of(client.get("/sitemap.xml"))
@@ -198,9 +227,9 @@ def test_sitemap_is_paginated_beyond_the_limit(client, monkeypatch, make_partner
     sizes = [
         len(locs(xml_of(client.get("/sitemap-partnerships.xml", {"p": p})))) for p in (1, 2, 3)
     ]
-    assert sizes == [2, 2, 1]
+    assert sizes == [6, 6, 3]
     assert set(sitemap_urls(client, "partnerships")) == {
-        f"{ORIGIN}{p.get_absolute_url()}" for p in made
+        url for p in made for url in in_every_language(p.get_absolute_url())
     }
     assert client.get("/sitemap-partnerships.xml", {"p": 4}).status_code == 404
     assert client.get("/sitemap-partnerships.xml", {"p": "x"}).status_code == 404
@@ -287,13 +316,13 @@ def test_robots_txt_uses_the_host_asked_for(settings):
 
 def page_urls(world):
     return {
-        "home": "/",
-        "partnership_list": "/partnerships/",
+        "home": "/en/",
+        "partnership_list": "/en/partnerships/",
         "partnership_detail": world["published"].get_absolute_url(),
-        "city_list": "/cities/",
+        "city_list": "/en/cities/",
         "city_detail": world["berlin"].get_absolute_url(),
         "topic_detail": world["topic"].get_absolute_url(),
-        "activity_list": "/activities/",
+        "activity_list": "/en/activities/",
     }
 
 
@@ -326,23 +355,23 @@ def test_descriptions_and_titles_are_about_the_page(client, world):
     head = head_of(client.get(world["published"].get_absolute_url()))
     assert head.one("og:title") == "Berlin – Beijing"
     assert "Berlin (Germany) and Beijing (China)" in head.one("description")
-    assert "1 partnership" in head_of(client.get("/")).one("description")
+    assert "1 partnership" in head_of(client.get("/en/")).one("description")
     world["berlin"].summary = "Capital of Germany, on the Spree."
     world["berlin"].save()
-    city_head = head_of(client.get("/cities/berlin/"))
+    city_head = head_of(client.get("/en/cities/berlin/"))
     assert city_head.one("description") == "Capital of Germany, on the Spree."
 
 
 @pytest.mark.parametrize(
     ("query", "canonical"),
     [
-        ("", "/partnerships/"),
-        ("?page=1", "/partnerships/"),
-        ("?page=2", "/partnerships/?page=2"),
-        ("?utm_source=newsletter", "/partnerships/"),
-        ("?country=DE&page=2", "/partnerships/"),
-        ("?sort=-established", "/partnerships/"),
-        ("?q=&page=2", "/partnerships/?page=2"),
+        ("", "/en/partnerships/"),
+        ("?page=1", "/en/partnerships/"),
+        ("?page=2", "/en/partnerships/?page=2"),
+        ("?utm_source=newsletter", "/en/partnerships/"),
+        ("?country=DE&page=2", "/en/partnerships/"),
+        ("?sort=-established", "/en/partnerships/"),
+        ("?q=&page=2", "/en/partnerships/?page=2"),
     ],
 )
 def test_list_canonical_drops_filters_and_the_first_page(
@@ -351,7 +380,7 @@ def test_list_canonical_drops_filters_and_the_first_page(
     monkeypatch.setattr(PartnershipListView, "paginate_by", 1)
     for _ in range(3):
         make_partnership()
-    head = head_of(client.get(f"/partnerships/{query}"))
+    head = head_of(client.get(f"/en/partnerships/{query}"))
     assert head.canonical == [f"{ORIGIN}{canonical}"]
 
 
@@ -410,7 +439,7 @@ def test_partnership_page_has_its_cities_and_activities_as_events(client, world,
         "addressRegion": "Berlin",
         "addressCountry": "DE",
     }
-    assert cities[0]["url"] == f"{ORIGIN}/cities/berlin/"
+    assert cities[0]["url"] == f"{ORIGIN}/en/cities/berlin/"
     events = {node["name"]: node for node in data["@graph"] if node["@type"] == "Event"}
     assert set(events) == {"Flood seminar", "Youth festival"}  # undated cooperation: no event
     seminar = events["Flood seminar"]
@@ -437,7 +466,7 @@ def test_event_descriptions_are_plain_text_with_entities_decoded(client, world, 
 
 
 def test_city_page_is_a_city_with_coordinates(client, world):
-    (data,) = head_of(client.get("/cities/beijing/")).json_ld
+    (data,) = head_of(client.get("/en/cities/beijing/")).json_ld
     assert data["@type"] == "City"
     assert data["name"] == "Beijing"
     assert data["geo"]["latitude"] == pytest.approx(39.9042)
@@ -452,7 +481,7 @@ def test_city_without_coordinates_has_no_geo(client, make_city, make_partnership
     assert "geo" not in data
 
 
-@pytest.mark.parametrize(("url", "per_page"), [("/partnerships/", 2), ("/cities/", 2)])
+@pytest.mark.parametrize(("url", "per_page"), [("/en/partnerships/", 2), ("/en/cities/", 2)])
 def test_list_pages_are_item_lists_numbered_across_pages(
     client, monkeypatch, make_partnership, url, per_page
 ):
@@ -466,7 +495,7 @@ def test_list_pages_are_item_lists_numbered_across_pages(
     (second,) = head_of(client.get(url, {"page": 2})).json_ld
     assert first["@type"] == "ItemList"
     total = first["numberOfItems"]
-    assert total == (4 if url == "/partnerships/" else 8)
+    assert total == (4 if url == "/en/partnerships/" else 8)
     positions = [item["position"] for item in first["itemListElement"]]
     positions += [item["position"] for item in second["itemListElement"]]
     assert positions == [1, 2, 3, 4]
@@ -477,7 +506,7 @@ def test_list_pages_are_item_lists_numbered_across_pages(
 
 
 def test_activity_list_is_an_item_list_of_events(client, world):
-    (data,) = head_of(client.get("/activities/")).json_ld
+    (data,) = head_of(client.get("/en/activities/")).json_ld
     assert data["@type"] == "ItemList"
     assert data["numberOfItems"] == 1
     (item,) = data["itemListElement"]
@@ -508,8 +537,8 @@ def test_hostile_names_cannot_end_the_data_block(
     for url in (
         city.get_absolute_url(),
         partnership.get_absolute_url(),
-        "/cities/",
-        "/activities/",
+        "/en/cities/",
+        "/en/activities/",
     ):
         html = client.get(url).content.decode()
         assert "<script>alert(1)" not in html

@@ -1,8 +1,22 @@
 from django import template
+from django.utils.translation import get_language
 
 from twinning.markdown import render_markdown
 
 register = template.Library()
+
+
+@register.filter(name="in_sentence")
+def in_sentence_filter(name):
+    """A name (of a focus area) as it is written inside a sentence: in lower case, except in
+    German, whose nouns keep their capital ("Partnerschaften zum Thema Kultur")."""
+    return in_sentence(name)
+
+
+def in_sentence(name):
+    if (get_language() or "").split("-")[0] == "de":
+        return str(name)
+    return str(name).lower()
 
 
 @register.filter(name="markdown")

@@ -1,0 +1,134 @@
+"""The site in English, German and Chinese: addresses, the switcher, hreflang, formats."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from cities.models import City
+from partnerships.models import Partnership
+from twinning.dates import DatePrecision, format_partial_date
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGES = ["en", "de", "zh-hans"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [("", "/en/"), ("de-DE,de;q=0.9,en;q=0.5", "/de/"), ("zh-CN,zh;q=0.9", "/zh-hans/")],
+)
+def test_an_address_without_a_language_goes_to_the_visitors(client, accept, expected):
+    headers = {"HTTP_ACCEPT_LANGUAGE": accept} if accept else {}
+    response = client.get("/", **headers)
+    assert response.status_code == 302
+    assert response["Location"] == expected
+    # Caches must keep one answer per language.
+    assert "Accept-Language" in response["Vary"]
+    response = client.get("/partnerships/?sort=name", **headers)
+    assert response["Location"] == f"{expected}partnerships/?sort=name"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_language_has_its_address_and_lang(client, make_partnership, language):
+    partnership = make_partnership()
+    with translation.override(language):
+        url = partnership.get_absolute_url()
+    assert url.startswith(f"/{language}/partnerships/")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert f'<html lang="{language}">' in response.content.decode()
+
+
+def test_head_names_the_page_in_every_language(client, make_partnership):
+    partnership = make_partnership()
+    with translation.override("de"):
+        url = partnership.get_absolute_url()
+    html = client.get(url).content.decode()
+    alternates = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', html))
+    path = url.removeprefix("/de/")
+    assert alternates == {
+        "en": f"http://testserver/en/{path}",
+        "de": f"http://testserver/de/{path}",
+        "zh-hans": f"http://testserver/zh-hans/{path}",
+        "x-default": f"http://testserver/{path}",
+    }
+
+
+def test_switcher_keeps_the_visitor_on_the_same_page(client):
+    with translation.override("de"):
+        url = reverse("partnership_list")
+    html = client.get(url, {"sort": "name", "kind": "twinning"}).content.decode()
+    switcher = re.search(r'<nav class="language-switcher"[^>]*>(.*?)</nav>', html, re.S)[1]
+    links = re.findall(
+        r'<a href="([^"]+)" hreflang="([^"]+)" lang="[^"]+"( aria-current="true")?>([^<]+)</a>',
+        switcher,
+    )
+    assert [(href, code, bool(current), name) for href, code, current, name in links] == [
+        ("/en/partnerships/?sort=name&amp;kind=twinning", "en", False, "English"),
+        ("/de/partnerships/?sort=name&amp;kind=twinning", "de", True, "Deutsch"),
+        ("/zh-hans/partnerships/?sort=name&amp;kind=twinning", "zh-hans", False, "简体中文"),
+    ]
+
+
+def test_admin_has_no_language_alternates(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "hreflang" not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "month", "year"),
+    [
+        ("en", "16 October 2009", "October 2009", "2009"),
+        ("de", "16. Oktober 2009", "Oktober 2009", "2009"),
+        ("zh-hans", "2009年10月16日", "2009年10月", "2009"),
+    ],
+)
+def test_dates_are_written_for_the_language_at_their_precision(language, day, month, year):
+    value = datetime.date(2009, 10, 16)
+    with translation.override(language):
+        assert format_partial_date(value, DatePrecision.DAY) == day
+        assert format_partial_date(value, DatePrecision.MONTH) == month
+        assert format_partial_date(value, DatePrecision.YEAR) == year
+
+
+def test_lists_sort_and_filter_by_the_name_the_visitor_reads(client, make_city, make_partnership):
+    # Beijing is "Peking" in German; the others have no German name and read in English.
+    hub = make_city(name_en="Aachen", slug="aachen")
+    beijing = make_city(name_en="Beijing", name_de="Peking", name_zh_hans="北京", slug="beijing")
+    for city in (make_city(name_en="Oslo", slug="oslo"), beijing, make_city(name_en="Zagreb")):
+        make_partnership(city_a=city, city_b=hub)
+    with translation.override("de"):
+        partnerships, cities = reverse("partnership_list"), reverse("city_list")
+
+    def names(url, **params):
+        html = client.get(url, params).content.decode()
+        return re.findall(r'<h3><a href="[^"]+">([^<]+) – ', html)
+
+    assert names(partnerships, sort="name") == ["Oslo", "Peking", "Zagreb"]
+    assert names(partnerships, sort="-name") == ["Zagreb", "Peking", "Oslo"]
+    assert names(partnerships) == ["Oslo", "Peking", "Zagreb"]
+    assert names(partnerships, city="Peking") == ["Peking"]
+    assert names(partnerships, city="北京") == ["Peking"]
+    listed = client.get(cities, {"q": "Beij"}).content.decode()
+    assert re.findall(r'<li><a href="/de/cities/[^"]+">([^<]+)</a>', listed) == ["Peking"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "1,000 partnerships"), ("de", "1.000 Partnerschaften"), ("zh-hans", "1,000")],
+)
+def test_counts_are_grouped_as_the_language_writes_them(client, language, expected):
+    cities = City.objects.bulk_create(
+        City(name_en=f"Town {i}", slug=f"town-{i}", country="DE") for i in range(1001)
+    )
+    Partnership.objects.bulk_create(
+        Partnership(slug=f"p-{i}", city_a=cities[0], city_b=city, state="published")
+        for i, city in enumerate(cities[1:])
+    )
+    with translation.override(language):
+        home, listed = reverse("home"), reverse("partnership_list")
+    assert expected in client.get(home).content.decode()
+    assert expected in client.get(listed).content.decode()

@@ -1,0 +1,46 @@
+"""The page in the other languages: the switcher's links and the `hreflang` alternates.
+
+Both come from `translate_url`, which resolves the current address and reverses it under each
+language, so a visitor switching language stays on the same page (query string and all).
+Pages outside the language prefixes (the admin, an unknown address) have no alternates.
+"""
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language, get_language_info
+
+register = template.Library()
+
+
+def alternates(request):
+    """[(language code, its name in itself, the path in it, is current)] or [] when the
+    page is not translated (its address is the same in every language)."""
+    path = request.get_full_path()
+    current = get_language()
+    links = [
+        (code, get_language_info(code)["name_local"], translate_url(path, code), code == current)
+        for code, _name in settings.LANGUAGES
+    ]
+    if len({url for _code, _name, url, _current in links}) < len(links):
+        return []
+    return links
+
+
+@register.inclusion_tag("includes/language_switcher.html", takes_context=True)
+def language_switcher(context):
+    request = context.get("request")
+    return {"links": alternates(request) if request is not None else []}
+
+
+@register.inclusion_tag("includes/hreflang.html", takes_context=True)
+def hreflang_links(context):
+    """<link rel="alternate" hreflang> for each language, and x-default: as in the sitemap,
+    the address without a language, which LocaleMiddleware sends on to the visitor's."""
+    request = context.get("request")
+    links = alternates(request) if request is not None else []
+    absolute = [(code, request.build_absolute_uri(url)) for code, _name, url, _current in links]
+    english = dict(absolute).get(settings.LANGUAGE_CODE)
+    prefix = f"/{settings.LANGUAGE_CODE}/"
+    default = english.replace(prefix, "/", 1) if english else None
+    return {"alternates": absolute, "default": default}
