@@ -88,7 +88,9 @@ class City(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name", "country"]
+        # The original name's column: "name" would be rewritten to the active language's,
+        # where untranslated names tie on NULL. Public lists order by the name read.
+        ordering = ["name_en", "country", "pk"]
         verbose_name_plural = "cities"
         constraints = [
             models.CheckConstraint(

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from twinning.dates import iso_partial_date
+from twinning.translated import ORIGINAL, column
 
 from .filters import PartnershipFilter
 from .models import Activity, FocusArea, Partnership, public_cities
@@ -97,6 +98,10 @@ class JoinedIds(Aggregate):
 
 # --- The list exports -----------------------------------------------------------------------
 
+# The original (English) name's own column: through a relation, values("city_a__name") would
+# read the untranslated model column, which holds whatever language the city was last saved in.
+CITY_NAME = column("name", ORIGINAL)
+
 LIST_FIELDS = (
     "slug",
     "kind",
@@ -109,7 +114,7 @@ LIST_FIELDS = (
     *(
         f"{side}__{name}"
         for side in ("city_a", "city_b")
-        for name in ("slug", "name", "country", "region", "latitude", "longitude")
+        for name in ("slug", CITY_NAME, "country", "region", "latitude", "longitude")
     ),
 )
 
@@ -175,7 +180,7 @@ def city_of(row, side, context):
     code = row[f"{side}__country"]
     return {
         "slug": row[f"{side}__slug"],
-        "name": row[f"{side}__name"],
+        "name": row[f"{side}__{CITY_NAME}"],
         "country": code,
         "country_name": context.country_names.get(code, ""),
         "region": row[f"{side}__region"],

@@ -36,7 +36,9 @@ class FocusArea(models.Model):
     translated_from = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
-        ordering = ["name"]
+        # The original name's column: "name" would be rewritten to the active language's,
+        # where untranslated names tie on NULL.
+        ordering = ["name_en"]
 
     def __str__(self):
         return self.name
@@ -214,7 +216,8 @@ class Partnership(models.Model):
     objects = PartnershipQuerySet.as_manager()
 
     class Meta:
-        ordering = ["city_a__name", "city_b__name"]
+        # By the original names (see FocusArea); public lists order by the name read.
+        ordering = ["city_a__name_en", "city_b__name_en", "pk"]
         permissions = [("publish_partnership", "Can publish and unpublish partnerships")]
         constraints = [
             models.CheckConstraint(

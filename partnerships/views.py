@@ -132,7 +132,12 @@ class TopicDetailView(DetailView):
     context_object_name = "topic"
 
     def get_context_data(self, **kwargs):
-        partnerships = Partnership.objects.published().filter(focus_areas=self.object).with_cities()
+        partnerships = (
+            Partnership.objects.published()
+            .filter(focus_areas=self.object)
+            .with_cities()
+            .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
+        )
         activities = (
             Activity.objects.published()
             .filter(focus_areas=self.object)

@@ -195,6 +195,8 @@ def in_original_language(view):
             response = view(request, *args, **kwargs)
         if response.streaming:
             response.streaming_content = _streamed_in(ORIGINAL, response.streaming_content)
+        # LocaleMiddleware would label it with the visitor's language on the way out.
+        response.headers.setdefault("Content-Language", ORIGINAL)
         return response
 
     return wrapped

@@ -11,6 +11,7 @@ from cities.maps import overview_map
 from partnerships.anniversaries import upcoming_jubilees
 from partnerships.models import Activity, Partnership
 from partnerships.statistics import partnerships_by_country_pair
+from twinning.translated import by_name
 
 FEATURED_COUNT = 6
 UPCOMING_COUNT = 5
@@ -22,7 +23,8 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
         published = Partnership.objects.published().with_cities()
-        featured = list(published.filter(is_featured=True)[:FEATURED_COUNT])
+        by_names = (by_name("city_a__name"), by_name("city_b__name"), "pk")
+        featured = list(published.filter(is_featured=True).order_by(*by_names)[:FEATURED_COUNT])
         if not featured:
             featured = list(published.order_by("-updated_at")[:FEATURED_COUNT])
         return super().get_context_data(

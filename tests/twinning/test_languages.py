@@ -132,3 +132,25 @@ def test_counts_are_grouped_as_the_language_writes_them(client, language, expect
         home, listed = reverse("home"), reverse("partnership_list")
     assert expected in client.get(home).content.decode()
     assert expected in client.get(listed).content.decode()
+
+
+def test_an_address_naming_another_host_never_links_there(client):
+    # //elsewhere.example/en/ is this site's 404 page; its switcher, alternates and canonical
+    # must not send visitors to elsewhere.example.
+    # (The test client would read the host out of the address; a server passes it as a path.)
+    response = client.get("/", PATH_INFO="//elsewhere.example/en/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'href="//elsewhere.example' not in html
+    assert 'href="http://elsewhere.example' not in html
+
+
+def test_untranslated_milestone_text_is_marked_on_german_pages(
+    client, make_partnership, make_milestone
+):
+    partnership = make_partnership()
+    make_milestone(partnership, title_en="Agreement signed", description_en="Signed in Berlin.")
+    with translation.override("de"):
+        html = client.get(partnership.get_absolute_url()).content.decode()
+    assert '<div class="prose" lang="en"><p>Signed in Berlin.</p>' in html
+    assert "Noch nicht übersetzt" in html

@@ -5,18 +5,25 @@ language, so a visitor switching language stays on the same page (query string a
 Pages outside the language prefixes (the admin, an unknown address) have no alternates.
 """
 
+from urllib.parse import urlsplit
+
 from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.translation import get_language, get_language_info
 
+from .seo_tags import canonical_url
+
 register = template.Library()
 
 
-def alternates(request):
-    """[(language code, its name in itself, the path in it, is current)] or [] when the
-    page is not translated (its address is the same in every language)."""
-    path = request.get_full_path()
+def alternates(path):
+    """[(language code, its name in itself, the path in it, is current)] for a path of this
+    site, or [] when the page is not translated (its address is the same in every language)
+    or the "path" names another host (a request for //elsewhere.example/en/ must not turn the
+    switcher into links to elsewhere)."""
+    if path.startswith("//") or urlsplit(path).netloc:
+        return []
     current = get_language()
     links = [
         (code, get_language_info(code)["name_local"], translate_url(path, code), code == current)
@@ -29,16 +36,23 @@ def alternates(request):
 
 @register.inclusion_tag("includes/language_switcher.html", takes_context=True)
 def language_switcher(context):
+    """The page in each language, filters and all: the visitor stays where they are."""
     request = context.get("request")
-    return {"links": alternates(request) if request is not None else []}
+    return {"links": alternates(request.get_full_path()) if request is not None else []}
 
 
 @register.inclusion_tag("includes/hreflang.html", takes_context=True)
 def hreflang_links(context):
     """<link rel="alternate" hreflang> for each language, and x-default: as in the sitemap,
-    the address without a language, which LocaleMiddleware sends on to the visitor's."""
+    the address without a language, which LocaleMiddleware sends on to the visitor's. Built
+    from the canonical address, so the alternates of a filtered list agree with its canonical
+    (the unfiltered list) as search engines expect."""
     request = context.get("request")
-    links = alternates(request) if request is not None else []
+    canonical = canonical_url(context)
+    if request is None or not canonical:
+        return {"alternates": [], "default": None}
+    parts = urlsplit(canonical)
+    links = alternates(parts.path + (f"?{parts.query}" if parts.query else ""))
     absolute = [(code, request.build_absolute_uri(url)) for code, _name, url, _current in links]
     english = dict(absolute).get(settings.LANGUAGE_CODE)
     prefix = f"/{settings.LANGUAGE_CODE}/"

@@ -2,7 +2,7 @@
 
 from django import template
 from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
+from django.utils.http import escape_leading_slashes, urlencode
 from django.utils.safestring import mark_safe
 
 from twinning import structured_data
@@ -47,7 +47,12 @@ def canonical_url(context):
     if request is None:  # a page rendered without a request (the plain 500 page)
         return ""
     obj = context.get("object")
-    path = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else request.path
+    # A path starting "//" (a request for //elsewhere.example/…) would read as another host.
+    path = (
+        obj.get_absolute_url()
+        if hasattr(obj, "get_absolute_url")
+        else escape_leading_slashes(request.path)
+    )
     page_obj = context.get("page_obj")
     filtered = any(
         value for key, values in request.GET.lists() if key != "page" for value in values
