@@ -583,7 +583,7 @@ class PartnershipAdmin(StampTranslations, TranslationAdmin, ScopedAdmin):
             return partnership.get_absolute_url()
         return reverse("admin:partnerships_partnership_preview", args=[partnership.pk])
 
-    @admin.display(description=_("partnership"), ordering="city_a__name")
+    @admin.display(description=_("partnership"), ordering="city_a__name_en")
     def title(self, partnership):
         return partnership.title
 
