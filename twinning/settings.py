@@ -76,6 +76,9 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # ETag from the content and 304 for a repeat request, when the page cache has not answered.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Outside LocaleMiddleware, so the redirects it makes (/ → /en/) carry the headers too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language from the address (/de/…); on an address without one, from Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
@@ -83,8 +86,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     # Outside axes, so that its lockout page is marked too.
     "twinning.middleware.AdminNoIndexMiddleware",
     # django-axes wants to be last: it turns a locked-out login into the lockout page.

@@ -25,8 +25,10 @@ def test_an_address_without_a_language_goes_to_the_visitors(client, accept, expe
     response = client.get("/", **headers)
     assert response.status_code == 302
     assert response["Location"] == expected
-    # Caches must keep one answer per language.
+    # Caches must keep one answer per language; the redirect is as guarded as any page.
     assert "Accept-Language" in response["Vary"]
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
     response = client.get("/partnerships/?sort=name", **headers)
     assert response["Location"] == f"{expected}partnerships/?sort=name"
 
