@@ -1,4 +1,50 @@
+import logging
+
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http import HttpResponseBadRequest
+
+security_logger = logging.getLogger("django.security.DisallowedHost")
+HEALTH_PATH = "/healthz"
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz before anything reads the Host header: load balancers probe with the
+    node's address, which is rightly not in ALLOWED_HOSTS, and the probe says nothing about it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == HEALTH_PATH:
+            from twinning.views import healthz  # the views import the apps' models
+
+            return healthz(request)
+        return self.get_response(request)
+
+
+class DisallowedHostMiddleware:
+    """A request for a host not in ALLOWED_HOSTS (scanners, forged Host headers) gets a 400
+    and one WARNING line naming the host. Left to Django it is an ERROR with a stack trace and
+    a second line, which floods the log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == HEALTH_PATH:
+            return self.get_response(request)  # answered whatever the host: see below
+        try:
+            request.get_host()
+        except DisallowedHost as error:
+            security_logger.warning("%s", error, extra={"status_code": 400})
+            response = HttpResponseBadRequest(
+                "Bad Request: this site does not answer for that host name.",
+                content_type="text/plain; charset=utf-8",
+            )
+            response._has_been_logged = True  # Django's own flag: no second "Bad Request" line
+            return response
+        return self.get_response(request)
 
 
 class AdminNoIndexMiddleware:

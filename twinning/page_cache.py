@@ -9,6 +9,10 @@ say what is "upcoming" today.
 Caching is on when PAGE_CACHE_SECONDS > 0, which needs a cache every app server shares (Redis):
 a per-process memory cache could not be invalidated by a change made in another process.
 Without it, Django's ConditionalGetMiddleware still answers repeat requests with 304.
+
+When the cache cannot be reached (twinning/resilient_cache.py), pages are rendered afresh and
+carry no version ETag; when it answers again, the version is bumped, since edits made meanwhile
+could not mark the stored pages out of date.
 """
 
 import hashlib
@@ -22,10 +26,13 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
 
+from twinning.resilient_cache import cache_recovered
+
 VERSION_KEY = "twinning:content-version"
 
 
 def content_version():
+    """The current content version, or None when the cache cannot be reached."""
     version = cache.get(VERSION_KEY)
     if version is None:
         # A fresh start (or an evicted key): a number no earlier version can have had.
@@ -40,6 +47,9 @@ def bump_content_version(**kwargs):
         cache.incr(VERSION_KEY)
     except ValueError:  # not set yet
         cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+cache_recovered.connect(bump_content_version, dispatch_uid="page-cache-after-outage")
 
 
 def cached_page(view):
@@ -63,6 +73,8 @@ def cached_page(view):
         version = found.get(VERSION_KEY)
         if version is None:
             version = content_version()
+        if version is None:
+            return view(request, *args, **kwargs)  # the cache is unavailable: serve uncached
         today = timezone.localdate().isoformat()
         etag = f'"{version}-{today}-{address[:12]}"'
         # The browser may send the ETag back weak (W/"…"): compression made it so.

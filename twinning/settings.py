@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request for a host not in ALLOWED_HOSTS is one WARNING line, not a stack trace.
+    "twinning.middleware.DisallowedHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages, feeds and exports gzip-compressed for clients that accept it (static files come
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     # Outside LocaleMiddleware, so the redirects it makes (/ → /en/) carry the headers too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the Host header: a load balancer probes with the node's address.
+    "twinning.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language from the address (/de/…); on an address without one, from Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
@@ -99,6 +103,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "twinning.urls"
+
+# After sign-in without a safe "next": the admin home (Django's default is a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 
 def admin_url_from_env():
@@ -143,6 +150,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # A kept connection is checked before reuse, so a database restart costs no request
+        # made after it is back.
+        conn_health_checks=True,
     )
 }
 
@@ -220,14 +230,28 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "twinning.client_ip.client_ip"
 
 # Cache: Redis when REDIS_URL is set (shared by every app server), else this process's memory.
+# Redis only accelerates: refused, hung or slow, it is skipped (twinning/resilient_cache.py) after
+# CACHE_SOCKET_TIMEOUT seconds, and tried again every CACHE_RETRY_SECONDS. Sessions and the
+# sign-in lockout are kept in the database, so they never depend on it.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_SOCKET_TIMEOUT = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.25"))
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "twinning.resilient_cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+                "retry_seconds": float(os.environ.get("CACHE_RETRY_SECONDS", "5")),
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Whole public pages are cached for this long (twinning/page_cache.py). It needs a cache every
 # app server shares, so it is off unless REDIS_URL is set.

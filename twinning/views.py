@@ -1,5 +1,7 @@
 import logging
+import uuid
 
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.utils import timezone
@@ -45,16 +47,40 @@ class HomeView(TemplateView):
 
 logger = logging.getLogger(__name__)
 
+HEALTH_KEY = "twinning:healthz"
+
+
+def cache_works():
+    """Whether the cache keeps and returns a value. A cache that cannot be reached is skipped
+    at once while it is known to be down (twinning/resilient_cache.py)."""
+    token = uuid.uuid4().hex
+    try:
+        cache.set(HEALTH_KEY, token, timeout=10)
+        return cache.get(HEALTH_KEY) == token
+    except Exception:  # any cache backend's failure is "unavailable" here, never a 500
+        logger.warning("Health check: the cache failed", exc_info=True)
+        return False
+
 
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database answers, 503 when it does not: for load balancers and monitors."""
+    """For load balancers and monitors: 503 when the database does not answer (this server
+    cannot serve), 200 otherwise; "degraded" when only the cache is unavailable (pages are then
+    served uncached)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
-        logger.exception("Health check: the database is unreachable")
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    except DatabaseError as error:
+        logger.warning("Health check: the database is unreachable (%s)", error)
+        # A broken kept connection must not answer the next probe: open a fresh one then.
+        connection.close()
+        return JsonResponse(
+            {"status": "unavailable", "database": "unreachable"},
+            status=503,
+            headers={"Retry-After": "5"},
+        )
+    if not cache_works():
+        return JsonResponse({"status": "degraded", "database": "ok", "cache": "unavailable"})
+    return JsonResponse({"status": "ok", "database": "ok", "cache": "ok"})

@@ -133,7 +133,7 @@ def test_no_page_needs_inline_script_or_style(client, page_urls):
 def test_health_check_reports_a_reachable_database(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response.headers["Cache-Control"]
 
 
@@ -241,6 +241,38 @@ def test_redis_url_selects_the_shared_cache():
         check=True,
     )
     assert result.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
+        "twinning.resilient_cache.ResilientRedisCache",
         "redis://127.0.0.1:6379/3",
     ]
+
+
+def test_health_check_answers_a_load_balancer_probing_with_the_nodes_address(client):
+    response = client.get("/healthz", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_a_forged_host_is_one_warning_line_without_a_stack_trace(client, caplog):
+    with caplog.at_level(logging.DEBUG):
+        response = client.get(reverse("home"), HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert [(r.levelname, r.name) for r in caplog.records] == [
+        ("WARNING", "django.security.DisallowedHost")
+    ]
+    assert "attacker.example" in caplog.records[0].getMessage()
+    assert caplog.records[0].exc_info is None
+
+
+def test_an_unsafe_next_after_sign_in_goes_to_the_admin_home(client, django_user_model, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    django_user_model.objects.create_superuser("chief", "chief@example.org", "Quiet-71-lanterns")
+    response = client.post(
+        reverse("admin:login"),
+        {
+            "username": "chief",
+            "password": "Quiet-71-lanterns",
+            "next": "https://elsewhere.example/",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")

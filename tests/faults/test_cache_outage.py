@@ -1,0 +1,81 @@
+"""Redis refused, hung and restarted under load: the public site keeps answering.
+
+A gunicorn with production settings and the Redis page cache serves the demo to 8 clients;
+mid-run the Redis is stopped or hung (SIGSTOP). Every answer is counted: none may be an error,
+and while Redis hangs a request may wait for it at most one short socket timeout.
+"""
+
+import json
+
+from faults.services import get, load, wait_until
+
+
+def health(site):
+    status, _seconds, body = get(site.port, "/healthz")
+    return status, json.loads(body)
+
+
+def cache_warnings(site):
+    return site.log_text().count("is unavailable")
+
+
+def test_with_redis_stopped_every_page_is_served_uncached(site_with_redis, redis_up):
+    redis_up.stop()
+    result = load(site_with_redis.port, seconds=3)
+
+    assert result.errors == 0, result.describe()
+    assert result.statuses[200] == result.requests, result.describe()
+    assert health(site_with_redis) == (
+        200,
+        {"status": "degraded", "database": "ok", "cache": "unavailable"},
+    )
+
+
+def test_with_redis_hung_no_request_waits_long(site_with_redis, redis_up):
+    load(site_with_redis.port, seconds=1)  # the page cache filled
+    warnings_before = cache_warnings(site_with_redis)
+
+    redis_up.hang()
+    result = load(site_with_redis.port, seconds=4)
+
+    assert result.errors == 0, result.describe()
+    assert result.p99 < 1.0, result.describe()
+    assert health(site_with_redis)[1]["status"] == "degraded"
+    # At most one warning a minute from each of the two workers, not one per request.
+    assert cache_warnings(site_with_redis) - warnings_before <= 2
+
+
+def test_after_redis_comes_back_pages_are_cached_again(site_with_redis, redis_up):
+    redis_up.stop()
+    load(site_with_redis.port, seconds=1)
+    redis_up.start()  # empty, as after a restart of a Redis that keeps nothing on disk
+
+    def cached_again():
+        get(site_with_redis.port, "/en/partnerships/")
+        return bool(redis_up.keys("*twinning:page:*"))
+
+    wait_until(cached_again, 10, "pages cached again")
+    assert health(site_with_redis) == (200, {"status": "ok", "database": "ok", "cache": "ok"})
+
+
+def test_a_hung_redis_that_resumes_serves_no_page_edited_meanwhile_from_before(
+    site_with_redis, redis_up
+):
+    """Edits made while Redis hangs cannot mark cached pages out of date; on its return the
+    content version moves on, so the pages cached before are not served again."""
+    load(site_with_redis.port, seconds=1)
+    version_keys = redis_up.keys("*twinning:content-version*")
+    assert version_keys
+    before = redis_up.command("get", version_keys[0])
+
+    redis_up.hang()
+    load(site_with_redis.port, seconds=1.5)
+    redis_up.resume()
+    wait_until(
+        lambda: (
+            get(site_with_redis.port, "/en/")[0] == 200
+            and redis_up.command("get", version_keys[0]) != before
+        ),
+        10,
+        "the content version moving on after the outage",
+    )

@@ -1,0 +1,148 @@
+"""A Redis cache that is an accelerator, never a dependency.
+
+Django's own Redis backend raises when Redis is refused, hung or slow, and the default socket has
+no timeout: one stopped Redis took the whole public site and every admin save down. This backend
+is Django's, with three things added:
+
+- short connect and read timeouts and no client-side retries, so a hung Redis costs a request at
+  most CACHE_SOCKET_TIMEOUT (a few hundred milliseconds), not seconds;
+- a circuit breaker shared by the process's threads: after a failure the cache is skipped for
+  CACHE_RETRY_SECONDS, during which it costs nothing, and then tried again by one request;
+- failures turned into cache misses (reads give the default, writes are dropped), logged as a
+  WARNING at most once a minute, and a `cache_recovered` signal when Redis answers again, so the
+  page cache can drop pages that may have gone stale while edits could not reach it.
+
+Why not django-redis with IGNORE_EXCEPTIONS: it also swallows errors, but has no breaker, so a hung
+Redis would still cost every cache call its full timeout, and it logs every failure, per request.
+"""
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.redis import RedisCache
+from django.dispatch import Signal
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# Sent (by the process that notices) when the cache answers again after an outage.
+cache_recovered = Signal()
+
+# Errors that mean "Redis is not there right now"; anything else is a bug and still raises.
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+WARN_EVERY_SECONDS = 60
+
+
+class Breaker:
+    """Whether to try the cache, for every thread of this process."""
+
+    def __init__(self, retry_seconds):
+        self.retry_seconds = retry_seconds
+        self.lock = threading.Lock()
+        self.open_until = 0.0  # monotonic time before which the cache is not tried
+        self.failing = False
+        self.last_warning = -WARN_EVERY_SECONDS
+
+    def allows(self):
+        return time.monotonic() >= self.open_until
+
+    def fail(self, location, error):
+        now = time.monotonic()
+        with self.lock:
+            self.failing = True
+            self.open_until = now + self.retry_seconds
+            warn = now - self.last_warning >= WARN_EVERY_SECONDS
+            if warn:
+                self.last_warning = now
+        if warn:
+            logger.warning(
+                "The cache at %s is unavailable (%s: %s); pages are served without it and "
+                "it is tried again every %s s.",
+                location,
+                type(error).__name__,
+                error,
+                self.retry_seconds,
+            )
+
+    def succeed(self, location):
+        if not self.failing:
+            return False
+        with self.lock:
+            recovered, self.failing = self.failing, False
+        if recovered:
+            logger.warning("The cache at %s answers again.", location)
+        return recovered
+
+
+_breakers = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(location, retry_seconds):
+    with _breakers_lock:
+        return _breakers.setdefault(location, Breaker(retry_seconds))
+
+
+def _guarded(name, unavailable, read=False):
+    """Wrap RedisCache.<name>: skipped while the breaker is open; a failure gives what a miss
+    would give (`unavailable`, called with the same arguments) and opens the breaker. The first
+    read after an outage is a miss too: what it found may have gone stale meanwhile."""
+    method = getattr(RedisCache, name)
+
+    def guarded(self, *args, **kwargs):
+        if not self.breaker.allows():
+            return unavailable(*args, **kwargs)
+        try:
+            result = method(self, *args, **kwargs)
+        except UNAVAILABLE as error:
+            self.breaker.fail(self.location, error)
+            return unavailable(*args, **kwargs)
+        if self.breaker.succeed(self.location):
+            cache_recovered.send(sender=type(self), location=self.location)
+            if read:
+                return unavailable(*args, **kwargs)
+        return result
+
+    guarded.__name__ = name
+    guarded.__doc__ = method.__doc__
+    return guarded
+
+
+def _returns(value):
+    return lambda *args, **kwargs: value
+
+
+def _default(key, default=None, version=None):
+    return default
+
+
+class ResilientRedisCache(RedisCache):
+    """OPTIONS: socket_connect_timeout and socket_timeout (seconds, default 0.25), retry_seconds
+    (default 5), and anything Django's RedisCache takes."""
+
+    def __init__(self, server, params):
+        params = {**params, "OPTIONS": dict(params.get("OPTIONS") or {})}
+        options = params["OPTIONS"]
+        retry_seconds = float(options.pop("retry_seconds", 5))
+        options.setdefault("socket_connect_timeout", 0.25)
+        options.setdefault("socket_timeout", 0.25)
+        # redis-py's client may retry with backoff; one try, then the breaker decides.
+        options.setdefault("retry_on_timeout", False)
+        super().__init__(server, params)
+        self.location = server if isinstance(server, str) else ",".join(server)
+        self.breaker = breaker_for(self.location, retry_seconds)
+
+    # What each operation gives when Redis cannot be reached: what a miss would give.
+    get = _guarded("get", _default, read=True)
+    get_many = _guarded("get_many", lambda *args, **kwargs: {}, read=True)
+    add = _guarded("add", _returns(False))
+    set = _guarded("set", _returns(None))
+    set_many = _guarded("set_many", lambda *args, **kwargs: [])
+    touch = _guarded("touch", _returns(False))
+    delete = _guarded("delete", _returns(False))
+    delete_many = _guarded("delete_many", _returns(None))
+    has_key = _guarded("has_key", _returns(False), read=True)
+    incr = _guarded("incr", _returns(None))
+    clear = _guarded("clear", _returns(False))
