@@ -6,9 +6,15 @@ matching needs: every city's key (name and country), every partnership's pair of
 the slugs in use.
 
 A row that cannot be imported is reported with its line number and reason and skipped; it never
-stops the import, and it is rejected before anything of it is written. A database error rolls
-back its whole batch and stops the import: the batches before it stay, and a second run picks
-up where it stopped, since rows already imported are recognised ("already present").
+stops the import, and it is rejected before anything of it is written. Whatever a line holds is
+checked before the database sees it: bytes that are not UTF-8, control characters (NUL, which
+PostgreSQL refuses in text, among them), a quote left open (the lines it would swallow are read
+again as rows of their own). A row the database refuses all the same (a DataError or
+IntegrityError) costs only that row: its batch is written again row by row, each in a savepoint,
+and the refused row is reported and skipped. Any other database error (the connection lost, the
+disk full) rolls back its whole batch and stops the import: the batches before it stay, and a
+second run picks up where it stopped, since rows already imported are recognised ("already
+present").
 """
 
 import csv
@@ -16,13 +22,13 @@ import datetime
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -37,6 +43,7 @@ from partnerships.models import (
 )
 from twinning.dates import DatePrecision
 from twinning.page_cache import bump_content_version
+from twinning.text_hygiene import describe_character, find_control_character
 
 BATCH_SIZE = 1000
 
@@ -207,6 +214,7 @@ class Row:
     precision: str = DatePrecision.DAY
     kind: str = Partnership.Kind.TWINNING
     status: str = Partnership.Status.ACTIVE
+    slug: str | None = None  # the partnership's, chosen once: a batch may be written twice
 
 
 SURROGATE = re.compile("[\udc80-\udcff]")
@@ -215,6 +223,37 @@ SURROGATE = re.compile("[\udc80-\udcff]")
 def shown(text):
     """A field as it can be printed: undecodable bytes as �."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+class Lines:
+    """The file's lines, decoded and numbered, for csv.reader; `taken` collects the lines of the
+    record being read, and lines given to `read_again` come next. (A class, not a generator: it
+    goes on after the end of the file once lines are given back.)"""
+
+    def __init__(self, stream, progress):
+        self.stream = stream
+        self.progress = progress
+        self.number = 0
+        self.again = deque()
+        self.taken = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.again:
+            item = self.again.popleft()
+        else:
+            raw = next(self.stream)
+            if self.progress:
+                self.progress(len(raw))
+            self.number += 1
+            item = self.number, raw.decode("utf-8", errors="surrogateescape")
+        self.taken.append(item)
+        return item[1]
+
+    def read_again(self, items):
+        self.again.extendleft(reversed(items))
 
 
 def parse_coordinate(text, label, limit):
@@ -351,6 +390,7 @@ class Importer:
         how much of the file has been read. Returns the Summary."""
         path = Path(path)
         self.filename = path.name
+        self.header = None
         with path.open("rb") as stream:
             records = self.records(stream, progress)
             self.format, self.columns = self.read_header(records, fmt)
@@ -359,11 +399,11 @@ class Importer:
             self.pending_cities, self.pending_rows = [], []
             batch_first = None
             read = 0
-            for line, end, fields in records:
+            for line, fields in records:
                 batch_first = batch_first or line
                 self.summary.rows += 1
                 read += 1
-                self.take(line, end, fields)
+                self.take(line, fields)
                 if read == self.batch_size:
                     self.flush(batch_first, line)
                     batch_first, read = None, 0
@@ -371,32 +411,66 @@ class Importer:
                 self.flush(batch_first, line)
         return self.summary
 
-    @staticmethod
-    def records(stream, progress):
-        """(first line, last line, fields) for each CSV record; bytes that are not UTF-8 are
-        kept as surrogates (and reported with their row); a record the csv module cannot read
-        comes as a csv.Error instead of its fields."""
+    def records(self, stream, progress):
+        """(line number, fields) for each CSV record; bytes that are not UTF-8 are kept as
+        surrogates (and reported with their row); a record that cannot be read comes as an
+        exception instead of its fields.
 
-        def lines():
-            for raw in stream:
-                if progress:
-                    progress(len(raw))
-                yield raw.decode("utf-8", errors="surrogateescape")
-
-        reader = csv.reader(lines())
-        last = 0
+        A quote left open makes the csv module read on into the following lines, to the end of
+        the file or the next quote. A record over several lines that then does not fit the
+        header is taken to be one: only its first line is rejected, and the lines after it are
+        read again as rows of their own."""
+        lines = Lines(stream, progress)
+        reader = csv.reader(lines)
         while True:
+            lines.taken = []
             try:
                 fields = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:
-                fields = exc
-            yield last + 1, reader.line_num, fields
-            last = reader.line_num
+            except csv.Error as error:
+                fields = error
+            taken = lines.taken
+            if self.header is not None:
+                problem = self.unclosed_quote(fields, len(taken))
+                if problem:
+                    lines.read_again(taken[1:])
+                    fields = problem
+            yield taken[0][0], fields
+
+    def unclosed_quote(self, fields, nlines):
+        """The error to report for a record that a quote left open has read on past the end of
+        its line, or None: a record with a line break in a field (read over several lines, or
+        one that ran to the end of the file) that the csv module failed on, whose columns do
+        not match the header, or where a column the import reads holds the line break (a name
+        never does; a column it ignores, such as notes, may)."""
+        more = "; the lines after it are read as rows of their own"
+        if isinstance(fields, Exception):
+            if nlines == 1:
+                return None
+            return RowError(
+                "unclosed quote", f"a quote on this line is not closed ({fields}){more}"
+            )
+        broken = [i for i, value in enumerate(fields) if "\n" in value or "\r" in value]
+        if not broken or (
+            len(fields) == self.header_length and not set(broken) & set(self.columns.values())
+        ):
+            return None
+        if nlines == 1:
+            more = ""
+        return RowError(
+            "unclosed quote",
+            f"the quote in {self.column(broken[0])} is not closed on this line{more}",
+        )
+
+    def column(self, index):
+        """ "column 5 (city2)": a column by its number and, where the header has one, its name."""
+        if index < len(self.header):
+            return f"column {index + 1} ({shown(self.header[index])})"
+        return f"column {index + 1}"
 
     def read_header(self, records, fmt_name):
-        for line, _end, fields in records:
+        for line, fields in records:
             if isinstance(fields, Exception) or not any(f.strip() for f in fields):
                 continue
             header = [f.strip().lstrip("\ufeff").strip().lower() for f in fields]
@@ -424,6 +498,7 @@ class Importer:
             for index, name in enumerate(header):
                 if name in known:
                     columns.setdefault(fmt.columns.get(name, name), index)
+            self.header = header
             self.header_length = len(header)
             return fmt, columns
         raise CommandError("The file has no header line (it is empty).")
@@ -474,9 +549,9 @@ class Importer:
         if self.verbosity >= level:
             self.emit(f"line {line}: {message}")
 
-    def take(self, line, end, fields):
+    def take(self, line, fields):
         try:
-            row = self.parse(line, end, fields)
+            row = self.parse(line, fields)
             ref_a, ref_b, new = self.resolve_cities(row)
         except RowError as error:
             self.reject(line, error)
@@ -505,7 +580,9 @@ class Importer:
             if ref.existing:
                 self.summary.cities_reused.add(ref.key)
 
-    def parse(self, line, end, fields):
+    def parse(self, line, fields):
+        if isinstance(fields, RowError):
+            raise fields
         if isinstance(fields, Exception):
             raise RowError("unreadable CSV", str(fields))
         if not fields or not any(f.strip() for f in fields):
@@ -519,11 +596,18 @@ class Importer:
                 )
         if len(fields) != self.header_length:
             raise RowError(
-                "wrong number of columns",
-                f"{len(fields)} instead of {self.header_length}"
-                # A quote left open swallows the lines after it.
-                + (f"; the row reaches line {end}" if end > line else ""),
+                "wrong number of columns", f"{len(fields)} instead of {self.header_length}"
             )
+        # Before anything is stripped (str.split() takes U+000B for a space) and before the
+        # database sees it (PostgreSQL refuses NUL in text: the whole batch would fail).
+        for index in sorted(self.columns.values()):
+            found = find_control_character(fields[index])
+            if found:
+                char, position = found
+                raise RowError(
+                    "control character",
+                    f"{describe_character(char)} in {self.column(index)} at position {position}",
+                )
         value = {name: fields[index] for name, index in self.columns.items()}
         row = Row(line, self.parse_side(value, "a"), self.parse_side(value, "b"))
         if value.get("established", "").strip():
@@ -607,7 +691,13 @@ class Importer:
         if not self.dry_run and (cities or rows):
             try:
                 with transaction.atomic(using=self.using):
-                    self.write(cities, rows)
+                    try:
+                        with transaction.atomic(using=self.using):
+                            self.write(cities, rows)
+                    except (DataError, IntegrityError):
+                        # A row the checks let through: only it is lost, not its batch.
+                        self.unsave(cities)
+                        cities, rows = self.write_row_by_row(cities, rows)
             except Exception as error:
                 self.summary.stopped_at = first_line
                 raise ImportStopped(first_line, last_line, error) from error
@@ -618,6 +708,38 @@ class Importer:
         self.summary.partnerships_created += len(rows)
         self.summary.batches += 1
 
+    def write_row_by_row(self, cities, rows):
+        """Write `rows` one by one, each in a savepoint: a row the database refuses is reported
+        and skipped, with the cities only it needed. Returns the cities and rows written."""
+        written_cities, written_rows = [], []
+        for row, ref_a, ref_b in rows:
+            new = [ref for ref in (ref_a, ref_b) if ref.id is None]
+            try:
+                with transaction.atomic(using=self.using):
+                    self.write(new, [(row, ref_a, ref_b)])
+            except (DataError, IntegrityError) as error:
+                self.unsave(new)  # a later row of the batch may need them: it writes them then
+                del self.pairs[pair_key(ref_a.key, ref_b.key)]
+                self.reject(
+                    row.line,
+                    RowError("refused by the database", f"{error.__class__.__name__}: {error}"),
+                )
+            else:
+                written_cities += new
+                written_rows.append((row, ref_a, ref_b))
+        for ref in cities:
+            if ref.id is None:  # no row that needed it was written: a later row creates it anew
+                self.index[(fold_key(ref.name), ref.obj.country)].remove(ref)
+                self.city_slugs.discard(ref.obj.slug)
+        return written_cities, written_rows
+
+    @staticmethod
+    def unsave(refs):
+        """Forget the ids of new cities whose insert was rolled back."""
+        for ref in refs:
+            ref.id = ref.obj.pk = None
+            ref.obj._state.adding = True
+
     def write(self, cities, rows):
         saved = City._base_manager.using(self.using).bulk_create([ref.obj for ref in cities])
         ids = self.ids(City, saved)
@@ -626,12 +748,12 @@ class Importer:
         now = timezone.now()
         partnerships = []
         for row, ref_a, ref_b in rows:
-            slug = unique_slug(
+            row.slug = row.slug or unique_slug(
                 partnership_slug_base(ref_a.name, ref_b.name), self.partnership_slugs
             )
             partnerships.append(
                 Partnership(
-                    slug=slug,
+                    slug=row.slug,
                     city_a_id=ref_a.id,
                     city_b_id=ref_b.id,
                     kind=row.kind,

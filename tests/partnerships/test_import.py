@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DataError, connection
 from django.db.models.query import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django_countries import countries
@@ -267,17 +267,166 @@ def test_a_byte_order_mark_and_windows_line_ends_are_read(db, tmp_path):
     assert City.objects.get(name="Turin").country == "IT"
 
 
-def test_an_unclosed_quote_is_reported_with_the_lines_it_swallows(db, tmp_path):
+# --- Lines that once stopped the import or swallowed the rows after them ----------------------
+
+ROWS_BEFORE = (
+    b"Lyon,France,45.76,4.84,Turin,Italy,45.07,7.69\n"
+    b'Albany,"New York, United States",42.6512,-73.755,Tula,Russia,54.19,37.62\n'
+)
+ROWS_AFTER = (
+    b"Lyon,France,45.76,4.84,Milan,Italy,45.46,9.19\n"
+    b'Albany,"New York, United States",42.6512,-73.755,Nagasaki,Japan,32.75,129.88\n'
+)
+
+
+def assert_rows_around_the_bad_line_imported():
+    lyon, albany = city("Lyon", "FR"), city("Albany", "US")
+    assert pair(lyon, city("Turin", "IT")).exists()
+    assert pair(albany, city("Tula", "RU")).exists()
+    assert pair(lyon, city("Milan", "IT")).exists()
+    assert pair(albany, city("Nagasaki", "JP")).exists()
+    assert counts() == (6, 4, 4)  # nothing of the bad line: no Ostrava, no Mérida
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "report"),
+    [
+        pytest.param(
+            b"Dresden,Germany,51.05,13.74,Ostr\x00ava,Czechia,49.84,18.29\n",
+            "line 4: rejected: control character: U+0000 (NUL) in column 5 (city2) at position 5",
+            id="NUL",
+        ),
+        pytest.param(
+            b"M\xe9rida,Mexico,20.97,-89.62,Ostrava,Czechia,49.84,18.29\n",
+            "line 4: rejected: not valid UTF-8: byte 0xE9 in column 1 (“M�rida”)",
+            id="Latin-1 byte",
+        ),
+        pytest.param(
+            # Read on, the field runs to the quote of the next line: 12 columns in all.
+            b'Dresden,Germany,51.05,13.74,"Ostrava,Czechia,49.84,18.29\n',
+            "line 4: rejected: unclosed quote: the quote in column 5 (city2) is not closed on "
+            "this line; the lines after it are read as rows of their own",
+            id="unclosed quote",
+        ),
+        pytest.param(
+            "Dresden,Germany,51.05,13.74,Ostrava\vHlavní,Czechia,49.84,18.29\n".encode(),
+            "line 4: rejected: control character: U+000B (vertical tab) in column 5 (city2) at "
+            "position 8",
+            id="vertical tab",
+        ),
+    ],
+)
+def test_a_bad_line_is_reported_and_the_rows_around_it_are_imported(db, tmp_path, bad_line, report):
+    path = tmp_path / "file.csv"
+    path.write_bytes(HEKMAN_HEADER.encode() + ROWS_BEFORE + bad_line + ROWS_AFTER)
+
+    out = run_import(path)
+
+    assert report in out
+    assert out.count("rejected:") == 1
+    assert "partnerships:         4 created" in out
+    assert_rows_around_the_bad_line_imported()
+
+    again = run_import(path)
+
+    assert report in again
+    assert "partnerships:         0 created, 4 already present (4 in the database" in again
+    assert counts() == (6, 4, 4)
+
+
+def test_a_bad_line_in_a_large_file_stops_nothing(db, tmp_path):
+    """The NUL that used to abort its batch of 1,000 rows, and every batch after it."""
+    path = generated_file(tmp_path / "large.csv", 2500)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[1200] = lines[1200].replace(b"Town 1199 B", b"Town\x00 1199 B")
+    path.write_bytes(b"".join(lines))
+
+    out = run_import(path)
+
+    assert "line 1201: rejected: control character: U+0000 (NUL) in column 5 (city2)" in out
+    assert "partnerships:         2,499 created" in out
+    assert Partnership.objects.filter(city_a__name="Town 2499 A").exists()
+    assert not City.objects.filter(name="Town 1199 A").exists()
+
+
+def test_a_quote_left_open_on_the_last_line(db, tmp_path):
     path = tmp_path / "quote.csv"
     path.write_text(
         HEKMAN_HEADER
-        + 'Lyon,France,45.76,4.84,"Turin,Italy,45.07,7.69\n'
         + "Lyon,France,45.76,4.84,Milan,Italy,45.46,9.19\n"
+        + 'Lyon,France,45.76,4.84,"Turin,Italy,45.07,7.69\n'
     )
     out = run_import(path)
-    assert (
-        "line 2: rejected: wrong number of columns: 5 instead of 8; the row reaches line 3" in out
+    assert "line 3: rejected: unclosed quote: the quote in column 5 (city2)" in out
+    assert "partnerships:         1 created" in out
+
+
+def test_a_line_break_in_a_quoted_column_the_import_ignores_is_kept(db, tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "city_a,country_a,lat_a,lng_a,city_b,country_b,lat_b,lng_b,notes\n"
+        'Lyon,FR,45.76,4.84,Turin,IT,45.07,7.69,"signed in 1958,\nrenewed in 2008"\n'
+        "Lyon,FR,45.76,4.84,Milan,IT,45.46,9.19,\n"
     )
+    out = run_import(path, "--format=generic")
+    assert "rejected rows:        0" in out
+    assert "partnerships:         2 created" in out
+
+
+# --- Rows the database refuses ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [1000, 2])
+def test_a_row_the_database_refuses_costs_only_that_row(db, tmp_path, monkeypatch, batch_size):
+    path = tmp_path / "file.csv"
+    path.write_text(
+        HEKMAN_HEADER
+        + "Lyon,France,45.76,4.84,Turin,Italy,45.07,7.69\n"
+        + "Lyon,France,45.76,4.84,Ostrava,Czechia,49.84,18.29\n"
+        + "Ostrava,Czechia,49.84,18.29,Tula,Russia,54.19,37.62\n"
+        + "Lyon,France,45.76,4.84,Milan,Italy,45.46,9.19\n"
+    )
+    original = QuerySet.bulk_create
+
+    def refusing_bulk_create(self, objs, *args, **kwargs):
+        if self.model is Partnership and any(p.slug == "lyon-ostrava" for p in objs):
+            raise DataError("value refused")
+        return original(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", refusing_bulk_create)
+    out = run_import(path, f"--batch-size={batch_size}")
+
+    assert "line 3: rejected: refused by the database: DataError: value refused" in out
+    assert "partnerships:         3 created" in out
+    assert "cities:               5 created" in out
+    lyon, ostrava = city("Lyon", "FR"), city("Ostrava", "CZ")
+    assert pair(lyon, city("Turin", "IT")).exists()
+    assert pair(ostrava, city("Tula", "RU")).exists()
+    assert pair(lyon, city("Milan", "IT")).exists()
+    assert not pair(lyon, ostrava).exists()
+    assert ostrava.slug == "ostrava-cz"
+    assert counts() == (5, 3, 3)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", original)
+    out = run_import(path)
+    assert "partnerships:         1 created, 3 already present" in out
+    assert pair(lyon, ostrava).get().slug == "lyon-ostrava"
+    assert counts() == (5, 4, 4)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite stores NUL in text")
+def test_postgresql_refusing_a_nul_costs_only_that_row(db, tmp_path, monkeypatch):
+    # Were a NUL ever to get past the row checks, PostgreSQL's DataError costs only its row.
+    monkeypatch.setattr("partnerships.importing.find_control_character", lambda text: None)
+    path = tmp_path / "file.csv"
+    bad_line = b"Dresden,Germany,51.05,13.74,Ostr\x00ava,Czechia,49.84,18.29\n"
+    path.write_bytes(HEKMAN_HEADER.encode() + ROWS_BEFORE + bad_line + ROWS_AFTER)
+
+    out = run_import(path)
+
+    assert "line 4: rejected: refused by the database: DataError:" in out
+    assert "partnerships:         4 created" in out
+    assert_rows_around_the_bad_line_imported()
 
 
 # --- Countries --------------------------------------------------------------------------------
