@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from twinning.text_hygiene import strip_control_bytes
+from twinning.text_hygiene import has_control_bytes, strip_control_bytes
 
 
 class AdminNoIndexMiddleware:
@@ -46,10 +46,8 @@ class StripControlCharactersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not response.streaming and is_text(response):
-            content = strip_control_bytes(response.content)
-            if len(content) != len(response.content):
-                response.content = content
-                if response.has_header("Content-Length"):
-                    response["Content-Length"] = str(len(content))
+        if not response.streaming and is_text(response) and has_control_bytes(response.content):
+            response.content = strip_control_bytes(response.content)
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
         return response

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
@@ -26,6 +27,7 @@ from cities.models import City
 from partnerships.models import Activity, Milestone, Partnership
 from tests.translations import in_english
 from twinning.management.commands.load_demo import DEMO_FIXTURES
+from twinning.middleware import StripControlCharactersMiddleware
 from twinning.text_hygiene import (
     describe_character,
     dumps_without_control_characters,
@@ -91,6 +93,8 @@ def test_every_refused_character_is_found_and_removed(char):
     assert caught.value.code == "control_character"
     assert f"{describe_character(char)} at position 3" in caught.value.messages[0]
     assert strip_control_characters(f"ab{char}c") == "abc"
+    if not "\ud800" <= char <= "\udfff":  # a lone surrogate cannot be encoded at all
+        assert strip_control_bytes(f"ab{char}c".encode()) == b"abc"
 
 
 def test_tab_line_breaks_and_other_scripts_are_kept():
@@ -119,17 +123,39 @@ def test_json_is_written_without_them_however_it_escapes_them(text, ensure_ascii
     assert json.loads(written) == {"title": "ab"}
 
 
-def test_json_without_them_is_written_once_and_unchanged():
+def test_json_without_them_comes_back_unchanged():
     calls = []
 
     def dumps(value):
         calls.append(value)
         return json.dumps(value, ensure_ascii=False)
 
-    value = {"title": KEPT, "path": "C:\\new\\folder"}
+    assert json.loads(dumps_without_control_characters(dumps, {"title": KEPT})) == {"title": KEPT}
+    assert len(calls) == 1  # written once
+    # A backslash before "f" looks like an escaped form feed: written twice, the same.
+    value = {"path": "C:\\new\\folder"}
     assert json.loads(dumps_without_control_characters(dumps, value)) == value
-    # A backslash before "f" looks like an escaped form feed: a second pass, same result.
-    assert len(calls) == 2
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("content_type", "cleaned"),
+    [
+        ("text/html; charset=utf-8", True),
+        ("application/atom+xml; charset=utf-8", True),
+        ("application/json", True),
+        ("image/png", False),  # binary: its bytes are not text
+        ("application/octet-stream", False),
+        ("text/plain; charset=windows-1252", False),  # C2 85 is "Â…" there
+    ],
+)
+def test_the_middleware_cleans_only_utf8_text(rf, content_type, cleaned):
+    body = "a\x0bb\x85c".encode() if "1252" not in content_type else b"a\xc2\x85c"
+    middleware = StripControlCharactersMiddleware(
+        lambda request: HttpResponse(body, content_type=content_type)
+    )
+    response = middleware(rf.get("/"))
+    assert response.content == (b"abc" if cleaned else body)
 
 
 # --- Refused at the doors --------------------------------------------------------------------
