@@ -22,9 +22,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
 from pytest_django.asserts import assertFormError, assertFormSetError
+from reversion.models import Version
 
 from cities.models import City
 from partnerships.models import Activity, Milestone, Partnership
+from tests.partnerships.test_history import posted
 from tests.translations import in_english
 from twinning.management.commands.load_demo import DEMO_FIXTURES
 from twinning.middleware import StripControlCharactersMiddleware
@@ -499,3 +501,25 @@ def test_admin_pages_answer(admin_client, stored):
     assert "Porcelain exhibition" in content
     get_clean(admin_client, admin_url(Activity, "changelist"))
     get_clean(admin_client, admin_url(City, "changelist"))
+
+
+def test_a_version_from_before_the_checks_can_be_restored(admin_client, make_partnership):
+    """The history keeps a record as it was, control characters and all; restoring that
+    version restores its text without them."""
+    partnership = make_partnership(summary="Two cities.")
+    Partnership.objects.filter(pk=partnership.pk).update(summary_en="Two\x0b cities.")
+    change_url = admin_url(Partnership, "change", partnership.pk)
+    page = admin_client.get(change_url)
+    assert "Two cities." in page.content.decode()  # shown without it, and saved so
+    form = strip_control_characters(posted(page))
+    response = admin_client.post(change_url, {**form, "summary_en": "Rewritten."})
+    assert response.status_code == 302
+    baseline = Version.objects.get_for_object(partnership).last()
+    assert "\\u000b" in baseline.serialized_data
+
+    revision_url = admin_url(Partnership, "revision", partnership.pk, baseline.pk)
+    page = admin_client.get(revision_url)
+    response = admin_client.post(revision_url, strip_control_characters(posted(page)))
+    assert response.status_code == 302
+    partnership.refresh_from_db()
+    assert partnership.summary_en == "Two cities."
