@@ -252,15 +252,7 @@ def test_partnership_admin_refuses_one_in_an_activity_row(admin_client, make_cit
     formset = next(
         f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "activities"
     ).formset
-    assertFormSetError(
-        formset,
-        0,
-        "title_en",
-        [
-            "Remove the invisible control character U+000B (vertical tab) at position 10 "
-            "(it often comes with text pasted from a word processor)."
-        ],
-    )
+    assertFormSetError(formset, 0, "title_en", [VT_MESSAGE])
     assert "U+000C (form feed) at position 11" in str(
         response.context["adminform"].form.errors["summary_en"]
     )
