@@ -19,6 +19,7 @@ from icalendar import TRANSP, Calendar, Event, vDuration
 
 from twinning.dates import DatePrecision
 from twinning.markdown import markdown_to_text
+from twinning.text_hygiene import strip_control_bytes
 
 from .feeds import site_domain
 from .models import Activity, Partnership, public_cities
@@ -90,7 +91,10 @@ def calendar_response(request, *, name, description, key, filename, activities, 
     )[:CALENDAR_SIZE]
     for activity in upcoming:
         calendar.add_component(activity_event(activity, request, domain, stamp, with_partnership))
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    # RFC 5545 forbids control characters in text (icalendar writes them as they are): one
+    # stored in a title, a city's name or a description is left out of the whole calendar.
+    content = strip_control_bytes(calendar.to_ical())
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}.ics"'
     return response
 

@@ -28,6 +28,11 @@ from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from twinning.dates import iso_partial_date
+from twinning.text_hygiene import (
+    CONTROL_CHARACTERS,
+    dumps_without_control_characters,
+    strip_control_characters,
+)
 from twinning.translated import ORIGINAL, column
 
 from .filters import PartnershipFilter
@@ -296,8 +301,13 @@ def csv_record(item):
     return [safe_cell("" if flat[name] is None else flat[name]) for name in CSV_COLUMNS]
 
 
-def dumps(value):
+def compact_json(value):
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps(value):
+    # Control characters stored in a text are left out of the data, as from every output.
+    return dumps_without_control_characters(compact_json, value)
 
 
 def json_pieces(items, generated_at):
@@ -333,7 +343,12 @@ def csv_pieces(items, generated_at):
     writer = csv.writer(_Line())
     yield BYTE_ORDER_MARK + writer.writerow(CSV_COLUMNS)
     for item in items:
-        yield writer.writerow(csv_record(item))
+        line = writer.writerow(csv_record(item))
+        if CONTROL_CHARACTERS.search(line):
+            # Removed from the cells before safe_cell() looks at how each starts: a cell
+            # "\x0b=…" must not become a formula.
+            line = writer.writerow(csv_record(strip_control_characters(item)))
+        yield line
 
 
 def gathered(pieces):
@@ -526,7 +541,9 @@ def partnership_document(request, partnership):
 
 
 def document_response(data, slug):
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response = JsonResponse(
+        strip_control_characters(data), json_dumps_params={"ensure_ascii": False, "indent": 1}
+    )
     response["Content-Disposition"] = f'inline; filename="{slug}.json"'
     return response
 

@@ -21,13 +21,14 @@ from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from twinning.markdown import render_markdown
 from twinning.templatetags.twinning_tags import in_sentence
+from twinning.text_hygiene import strip_control_characters
 
 from .anniversaries import upcoming_jubilees
 from .models import Activity, FocusArea, Milestone, Partnership, public_cities
@@ -140,9 +141,32 @@ def newest_milestones(milestones):
     )[:FEED_SIZE]
 
 
-class EntryFeed(Feed):
-    """RSS 2.0; the Atom twin of each feed sets feed_type = Atom1Feed."""
+class WithoutControlCharacters:
+    """A feed generator that drops control characters from every text of the feed and its
+    entries. XML 1.0 cannot hold them: Django's writer refuses one with an error (a 500 for the
+    whole feed), and one stored in any title would otherwise break every feed that shows it."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed = strip_control_characters(self.feed)
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **kwargs)
+        self.items[-1] = strip_control_characters(self.items[-1])
+
+
+class RssFeed(WithoutControlCharacters, Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(WithoutControlCharacters, Atom1Feed):
+    pass
+
+
+class EntryFeed(Feed):
+    """RSS 2.0; the Atom twin of each feed sets feed_type = AtomFeed."""
+
+    feed_type = RssFeed
     author_name = "Twinning"
     item_guid_is_permalink = False
 
@@ -215,7 +239,7 @@ class SiteFeed(EntryFeed):
 
 
 class SiteAtomFeed(SiteFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
 
 class PartnershipFeed(EntryFeed):
@@ -242,7 +266,7 @@ class PartnershipFeed(EntryFeed):
 
 
 class PartnershipAtomFeed(PartnershipFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
 
 class CityFeed(EntryFeed):
@@ -269,7 +293,7 @@ class CityFeed(EntryFeed):
 
 
 class CityAtomFeed(CityFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
 
 class TopicFeed(EntryFeed):
@@ -294,7 +318,7 @@ class TopicFeed(EntryFeed):
 
 
 class TopicAtomFeed(TopicFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
 
 def jubilee_entry(jubilee, domain, today):
@@ -349,4 +373,4 @@ class AnniversaryFeed(EntryFeed):
 
 
 class AnniversaryAtomFeed(AnniversaryFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed

@@ -28,6 +28,7 @@ class TwinningConfig(AppConfig):
         # Signals, because every writer must invalidate: the admin, inlines, reverts, fixtures,
         # workflow moves and code. Bulk writers (imports, generators) bump the version themselves.
         from twinning.page_cache import bump_content_version
+        from twinning.text_hygiene import guard_text_fields
 
         for label in CONTENT_MODELS:
             model = apps.get_model(label)
@@ -41,3 +42,7 @@ class TwinningConfig(AppConfig):
                 sender=through,
                 dispatch_uid=f"twinning-page-cache-{label}-{field}",
             )
+        # After modeltranslation (listed first), so its columns (title_de, …) are guarded too.
+        for app_label in ("cities", "partnerships"):
+            for model in apps.get_app_config(app_label).get_models():
+                guard_text_fields(model)

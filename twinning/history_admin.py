@@ -43,6 +43,7 @@ from reversion.models import Version
 from reversion.utils import mute_signals
 
 from . import history
+from .text_hygiene import strip_control_characters, text_fields
 
 BASELINE_COMMENT = gettext_lazy("As it was before the first change recorded here.")
 DELETED_COMMENT = gettext_lazy("Deleted.")
@@ -57,6 +58,18 @@ class _ShowWithoutSaving(Exception):
         self.response = response
 
 
+def revert_version(version):
+    """version.revert(), its text without control characters: a version recorded before they
+    were refused may hold some, and saving refuses them (text_hygiene)."""
+    obj = version._object_version.object
+    # Straight into the instance: modeltranslation's descriptor on "title" would write the
+    # active language's column instead.
+    for field in text_fields(type(obj)):
+        if field.attname in obj.__dict__:
+            obj.__dict__[field.attname] = strip_control_characters(obj.__dict__[field.attname])
+    version.revert()
+
+
 def revert_versions(versions):
     """Write the stored versions back, retrying those that need another one restored first."""
     pending = list(versions)
@@ -65,7 +78,7 @@ def revert_versions(versions):
         for version in pending:
             try:
                 with transaction.atomic(using=version.db):
-                    version.revert()
+                    revert_version(version)
             except (IntegrityError, ObjectDoesNotExist):
                 failed.append(version)
         if len(failed) == len(pending):

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # ETag from the content and 304 for a repeat request, when the page cache has not answered.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Inside those two, so the ETag and the compression are of the cleaned text.
+    "twinning.middleware.StripControlCharactersMiddleware",
     # Outside LocaleMiddleware, so the redirects it makes (/ → /en/) carry the headers too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 
 from twinning.dates import iso_partial_date
 from twinning.markdown import markdown_to_text
+from twinning.text_hygiene import strip_control_characters
 
 CONTEXT = "https://schema.org"
 DESCRIPTION_WORDS = 60
@@ -22,6 +23,8 @@ _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 def dumps(data):
     """The JSON text, safe inside a <script> element."""
+    # Without control characters: JSON would keep them, escaped, for search engines to read.
+    data = strip_control_characters(data)
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_ESCAPES)
     return mark_safe(text)  # noqa: S308 - no <, > or & is left to end the element
 
