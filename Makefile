@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install node-tools run serve test lint format check clean bench audit messages
+.PHONY: install node-tools run serve test lint format check clean bench audit messages faults
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ bench: install
 	@command -v wrk >/dev/null || apt-get install -y wrk=$(WRK_VERSION) \
 	  || { echo "Install wrk $(WRK_VERSION) (Debian: apt-get install wrk)"; exit 1; }
 	bench/run.sh
+
+# The fault scenarios (faults/report.py): Redis stopped, hung and restarted, PostgreSQL restarted
+# and stopped, under load on services of their own; the backup round trips; six concurrent
+# near-limit uploads. Rewrites docs/reliability.md; a few minutes. Needs redis-server and
+# PostgreSQL 15's initdb (Debian: redis-server, postgresql-15).
+faults: install
+	$(PY) -m faults.report
 
 # Lighthouse (desktop preset) on five demo pages served as in production, over TLS; rewrites
 # docs/quality.md and leaves the reports in var/audit/. Needs Chromium (CHROME_PATH, default
