@@ -177,7 +177,7 @@ class TestRefusals:
         def decode(*args):
             raise AssertionError("decoded")
 
-        monkeypatch.setattr(images, "check_decodes", decode)
+        monkeypatch.setattr(images, "process", decode)
         monkeypatch.setattr(Image.Image, "load", decode)
         with pytest.raises(ValidationError, match="144 megapixels"):
             images.check_picture(png_bomb(12_000, 12_000), "huge.png")
