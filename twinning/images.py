@@ -56,7 +56,9 @@ logger = logging.getLogger(__name__)
 # The picture process's longest run: a 40-megapixel PNG takes a few seconds alone, and some
 # times that while others are processed on the same cores.
 PROCESS_TIMEOUT = 120
-# Where `python -m twinning.picture_process` finds the package, whatever the current directory.
+# This interpreter, on the module only (no Django): exec'd, never forked from a threaded worker.
+PROCESS_COMMAND = [sys.executable, "-m", picture_process.__name__]
+# Where that finds the package, whatever the current directory.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -334,7 +336,7 @@ def process(data, fmt):
     }
     try:
         completed = subprocess.run(  # noqa: S603 (this interpreter, our module, no shell)
-            [sys.executable, "-m", picture_process.__name__],
+            PROCESS_COMMAND,
             input=json.dumps(job).encode() + b"\n" + data,
             capture_output=True,
             timeout=PROCESS_TIMEOUT,
