@@ -23,6 +23,7 @@ The model keeps the picture's size and the renditions' widths, so a page builds 
 without touching the database or the file system again (`picture()`).
 """
 
+import contextlib
 import functools
 import io
 import json
@@ -155,16 +156,23 @@ def check_file_size(size):
 def check_upload(upload):
     """Check an uploaded file (a Django File); return a CheckedPicture or raise ValidationError.
 
-    The result is kept on the upload, so the form and the model check it only once.
+    The result, or the refusal, is kept on the upload, so the form and the model (and the admin,
+    before its transaction: PictureAdminMixin) check it only once.
     """
     checked = getattr(upload, CHECKED, None)
+    if isinstance(checked, ValidationError):
+        raise ValidationError(checked.error_list)
     if checked is not None:
         return checked
-    check_file_size(upload.size)
-    upload.seek(0)
-    data = upload.read(settings.MAX_IMAGE_UPLOAD_BYTES + 1)
-    check_file_size(len(data))
-    checked = check_picture(data, upload.name or "")
+    try:
+        check_file_size(upload.size)
+        upload.seek(0)
+        data = upload.read(settings.MAX_IMAGE_UPLOAD_BYTES + 1)
+        check_file_size(len(data))
+        checked = check_picture(data, upload.name or "")
+    except ValidationError as error:
+        setattr(upload, CHECKED, error)
+        raise
     setattr(upload, CHECKED, checked)
     return checked
 
@@ -424,6 +432,34 @@ class PictureField(models.ImageField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": PictureFormField, **kwargs})
+
+
+class PictureAdminMixin:
+    """Checks and processes a POST's uploaded pictures before the admin's transaction begins.
+
+    The admin (and django-reversion around it) keeps one transaction open from a POST's first
+    query to its end. Processing a 40-megapixel picture in it held the database's locks for
+    seconds: SQLite then refused the other writers ("database is locked", a lost edit) and,
+    while one of them waited, the readers too (public pages stalled for 8 s in
+    faults/uploads.py). The form finds the result, or the refusal, kept on the upload.
+    """
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "POST" and self.has_add_permission(request):
+            self.process_pictures(request)
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST" and self.has_change_permission(request):
+            self.process_pictures(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def process_pictures(self, request):
+        for field in self.model._meta.fields:
+            upload = request.FILES.get(field.name) if isinstance(field, PictureField) else None
+            if upload is not None:
+                with contextlib.suppress(ValidationError):  # shown by the form, next to the field
+                    check_upload(upload)
 
 
 def generated_name(folder, filename):

@@ -833,3 +833,21 @@ class TestNothingLeftBehind:
             with django_capture_on_commit_callbacks(execute=True):
                 editor.save()
         assert stored_files(settings) == [second.image.name]
+
+    def test_the_admin_processes_pictures_before_its_transaction(
+        self, admin_client, settings, make_city, monkeypatch
+    ):
+        """Seconds of picture work inside it would hold the database's locks (faults/uploads.py)."""
+        city = make_city(image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old")
+        connection = transaction.get_connection()
+        depths, process = [], images.process
+
+        def recording(*args):
+            depths.append(len(connection.savepoint_ids))
+            return process(*args)
+
+        monkeypatch.setattr(images, "process", recording)
+        outside = len(connection.savepoint_ids)  # the test's own transaction
+        response = self.change(admin_client, city, "new.png", picture("PNG", size=(600, 400)))
+        assert response.status_code == 302
+        assert depths == [outside]  # once, and in no transaction the view opened
