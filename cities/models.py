@@ -170,7 +170,7 @@ class City(models.Model):
                 on_commit=remove_replaced,
             )
         elif remove_replaced:
-            transaction.on_commit(remove_replaced, using=using)
+            transaction.on_commit(remove_replaced, using=using, robust=True)
 
     def get_absolute_url(self):
         return reverse("city_detail", kwargs={"slug": self.slug})

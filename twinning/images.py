@@ -351,16 +351,13 @@ def process(data, fmt):
             cwd=PROJECT_DIR,
             check=False,
         )
+        failure = f"exit status {completed.returncode}: {completed.stderr[-2000:]!r}"
         result = json.loads(completed.stdout) if completed.returncode == 0 else None
-    except (subprocess.TimeoutExpired, ValueError) as error:
-        completed, result = error, None
+    except (subprocess.TimeoutExpired, OSError, ValueError) as error:  # too slow, not started, …
+        failure, result = repr(error), None
     if not isinstance(result, dict) or "refused" not in result and "width" not in result:
         shutil.rmtree(folder, ignore_errors=True)
-        logger.error(
-            "The picture process failed (%s): %s",
-            getattr(completed, "returncode", "timeout"),
-            (getattr(completed, "stderr", None) or b"").decode(errors="replace")[-2000:],
-        )
+        logger.error("The picture process failed: %s", failure)
         raise ValidationError(
             _(
                 "The picture could not be processed. Try again; if it fails again, scale it "
@@ -523,9 +520,11 @@ def remove_unless_committed(storage, name, widths, using, on_commit=None):
     the files were stored in) drops the callbacks registered in it: the one registered here
     holds a finalizer that removes the files when it is dropped, and disarms it when called.
     `on_commit`, if given, is called after the commit too (a single callback for the caller).
+    Robust: a callback before it that fails (logged) must not drop it, or a committed picture
+    would lose its files; callbacks of other code should be robust for the same reason.
     """
     remove = functools.partial(delete_stored, storage, name, widths)
-    transaction.on_commit(_KeepOnCommit(remove, on_commit), using=using)
+    transaction.on_commit(_KeepOnCommit(remove, on_commit), using=using, robust=True)
 
 
 class _KeepOnCommit:
