@@ -349,8 +349,7 @@ def main():
             time.sleep(0.2)
         report = run(args, browser, server.pid, env, png, (width, height), city_id, city_slug)
         left, total = orphans(database, media)
-        left_tmp = [str(p.relative_to(tmp)) for p in tmp.rglob("*")]
-        print(markdown(command, args, report, png, (width, height), left, total, left_tmp))
+        report["tmp_left"] = [str(p.relative_to(tmp)) for p in tmp.rglob("*")]
     finally:
         server.terminate()
         try:
@@ -358,14 +357,24 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
         server_log.close()
-        errors = [
-            line
-            for line in (folder / "gunicorn.log").read_text().splitlines()
-            if "Error" in line or "Exception" in line
-        ]
-        for line in errors[-20:]:  # why an upload failed, for whoever runs this
-            log("gunicorn:", line)
+        report_errors = server_errors(folder / "gunicorn.log")
         shutil.rmtree(folder, ignore_errors=True)
+    report["server_errors"] = report_errors
+    print(markdown(command, args, report, png, (width, height), left, total))
+
+
+def server_errors(path):
+    """How often each exception ended a request with a 500, from Django's JSON error log."""
+    counts = {}
+    for line in path.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("status_code") == 500:
+            cause = (entry.get("exc_info") or "unknown").strip().splitlines()[-1]
+            counts[cause] = counts.get(cause, 0) + 1
+    return counts
 
 
 def run(args, browser, master, env, png, size, city_id, city_slug):
@@ -443,7 +452,7 @@ def run(args, browser, master, env, png, size, city_id, city_slug):
     }
 
 
-def markdown(command, args, report, png, size, left, total, left_tmp):
+def markdown(command, args, report, png, size, left, total):
     ms = lambda values, f: f"{percentile(values, f):.0f} ms"  # noqa: E731
     lines = [
         "## Uploads",
@@ -499,7 +508,13 @@ def markdown(command, args, report, png, size, left, total, left_tmp):
         f"{'within' if worst <= 300 else 'over'} the 300 MB bound.",
         f"- Files in MEDIA_ROOT afterwards: {total}; orphans (named by no city): {len(left)}"
         + (f" ({', '.join(left[:8])}{', …' if len(left) > 8 else ''})." if left else "."),
-        f"- Files left in the workers' TMPDIR: {len(left_tmp)}.",
+        f"- Files left in the workers' TMPDIR: {len(report['tmp_left'])}.",
+        "- Server errors (500): "
+        + (
+            "; ".join(f"{n} × `{cause}`" for cause, n in report["server_errors"].items())
+            if report["server_errors"]
+            else "none."
+        ),
         f"- The city's page afterwards: {report['city_page'][0]}, "
         f"{'with' if report['city_page'][1] else 'without'} a srcset.",
         "",
