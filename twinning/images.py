@@ -436,9 +436,8 @@ class PictureAdminMixin:
 
     The admin (and django-reversion around it) keeps one transaction open from a POST's first
     query to its end. Processing a 40-megapixel picture in it held the database's locks for
-    seconds: SQLite then refused the other writers ("database is locked", a lost edit) and,
-    while one of them waited, the readers too (public pages stalled for 8 s in
-    faults/uploads.py). The form finds the result, or the refusal, kept on the upload.
+    seconds, and SQLite refused the other writers ("database is locked", a lost edit). The form
+    finds the result, or the refusal, kept on the upload.
     """
 
     def add_view(self, request, form_url="", extra_context=None):
