@@ -2,9 +2,12 @@
 
 Run as `python -m twinning.picture_process` by twinning/images.py, never imported by a worker for
 its pixels: a 40-megapixel picture takes 160 MB of raster per copy, and a gunicorn worker that
-decoded it kept most of that resident (the allocator does not give it back: 1.58 GB after six
-uploads). A process that exits returns all of it, and a crash or a runaway decoder takes only
-itself down. Measured with faults/uploads.py (docs/reliability.md).
+decoded it in its threads grew by 300–930 MB and kept up to 580 MB (the allocator does not give
+it back). Decoding at a reduced size (JPEG `draft()`, `reduce()`) would not do: the original is
+re-encoded at its full size. A process that exits returns everything it used (about 220 MB at
+40 megapixels), and a crash or a runaway decoder takes only itself down; the worker now grows by
+10–20 MB per upload. Measured with faults/uploads.py (docs/reliability.md). It is exec'd
+(subprocess), never forked: the workers are threaded.
 
 Input on stdin: one line of JSON ({"format", "save_options", "widths", "folder"}), then the
 file's bytes, already checked by header (format, size, pixel count). Output on stdout: one line
