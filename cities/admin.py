@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 from modeltranslation.admin import TranslationAdmin
 
-from twinning import translated
+from twinning import images, translated
 from twinning.history_admin import HistoryAdmin
 from twinning.translation_admin import StampTranslations
 
@@ -45,7 +45,7 @@ def is_partner_city_lookup(request):
 
 
 @admin.register(City)
-class CityAdmin(StampTranslations, TranslationAdmin, HistoryAdmin):
+class CityAdmin(images.PictureAdminMixin, StampTranslations, TranslationAdmin, HistoryAdmin):
     """Staff other than superusers see and change only the cities assigned to them.
 
     That holds for the history too (twinning/history_admin.py): history, compare and revert

@@ -1,3 +1,4 @@
+import functools
 from decimal import Decimal
 
 import reversion
@@ -5,7 +6,7 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -127,14 +128,18 @@ class City(models.Model):
         return f"{self.name} ({self.country.code})" if self.country else self.name
 
     def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(City, instance=self)
+        update_fields = kwargs.get("update_fields")
+        writes_image = update_fields is None or "image" in update_fields
+        stored = upload = None
         if self.image and not self.image._committed:
+            upload = self.image.file
             stored = images.store(self.image)
             self.image_width, self.image_height = stored.width, stored.height
             self.image_renditions = stored.renditions
         elif not self.image:
             self.image_width = self.image_height = None
             self.image_renditions = []
-        update_fields = kwargs.get("update_fields")
         if update_fields is not None and "image" in update_fields:
             kwargs["update_fields"] = {
                 *update_fields,
@@ -142,37 +147,46 @@ class City(models.Model):
                 "image_height",
                 "image_renditions",
             }
-        super().save(*args, **kwargs)
-        on_record = self._image_on_record
-        if on_record and on_record[0] and on_record[0] != self.image.name:
-            transaction.on_commit(
-                lambda: self._delete_image_files(*on_record), using=self._state.db
+        try:
+            # The picture the row holds now, locked, not the one read with this instance: when
+            # two editors replace it at once, each removes what it replaced, and no set is left.
+            with transaction.atomic(using=using, savepoint=False):
+                replaced = self._image_in_database(using) if writes_image else None
+                super().save(*args, **kwargs)
+        except BaseException:
+            if stored is not None:  # the row was not written: neither are the files
+                images.delete_stored(self.image.storage, self.image.name, stored.renditions)
+                self.image = upload
+            raise
+        if replaced and replaced[0] == self.image.name:
+            replaced = None
+        remove_replaced = replaced and functools.partial(self._delete_image_files, *replaced)
+        if stored is not None:
+            images.remove_unless_committed(
+                self.image.storage,
+                self.image.name,
+                stored.renditions,
+                using=using,
+                on_commit=remove_replaced,
             )
-        self._remember_image()
+        elif remove_replaced:
+            transaction.on_commit(remove_replaced, using=using, robust=True)
 
     def get_absolute_url(self):
         return reverse("city_detail", kwargs={"slug": self.slug})
 
-    # The picture as stored in the database, to remove its files once it is replaced or cleared.
-    _image_on_record = None
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        city = super().from_db(db, field_names, values)
-        city._remember_image()
-        return city
-
-    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
-        super().refresh_from_db(using, fields, from_queryset)
-        if fields is None or "image" in fields:
-            self._remember_image()
-
-    def _remember_image(self):
-        image = self.__dict__.get("image")  # absent when deferred
-        if image is None or not getattr(image, "_committed", True):
-            return
-        name = getattr(image, "name", image) or ""
-        self._image_on_record = (name, list(self.__dict__.get("image_renditions") or []))
+    def _image_in_database(self, using):
+        """The stored picture's name and rendition widths, locked until the commit; or None."""
+        if self._state.adding or self.pk is None:
+            return None
+        row = (
+            City._base_manager.using(using)
+            .select_for_update()
+            .filter(pk=self.pk)
+            .values_list("image", "image_renditions")
+            .first()
+        )
+        return (row[0], list(row[1] or [])) if row and row[0] else None
 
     def _delete_image_files(self, name, renditions):
         """Remove a replaced picture's files, unless another city still shows the same file."""

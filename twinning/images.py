@@ -7,37 +7,60 @@ An upload is refused, with a message that says why, when
   never by its name or the browser's content type), or its name's extension says otherwise;
 - the picture has more than MAX_IMAGE_PIXELS pixels, read from the header before any pixel is
   decoded (a 17 kB PNG can declare 144 megapixels, which Pillow's own, higher limit lets pass);
-- it is truncated or damaged (verified, then decoded in full).
+- it is truncated or damaged (verified, then decoded in full);
+- it cannot be processed at all (the process doing it crashed or took too long).
 
 An accepted picture is decoded, turned upright (EXIF orientation), converted to sRGB, and encoded
 again in its own format: only pixels survive, no EXIF (GPS position, camera serial), no text
-chunks, no colour profile, nothing appended after the image data. It is stored under a random
-name (`cities/<uuid>.jpg`), never the uploader's, with narrower renditions next to it
-(`cities/<uuid>-480w.jpg`, one per IMAGE_RENDITION_WIDTHS entry narrower than the picture).
+chunks, no colour profile, nothing appended after the image data. That pixel work, and the
+renditions, happen once, while the upload is checked, in a short-lived process of its own
+(twinning/picture_process.py says why), whose files wait in a temporary folder until `store()`.
+It is stored under a random name (`cities/<uuid>.jpg`), never the uploader's, with narrower
+renditions next to it (`cities/<uuid>-480w.jpg`, one per IMAGE_RENDITION_WIDTHS entry narrower
+than the picture), through the field's storage. A stored set the transaction then does not
+commit is removed again (`remove_unless_committed()`).
 The model keeps the picture's size and the renditions' widths, so a page builds its `srcset`
 without touching the database or the file system again (`picture()`).
 """
 
+import contextlib
+import functools
 import io
+import json
+import logging
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import uuid
+import weakref
 from dataclasses import dataclass
+from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import models
+from django.core.files.base import File
+from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
+from PIL import Image
 
-try:
-    from PIL import ImageCms
-except ImportError:  # Pillow built without LittleCMS: colour profiles are dropped, not applied
-    ImageCms = None
+from twinning import picture_process
+from twinning.picture_process import rendition_height
+
+logger = logging.getLogger(__name__)
+
+# The picture process's longest run: a 40-megapixel PNG takes a few seconds alone, and some
+# times that while others are processed on the same cores.
+PROCESS_TIMEOUT = 120
+# This interpreter, on the module only (no Django): exec'd, never forked from a threaded worker.
+PROCESS_COMMAND = [sys.executable, "-m", picture_process.__name__]
+# Where that finds the package, whatever the current directory.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -85,11 +108,27 @@ OTHER_FORMATS = {
 CHECKED = "_twinning_checked_picture"  # where an upload keeps its check result
 
 
+class Processed:
+    """The cleaned picture and its renditions, in a temporary folder until stored or dropped.
+
+    The folder goes with the object (garbage collection, or `discard()`), so an upload that is
+    checked but never saved (another field of the form was wrong) leaves nothing behind.
+    """
+
+    def __init__(self, folder, width, height, renditions):
+        self.folder, self.width, self.height, self.renditions = folder, width, height, renditions
+        self.discard = weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+
+    def path(self, width=None):
+        return Path(self.folder) / ("picture" if width is None else str(width))
+
+
 @dataclass(frozen=True)
 class CheckedPicture:
     format: Format
     width: int
     height: int
+    processed: Processed
 
 
 # --- Checks -----------------------------------------------------------------------------------
@@ -117,16 +156,23 @@ def check_file_size(size):
 def check_upload(upload):
     """Check an uploaded file (a Django File); return a CheckedPicture or raise ValidationError.
 
-    The result is kept on the upload, so the form and the model check it only once.
+    The result, or the refusal, is kept on the upload, so the form and the model (and the admin,
+    before its transaction: PictureAdminMixin) check it only once.
     """
     checked = getattr(upload, CHECKED, None)
+    if isinstance(checked, ValidationError):
+        raise ValidationError(checked.error_list)
     if checked is not None:
         return checked
-    check_file_size(upload.size)
-    upload.seek(0)
-    data = upload.read(settings.MAX_IMAGE_UPLOAD_BYTES + 1)
-    check_file_size(len(data))
-    checked = check_picture(data, upload.name or "")
+    try:
+        check_file_size(upload.size)
+        upload.seek(0)
+        data = upload.read(settings.MAX_IMAGE_UPLOAD_BYTES + 1)
+        check_file_size(len(data))
+        checked = check_picture(data, upload.name or "")
+    except ValidationError as error:
+        setattr(upload, CHECKED, error)
+        raise
     setattr(upload, CHECKED, checked)
     return checked
 
@@ -181,8 +227,7 @@ def check_picture(data, filename):
             params={"kind": fmt.label, "extension": extension, "expected": fmt.extension},
         )
     check_pixels(width, height)
-    check_decodes(data, fmt)
-    return CheckedPicture(fmt, width, height)
+    return CheckedPicture(fmt, width, height, process(data, fmt))
 
 
 def check_pixels(width, height):
@@ -283,21 +328,53 @@ def describe_unreadable(data):
     return None
 
 
-def check_decodes(data, fmt):
-    """Refuse a truncated or damaged file: verify it, then decode every pixel."""
+def process(data, fmt):
+    """Decode, clean and re-encode the picture, and make its renditions, in another process.
+
+    Returns a Processed; refuses a damaged picture. The process is started fresh (exec, never
+    fork: the gunicorn workers are threaded) and exits when done, so the raster's memory goes
+    back to the system instead of staying with the worker.
+    """
+    folder = tempfile.mkdtemp(prefix="twinning-picture-")
+    job = {
+        "format": fmt.pillow_name,
+        "save_options": fmt.save_options,
+        "widths": list(settings.IMAGE_RENDITION_WIDTHS),
+        "folder": folder,
+    }
     try:
-        with Image.open(io.BytesIO(data), formats=[fmt.pillow_name]) as image:
-            image.verify()
-        with Image.open(io.BytesIO(data), formats=[fmt.pillow_name]) as image:
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        # Only if MAX_IMAGE_PIXELS is set above Pillow's own limit.
+        completed = subprocess.run(  # noqa: S603 (this interpreter, our module, no shell)
+            PROCESS_COMMAND,
+            input=json.dumps(job).encode() + b"\n" + data,
+            capture_output=True,
+            timeout=PROCESS_TIMEOUT,
+            cwd=PROJECT_DIR,
+            check=False,
+        )
+        failure = f"exit status {completed.returncode}: {completed.stderr[-2000:]!r}"
+        result = json.loads(completed.stdout) if completed.returncode == 0 else None
+    except (subprocess.TimeoutExpired, OSError, ValueError) as error:  # too slow, not started, …
+        failure, result = repr(error), None
+    if not isinstance(result, dict) or "refused" not in result and "width" not in result:
+        shutil.rmtree(folder, ignore_errors=True)
+        logger.error("The picture process failed: %s", failure)
+        raise ValidationError(
+            _(
+                "The picture could not be processed. Try again; if it fails again, scale it "
+                "down or save it anew, and upload it again."
+            ),
+            code="image_not_processed",
+        )
+    if result.get("refused") == "too_many_pixels":
+        shutil.rmtree(folder, ignore_errors=True)
         raise ValidationError(
             _("This picture has too many pixels. Scale it down and upload it again."),
             code="image_too_many_pixels",
-        ) from error
-    except Exception as error:  # whatever Pillow finds wrong with the data
-        raise damaged(fmt) from error
+        )
+    if "refused" in result:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise damaged(fmt)
+    return Processed(folder, result["width"], result["height"], result["renditions"])
 
 
 # --- Form and model fields ---------------------------------------------------------------------
@@ -354,6 +431,33 @@ class PictureField(models.ImageField):
         return super().formfield(**{"form_class": PictureFormField, **kwargs})
 
 
+class PictureAdminMixin:
+    """Checks and processes a POST's uploaded pictures before the admin's transaction begins.
+
+    The admin (and django-reversion around it) keeps one transaction open from a POST's first
+    query to its end. Processing a 40-megapixel picture in it held the database's locks for
+    seconds, and SQLite refused the other writers ("database is locked", a lost edit). The form
+    finds the result, or the refusal, kept on the upload.
+    """
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "POST" and self.has_add_permission(request):
+            self.process_pictures(request)
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST" and self.has_change_permission(request):
+            self.process_pictures(request)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def process_pictures(self, request):
+        for field in self.model._meta.fields:
+            upload = request.FILES.get(field.name) if isinstance(field, PictureField) else None
+            if upload is not None:
+                with contextlib.suppress(ValidationError):  # shown by the form, next to the field
+                    check_upload(upload)
+
+
 def generated_name(folder, filename):
     """A random name in `folder`, keeping only a known picture extension of `filename`."""
     extension = os.path.splitext(filename)[1].lower()
@@ -371,10 +475,6 @@ def rendition_name(name, width):
     return f"{root}-{width}w{extension}"
 
 
-def rendition_height(width, height, rendition_width):
-    return max(1, round(height * rendition_width / width))
-
-
 @dataclass(frozen=True)
 class StoredPicture:
     width: int
@@ -383,87 +483,58 @@ class StoredPicture:
 
 
 def store(field_file):
-    """Re-encode a new upload held by `field_file`, store it and its renditions.
+    """Store a new upload held by `field_file`, as processed when it was checked.
 
-    The file is stored under a generated name (the field's `upload_to`). Returns a
-    StoredPicture; on any failure, files written so far are removed again.
+    The picture is stored under a generated name (the field's `upload_to`), its renditions next
+    to it, through the field's storage. Returns a StoredPicture; on any failure, files written so
+    far are removed again. Either way the temporary files are gone afterwards, and the upload
+    would be checked anew if stored again.
     """
     upload = field_file.file
     checked = check_upload(upload)
-    upload.seek(0)
-    data = upload.read()
-    fmt = checked.format
-    image = decode_for_web(data, fmt)
-    widths = sorted({width for width in settings.IMAGE_RENDITION_WIDTHS if 0 < width < image.width})
+    processed = checked.processed
     storage = field_file.storage
     written = []
     try:
-        field_file.save(f"picture{fmt.extension}", ContentFile(encode(image, fmt)), save=False)
+        with processed.path().open("rb") as file:
+            field_file.save(f"picture{checked.format.extension}", File(file), save=False)
         written.append(field_file.name)
-        for width in widths:
-            size = (width, rendition_height(image.width, image.height, width))
-            smaller = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-            name = storage.save(
-                rendition_name(field_file.name, width), ContentFile(encode(smaller, fmt))
-            )
-            written.append(name)
+        for width in processed.renditions:
+            with processed.path(width).open("rb") as file:
+                written.append(storage.save(rendition_name(field_file.name, width), File(file)))
     except BaseException:
         for name in written:
             storage.delete(name)
         raise
-    return StoredPicture(image.width, image.height, widths)
+    finally:
+        processed.discard()
+        delattr(upload, CHECKED)
+    return StoredPicture(processed.width, processed.height, processed.renditions)
 
 
-def decode_for_web(data, fmt):
-    """The picture's pixels only: upright, in sRGB, in a mode its format stores, no metadata."""
-    with Image.open(io.BytesIO(data), formats=[fmt.pillow_name]) as source:
-        source.load()
-        profile = source.info.get("icc_profile")
-        try:
-            image = ImageOps.exif_transpose(source)
-        except Exception:  # unreadable EXIF: keep the pixels as they are
-            image = source.copy()
-    image = to_srgb(image, profile)
-    image = to_web_mode(image, fmt)
-    image.info = {}  # EXIF, XMP, text chunks, colour profile, comments: nothing is written
-    return image
+def remove_unless_committed(storage, name, widths, using, on_commit=None):
+    """Remove the stored picture `name` and its renditions unless the transaction commits.
+
+    Django has no hook for a rollback, but a rollback (of the transaction, or of the savepoint
+    the files were stored in) drops the callbacks registered in it: the one registered here
+    holds a finalizer that removes the files when it is dropped, and disarms it when called.
+    `on_commit`, if given, is called after the commit too (a single callback for the caller).
+    Robust: a callback before it that fails (logged) must not drop it, or a committed picture
+    would lose its files; callbacks of other code should be robust for the same reason.
+    """
+    remove = functools.partial(delete_stored, storage, name, widths)
+    transaction.on_commit(_KeepOnCommit(remove, on_commit), using=using, robust=True)
 
 
-def to_srgb(image, profile):
-    if not profile or ImageCms is None or image.mode not in ("RGB", "RGBA", "CMYK"):
-        return image
-    try:
-        return ImageCms.profileToProfile(
-            image,
-            ImageCms.ImageCmsProfile(io.BytesIO(profile)),
-            ImageCms.createProfile("sRGB"),
-            outputMode="RGBA" if image.mode == "RGBA" else "RGB",
-        )
-    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
-        return image  # a broken or mismatched profile: the pixels as they are
+class _KeepOnCommit:
+    def __init__(self, remove, then):
+        self.then = then
+        self.remove = weakref.finalize(self, remove)
 
-
-def to_web_mode(image, fmt):
-    if fmt.pillow_name == "JPEG":
-        keep, transparent = ("RGB", "L"), "RGB"
-    elif fmt.pillow_name == "PNG":
-        keep, transparent = ("RGB", "RGBA", "L", "LA"), "RGBA"
-    else:
-        keep, transparent = ("RGB", "RGBA"), "RGBA"
-    if image.mode in keep:
-        return image
-    if image.mode.startswith("I"):  # 16-bit greyscale: scale to 8 bits
-        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
-        return image if "L" in keep else image.convert("RGB")
-    if image.has_transparency_data:
-        return image.convert(transparent)
-    return image.convert("RGB")
-
-
-def encode(image, fmt):
-    buffer = io.BytesIO()
-    image.save(buffer, fmt.pillow_name, **fmt.save_options)
-    return buffer.getvalue()
+    def __call__(self):
+        self.remove.detach()
+        if self.then is not None:
+            self.then()
 
 
 def delete_stored(storage, name, widths=()):

@@ -8,14 +8,19 @@ import functools
 import io
 import os
 import re
+import resource
 import struct
+import sys
+import tempfile
 import zlib
 from pathlib import Path
 
 import pytest
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from PIL import ExifTags, Image
 from pytest_django.asserts import assertContains, assertNotContains
@@ -47,21 +52,40 @@ def noisy_jpeg(size=(200, 150)):
     return buffer.getvalue()
 
 
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_of_rows(width, height, header, row_at):
+    """A PNG written row by row through zlib: the raster is never in memory."""
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row_at(y)) for y in range(height)) + compressor.flush()
+    header = struct.pack(">II", width, height) + header
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", data)
+        + png_chunk(b"IEND", b"")
+    )
+
+
 @functools.cache
 def png_bomb(width, height):
     """A valid 1-bit PNG of width × height blank pixels: a few kilobytes for many megapixels."""
-
-    def chunk(kind, data):
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    compressor = zlib.compressobj(9)
     row = bytes(1 + (width + 7) // 8)  # filter byte, then the row's bits
-    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return png_of_rows(width, height, bytes([1, 0, 0, 0, 0]), lambda y: row)
+
+
+TOP, BOTTOM = (200, 40, 40), (30, 60, 200)
+
+
+@functools.cache
+def two_colour_png(width, height):
+    """An 8-bit RGB PNG, TOP in its upper half and BOTTOM in its lower: a real picture to decode,
+    of a few hundred kilobytes for 40 megapixels (like the 155 kB one of issue 16)."""
+    top, bottom = b"\x00" + bytes(TOP) * width, b"\x00" + bytes(BOTTOM) * width
+    return png_of_rows(
+        width, height, bytes([8, 2, 0, 0, 0]), lambda y: top if y < height // 2 else bottom
     )
 
 
@@ -177,7 +201,7 @@ class TestRefusals:
         def decode(*args):
             raise AssertionError("decoded")
 
-        monkeypatch.setattr(images, "check_decodes", decode)
+        monkeypatch.setattr(images, "process", decode)
         monkeypatch.setattr(Image.Image, "load", decode)
         with pytest.raises(ValidationError, match="144 megapixels"):
             images.check_picture(png_bomb(12_000, 12_000), "huge.png")
@@ -628,3 +652,202 @@ class TestPages:
         assert f'srcset="{srcset_of(city)}"' in preview.group()
         assert "style=" not in preview.group()
         assertContains(response, "css/admin_cities.css")
+
+
+# --- What an upload costs, and what it leaves behind ------------------------------------------
+
+
+@pytest.fixture
+def temporary_folder(monkeypatch, tmp_path):
+    """Where the picture process's files wait to be stored (the test's own, not the shared /tmp)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def peak_rss_mb(who):
+    return resource.getrusage(who).ru_maxrss / 1024  # kilobytes on Linux
+
+
+class TestNearTheLimit:
+    def test_40_megapixels_are_decoded_outside_this_process(
+        self,
+        admin_client,
+        settings,
+        make_city,
+        temporary_folder,
+        django_capture_on_commit_callbacks,
+    ):
+        width, height = 8000, 5000
+        assert width * height == settings.MAX_IMAGE_PIXELS
+        data = two_colour_png(width, height)
+        city = make_city()
+        before = peak_rss_mb(resource.RUSAGE_SELF)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(
+                change_url(city),
+                city_form_data(
+                    name=city.name,
+                    slug=city.slug,
+                    latitude="51.05",
+                    longitude="13.74",
+                    image=upload("big.png", data),
+                    image_alt="Two colours",
+                ),
+            )
+        # A peak of this process, never lowered: a full decode here (160 MB per copy of the
+        # raster, several copies) would raise it past the bound whatever ran before.
+        assert peak_rss_mb(resource.RUSAGE_SELF) - before < 300
+        # The raster was held by a process this one started, and waited for.
+        assert peak_rss_mb(resource.RUSAGE_CHILDREN) >= width * height * 4 / 2**20
+        assert response.status_code == 302
+        city.refresh_from_db()
+        assert (city.image_width, city.image_height) == (width, height)
+        assert city.image_renditions == [480, 960, 1600]
+        root = city.image.name.removesuffix(".png")
+        assert stored_files(settings) == sorted(
+            [city.image.name, *(f"{root}-{w}w.png" for w in (480, 960, 1600))]
+        )
+        with Image.open(io.BytesIO(open_stored(city.image.name))) as image:
+            assert (image.format, image.mode, image.size) == ("PNG", "RGB", (width, height))
+        with Image.open(io.BytesIO(open_stored(f"{root}-1600w.png"))) as image:
+            assert (image.format, image.size) == ("PNG", (1600, 1000))
+            assert image.getpixel((800, 10)) == TOP
+            assert image.getpixel((800, 990)) == BOTTOM
+        assert list(temporary_folder.iterdir()) == []
+
+
+class TestNothingLeftBehind:
+    """A refused upload, a failed save and a rolled-back transaction leave the media unchanged."""
+
+    def change(self, admin_client, city, name, data):
+        return admin_client.post(
+            change_url(city),
+            city_form_data(
+                name=city.name,
+                slug=city.slug,
+                latitude="51.05",
+                longitude="13.74",
+                image=upload(name, data),
+                image_alt="New",
+            ),
+        )
+
+    @pytest.mark.parametrize("case", ["truncated-jpeg", "144-megapixels-in-17-kB"])
+    def test_refused_upload(self, admin_client, settings, make_city, temporary_folder, case):
+        city = make_city(image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old")
+        before = stored_files(settings)
+        name, content, message = REFUSED[case]
+        response = self.change(admin_client, city, name, content())
+        assert message in response.context["adminform"].form.errors["image"][0]
+        assert stored_files(settings) == before
+        assert list(temporary_folder.iterdir()) == []
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            "import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
+            "import sys; sys.exit('out of memory')",
+            "import sys; sys.stdin.read(); print('garbage')",
+            "import time; time.sleep(60)",
+        ],
+        ids=["killed", "failed", "garbled", "too-slow"],
+    )
+    def test_a_failing_process_refuses_the_upload(
+        self, admin_client, settings, make_city, temporary_folder, monkeypatch, caplog, command
+    ):
+        city = make_city(image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old")
+        before = stored_files(settings)
+        monkeypatch.setattr(images, "PROCESS_COMMAND", [sys.executable, "-c", command])
+        monkeypatch.setattr(images, "PROCESS_TIMEOUT", 2)
+        response = self.change(admin_client, city, "new.png", picture("PNG"))
+        assert response.context["adminform"].form.errors["image"] == [
+            "The picture could not be processed. Try again; if it fails again, scale it down or "
+            "save it anew, and upload it again."
+        ]
+        assert "The picture process failed" in caplog.text
+        assert stored_files(settings) == before
+        assert list(temporary_folder.iterdir()) == []
+
+    def test_a_failed_save(self, settings, make_city, temporary_folder):
+        make_city(name="Dresden", slug="dresden")
+        city = City(
+            name="Dresden",
+            slug="dresden",  # taken: the database refuses the row after the files are stored
+            country="DE",
+            image=upload("a.jpg", picture(size=(1000, 500))),
+            image_alt="A",
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            city.save()
+        assert stored_files(settings) == []
+        assert list(temporary_folder.iterdir()) == []
+        # The upload is back on the instance, to be stored again by the next save.
+        city.slug = "dresden-2"
+        city.save()
+        assert len(stored_files(settings)) == 3
+
+    def test_a_rolled_back_transaction(self, settings, make_city):
+        city = make_city(image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old")
+        before = stored_files(settings)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            city.image = upload("new.jpg", picture(size=(1000, 500)))
+            city.save()
+            assert len(stored_files(settings)) == 6  # both sets, until the outcome is known
+            raise RuntimeError("something after the save failed")
+        assert stored_files(settings) == before
+
+    def test_a_failure_after_the_save_in_the_admin(
+        self, admin_client, settings, make_city, monkeypatch
+    ):
+        city = make_city(image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old")
+        before = stored_files(settings)
+
+        def fail(*args, **kwargs):
+            raise RuntimeError("the change could not be logged")
+
+        monkeypatch.setattr(admin.site._registry[City], "log_change", fail)
+        with pytest.raises(RuntimeError):
+            self.change(admin_client, city, "new.png", picture("PNG", size=(600, 400)))
+        city.refresh_from_db()
+        assert city.image_alt == "Old"
+        assert stored_files(settings) == before
+
+    def test_a_committed_upload_stays(
+        self, settings, make_city, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            city = make_city(image=upload("a.jpg", picture(size=(1000, 500))), image_alt="A")
+        transaction.get_connection().run_on_commit.clear()  # as after the commit
+        assert len(stored_files(settings)) == 3
+        assert city.image.name in stored_files(settings)
+
+    def test_two_editors_replacing_at_once_leave_one_set(
+        self, settings, make_city, django_capture_on_commit_callbacks
+    ):
+        city = make_city(image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old")
+        first, second = City.objects.get(pk=city.pk), City.objects.get(pk=city.pk)
+        for editor, name in ((first, "first.jpg"), (second, "second.png")):
+            editor.image = upload(name, picture("PNG" if name.endswith("png") else "JPEG"))
+            with django_capture_on_commit_callbacks(execute=True):
+                editor.save()
+        assert stored_files(settings) == [second.image.name]
+
+    def test_the_admin_processes_pictures_before_its_transaction(
+        self, admin_client, settings, make_city, monkeypatch
+    ):
+        """Seconds of picture work inside it would hold the database's locks (faults/uploads.py)."""
+        city = make_city(image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old")
+        connection = transaction.get_connection()
+        depths, process = [], images.process
+
+        def recording(*args):
+            depths.append(len(connection.savepoint_ids))
+            return process(*args)
+
+        monkeypatch.setattr(images, "process", recording)
+        outside = len(connection.savepoint_ids)  # the test's own transaction
+        response = self.change(admin_client, city, "new.png", picture("PNG", size=(600, 400)))
+        assert response.status_code == 302
+        assert depths == [outside]  # once, and in no transaction the view opened
