@@ -150,7 +150,7 @@ class City(models.Model):
         try:
             # The picture the row holds now, locked, not the one read with this instance: when
             # two editors replace it at once, each removes what it replaced, and no set is left.
-            with transaction.atomic(using=using, savepoint=False):
+            with transaction.atomic(using=using):
                 replaced = self._image_in_database(using) if writes_image else None
                 super().save(*args, **kwargs)
         except BaseException:

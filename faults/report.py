@@ -14,6 +14,7 @@ import argparse
 import datetime
 import json
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -186,6 +187,30 @@ print(json.dumps({"counts": counts, "translated": translated, "images": images,
 """
 
 
+# Before the backup: a picture (with its renditions) and a version in the history of every
+# partnership and of that city, so that the round trips have images and history to carry.
+PREPARE_SCRIPT = """
+import io, os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twinning.settings")
+django.setup()
+import reversion
+from PIL import Image
+from django.core.files.uploadedfile import SimpleUploadedFile
+from cities.models import City
+from partnerships.models import Partnership
+buffer = io.BytesIO()
+Image.new("RGB", (1200, 800), "steelblue").save(buffer, "PNG")
+with reversion.create_revision():
+    reversion.set_comment("Before the backup")
+    city = City.objects.order_by("pk").first()
+    city.image = SimpleUploadedFile("harbour.png", buffer.getvalue(), content_type="image/png")
+    city.image_alt = "The harbour"
+    city.save()
+    for partnership in Partnership.objects.all():
+        partnership.save()
+"""
+
+
 def snapshot(environment):
     result = subprocess.run(
         [PYTHON, "-c", COUNT_SCRIPT],
@@ -200,7 +225,12 @@ def snapshot(environment):
 
 def backup_round_trips(cluster, environment, directory):
     notes = []
+    subprocess.run([PYTHON, "-c", PREPARE_SCRIPT], cwd=ROOT, env=environment, check=True)
     original = snapshot(environment)
+    # The uploads are copied beside the dump, as docs/deploy.md says; the copies are checked.
+    media = directory / "media-restored"
+    shutil.copytree(environment["MEDIA_ROOT"], media)
+    environment = {**environment, "MEDIA_ROOT": str(media)}
 
     dump = directory / "twinning.dump"
     subprocess.run(
@@ -282,7 +312,7 @@ def round_trip_note(name, original, restored):
     return (
         f"Backup round trip, {name}: {rows:,} rows in {len(original['counts'])} tables, "
         f"{translations:,} German and Chinese texts, {original['history']:,} history versions, "
-        f"{len(original['images'])} images — {verdict}."
+        f"{len(original['images'])} uploaded picture(s) — {verdict}."
     )
 
 

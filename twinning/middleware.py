@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponseBadRequest
 
+from twinning.text_hygiene import has_control_bytes, strip_control_bytes
+
 security_logger = logging.getLogger("django.security.DisallowedHost")
 HEALTH_PATH = "/healthz"
 
@@ -45,8 +47,6 @@ class DisallowedHostMiddleware:
             response._has_been_logged = True  # Django's own flag: no second "Bad Request" line
             return response
         return self.get_response(request)
-
-from twinning.text_hygiene import has_control_bytes, strip_control_bytes
 
 
 class AdminNoIndexMiddleware:

@@ -157,6 +157,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent admin saves on SQLite: a transaction takes the write lock when it begins, and
+    # waits up to 20 s for it, instead of failing with "database is locked" when two
+    # transactions that have read both try to write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
