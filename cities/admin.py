@@ -9,6 +9,7 @@ from django_countries.filters import CountryFilter
 from modeltranslation.admin import TranslationAdmin
 
 from twinning import translated
+from twinning.edit_conflicts import GuardedAdmin
 from twinning.history_admin import HistoryAdmin
 from twinning.translation_admin import StampTranslations
 
@@ -16,7 +17,7 @@ from .models import CITY_PARTS, City, CityFigure
 from .permissions import cities_in_scope, is_unrestricted, own_city_ids
 
 
-class CityFigureInline(admin.TabularInline):
+class CityFigureInline(GuardedAdmin, admin.TabularInline):
     model = CityFigure
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
@@ -45,7 +46,7 @@ def is_partner_city_lookup(request):
 
 
 @admin.register(City)
-class CityAdmin(StampTranslations, TranslationAdmin, HistoryAdmin):
+class CityAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, HistoryAdmin):
     """Staff other than superusers see and change only the cities assigned to them.
 
     That holds for the history too (twinning/history_admin.py): history, compare and revert
