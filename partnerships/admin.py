@@ -22,6 +22,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from cities.models import City
 from cities.permissions import cities_in_scope
 from twinning import translated
+from twinning.admin import OffersWhatTheFormAccepts
 from twinning.edit_conflicts import GuardedAdmin, GuardedModelForm
 from twinning.history_admin import NOT_FOUND, HistoryAdmin
 from twinning.translation_admin import StampTranslations
@@ -360,7 +361,9 @@ class PartnershipAdminForm(GuardedModelForm):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, ScopedAdmin):
+class PartnershipAdmin(
+    GuardedAdmin, OffersWhatTheFormAccepts, StampTranslations, TranslationAdmin, ScopedAdmin
+):
     scope_prefix = ""
     form = PartnershipAdminForm
     list_display = [
