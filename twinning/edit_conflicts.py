@@ -166,12 +166,7 @@ class Conflict:
         if self.opened is None:
             return _("This page could not be checked against the stored record.")
         who, when = authors(self.objects(), self.opened)
-        values = {
-            "who": who,
-            "what": _list(self.labels),
-            "record": self.model._meta.verbose_name,
-            "time": when,
-        }
+        values = {"who": who, "record": self.model._meta.verbose_name, "time": when}
         if self.deleted and when:
             return (
                 _("%(who)s deleted this %(record)s since you opened this page, at %(time)s.")
@@ -179,9 +174,14 @@ class Conflict:
             )
         if self.deleted:
             return _("%(who)s deleted this %(record)s since you opened this page.") % values
-        if when:
-            return _("%(who)s changed %(what)s since you opened this page, at %(time)s.") % values
-        return _("%(who)s changed %(what)s since you opened this page.") % values
+        return _changed(who, when, self.labels)
+
+
+def _changed(who, when, labels):
+    values = {"who": who, "what": _list(labels), "time": when}
+    if when:
+        return _("%(who)s changed %(what)s since you opened this page, at %(time)s.") % values
+    return _("%(who)s changed %(what)s since you opened this page.") % values
 
 
 def _list(items):
@@ -300,12 +300,7 @@ def summarise(form, formsets, reload_url):
     known = [c for c in conflicts if c.opened is not None]
     if known:
         objects = [obj for c in known for obj in c.objects()]
-        who, when = authors(objects, min(c.opened for c in known))
-        values = {"who": who, "what": _list(labels), "time": when}
-        if when:
-            text = _("%(who)s changed %(what)s since you opened this page, at %(time)s.") % values
-        else:
-            text = _("%(who)s changed %(what)s since you opened this page.") % values
+        text = _changed(*authors(objects, min(c.opened for c in known)), labels)
     else:
         text = _("This page could not be checked against the stored record.")
     deleted = [c for c in known if c.deleted]
