@@ -219,6 +219,37 @@ def test_an_activity_changed_meanwhile_on_its_own_page(anna, ben, partnership, m
     assert (activity.title, activity.location) == ("Choir festival", "")
 
 
+def test_topics_of_an_activity_changed_meanwhile(
+    anna, ben, partnership, make_activity, make_focus_area
+):
+    """A row's many-to-many choice (tick boxes) counts like any other field."""
+    culture, sport = make_focus_area(name="Culture"), make_focus_area(name="Sport")
+    activity = make_activity(partnership, title="Choir exchange", focus_areas=[culture])
+    second = opened(ben, partnership)
+    save(anna, activity, opened(anna, activity), focus_areas=[str(sport.pk)])
+    second["activities-0-title_en"] = "Choir festival"
+
+    response = save(ben, partnership, second)
+
+    (error,) = refused(response)
+    assert error.startswith("Anna Editor changed Activities since you opened this page")
+    assertContains(response, "Anna Editor changed Focus areas since you opened this page")
+    activity.refresh_from_db()
+    assert (activity.title, list(activity.focus_areas.all())) == ("Choir exchange", [sport])
+
+
+def test_everyone_who_changed_it_is_named(anna, ben, staff, partnership):
+    chen = staff("Chen", "Wei")
+    third = opened(chen, partnership)
+    save(anna, partnership, opened(anna, partnership), summary="Anna's summary.")
+    save(ben, partnership, opened(ben, partnership), funding="Ben's funding.")
+    (error,) = refused(save(chen, partnership, third, summary="Chen's summary."))
+    assert error.startswith(
+        "Anna Editor and Ben Publisher changed Summary [en] and Funding [en] since you opened "
+        f"this page, at {last_change_time()}."
+    )
+
+
 def test_the_time_is_a_date_when_not_today(anna, ben, partnership):
     second = opened(ben, partnership)
     save(anna, partnership, opened(anna, partnership), summary="Anna's summary.")
