@@ -9,6 +9,8 @@ from django_countries.filters import CountryFilter
 from modeltranslation.admin import TranslationAdmin
 
 from twinning import images, translated
+from twinning.admin import OffersWhatTheFormAccepts, autocomplete_source
+from twinning.edit_conflicts import GuardedAdmin
 from twinning.history_admin import HistoryAdmin
 from twinning.translation_admin import StampTranslations
 
@@ -16,7 +18,7 @@ from .models import CITY_PARTS, City, CityFigure
 from .permissions import cities_in_scope, is_unrestricted, own_city_ids
 
 
-class CityFigureInline(admin.TabularInline):
+class CityFigureInline(GuardedAdmin, admin.TabularInline):
     model = CityFigure
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
@@ -24,28 +26,28 @@ class CityFigureInline(admin.TabularInline):
 
 # Partnership fields whose chooser offers every city: a partner city can be anywhere.
 PARTNER_CITY_FIELDS = {
-    ("partnerships", "partnership", "city_a"),
-    ("partnerships", "partnership", "city_b"),
+    ("partnerships.partnership", "city_a"),
+    ("partnerships.partnership", "city_b"),
 }
 
 
 def is_partner_city_lookup(request):
     """An autocomplete request from a partnership's city chooser."""
-    match = request.resolver_match
-    return (
-        match is not None
-        and match.url_name == "autocomplete"
-        and (
-            request.GET.get("app_label"),
-            request.GET.get("model_name"),
-            request.GET.get("field_name"),
-        )
-        in PARTNER_CITY_FIELDS
+    source = autocomplete_source(request)
+    return source is not None and (source[0]._meta.label_lower, source[1].name) in (
+        PARTNER_CITY_FIELDS
     )
 
 
 @admin.register(City)
-class CityAdmin(images.PictureAdminMixin, StampTranslations, TranslationAdmin, HistoryAdmin):
+class CityAdmin(
+    images.PictureAdminMixin,
+    GuardedAdmin,
+    OffersWhatTheFormAccepts,
+    StampTranslations,
+    TranslationAdmin,
+    HistoryAdmin,
+):
     """Staff other than superusers see and change only the cities assigned to them.
 
     That holds for the history too (twinning/history_admin.py): history, compare and revert

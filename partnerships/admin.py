@@ -22,6 +22,8 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from cities.models import City
 from cities.permissions import cities_in_scope
 from twinning import translated
+from twinning.admin import OffersWhatTheFormAccepts
+from twinning.edit_conflicts import GuardedAdmin, GuardedModelForm
 from twinning.history_admin import NOT_FOUND, HistoryAdmin
 from twinning.translation_admin import StampTranslations
 
@@ -185,7 +187,7 @@ class SharedChoicesFormSet(BaseInlineFormSet):
             form.fields[name].choices = choices  # what is rendered
 
 
-class MilestoneInline(PartOfPartnershipInline, TranslationStackedInline):
+class MilestoneInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
     model = Milestone
     extra = 0
     show_change_link = True
@@ -201,7 +203,7 @@ class ActivityFormSet(SharedChoicesFormSet):
     shared_choice_fields = ["focus_areas"]
 
 
-class ActivityInline(PartOfPartnershipInline, TranslationStackedInline):
+class ActivityInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
     model = Activity
     formset = ActivityFormSet
     extra = 0
@@ -243,7 +245,7 @@ class PlanFormSet(SharedChoicesFormSet):
         return queryset.filter(partnership=self.instance)
 
 
-class PlanInline(PartOfPartnershipInline, TranslationStackedInline):
+class PlanInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
     model = Plan
     formset = PlanFormSet
     extra = 0
@@ -271,14 +273,14 @@ class PlanInline(PartOfPartnershipInline, TranslationStackedInline):
         )
 
 
-class SourceInline(PartOfPartnershipInline, admin.TabularInline):
+class SourceInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
     model = Source
     extra = 0
     formfield_overrides = URL_FIELD_OVERRIDES
     fields = ["title", "publisher", "year", "url", "note"]
 
 
-class PartnershipFigureInline(PartOfPartnershipInline, admin.TabularInline):
+class PartnershipFigureInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
     model = PartnershipFigure
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
@@ -307,7 +309,7 @@ class PartnershipCountryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PartnershipAdminForm(forms.ModelForm):
+class PartnershipAdminForm(GuardedModelForm):
     class Meta:
         model = Partnership
         fields = [
@@ -359,7 +361,9 @@ class PartnershipAdminForm(forms.ModelForm):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(StampTranslations, TranslationAdmin, ScopedAdmin):
+class PartnershipAdmin(
+    GuardedAdmin, OffersWhatTheFormAccepts, StampTranslations, TranslationAdmin, ScopedAdmin
+):
     scope_prefix = ""
     form = PartnershipAdminForm
     list_display = [
@@ -641,7 +645,7 @@ class PartnershipAdmin(StampTranslations, TranslationAdmin, ScopedAdmin):
 
 
 @admin.register(FocusArea)
-class FocusAreaAdmin(StampTranslations, TranslationAdmin, HistoryAdmin):
+class FocusAreaAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, HistoryAdmin):
     list_display = ["name", "slug", "partnership_count", "activity_count"]
     search_fields = [*translated.columns("name"), *translated.columns("description")]
     prepopulated_fields = {"slug": ["name"]}
@@ -690,7 +694,7 @@ class PartnershipChildAdmin(ScopedAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(StampTranslations, TranslationAdmin, PartnershipChildAdmin):
+class ActivityAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, PartnershipChildAdmin):
     list_display = ["title", "kind", "when", "partnership", "partnership_published"]
     list_filter = ["kind", "focus_areas", "partnership__state", "start_precision"]
     search_fields = [*translated.columns("title"), "location", *PARTNERSHIP_SEARCH]
@@ -718,7 +722,7 @@ class ActivityAdmin(StampTranslations, TranslationAdmin, PartnershipChildAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(StampTranslations, TranslationAdmin, PartnershipChildAdmin):
+class MilestoneAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, PartnershipChildAdmin):
     list_display = ["title", "kind", "date_display", "partnership", "partnership_published"]
     list_filter = ["kind", "partnership__state", "date_precision"]
     search_fields = [*translated.columns("title"), "location", *PARTNERSHIP_SEARCH]
@@ -736,7 +740,7 @@ class MilestoneAdmin(StampTranslations, TranslationAdmin, PartnershipChildAdmin)
         return milestone.date_display
 
 
-class PlanAdminForm(forms.ModelForm):
+class PlanAdminForm(GuardedModelForm):
     class Meta:
         model = Plan
         fields = [
@@ -765,7 +769,7 @@ class PlanAdminForm(forms.ModelForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(StampTranslations, TranslationAdmin, PartnershipChildAdmin):
+class PlanAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, PartnershipChildAdmin):
     form = PlanAdminForm
     list_display = ["title", "status", "target_year", "focus_area", "partnership"]
     list_filter = ["status", "focus_area", "partnership__state"]
@@ -795,7 +799,7 @@ class PlanAdmin(StampTranslations, TranslationAdmin, PartnershipChildAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(PartnershipChildAdmin):
+class SourceAdmin(GuardedAdmin, PartnershipChildAdmin):
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = ["title", "publisher", "year", "partnership"]
     search_fields = ["title", "publisher", "url", *PARTNERSHIP_SEARCH]

@@ -272,6 +272,9 @@ class HistoryAdmin(VersionAdmin):
         new = self._version_of(obj, request.GET.get("new"))
         if old.pk > new.pk:
             old, new = new, old
+        # As for reverting: a version from before the record was in the user's scope stays out.
+        if len(self.versions_in_scope(request, [old, new])) < 2:
+            raise Http404(NOT_FOUND)
         model = self.model
         parts = self._part_versions([old, new], obj.pk)
         relations = self._part_relations()

@@ -6,6 +6,7 @@ from django.views.static import serve
 
 from partnerships import views as partnership_views
 from twinning import views
+from twinning.admin import view_on_site
 from twinning.page_cache import cached_page
 
 # Addresses without a language: for machines (health, data, search engines) and staff.
@@ -13,6 +14,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("partnerships.export_urls")),
     path("", include("twinning.seo_urls")),
+    # Ahead of the admin's own "view on site" redirect: this one keeps to the user's scope.
+    path(
+        f"{settings.ADMIN_URL}r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(view_on_site),
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

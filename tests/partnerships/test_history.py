@@ -603,6 +603,12 @@ class TestScope:
         assert editor.post(address, {}).status_code == 404
         theirs.refresh_from_db()
         assert theirs.city_a == own_city
+        # Nor can it be compared with today's: that would show what it said back then.
+        current = versions_of(theirs)[0]
+        assert editor.get(compare_url(theirs, current, current)).status_code == 200
+        response = editor.get(compare_url(theirs, old_version, current))
+        assert response.status_code == 404
+        assertNotContains(response, "Berlin", status_code=404)
 
     def test_a_city_they_do_not_look_after(self, admin_client, editor, theirs):
         city = theirs.city_a
@@ -610,7 +616,7 @@ class TestScope:
         version = versions_of(city)[0]
         city_url = reverse("admin:cities_city_history", args=[city.pk])
         revision_url = reverse("admin:cities_city_revision", args=[city.pk, version.pk])
-        for address in [city_url, revision_url]:
+        for address in [city_url, revision_url, compare_url(city, version, version)]:
             assert editor.get(address).status_code in (403, 404), address
             assert editor.post(address, {}).status_code in (403, 404), address
 

@@ -7,10 +7,11 @@ not see or touch Berlin–Beijing; editors submit, publishers publish.
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from partnerships.models import Activity, Milestone, Partnership, Plan
+from partnerships.models import Activity, Milestone, Partnership, Plan, Source
 from twinning.roles import EDITOR, PUBLISHER, setup_roles
 
 pytestmark = pytest.mark.django_db
@@ -340,3 +341,67 @@ def test_roles_are_idempotent_and_only_publishers_publish():
     assert "publish_partnership" in first[PUBLISHER]
     assert "publish_partnership" not in first[EDITOR]
     assert "delete_partnership" not in first[EDITOR]
+
+
+# --- Every admin address keeps to the scope ---------------------------------------------------
+
+
+def view_on_site_url(obj):
+    content_type = ContentType.objects.get_for_model(obj)
+    return reverse("admin:view_on_site", args=[content_type.pk, obj.pk])
+
+
+def test_view_on_site_redirect_keeps_to_own_cities(editor, world):
+    """admin/r/… would otherwise tell an editor the address (slug) of any city's draft."""
+    response = editor.get(view_on_site_url(world["theirs"]))
+    assert response.status_code == 404
+    assertNotContains(response, "berlin", status_code=404)
+    assert editor.get(view_on_site_url(world["berlin"])).status_code == 404
+    assert editor.get(view_on_site_url(world["ours"]))["Location"].endswith("/dresden-hangzhou/")
+    assert editor.get(view_on_site_url(world["dresden"]))["Location"].endswith("/dresden/")
+
+
+def test_view_on_site_redirect_of_a_model_without_admin(editor, world, admin_client):
+    content_type = ContentType.objects.get_for_model(ContentType)
+    address = reverse("admin:view_on_site", args=[content_type.pk, content_type.pk])
+    assert editor.get(address).status_code == 404
+    # Superusers see everything: Django's own answer (no page for a content type).
+    assert admin_client.get(address).status_code == 404
+    assert admin_client.get(view_on_site_url(world["theirs"])).status_code == 302
+
+
+CHILD_MODELS = [Activity, Milestone, Plan, Source]
+
+
+def offered_partnerships(client, model):
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "partnerships",
+            "model_name": model._meta.model_name,
+            "field_name": "partnership",
+            "term": "",
+        },
+    )
+    return {item["text"] for item in response.json()["results"]}
+
+
+@pytest.mark.parametrize("model", CHILD_MODELS, ids=lambda m: m.__name__)
+def test_partnership_chooser_offers_only_what_the_form_accepts(
+    request, world, make_partnership, model
+):
+    """Editors change no published partnership, so cannot add to one: it is not offered."""
+    make_partnership(city_a=world["dresden"], city_b=world["berlin"], state="published")
+    editor = request.getfixturevalue("editor")
+    assert offered_partnerships(editor, model) == {"Dresden – Hangzhou"}
+    accepted = editor.get(reverse(f"admin:partnerships_{model._meta.model_name}_add"))
+    field = accepted.context["adminform"].form.fields["partnership"]
+    assert {str(p) for p in field.queryset} == {"Dresden – Hangzhou"}
+
+
+@pytest.mark.parametrize("model", CHILD_MODELS, ids=lambda m: m.__name__)
+def test_publishers_are_offered_their_published_partnerships(
+    world, make_partnership, publisher, model
+):
+    make_partnership(city_a=world["dresden"], city_b=world["berlin"], state="published")
+    assert offered_partnerships(publisher, model) == {"Dresden – Hangzhou", "Dresden – Berlin"}
