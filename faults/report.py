@@ -4,8 +4,8 @@ Every scenario runs against services of its own (faults/services.py): a Redis, a
 cluster and gunicorn with production settings (2 workers × 4 threads), with 8 clients asking for
 public pages in turn. Each answer is counted by status; p50 and p99 are over every request of the
 phase. Then the backup round trips (pg_dump/pg_restore, dumpdata/loaddata) are checked for equal
-counts, translations, history and images, and the upload measurement (faults/uploads.py) is
-appended.
+counts, translations, history and images, and the upload measurement (faults/uploads.py) and
+the hand-written analysis (faults/analysis.md) are appended.
 
     .venv/bin/python -m faults.report [--output docs/reliability.md] [--seconds 5] [--no-uploads]
 """
@@ -385,6 +385,8 @@ def main():
             *[f"- {note}" for note in pg_notes],
             "",
             uploads,
+            "",
+            (Path(__file__).with_name("analysis.md")).read_text().strip(),
         ]
     )
     Path(arguments.output).write_text(text.rstrip() + "\n")

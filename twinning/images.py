@@ -443,12 +443,18 @@ class PictureAdminMixin:
     def add_view(self, request, form_url="", extra_context=None):
         if request.method == "POST" and self.has_add_permission(request):
             self.process_pictures(request)
-        return super().add_view(request, form_url, extra_context)
+        try:
+            return super().add_view(request, form_url, extra_context)
+        finally:
+            discard_processed(request)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST" and self.has_change_permission(request):
             self.process_pictures(request)
-        return super().change_view(request, object_id, form_url, extra_context)
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        finally:
+            discard_processed(request)
 
     def process_pictures(self, request):
         for field in self.model._meta.fields:
@@ -456,6 +462,16 @@ class PictureAdminMixin:
             if upload is not None:
                 with contextlib.suppress(ValidationError):  # shown by the form, next to the field
                     check_upload(upload)
+
+
+def discard_processed(request):
+    """Remove the temporary files of a request's processed pictures once the admin is done
+    with it: stored by then, or refused (another field was wrong, someone else had saved). The
+    finalizer on Processed would do it only when the garbage collector gets round to it."""
+    for upload in request.FILES.values():
+        checked = getattr(upload, CHECKED, None)
+        if isinstance(checked, CheckedPicture):
+            checked.processed.discard()
 
 
 def generated_name(folder, filename):

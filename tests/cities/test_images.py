@@ -5,6 +5,7 @@ Test pictures are built in memory with Pillow; the decompression bombs are writt
 """
 
 import functools
+import gc
 import io
 import os
 import re
@@ -733,6 +734,32 @@ class TestNothingLeftBehind:
                 image_alt="New",
             ),
         )
+
+    def test_a_good_picture_in_a_refused_form_leaves_no_temporary_files(
+        self, admin_client, settings, make_city, temporary_folder
+    ):
+        """Another field is wrong: the processed picture is dropped when the request ends,
+        not whenever the garbage collector runs (workers kept 25 such files)."""
+        city = make_city()
+        gc.disable()
+        try:
+            response = admin_client.post(
+                change_url(city),
+                city_form_data(
+                    name=city.name,
+                    slug=city.slug,
+                    latitude="200",
+                    longitude="13.74",
+                    image=upload("fine.jpg", picture(size=(1000, 500))),
+                    image_alt="Fine",
+                ),
+            )
+            assert response.status_code == 200
+            assert "latitude" in response.context["adminform"].form.errors
+            assert list(temporary_folder.iterdir()) == []
+        finally:
+            gc.enable()
+        assert stored_files(settings) == []
 
     @pytest.mark.parametrize("case", ["truncated-jpeg", "144-megapixels-in-17-kB"])
     def test_refused_upload(self, admin_client, settings, make_city, temporary_folder, case):
