@@ -234,36 +234,11 @@ def backup_round_trips(cluster, environment, directory):
 
     dump = directory / "twinning.dump"
     subprocess.run(
-        [
-            "pg_dump",
-            "-Fc",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(cluster.port),
-            "-U",
-            "postgres",
-            "-f",
-            str(dump),
-            "twinning",
-        ],
-        check=True,
+        ["pg_dump", "-Fc", *cluster.client_options(), "-f", str(dump), "twinning"], check=True
     )
     cluster.create_database("restored")
     subprocess.run(
-        [
-            "pg_restore",
-            "--no-owner",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(cluster.port),
-            "-U",
-            "postgres",
-            "-d",
-            "restored",
-            str(dump),
-        ],
+        ["pg_restore", "--no-owner", *cluster.client_options(), "-d", "restored", str(dump)],
         check=True,
     )
     restored = snapshot({**environment, "DATABASE_URL": cluster.url("restored")})

@@ -148,10 +148,13 @@ class PostgresCluster:
     def url(self, database="twinning"):
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
+    def client_options(self):
+        """How psql, pg_dump and pg_restore reach this cluster."""
+        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+
     def create_database(self, name):
         subprocess.run(
-            ["psql", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-c"]
-            + [f"CREATE DATABASE {name}", "postgres"],
+            ["psql", "-q", *self.client_options(), "-c", f"CREATE DATABASE {name}", "postgres"],
             check=True,
             capture_output=True,
         )

@@ -110,6 +110,22 @@ def upload(name, data):
     return SimpleUploadedFile(name, data, content_type="image/jpeg")
 
 
+def post_picture(client, city, picture_upload, image_alt, **fields):
+    """The city's change form saved with a new picture and otherwise as it is."""
+    return client.post(
+        change_url(city),
+        city_form_data(
+            name=city.name,
+            slug=city.slug,
+            latitude="51.05",
+            longitude="13.74",
+            image=picture_upload,
+            image_alt=image_alt,
+            **fields,
+        ),
+    )
+
+
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = (
     b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
@@ -303,17 +319,7 @@ class TestAdminRefusals:
         before = stored_files(settings)
         name, content, message = REFUSED[case]
         with django_capture_on_commit_callbacks(execute=True):
-            response = admin_client.post(
-                change_url(city),
-                city_form_data(
-                    name=city.name,
-                    slug=city.slug,
-                    latitude="51.05",
-                    longitude="13.74",
-                    image=upload(name, content()),
-                    image_alt="New picture",
-                ),
-            )
+            response = post_picture(admin_client, city, upload(name, content()), "New picture")
         assert response.status_code == 200
         assert message in response.context["adminform"].form.errors["image"][0]
         city.refresh_from_db()
@@ -509,16 +515,8 @@ class TestReplacing:
         old = stored_files(settings)
         assert len(old) == 3  # the picture, 480 and 960
         with django_capture_on_commit_callbacks(execute=True):
-            response = admin_client.post(
-                change_url(city),
-                city_form_data(
-                    name=city.name,
-                    slug=city.slug,
-                    latitude="51.05",
-                    longitude="13.74",
-                    image=upload("new.png", picture("PNG", size=(600, 400))),
-                    image_alt="New",
-                ),
+            response = post_picture(
+                admin_client, city, upload("new.png", picture("PNG", size=(600, 400))), "New"
             )
         assert response.status_code == 302
         city.refresh_from_db()
@@ -686,17 +684,7 @@ class TestNearTheLimit:
         city = make_city()
         before = peak_rss_mb(resource.RUSAGE_SELF)
         with django_capture_on_commit_callbacks(execute=True):
-            response = admin_client.post(
-                change_url(city),
-                city_form_data(
-                    name=city.name,
-                    slug=city.slug,
-                    latitude="51.05",
-                    longitude="13.74",
-                    image=upload("big.png", data),
-                    image_alt="Two colours",
-                ),
-            )
+            response = post_picture(admin_client, city, upload("big.png", data), "Two colours")
         # A peak of this process, never lowered: a full decode here (160 MB per copy of the
         # raster, several copies) would raise it past the bound whatever ran before.
         assert peak_rss_mb(resource.RUSAGE_SELF) - before < 300
@@ -723,17 +711,7 @@ class TestNothingLeftBehind:
     """A refused upload, a failed save and a rolled-back transaction leave the media unchanged."""
 
     def change(self, admin_client, city, name, data):
-        return admin_client.post(
-            change_url(city),
-            city_form_data(
-                name=city.name,
-                slug=city.slug,
-                latitude="51.05",
-                longitude="13.74",
-                image=upload(name, data),
-                image_alt="New",
-            ),
-        )
+        return post_picture(admin_client, city, upload(name, data), "New")
 
     def test_a_good_picture_in_a_refused_form_leaves_no_temporary_files(
         self, admin_client, settings, make_city, temporary_folder
@@ -743,16 +721,12 @@ class TestNothingLeftBehind:
         city = make_city()
         gc.disable()
         try:
-            response = admin_client.post(
-                change_url(city),
-                city_form_data(
-                    name=city.name,
-                    slug=city.slug,
-                    latitude="200",
-                    longitude="13.74",
-                    image=upload("fine.jpg", picture(size=(1000, 500))),
-                    image_alt="Fine",
-                ),
+            response = post_picture(
+                admin_client,
+                city,
+                upload("fine.jpg", picture(size=(1000, 500))),
+                "Fine",
+                latitude="200",
             )
             assert response.status_code == 200
             assert "latitude" in response.context["adminform"].form.errors
