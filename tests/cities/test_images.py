@@ -112,16 +112,11 @@ def upload(name, data):
 
 def post_picture(client, city, picture_upload, image_alt, **fields):
     """The city's change form saved with a new picture and otherwise as it is."""
+    fields = {"latitude": "51.05", "longitude": "13.74", **fields}
     return client.post(
         change_url(city),
         city_form_data(
-            name=city.name,
-            slug=city.slug,
-            latitude="51.05",
-            longitude="13.74",
-            image=picture_upload,
-            image_alt=image_alt,
-            **fields,
+            name=city.name, slug=city.slug, image=picture_upload, image_alt=image_alt, **fields
         ),
     )
 
