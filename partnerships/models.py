@@ -406,12 +406,15 @@ class Partnership(models.Model):
         return unique_slug(base, taken)
 
 
-class MilestoneQuerySet(models.QuerySet):
+class PartnershipRecordQuerySet(models.QuerySet):
+    """Records that belong to a partnership (milestones, activities): public and per city as
+    their partnership is."""
+
     def published(self):
         return self.filter(partnership__state=Partnership.State.PUBLISHED)
 
     def involving(self, city):
-        """Milestones of partnerships with `city` on either side."""
+        """Records of partnerships with `city` on either side."""
         return self.filter(Q(partnership__city_a=city) | Q(partnership__city_b=city))
 
 
@@ -437,7 +440,7 @@ class Milestone(models.Model):
     # Which English text each translation was made from (twinning/translated.py): staleness.
     translated_from = models.JSONField(default=dict, blank=True, editable=False)
 
-    objects = MilestoneQuerySet.as_manager()
+    objects = PartnershipRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "id"]
@@ -495,14 +498,7 @@ class ActivitySection:
         return self.total - len(self.activities)
 
 
-class ActivityQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(partnership__state=Partnership.State.PUBLISHED)
-
-    def involving(self, city):
-        """Activities of partnerships with `city` on either side."""
-        return self.filter(Q(partnership__city_a=city) | Q(partnership__city_b=city))
-
+class ActivityQuerySet(PartnershipRecordQuerySet):
     def upcoming(self, today=None):
         """Activities that have not ended: the partnership's "News", soonest start first."""
         return self.filter(upcoming_q(today or timezone.localdate())).order_by(
