@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
+from partnerships import views as partnership_views
 from partnerships.models import Partnership
+from twinning.apps import CONTENT_MODELS
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +197,63 @@ def test_each_site_address_gets_its_own_copy(client, pair, settings):
     second = client.get(url, headers={"host": "partners.example"}).content.decode()
     assert "//twinning.example/" in first
     assert "//partners.example/" in second and "//twinning.example/" not in second
+
+
+def test_each_search_filter_and_page_gets_its_own_copy(
+    client, pair, make_city, make_partnership, monkeypatch
+):
+    # The query string is part of the address: one search or page must not answer for another.
+    monkeypatch.setattr(partnership_views.PartnershipListView, "paginate_by", 1)
+    make_partnership(city_a=make_city(name="Lyon", country="FR"), city_b=pair.city_b)
+    listing = reverse("partnership_list")
+    for query, shown, hidden in [
+        ("?q=Dresden", "Dresden – Hangzhou", "Lyon – Hangzhou"),
+        ("?q=Lyon", "Lyon – Hangzhou", "Dresden – Hangzhou"),
+        ("", "Dresden – Hangzhou", "Lyon – Hangzhou"),
+        ("?page=2", "Lyon – Hangzhou", "Dresden – Hangzhou"),
+    ]:
+        for _visit in range(2):  # the second visit is the cached copy
+            response = client.get(listing + query)
+            assertContains(response, shown)
+            assertNotContains(response, hidden)
+    search = reverse("search")
+    assertContains(client.get(search + "?q=Lyon"), "Lyon – Hangzhou")
+    assertNotContains(client.get(search + "?q=Dresden"), "Lyon – Hangzhou")
+
+
+# Every model staff edit, with a text of it the partnership page shows. A content model missing
+# from CONTENT_MODELS would leave every cached page showing its old text.
+SHOWN_ON_THE_PARTNERSHIP_PAGE = {
+    "cities.City": ("city", "name"),
+    "cities.CityFigure": ("city_figure", "label"),
+    "partnerships.FocusArea": ("focus_area", "name"),
+    "partnerships.Partnership": ("partnership", "summary"),
+    "partnerships.Milestone": ("milestone", "title"),
+    "partnerships.Activity": ("activity", "title"),
+    "partnerships.Plan": ("plan", "title"),
+    "partnerships.Source": ("source", "title"),
+    "partnerships.PartnershipFigure": ("partnership_figure", "label"),
+}
+
+
+def test_every_content_model_is_checked_below():
+    assert set(SHOWN_ON_THE_PARTNERSHIP_PAGE) == set(CONTENT_MODELS)
+
+
+@pytest.mark.parametrize("label", SHOWN_ON_THE_PARTNERSHIP_PAGE)
+def test_a_save_and_a_delete_of_every_content_model_show_at_once(client, published_world, label):
+    key, field = SHOWN_ON_THE_PARTNERSHIP_PAGE[label]
+    record = published_world[key]
+    url = published_world["partnership"].get_absolute_url()
+    assertContains(client.get(url), getattr(record, field))
+    setattr(record, field, "Freshly edited")
+    record.save()
+    assertContains(client.get(url), "Freshly edited")
+    if key == "city":
+        return  # a city in a partnership cannot be deleted, and one in none is not shown
+    record.delete()
+    response = client.get(url)
+    if key == "partnership":
+        assert response.status_code == 404
+    else:
+        assertNotContains(response, "Freshly edited")
