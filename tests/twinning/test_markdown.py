@@ -1,11 +1,13 @@
 """Staff Markdown reaches visitors as sanitised HTML, never as a script."""
 
+import threading
 from html.parser import HTMLParser
 
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
 from partnerships.models import Partnership
+from twinning import markdown
 from twinning.markdown import ALLOWED_TAGS, render_markdown
 
 HOSTILE = [
@@ -91,6 +93,19 @@ def test_aligned_table_columns_lose_their_style():
     html = render_markdown("| City | Since |\n|:-----|------:|\n| Dresden | 1988 |")
     assert "<td>Dresden</td>" in html and "<th>Since</th>" in html
     assert "style=" not in html
+
+
+def test_each_thread_keeps_one_converter_of_its_own():
+    """Building a converter costs more than a paragraph; sharing one between threads (a
+    gthread worker) would mix two pages' text, since a converter keeps state while it works."""
+    first = markdown._converter()
+    assert markdown._converter() is first
+    other = []
+    thread = threading.Thread(target=lambda: other.append(markdown._converter()))
+    thread.start()
+    thread.join()
+    assert other[0] is not first
+    assert other[0].convert("*a*") == first.convert("*a*") == "<p><em>a</em></p>"
 
 
 def test_empty_text_renders_nothing():
