@@ -178,6 +178,18 @@ def test_a_cached_page_keeps_its_type_and_revalidation_headers(client, pair):
     assert "no-cache" in second["Cache-Control"]
 
 
+@pytest.mark.parametrize("name", ["site_calendar", "site_feed_atom", "site_feed_rss"])
+def test_a_cached_calendar_or_feed_keeps_its_type_and_file_name(client, pair, name):
+    # A calendar served from the cache as text/html would not open in a calendar program.
+    url = reverse(name)
+    first = client.get(url)
+    assert not first["Content-Type"].startswith("text/html")
+    second = client.get(url)
+    assert second.content == first.content
+    for header in ("Content-Type", "Content-Disposition"):
+        assert second.get(header) == first.get(header), header
+
+
 def test_an_address_keeps_one_cached_copy_however_often_content_changes(client, pair):
     # Out-of-date copies are replaced, not left to pile up in the shared cache until they expire.
     url = pair.get_absolute_url()
