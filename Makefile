@@ -73,7 +73,7 @@ messages: install
 # Mutation testing with mutmut (docs/architecture.md): small bugs planted one at a time in the
 # modules [tool.mutmut] in pyproject.toml names, each run against the tests that cover it; lists
 # the mutants no test caught (`.venv/bin/mutmut show NAME` shows one). Not a CI gate: each
-# mutant starts a fresh process, so it takes hours. MUTANT_JOBS: parallel processes.
+# mutant starts a fresh process: about 1,300 mutants, an hour or more. MUTANT_JOBS: processes.
 MUTANT_JOBS ?= 2
 mutants: install
 	rm -rf mutants
