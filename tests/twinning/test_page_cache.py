@@ -58,6 +58,18 @@ def test_a_cached_page_costs_no_query(client, pair, django_assert_num_queries):
     assert second.content == first.content
 
 
+def test_pages_are_cached_from_a_fresh_start(client, pair, django_assert_num_queries):
+    cache.clear()  # a new cache, or the content version evicted: no version to begin with
+    url = pair.get_absolute_url()
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second["ETag"] == first["ETag"]
+    pair.summary = "New summary."
+    pair.save()
+    assertContains(client.get(url), "New summary.")
+
+
 def test_a_change_shows_on_the_next_request(client, pair):
     url = pair.get_absolute_url()
     assertContains(client.get(url), "Old summary.")
