@@ -210,17 +210,31 @@ def great_circle(lon_a, lat_a, lon_b, lat_b, step_degrees=ARC_STEP_DEGREES):
 def split_at_antimeridian(points):
     """Cut a polyline of (longitude, latitude) where a step jumps more than 180 degrees of
     longitude: the route leaves one edge of the map and comes back at the other, at the
-    latitude interpolated at the crossing."""
-    segments = [[points[0]]]
-    for (lon0, lat0), (lon1, lat1) in pairwise(points):
-        if abs(lon1 - lon0) > 180:
-            edge = 180.0 if lon0 > 0 else -180.0
-            unwrapped = lon1 + 360 if lon0 > 0 else lon1 - 360
-            t = (edge - lon0) / (unwrapped - lon0)
-            lat = lat0 + t * (lat1 - lat0)
+    latitude interpolated at the crossing. A point on the antimeridian itself is named from
+    the side it is reached from (+180 or -180), so no part of a single point is left over.
+
+    The one splitter for the maps and the GeoJSON export (partnerships/exports.py)."""
+    segments = [[tuple(points[0])]]
+    for lon1, lat1 in points[1:]:
+        lon0, lat0 = segments[-1][-1]
+        if abs(lon1 - lon0) <= 180:
+            segments[-1].append((lon1, lat1))
+            continue
+        edge = 180.0 if lon0 > 0 else -180.0
+        if abs(lon1) == 180:
+            segments[-1].append((edge, lat1))
+        elif abs(lon0) == 180:
+            # Leaving from the antimeridian: go on from its other name.
+            if len(segments[-1]) == 1:
+                segments[-1] = [(-edge, lat0)]
+            else:
+                segments.append([(-edge, lat0)])
+            segments[-1].append((lon1, lat1))
+        else:
+            unwrapped = lon1 + 2 * edge  # e.g. -118 continued past +180 as 242
+            lat = lat0 + (lat1 - lat0) * (edge - lon0) / (unwrapped - lon0)
             segments[-1].append((edge, lat))
-            segments.append([(-edge, lat)])
-        segments[-1].append((lon1, lat1))
+            segments.append([(-edge, lat), (lon1, lat1)])
     return segments
 
 

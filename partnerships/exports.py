@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
+from cities.maps import split_at_antimeridian
 from twinning.dates import iso_partial_date
 from twinning.text_hygiene import (
     CONTROL_CHARACTERS,
@@ -230,29 +231,15 @@ def geometry(item):
         city = item[side]
         if city["latitude"] is None or city["longitude"] is None:
             return None
-        positions.append([city["longitude"], city["latitude"]])
-    (lon_a, lat_a), (lon_b, lat_b) = positions
-    if abs(lon_b - lon_a) <= 180:
-        return {"type": "LineString", "coordinates": positions}
-    if abs(lon_a) == 180 or abs(lon_b) == 180:
-        # A city on the antimeridian itself: name it from the other city's side, no cut.
-        if abs(lon_a) == 180:
-            positions[0][0] = 180.0 if lon_b > 0 else -180.0
-        else:
-            positions[1][0] = 180.0 if lon_a > 0 else -180.0
-        return {"type": "LineString", "coordinates": positions}
-    # The meridian crossed, seen from city A: +180 going east, -180 going west.
-    edge = 180.0 if lon_a > 0 else -180.0
-    # City B's longitude continued past the edge (e.g. -118 as 242), to interpolate on.
-    lon_b_beyond = lon_b + 2 * edge
-    lat_edge = round(lat_a + (lat_b - lat_a) * (edge - lon_a) / (lon_b_beyond - lon_a), 6)
-    return {
-        "type": "MultiLineString",
-        "coordinates": [
-            [positions[0], [edge, lat_edge]],
-            [[-edge, lat_edge], positions[1]],
-        ],
-    }
+        positions.append((city["longitude"], city["latitude"]))
+    # Six decimal places (about 10 cm), as RFC 7946 advises: the cut is interpolated.
+    parts = [
+        [[round(lon, 6), round(lat, 6)] for lon, lat in part]
+        for part in split_at_antimeridian(positions)
+    ]
+    if len(parts) == 1:
+        return {"type": "LineString", "coordinates": parts[0]}
+    return {"type": "MultiLineString", "coordinates": parts}
 
 
 def geojson_feature(item):

@@ -19,7 +19,6 @@ present").
 
 import csv
 import datetime
-import math
 import re
 import unicodedata
 from collections import Counter, deque
@@ -32,6 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cities.geography import distance_km
 from cities.models import City
 from partnerships.country_aliases import CountryResolver
 from partnerships.models import (
@@ -137,15 +137,6 @@ def city_slug_base(name, country):
     return f"{slugify(fold(name))[:SLUG_BASE_LENGTH] or 'city'}-{country.lower()}"
 
 
-def distance_km(lat1, lng1, lat2, lng2):
-    lat1, lng1, lat2, lng2 = map(math.radians, (lat1, lng1, lat2, lng2))
-    a = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 6371 * 2 * math.asin(math.sqrt(min(1.0, a)))
-
-
 class CityRef:
     """A city the import knows: one already stored, or one it creates (id None until saved).
 
@@ -168,7 +159,7 @@ class CityRef:
     def distance(self, lat, lng):
         if self.lat is None or lat is None:
             return 0.0
-        return distance_km(self.lat, self.lng, float(lat), float(lng))
+        return distance_km(self.lat, self.lng, lat, lng)
 
 
 def best_match(candidates, key, lat, lng):

@@ -7,10 +7,9 @@ These helpers normalise, format and compare such dates.
 """
 
 import calendar
-import datetime
 
 from django.db import models
-from django.db.models import Case, F, Func, Q, When
+from django.db.models import Case, F, Func, When
 from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -95,24 +94,6 @@ def full_years_between(start, today):
     if today < anniversary_in(today.year, start):
         years -= 1
     return max(years, 0)
-
-
-def not_over_q(field, precision_field_name, today):
-    """A filter: the partial date in `field` names a period that has not ended by `today`.
-
-    Dates are stored as the first day of their period, so a month-precise date is not over
-    while it is on or after the first of this month, and a year-precise one likewise.
-    """
-    return (
-        Q(**{precision_field_name: DatePrecision.DAY, f"{field}__gte": today})
-        | Q(**{precision_field_name: DatePrecision.MONTH, f"{field}__gte": today.replace(day=1)})
-        | Q(
-            **{
-                precision_field_name: DatePrecision.YEAR,
-                f"{field}__gte": datetime.date(today.year, 1, 1),
-            }
-        )
-    )
 
 
 class EndOfPeriod(Func):

@@ -123,6 +123,12 @@ class TestGreatCircle:
         path = maps.line_path(segments)
         assert path.count("M") == 2 and "M0 " in path and "L1000 " in path
 
+    def test_a_route_through_a_point_on_the_antimeridian_is_cut_there_once(self):
+        # Taveuni (Fiji) lies on 180°: the route reaches it from the west and goes on east.
+        segments = maps.split_at_antimeridian([(178, -16), (180, -16.8), (-178, -17)])
+        assert segments == [[(178, -16), (180, -16.8)], [(-180.0, -16.8), (-178, -17)]]
+        assert maps.split_at_antimeridian([(-180, 0), (180, 5)]) == [[(-180, 0), (-180.0, 5)]]
+
     def test_the_same_place_is_a_single_point_route(self):
         assert maps.great_circle(10, 50, 10, 50) == [[(10.0, 50.0), (10.0, 50.0)]]
 

@@ -371,6 +371,22 @@ class TestGeoJSON:
         geometry = exports.geometry({"city_a": city(*a), "city_b": city(*b)})
         assert geometry == {"type": "MultiLineString", "coordinates": expected}
 
+    @pytest.mark.parametrize(
+        "a, b, expected",
+        [
+            # A city on the antimeridian is named from the other city's side: no cut.
+            ((180, 10), (-170, 20), [[-180, 10], [-170, 20]]),
+            ((170, 10), (-180, 20), [[170, 10], [180, 20]]),
+            ((-180, 10), (175, 20), [[180, 10], [175, 20]]),
+        ],
+    )
+    def test_a_city_on_the_antimeridian_gets_one_line(self, a, b, expected):
+        def city(longitude, latitude):
+            return {"longitude": longitude, "latitude": latitude}
+
+        geometry = exports.geometry({"city_a": city(*a), "city_b": city(*b)})
+        assert geometry == {"type": "LineString", "coordinates": expected}
+
     def test_no_geometry_without_coordinates(self, client, world):
         collection = json.loads(body(export(client, "geojson")))
         features = {feature["id"]: feature for feature in collection["features"]}

@@ -308,6 +308,20 @@ def assert_rows_around_the_bad_line_imported():
             "this line; the lines after it are read as rows of their own",
             id="unclosed quote",
         ),
+        *[
+            pytest.param(
+                f"Dresden,Germany,51.05,13.74,Ostrava,Czechia,{lat},{lng}\n".encode(),
+                f"line 4: rejected: coordinates out of range: {label} of Ostrava {value} is not "
+                f"between -{limit} and {limit}",
+                id=f"{label} {value}",
+            )
+            for lat, lng, label, value, limit in [
+                ("-95", "18.29", "latitude", "-95", 90),
+                ("95", "18.29", "latitude", "95", 90),
+                ("49.84", "-200", "longitude", "-200", 180),
+                ("49.84", "200", "longitude", "200", 180),
+            ]
+        ],
         pytest.param(
             "Dresden,Germany,51.05,13.74,Ostrava\vHlavní,Czechia,49.84,18.29\n".encode(),
             "line 4: rejected: control character: U+000B (vertical tab) in column 5 (city2) at "

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from partnerships.models import Activity, Milestone, Partnership, Plan, Source
+from partnerships.models import Activity, Milestone, Partnership, PartnershipFigure, Plan, Source
 from twinning.roles import EDITOR, PUBLISHER, setup_roles
 
 pytestmark = pytest.mark.django_db
@@ -234,6 +234,30 @@ def test_editor_submits_but_cannot_publish(editor, world):
     assert "publish" not in dict(actions) and "unpublish" not in dict(actions)
 
 
+def test_editor_is_not_offered_return_to_draft_and_cannot_use_it(editor, world):
+    """Sending a submission back is the publisher's verdict, not the editor's own undo."""
+    ours = world["ours"]
+    act(editor, "submit_for_review", ours)
+    actions = dict(
+        editor.get(changelist(Partnership)).context["action_form"].fields["action"].choices
+    )
+    assert "submit_for_review" in actions
+    assert "return_to_draft" not in actions
+    act(editor, "return_to_draft", ours)
+    ours.refresh_from_db()
+    assert ours.state == Partnership.State.IN_REVIEW
+
+
+def test_publisher_is_offered_return_to_draft(publisher, world):
+    ours = world["ours"]
+    act(publisher, "submit_for_review", ours)
+    actions = publisher.get(changelist(Partnership)).context["action_form"].fields["action"]
+    assert "return_to_draft" in dict(actions.choices)
+    act(publisher, "return_to_draft", ours)
+    ours.refresh_from_db()
+    assert ours.state == Partnership.State.DRAFT
+
+
 def test_publisher_publishes_own_but_not_another_citys(publisher, world):
     ours, theirs = world["ours"], world["theirs"]
     act(publisher, "publish", ours, theirs)
@@ -271,6 +295,71 @@ def test_editor_cannot_change_a_published_partnership(editor, world):
 def test_editor_cannot_delete_partnerships(editor, world):
     assert editor.post(url(world["ours"], "delete"), {"post": "yes"}).status_code == 403
     assert Partnership.objects.filter(pk=world["ours"].pk).exists()
+
+
+@pytest.fixture
+def published_parts(world, make_milestone, make_plan, make_source, make_partnership_figure):
+    """One of each record that belongs to Dresden–Hangzhou, published."""
+    ours = world["ours"]
+    ours.state = Partnership.State.PUBLISHED
+    ours.save()
+    return {
+        Milestone: make_milestone(ours),
+        Activity: world["our_activity"],
+        Plan: make_plan(ours),
+        Source: make_source(ours),
+        PartnershipFigure: make_partnership_figure(ours),
+    }
+
+
+PARTS_WITH_AN_ADMIN = [Milestone, Activity, Plan, Source]
+
+
+@pytest.mark.parametrize("model", PARTS_WITH_AN_ADMIN, ids=lambda m: m.__name__)
+def test_editor_cannot_delete_a_part_of_a_published_partnership(editor, published_parts, model):
+    """Removing a milestone or a source changes the public page as much as editing it does."""
+    part = published_parts[model]
+    assert editor.get(url(part, "delete")).status_code == 403
+    assert editor.post(url(part, "delete"), {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=part.pk).exists()
+
+
+@pytest.mark.parametrize("model", PARTS_WITH_AN_ADMIN, ids=lambda m: m.__name__)
+def test_editor_cannot_bulk_delete_parts_of_a_published_partnership(editor, published_parts, model):
+    response = editor.post(
+        changelist(model),
+        {
+            "action": "delete_selected",
+            "_selected_action": [published_parts[model].pk],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 403
+    assert model.objects.filter(pk=published_parts[model].pk).exists()
+
+
+def test_editor_cannot_delete_a_figure_of_a_published_partnership(
+    editor, admin_client, published_parts
+):
+    """Figures are edited inline only: the partnership's form refuses the editor outright."""
+    from tests.partnerships.test_admin import partnership_form_data
+
+    ours = published_parts[Milestone].partnership
+    figure = published_parts[PartnershipFigure]
+    row = {"id": figure.pk, "label": figure.label, "value": figure.value, "DELETE": "on"}
+    data = partnership_form_data(ours.city_a, ours.city_b, inlines={"figures": [row]})
+    assert editor.post(url(ours), data).status_code == 403
+    assert PartnershipFigure.objects.filter(pk=figure.pk).exists()
+    # The same form deletes it for someone who may change the partnership.
+    assert admin_client.post(url(ours), data).status_code == 302
+    assert not PartnershipFigure.objects.filter(pk=figure.pk).exists()
+
+
+@pytest.mark.parametrize("model", PARTS_WITH_AN_ADMIN, ids=lambda m: m.__name__)
+def test_publisher_deletes_a_part_of_a_published_partnership(publisher, published_parts, model):
+    part = published_parts[model]
+    assert publisher.post(url(part, "delete"), {"post": "yes"}).status_code == 302
+    assert not model.objects.filter(pk=part.pk).exists()
 
 
 def test_editor_cannot_feature_on_the_home_page(editor, world):

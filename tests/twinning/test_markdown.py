@@ -1,10 +1,14 @@
 """Staff Markdown reaches visitors as sanitised HTML, never as a script."""
 
+import threading
+from html.parser import HTMLParser
+
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
 from partnerships.models import Partnership
-from twinning.markdown import render_markdown
+from twinning import markdown
+from twinning.markdown import ALLOWED_TAGS, render_markdown
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -36,6 +40,72 @@ def test_hostile_markdown_is_made_inert(text):
     assert "onerror" not in html and "onload" not in html and "onclick" not in html
     assert "<iframe" not in html and "<svg" not in html
     assert "style=" not in html
+
+
+class StartTags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, [name for name, _value in attrs]))
+
+
+def start_tags(html):
+    parser = StartTags()
+    parser.feed(html)
+    return parser.found
+
+
+STYLE_AND_HANDLERS = ' style="position:fixed;inset:0" onclick="alert(1)" onmouseover="alert(2)"'
+
+
+def with_hostile_attributes(tag):
+    """Raw HTML that keeps `tag` where the parser allows it, carrying style and handlers."""
+    if tag in ("table", "thead", "tbody", "tr", "th", "td"):
+        a = STYLE_AND_HANDLERS
+        return (
+            f"<table{a}><thead{a}><tr{a}><th{a} scope='col'>h</th></tr></thead>"
+            f"<tbody{a}><tr{a}><td{a}>c</td></tr></tbody></table>"
+        )
+    if tag == "li":
+        return f"<ul><li{STYLE_AND_HANDLERS}>item</li></ul>"
+    if tag in ("br", "hr"):
+        return f"<p>before<{tag}{STYLE_AND_HANDLERS}>after</p>"
+    return f"<p>x <{tag}{STYLE_AND_HANDLERS} href='https://example.org'>text</{tag}></p>"
+
+
+@pytest.mark.parametrize("tag", sorted(ALLOWED_TAGS))
+def test_no_allowed_tag_keeps_a_style_or_an_event_handler(tag):
+    # A style can lay an invisible link over the whole page; a handler runs script.
+    kept = [
+        attrs
+        for name, attrs in start_tags(render_markdown(with_hostile_attributes(tag)))
+        if name == tag
+    ]
+    assert kept, "the tag itself is kept"
+    for attributes in kept:
+        assert [a for a in attributes if a == "style" or a.startswith("on")] == []
+
+
+def test_aligned_table_columns_lose_their_style():
+    """Markdown aligns a table column with style= on every cell; the cells are kept bare."""
+    html = render_markdown("| City | Since |\n|:-----|------:|\n| Dresden | 1988 |")
+    assert "<td>Dresden</td>" in html and "<th>Since</th>" in html
+    assert "style=" not in html
+
+
+def test_each_thread_keeps_one_converter_of_its_own():
+    """Building a converter costs more than a paragraph; sharing one between threads (a
+    gthread worker) would mix two pages' text, since a converter keeps state while it works."""
+    first = markdown._converter()
+    assert markdown._converter() is first
+    other = []
+    thread = threading.Thread(target=lambda: other.append(markdown._converter()))
+    thread.start()
+    thread.join()
+    assert other[0] is not first
+    assert other[0].convert("*a*") == first.convert("*a*") == "<p><em>a</em></p>"
 
 
 def test_empty_text_renders_nothing():

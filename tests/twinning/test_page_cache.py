@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
+from partnerships import views as partnership_views
 from partnerships.models import Partnership
+from twinning.apps import CONTENT_MODELS
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +56,18 @@ def test_a_cached_page_costs_no_query(client, pair, django_assert_num_queries):
     with django_assert_num_queries(0):
         second = client.get(url)
     assert second.content == first.content
+
+
+def test_pages_are_cached_from_a_fresh_start(client, pair, django_assert_num_queries):
+    cache.clear()  # a new cache, or the content version evicted: no version to begin with
+    url = pair.get_absolute_url()
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        second = client.get(url)
+    assert second["ETag"] == first["ETag"]
+    pair.summary = "New summary."
+    pair.save()
+    assertContains(client.get(url), "New summary.")
 
 
 def test_a_change_shows_on_the_next_request(client, pair):
@@ -176,6 +190,18 @@ def test_a_cached_page_keeps_its_type_and_revalidation_headers(client, pair):
     assert "no-cache" in second["Cache-Control"]
 
 
+@pytest.mark.parametrize("name", ["site_calendar", "site_feed_atom", "site_feed_rss"])
+def test_a_cached_calendar_or_feed_keeps_its_type_and_file_name(client, pair, name):
+    # A calendar served from the cache as text/html would not open in a calendar program.
+    url = reverse(name)
+    first = client.get(url)
+    assert not first["Content-Type"].startswith("text/html")
+    second = client.get(url)
+    assert second.content == first.content
+    for header in ("Content-Type", "Content-Disposition"):
+        assert second.get(header) == first.get(header), header
+
+
 def test_an_address_keeps_one_cached_copy_however_often_content_changes(client, pair):
     # Out-of-date copies are replaced, not left to pile up in the shared cache until they expire.
     url = pair.get_absolute_url()
@@ -195,3 +221,63 @@ def test_each_site_address_gets_its_own_copy(client, pair, settings):
     second = client.get(url, headers={"host": "partners.example"}).content.decode()
     assert "//twinning.example/" in first
     assert "//partners.example/" in second and "//twinning.example/" not in second
+
+
+def test_each_search_filter_and_page_gets_its_own_copy(
+    client, pair, make_city, make_partnership, monkeypatch
+):
+    # The query string is part of the address: one search or page must not answer for another.
+    monkeypatch.setattr(partnership_views.PartnershipListView, "paginate_by", 1)
+    make_partnership(city_a=make_city(name="Lyon", country="FR"), city_b=pair.city_b)
+    listing = reverse("partnership_list")
+    for query, shown, hidden in [
+        ("?q=Dresden", "Dresden – Hangzhou", "Lyon – Hangzhou"),
+        ("?q=Lyon", "Lyon – Hangzhou", "Dresden – Hangzhou"),
+        ("", "Dresden – Hangzhou", "Lyon – Hangzhou"),
+        ("?page=2", "Lyon – Hangzhou", "Dresden – Hangzhou"),
+    ]:
+        for _visit in range(2):  # the second visit is the cached copy
+            response = client.get(listing + query)
+            assertContains(response, shown)
+            assertNotContains(response, hidden)
+    search = reverse("search")
+    assertContains(client.get(search + "?q=Lyon"), "Lyon – Hangzhou")
+    assertNotContains(client.get(search + "?q=Dresden"), "Lyon – Hangzhou")
+
+
+# Every model staff edit, with a text of it the partnership page shows. A content model missing
+# from CONTENT_MODELS would leave every cached page showing its old text.
+SHOWN_ON_THE_PARTNERSHIP_PAGE = {
+    "cities.City": ("city", "name"),
+    "cities.CityFigure": ("city_figure", "label"),
+    "partnerships.FocusArea": ("focus_area", "name"),
+    "partnerships.Partnership": ("partnership", "summary"),
+    "partnerships.Milestone": ("milestone", "title"),
+    "partnerships.Activity": ("activity", "title"),
+    "partnerships.Plan": ("plan", "title"),
+    "partnerships.Source": ("source", "title"),
+    "partnerships.PartnershipFigure": ("partnership_figure", "label"),
+}
+
+
+def test_every_content_model_is_checked_below():
+    assert set(SHOWN_ON_THE_PARTNERSHIP_PAGE) == set(CONTENT_MODELS)
+
+
+@pytest.mark.parametrize("label", SHOWN_ON_THE_PARTNERSHIP_PAGE)
+def test_a_save_and_a_delete_of_every_content_model_show_at_once(client, published_world, label):
+    key, field = SHOWN_ON_THE_PARTNERSHIP_PAGE[label]
+    record = published_world[key]
+    url = published_world["partnership"].get_absolute_url()
+    assertContains(client.get(url), getattr(record, field))
+    setattr(record, field, "Freshly edited")
+    record.save()
+    assertContains(client.get(url), "Freshly edited")
+    if key == "city":
+        return  # a city in a partnership cannot be deleted, and one in none is not shown
+    record.delete()
+    response = client.get(url)
+    if key == "partnership":
+        assert response.status_code == 404
+    else:
+        assertNotContains(response, "Freshly edited")
