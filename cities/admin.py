@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
-from django.db.models import Q
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -127,13 +126,7 @@ class CityAdmin(
 
     def view_on_site(self, city):
         # The public lists a city only once one of its partnerships is published.
-        is_public = (
-            City.objects.filter(pk=city.pk)
-            .filter(
-                Q(partnerships_as_a__state="published") | Q(partnerships_as_b__state="published")
-            )
-            .exists()
-        )
+        is_public = City.objects.filter(pk=city.pk).public().exists()
         return city.get_absolute_url() if is_public else None
 
     @admin.display(description=_("population"), ordering="population")

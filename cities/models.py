@@ -22,6 +22,24 @@ def city_image_name(city, filename):
     return images.generated_name("cities", filename)
 
 
+# What makes a city public is decided by the app that publishes content about cities, which
+# registers it here (partnerships: a published partnership involves the city). Cities name no
+# such app: they only ask.
+_public_rule = None
+
+
+def register_public_rule(rule):
+    """`rule(queryset)` narrows a City queryset to the cities the public may see."""
+    global _public_rule
+    _public_rule = rule
+
+
+class CityQuerySet(models.QuerySet):
+    def public(self):
+        """The cities the public may see; none until an app has registered its rule."""
+        return _public_rule(self) if _public_rule is not None else self.none()
+
+
 class City(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True, help_text=_("Used in the page address."))
@@ -87,6 +105,8 @@ class City(models.Model):
         ),
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CityQuerySet.as_manager()
 
     class Meta:
         # The original name's column: "name" would be rewritten to the active language's,

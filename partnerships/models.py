@@ -783,7 +783,15 @@ def public_cities():
             output_field=models.IntegerField(),
         )
 
-    return City.objects.filter(
+    return City.objects.public().annotate(
+        partnership_count=Coalesce(count_on("city_a"), 0) + Coalesce(count_on("city_b"), 0)
+    )
+
+
+def with_a_published_partnership(cities):
+    """The rule that makes a city public (registered with cities in PartnershipsConfig)."""
+    published = Partnership.objects.published().order_by()
+    return cities.filter(
         Exists(published.filter(city_a=OuterRef("pk")))
         | Exists(published.filter(city_b=OuterRef("pk")))
-    ).annotate(partnership_count=Coalesce(count_on("city_a"), 0) + Coalesce(count_on("city_b"), 0))
+    )
