@@ -9,8 +9,35 @@ class PartnershipsConfig(AppConfig):
         # After modeltranslation (listed first) has added the translation fields, so that
         # every version holds each language (summary_en, summary_de, summary_zh_hans).
         from cities.models import register_public_rule
+        from twinning.page_cache import invalidate_on_change
+        from twinning.text_hygiene import guard_text_fields
 
-        from .models import register_history, with_a_published_partnership
+        from .models import (
+            Activity,
+            FocusArea,
+            Milestone,
+            Partnership,
+            PartnershipFigure,
+            Plan,
+            Source,
+            register_history,
+            with_a_published_partnership,
+        )
 
         register_history()
         register_public_rule(with_a_published_partnership)
+        # Everything the public pages show of partnerships: any change makes every cached
+        # page stale.
+        invalidate_on_change(
+            FocusArea,
+            Partnership,
+            Milestone,
+            Activity,
+            Plan,
+            Source,
+            PartnershipFigure,
+            links=[(Partnership, "focus_areas"), (Activity, "focus_areas"), (Plan, "activities")],
+        )
+        # After modeltranslation, so its columns (title_de, …) are guarded too.
+        for model in self.get_models():
+            guard_text_fields(model)

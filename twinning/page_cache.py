@@ -21,6 +21,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -50,6 +51,34 @@ def bump_content_version(**kwargs):
 
 
 cache_recovered.connect(bump_content_version, dispatch_uid="page-cache-after-outage")
+
+# The models whose records the public pages show, as each app registered them.
+_content_models = []
+
+
+def invalidate_on_change(*models, links=()):
+    """Make every cached page stale on any save or delete of these models' records, and on
+    any change to the many-to-many `links` ((model, field name) pairs). Each app registers its
+    own in its AppConfig.ready(). Signals, because every writer must invalidate: the admin,
+    inlines, reverts, fixtures, workflow moves and code; bulk writers (imports, generators)
+    bump the version themselves."""
+    for model in models:
+        uid = f"page-cache-{model._meta.label}"
+        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"{uid}-delete")
+        if model not in _content_models:
+            _content_models.append(model)
+    for model, field in links:
+        m2m_changed.connect(
+            bump_content_version,
+            sender=getattr(model, field).through,
+            dispatch_uid=f"page-cache-{model._meta.label}-{field}",
+        )
+
+
+def content_models():
+    """Every model registered with invalidate_on_change, as "app_label.Model" labels."""
+    return [model._meta.label for model in _content_models]
 
 
 def cached_page(view):

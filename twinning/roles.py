@@ -1,34 +1,25 @@
 """The staff roles: Editor and Publisher, as Django groups with exactly these permissions.
 
-Editors create and change content and submit it for review; publishers also publish,
-unpublish and delete partnerships and keep the focus areas. Which cities a staff member may
-work on is a separate matter: `City.staff` (see partnerships/permissions.py).
+What each role may do is declared by each app (cities/roles.py, partnerships/roles.py) and put
+together here. Which cities a staff member may work on is a separate matter: `City.staff` (see
+partnerships/permissions.py).
 """
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from cities import roles as city_roles
+from partnerships import roles as partnership_roles
+
 EDITOR = "Editor"
 PUBLISHER = "Publisher"
 
-_EDIT = ["view", "add", "change", "delete"]
-EDITOR_PERMISSIONS = {
-    "cities.city": ["view", "add", "change"],
-    "cities.cityfigure": _EDIT,
-    "partnerships.partnership": ["view", "add", "change"],
-    "partnerships.milestone": _EDIT,
-    "partnerships.activity": _EDIT,
-    "partnerships.plan": _EDIT,
-    "partnerships.source": _EDIT,
-    "partnerships.partnershipfigure": _EDIT,
-    "partnerships.focusarea": ["view"],
+# Each app says what each role may do with its own records; the project puts them together.
+APP_ROLES = [city_roles, partnership_roles]
+ROLES = {
+    EDITOR: {label: actions for app in APP_ROLES for label, actions in app.EDITOR.items()},
+    PUBLISHER: {label: actions for app in APP_ROLES for label, actions in app.PUBLISHER.items()},
 }
-PUBLISHER_PERMISSIONS = {
-    **EDITOR_PERMISSIONS,
-    "partnerships.partnership": ["view", "add", "change", "delete", "publish"],
-    "partnerships.focusarea": ["view", "add", "change"],
-}
-ROLES = {EDITOR: EDITOR_PERMISSIONS, PUBLISHER: PUBLISHER_PERMISSIONS}
 
 
 def _permissions(spec):

@@ -12,7 +12,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from partnerships import views as partnership_views
 from partnerships.models import Partnership
-from twinning.apps import CONTENT_MODELS
+from twinning.page_cache import content_models
 
 pytestmark = pytest.mark.django_db
 
@@ -246,7 +246,7 @@ def test_each_search_filter_and_page_gets_its_own_copy(
 
 
 # Every model staff edit, with a text of it the partnership page shows. A content model missing
-# from CONTENT_MODELS would leave every cached page showing its old text.
+# from the page cache (invalidate_on_change) would leave every cached page showing its old text.
 SHOWN_ON_THE_PARTNERSHIP_PAGE = {
     "cities.City": ("city", "name"),
     "cities.CityFigure": ("city_figure", "label"),
@@ -261,7 +261,7 @@ SHOWN_ON_THE_PARTNERSHIP_PAGE = {
 
 
 def test_every_content_model_is_checked_below():
-    assert set(SHOWN_ON_THE_PARTNERSHIP_PAGE) == set(CONTENT_MODELS)
+    assert set(SHOWN_ON_THE_PARTNERSHIP_PAGE) == set(content_models())
 
 
 @pytest.mark.parametrize("label", SHOWN_ON_THE_PARTNERSHIP_PAGE)
