@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from twinning import images
+from twinning.translated import TranslationStamps
 
 YEAR_VALIDATORS = [MinValueValidator(1000), MaxValueValidator(2200)]
 
@@ -40,7 +41,7 @@ class CityQuerySet(models.QuerySet):
         return _public_rule(self) if _public_rule is not None else self.none()
 
 
-class City(models.Model):
+class City(TranslationStamps):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True, help_text=_("Used in the page address."))
     country = CountryField(help_text=_("The country (ISO 3166-1)."))
@@ -93,8 +94,6 @@ class City(models.Model):
         max_length=250, blank=True, help_text=_("Photographer or rights holder.")
     )
     website = models.URLField(blank=True)
-    # Which English text each translation was made from (twinning/translated.py): staleness.
-    translated_from = models.JSONField(default=dict, blank=True, editable=False)
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

@@ -23,17 +23,16 @@ from twinning.dates import (
     truncate,
 )
 from twinning.indexes import NullsOrderedIndex
+from twinning.translated import TranslationStamps
 
 from . import search
 from .anniversaries import next_jubilee
 
 
-class FocusArea(models.Model):
+class FocusArea(TranslationStamps):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True, help_text=_("Markdown."))
-    # Which English text each translation was made from (twinning/translated.py): staleness.
-    translated_from = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         # The original name's column: "name" would be rewritten to the active language's,
@@ -99,7 +98,7 @@ class PartnershipQuerySet(models.QuerySet):
         )
 
 
-class Partnership(models.Model):
+class Partnership(TranslationStamps):
     class Kind(models.TextChoices):
         TWINNING = "twinning", _("Twinning / sister cities")
         FRIENDSHIP = "friendship", _("Friendship")
@@ -191,8 +190,6 @@ class Partnership(models.Model):
     key_achievements = models.TextField(blank=True, help_text=_("Markdown."))
     future_expectations = models.TextField(blank=True, help_text=_("Markdown."))
     obstacles_and_needs = models.TextField(blank=True, help_text=_("Markdown."))
-    # Which English text each translation was made from (twinning/translated.py): staleness.
-    translated_from = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # PostgreSQL full-text search: city names, narrative sections and activities, weighted
@@ -418,7 +415,7 @@ class PartnershipRecordQuerySet(models.QuerySet):
         return self.filter(Q(partnership__city_a=city) | Q(partnership__city_b=city))
 
 
-class Milestone(models.Model):
+class Milestone(TranslationStamps):
     class Kind(models.TextChoices):
         MEMORANDUM = "memorandum", _("Memorandum")
         AGREEMENT = "agreement", _("Agreement")
@@ -437,8 +434,6 @@ class Milestone(models.Model):
     description = models.TextField(blank=True, help_text=_("Markdown."))
     location = models.CharField(max_length=200, blank=True, help_text=_("Where it happened."))
     participants = models.TextField(blank=True, help_text=_("Who signed, travelled or took part."))
-    # Which English text each translation was made from (twinning/translated.py): staleness.
-    translated_from = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = PartnershipRecordQuerySet.as_manager()
 
@@ -543,7 +538,7 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         }
 
 
-class Activity(models.Model):
+class Activity(TranslationStamps):
     class Kind(models.TextChoices):
         EXCHANGE = "exchange", _("Exchange")
         SEMINAR = "seminar", _("Seminar")
@@ -572,8 +567,6 @@ class Activity(models.Model):
     description = models.TextField(blank=True, help_text=_("Markdown."))
     location = models.CharField(max_length=200, blank=True, help_text=_("Where it took place."))
     participants = models.TextField(blank=True, help_text=_("Who took part."))
-    # Which English text each translation was made from (twinning/translated.py): staleness.
-    translated_from = models.JSONField(default=dict, blank=True, editable=False)
     # The last day the activity counts as upcoming, kept by the database on every write (also
     # bulk loads), so "upcoming" is an index range rather than a scan of every activity.
     upcoming_until = models.GeneratedField(
@@ -680,7 +673,7 @@ class Activity(models.Model):
         super().validate_constraints(exclude={*(exclude or ()), "end_date"})
 
 
-class Plan(models.Model):
+class Plan(TranslationStamps):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         IN_PROGRESS = "in_progress", _("In progress")
@@ -703,8 +696,6 @@ class Plan(models.Model):
         related_name="plans",
         help_text=_("The activities that delivered this plan."),
     )
-    # Which English text each translation was made from (twinning/translated.py): staleness.
-    translated_from = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = [F("target_year").asc(nulls_last=True), "id"]

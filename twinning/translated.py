@@ -21,6 +21,7 @@ import hashlib
 from functools import wraps
 
 from django.conf import settings
+from django.db import models
 from django.db.models import F, Q, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
@@ -29,6 +30,17 @@ from modeltranslation.utils import build_localized_fieldname, get_language
 
 ORIGINAL = settings.MODELTRANSLATION_DEFAULT_LANGUAGE  # "en"
 STAMPS = "translated_from"
+
+
+class TranslationStamps(models.Model):
+    """The bookkeeping of a translated model: which English text each translation was made
+    from (see above), so that the admin can tell missing, outdated and current translations."""
+
+    translated_from = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
 
 MISSING = "missing"
 OUTDATED = "outdated"
