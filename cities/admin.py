@@ -23,18 +23,17 @@ class CityFigureInline(GuardedAdmin, admin.TabularInline):
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
 
 
-# Partnership fields whose chooser offers every city: a partner city can be anywhere.
-PARTNER_CITY_FIELDS = {
-    ("partnerships.partnership", "city_a"),
-    ("partnerships.partnership", "city_b"),
-}
+# City choosers on other apps' forms that offer every city, not only the staff member's own
+# ("app_label.model", field name). The apps register them (partnerships: a partner city can be
+# anywhere); cities name none of them.
+OPEN_CITY_CHOOSERS = set()
 
 
-def is_partner_city_lookup(request):
-    """An autocomplete request from a partnership's city chooser."""
+def is_open_city_lookup(request):
+    """An autocomplete request from a city chooser that offers every city."""
     source = autocomplete_source(request)
     return source is not None and (source[0]._meta.label_lower, source[1].name) in (
-        PARTNER_CITY_FIELDS
+        OPEN_CITY_CHOOSERS
     )
 
 
@@ -100,7 +99,7 @@ class CityAdmin(
 
     def get_queryset(self, request):
         cities = super().get_queryset(request)
-        if is_partner_city_lookup(request):
+        if is_open_city_lookup(request):
             return cities
         return cities_in_scope(request.user, cities)
 

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django_countries import countries
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
+from cities.admin import OPEN_CITY_CHOOSERS
 from cities.models import City
 from cities.permissions import cities_in_scope
 from twinning import translated
@@ -358,6 +359,13 @@ class PartnershipAdminForm(GuardedModelForm):
                 "city_a", _("You can only record partnerships that involve one of your cities.")
             )
         return cleaned_data
+
+
+# A partner city can be anywhere: the partnership form's city choosers offer every city, not
+# only the staff member's own.
+OPEN_CITY_CHOOSERS.update(
+    {("partnerships.partnership", "city_a"), ("partnerships.partnership", "city_b")}
+)
 
 
 @admin.register(Partnership)
