@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
-from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, DataError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -341,7 +340,15 @@ class Summary:
         return out
 
 
-class ImportStopped(Exception):
+class ImportFailed(Exception):
+    """The import cannot go on; the message says why, for the person who ran it."""
+
+
+class FileRefused(ImportFailed):
+    """The file cannot be imported at all (no header, not a known format): nothing was read."""
+
+
+class ImportStopped(ImportFailed):
     """A batch could not be written: it was rolled back, and the import stopped there."""
 
     def __init__(self, first_line, last_line, error):
@@ -469,13 +476,13 @@ class Importer:
                 fmt = FORMATS[fmt_name]
                 if not fmt.required <= set(header):
                     missing = ", ".join(sorted(fmt.required - set(header)))
-                    raise CommandError(
+                    raise FileRefused(
                         f"Line {line}: the header lacks the {fmt.name} format's columns: {missing}."
                     )
             else:
                 fmt = detect_format(header)
                 if fmt is None:
-                    raise CommandError(
+                    raise FileRefused(
                         f"Line {line}: the header {', '.join(map(shown, header))} is neither the "
                         "Hekman format (city1,country1,lat1,lng1,city2,country2,lat2,lng2) nor the "
                         "generic one (city_a,country_a,lat_a,lng_a,city_b,country_b,lat_b,lng_b"
@@ -492,7 +499,7 @@ class Importer:
             self.header = header
             self.header_length = len(header)
             return fmt, columns
-        raise CommandError("The file has no header line (it is empty).")
+        raise FileRefused("The file has no header line (it is empty).")
 
     def default_source(self):
         if self.format.name == "hekman":

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import translation
 
-from partnerships.importing import BATCH_SIZE, FORMATS, Importer, ImportStopped
+from partnerships.importing import BATCH_SIZE, FORMATS, FileRefused, Importer, ImportStopped
 from twinning.translated import ORIGINAL
 
 try:
@@ -83,6 +83,8 @@ class Command(BaseCommand):
             importer.run(path, fmt=options["format"], progress=bar.update if bar else None)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+        except FileRefused as exc:
+            raise CommandError(str(exc)) from exc
         except ImportStopped as exc:
             self.print_summary(importer, verbosity)
             raise CommandError(str(exc)) from exc
