@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from cities import geography
+from cities import geography, maps
 from twinning import charts
 from twinning.translated import by_name
 
@@ -60,6 +60,8 @@ class PartnershipDetailView(DetailView):
             age_in_years=self.object.age_in_years(),
             next_jubilee=self.object.next_jubilee(),
             geography=geography.between(self.object.city_a, self.object.city_b),
+            # The two cities are loaded already: the map adds no query.
+            map=maps.partnership_map(self.object),
             # From what is loaded already: the prefetched milestones, the sections' activities.
             timeline=timeline.charts(
                 self.object.milestones.all(),
@@ -96,8 +98,10 @@ class CityDetailView(DetailView):
             .order_by(F("established").asc(nulls_last=True), "id")
         )[:CITY_PARTNER_LIMIT]
         figures = statistics.city_figures(city)
+        partners = [(p, p.city_b if p.city_a_id == city.pk else p.city_a) for p in partnerships]
         return super().get_context_data(
-            partners=[(p, p.city_b if p.city_a_id == city.pk else p.city_a) for p in partnerships],
+            partners=partners,
+            map=maps.city_map(city, partners),
             figures=figures,
             charts=self.charts(city, figures),
             **kwargs,
