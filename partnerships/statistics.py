@@ -14,9 +14,9 @@ from django.db.models.functions import Cos, ExtractYear, Radians, Sin
 from django.utils.translation import gettext
 from django_countries import countries
 
-from cities.maps import CountryLink, CountryTotals
 from twinning.translated import by_name
 
+from .maps import CountryLink, CountryTotals
 from .models import Activity, FocusArea, Partnership, public_cities
 
 TOP = 20

@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from cities.maps import overview_map
 from partnerships.anniversaries import upcoming_jubilees
+from partnerships.maps import overview_map
 from partnerships.models import Activity, Partnership
 from partnerships.statistics import partnerships_by_country_pair
 from twinning.translated import by_name

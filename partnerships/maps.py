@@ -1,0 +1,129 @@
+"""The home page's world map: every published partnership by country, drawn with the pieces of
+cities/maps.py (projection, great circles, the map's points and lines)."""
+
+import math
+from dataclasses import dataclass
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
+
+from cities.maps import MapLink, MapPoint, WorldMap, great_circle, line_path, project, svg_number
+
+# At world scale (25,000 partnerships, 17,000 cities) single cities and arcs would be an
+# unreadable web, so the overview gathers them by country: a circle per country, its area
+# growing with the country's partnerships, and lines between countries, their width growing
+# with the partnerships between them.
+MAX_COUNTRY_RADIUS = 16.0
+MIN_COUNTRY_RADIUS = 1.6
+# Only the busiest connections are drawn; the rest would be a grey web again.
+MAX_LINKS = 120
+MAX_LINK_WIDTH = 4.0
+MIN_LINK_WIDTH = 0.5
+# How many countries and connections the text alternative lists.
+LISTED = 10
+
+
+@dataclass
+class CountryTotals:
+    """One country's partnerships and where its cities lie on average: sums of the
+    latitude and of the longitude as a unit vector (so Fiji's cities on both sides of the
+    antimeridian average to Fiji, not to Africa), over `located` city mentions."""
+
+    code: str
+    name: str
+    partnerships: int = 0
+    located: int = 0
+    latitude_sum: float = 0.0
+    east_sum: float = 0.0  # sum of cos(longitude)
+    north_sum: float = 0.0  # sum of sin(longitude)
+
+    @property
+    def centre(self):
+        """(longitude, latitude) of the mean position, or None without located cities."""
+        if not self.located:
+            return None
+        longitude = math.degrees(math.atan2(self.north_sum, self.east_sum))
+        return longitude, self.latitude_sum / self.located
+
+
+@dataclass(frozen=True)
+class CountryLink:
+    country_a: CountryTotals
+    country_b: CountryTotals
+    partnerships: int
+
+
+def _partnerships(count):
+    """ "1 partnership", "1,234 partnerships" in the active language."""
+    return ngettext("%(count)s partnership", "%(count)s partnerships", count) % {
+        "count": number_format(count, force_grouping=True)
+    }
+
+
+def overview_map(countries, links):
+    """The home page's map of every partnership by country. `countries` are CountryTotals,
+    `links` CountryLink between two different countries; both as
+    partnerships.statistics.partnerships_by_country_pair() gathers them. Countries without a
+    located city are listed but not drawn. None when nothing can be drawn."""
+    drawn = sorted(
+        (c for c in countries if c.centre is not None),
+        key=lambda c: (-c.partnerships, c.name),
+    )
+    if not drawn:
+        return None
+    busiest = drawn[0].partnerships
+    points = []
+    for country in drawn:  # largest first, so smaller circles lie on top and stay visible
+        share = math.sqrt(country.partnerships / busiest)
+        partnerships = _partnerships(country.partnerships)
+        points.append(
+            MapPoint(
+                *project(*country.centre),
+                name=country.name,
+                radius=svg_number(max(MIN_COUNTRY_RADIUS, MAX_COUNTRY_RADIUS * share)),
+                note=f"{country.name}: {partnerships}",
+            )
+        )
+    shown = sorted(
+        (link for link in links if link.country_a.centre and link.country_b.centre),
+        key=lambda link: (-link.partnerships, link.country_a.name, link.country_b.name),
+    )
+    strongest = shown[0].partnerships if shown else 1
+    lines = [
+        MapLink(
+            path=line_path(great_circle(*link.country_a.centre, *link.country_b.centre)),
+            width=svg_number(max(MIN_LINK_WIDTH, MAX_LINK_WIDTH * link.partnerships / strongest)),
+            note=f"{link.country_a.name} – {link.country_b.name}: "
+            f"{number_format(link.partnerships, force_grouping=True)}",
+        )
+        # Thinnest first, so the strongest connections are drawn on top.
+        for link in reversed(shown[:MAX_LINKS])
+    ]
+    if len(shown) > MAX_LINKS:
+        description = gettext(
+            "A circle for each country, its area growing with the country's partnerships, "
+            "and lines between countries, their width growing with the partnerships between "
+            "them (the %(count)s busiest connections are drawn). "
+            "The countries and connections with most partnerships are listed below the map."
+        ) % {"count": MAX_LINKS}
+    else:
+        description = gettext(
+            "A circle for each country, its area growing with the country's partnerships, "
+            "and lines between countries, their width growing with the partnerships between "
+            "them. "
+            "The countries and connections with most partnerships are listed below the map."
+        )
+    count = len(drawn)
+    return WorldMap(
+        title=ngettext(
+            "Map: partnerships in %(count)s country",
+            "Map: partnerships in %(count)s countries",
+            count,
+        )
+        % {"count": number_format(count, force_grouping=True)},
+        description=description,
+        points=points,
+        links=lines,
+        countries=sorted(countries, key=lambda c: (-c.partnerships, c.name))[:LISTED],
+        top_links=shown[:LISTED],
+    )
