@@ -213,7 +213,7 @@ def split_at_antimeridian(points):
     latitude interpolated at the crossing. A point on the antimeridian itself is named from
     the side it is reached from (+180 or -180), so no part of a single point is left over.
 
-    The one splitter for the maps and the GeoJSON export (partnerships/exports.py)."""
+    The one splitter for the maps and the GeoJSON export (partnerships/opendata/exports.py)."""
     segments = [[tuple(points[0])]]
     for lon1, lat1 in points[1:]:
         lon0, lat0 = segments[-1][-1]

@@ -12,7 +12,7 @@ from twinning.page_cache import cached_page
 # Addresses without a language: for machines (health, data, search engines) and staff.
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("", include("partnerships.export_urls")),
+    path("", include("partnerships.opendata.export_urls")),
     path("", include("twinning.seo_urls")),
     # Ahead of the admin's own "view on site" redirect: this one keeps to the user's scope.
     path(
@@ -65,7 +65,7 @@ urlpatterns += i18n_patterns(
         name="statistics",
     ),
     # Feeds and calendars: their titles and texts are in the page's language too.
-    path("", include("partnerships.feed_urls")),
+    path("", include("partnerships.opendata.feed_urls")),
 )
 
 if settings.SERVE_MEDIA:

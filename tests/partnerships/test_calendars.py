@@ -8,8 +8,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from cities.models import City
-from partnerships import calendars
 from partnerships.models import Activity, Partnership
+from partnerships.opendata import calendars
 from twinning.dates import period_end, truncate
 
 pytestmark = pytest.mark.django_db

@@ -36,8 +36,8 @@ from twinning.text_hygiene import (
 )
 from twinning.translated import ORIGINAL, column
 
-from .filters import PartnershipFilter
-from .models import Activity, FocusArea, Partnership, public_cities
+from ..filters import PartnershipFilter
+from ..models import Activity, FocusArea, Partnership, public_cities
 
 FORMATS = ("json", "csv", "geojson")
 CHUNK_SIZE = 2000  # rows fetched from the database at a time

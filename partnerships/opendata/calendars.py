@@ -21,8 +21,8 @@ from twinning.dates import DatePrecision
 from twinning.markdown import markdown_to_text
 from twinning.text_hygiene import strip_control_bytes
 
+from ..models import Activity, Partnership, public_cities
 from .feeds import site_domain
-from .models import Activity, Partnership, public_cities
 
 CALENDAR_SIZE = 500
 PRODID = "-//Twinning//Upcoming activities//EN"

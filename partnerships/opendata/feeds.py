@@ -30,8 +30,8 @@ from twinning.markdown import render_markdown
 from twinning.templatetags.twinning_tags import in_sentence
 from twinning.text_hygiene import strip_control_characters
 
-from .anniversaries import upcoming_jubilees
-from .models import Activity, FocusArea, Milestone, Partnership, public_cities
+from ..anniversaries import upcoming_jubilees
+from ..models import Activity, FocusArea, Milestone, Partnership, public_cities
 
 FEED_SIZE = 50
 ANNIVERSARY_WINDOW_DAYS = 365
