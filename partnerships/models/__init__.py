@@ -1,0 +1,68 @@
+"""The partnerships app's models, by concern: topics, the partnership, and what is recorded
+about it. Django and the migrations find them all here."""
+
+import reversion
+
+from .partnership import (
+    SLUG_BASE_LENGTH,
+    Partnership,
+    PartnershipQuerySet,
+    WorkflowError,
+    partnership_slug_base,
+    public_cities,
+    unique_slug,
+    with_a_published_partnership,
+)
+from .records import (
+    Activity,
+    ActivityQuerySet,
+    ActivitySection,
+    Milestone,
+    PartnershipFigure,
+    PartnershipRecordQuerySet,
+    Plan,
+    Source,
+    upcoming_q,
+)
+from .topics import FocusArea
+
+PARTNERSHIP_PARTS = ("milestones", "activities", "plans", "sources", "figures")
+
+
+def register_history():
+    for model, options in [
+        (Partnership, {"follow": PARTNERSHIP_PARTS}),
+        (Milestone, {}),
+        (Activity, {}),
+        (Plan, {}),
+        (Source, {}),
+        (PartnershipFigure, {}),
+        (FocusArea, {}),
+    ]:
+        if reversion.is_registered(model):  # VersionAdmin registers its model on its own
+            reversion.unregister(model)
+        reversion.register(model, **options)
+
+
+__all__ = [
+    "SLUG_BASE_LENGTH",
+    "PARTNERSHIP_PARTS",
+    "Activity",
+    "ActivityQuerySet",
+    "ActivitySection",
+    "FocusArea",
+    "Milestone",
+    "Partnership",
+    "PartnershipFigure",
+    "PartnershipQuerySet",
+    "PartnershipRecordQuerySet",
+    "Plan",
+    "Source",
+    "WorkflowError",
+    "partnership_slug_base",
+    "public_cities",
+    "register_history",
+    "unique_slug",
+    "upcoming_q",
+    "with_a_published_partnership",
+]

@@ -1,0 +1,363 @@
+"""What is recorded about a partnership: milestones, activities, plans, sources and figures."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import models, router, transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cities.models import YEAR_VALIDATORS, KeyFigure
+from twinning.choices import choice_label
+from twinning.dates import (
+    format_partial_date,
+    last_day_expression,
+    period_end,
+    precision_field,
+    truncate,
+)
+from twinning.indexes import NullsOrderedIndex
+from twinning.translated import TranslationStamps
+
+from .partnership import Partnership
+from .topics import FocusArea
+
+
+class PartnershipRecordQuerySet(models.QuerySet):
+    """Records that belong to a partnership (milestones, activities): public and per city as
+    their partnership is."""
+
+    def published(self):
+        return self.filter(partnership__state=Partnership.State.PUBLISHED)
+
+    def involving(self, city):
+        """Records of partnerships with `city` on either side."""
+        return self.filter(Q(partnership__city_a=city) | Q(partnership__city_b=city))
+
+
+class Milestone(TranslationStamps):
+    class Kind(models.TextChoices):
+        MEMORANDUM = "memorandum", _("Memorandum")
+        AGREEMENT = "agreement", _("Agreement")
+        JOINT_DECLARATION = "joint_declaration", _("Joint declaration")
+        DELEGATION_VISIT = "delegation_visit", _("Delegation visit")
+        ANNIVERSARY = "anniversary", _("Anniversary")
+        OTHER = "other", _("Other")
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="milestones"
+    )
+    date = models.DateField()
+    date_precision = precision_field()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=250)
+    description = models.TextField(blank=True, help_text=_("Markdown."))
+    location = models.CharField(max_length=200, blank=True, help_text=_("Where it happened."))
+    participants = models.TextField(blank=True, help_text=_("Who signed, travelled or took part."))
+
+    objects = PartnershipRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "id"]
+        # The milestone feeds read the newest first.
+        indexes = [models.Index(fields=["-date", "-id"], name="milestone_newest_idx")]
+
+    def __str__(self):
+        return f"{self.date_display}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.normalise_dates()
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(Milestone)):
+            super().save(*args, **kwargs)
+            founded = Partnership.objects.using(self._state.db).filter(founding_milestone=self)
+            # Moved to another partnership, it no longer founds the one it left.
+            founded.exclude(pk=self.partnership_id).update(founding_milestone=None)
+            # The partnership it founds keeps its established date in step.
+            founded.exclude(
+                established=self.date, established_precision=self.date_precision
+            ).update(
+                established=self.date,
+                established_precision=self.date_precision,
+                updated_at=timezone.now(),
+            )
+
+    @property
+    def kind_label(self):
+        return choice_label(self.Kind, self.kind)
+
+    @property
+    def date_display(self):
+        return format_partial_date(self.date, self.date_precision)
+
+    def normalise_dates(self):
+        self.date = truncate(self.date, self.date_precision)
+
+    def clean(self):
+        self.normalise_dates()
+
+
+def upcoming_q(today):
+    """The activity's last known period (its end, else its start) has not ended by `today`."""
+    return Q(upcoming_until__gte=today)
+
+
+@dataclass(frozen=True)
+class ActivitySection:
+    """The first activities of a section of the partnership page, and how many there are."""
+
+    activities: list
+    total: int
+
+    @property
+    def more(self):
+        return self.total - len(self.activities)
+
+
+class ActivityQuerySet(PartnershipRecordQuerySet):
+    def upcoming(self, today=None):
+        """Activities that have not ended: the partnership's "News", soonest start first."""
+        return self.filter(upcoming_q(today or timezone.localdate())).order_by(
+            # The same order as by start_date (an upcoming activity always has one), but no
+            # index matches it. Otherwise PostgreSQL walks the start-date index from the oldest
+            # activity, expecting upcoming ones early on, and skips nearly every row to find
+            # them at the end; the upcoming_until index finds them directly.
+            Coalesce("start_date", "upcoming_until"),
+            "id",
+        )
+
+    def past(self, today=None):
+        """Dated activities that are over: the "Retrospective", newest first."""
+        return (
+            self.filter(start_date__isnull=False)
+            .exclude(upcoming_q(today or timezone.localdate()))
+            .order_by("-start_date", "-id")
+        )
+
+    def sections(self, today=None, size=20):
+        """The partnership page's three activity sections, each at most `size` long, with
+        their full lengths: upcoming (soonest first), past (newest first), undated.
+
+        Four queries at most (plus one for the focus areas of each non-empty section),
+        however many activities there are.
+        """
+        today = today or timezone.localdate()
+        counts = self.aggregate(
+            upcoming=Count("pk", filter=upcoming_q(today)),
+            past=Count("pk", filter=Q(start_date__isnull=False) & ~upcoming_q(today)),
+            undated=Count("pk", filter=Q(start_date__isnull=True)),
+        )
+        with_areas = self.prefetch_related("focus_areas")
+        lists = {
+            "upcoming": with_areas.upcoming(today),
+            "past": with_areas.past(today),
+            "undated": with_areas.filter(start_date__isnull=True).order_by("id"),
+        }
+        return {
+            name: ActivitySection(list(lists[name][:size]) if counts[name] else [], counts[name])
+            for name in lists
+        }
+
+
+class Activity(TranslationStamps):
+    class Kind(models.TextChoices):
+        EXCHANGE = "exchange", _("Exchange")
+        SEMINAR = "seminar", _("Seminar")
+        TRAINING = "training", _("Training programme")
+        CONFERENCE = "conference", _("Conference")
+        EXHIBITION = "exhibition", _("Exhibition")
+        FESTIVAL = "festival", _("Festival")
+        FILM = "film", _("Film screening")
+        RESEARCH = "research", _("Research cooperation")
+        SCHOOL_PARTNERSHIP = "school_partnership", _("School partnership")
+        EXPERT_MISSION = "expert_mission", _("Expert mission")
+        OTHER = "other", _("Other")
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="activities"
+    )
+    title = models.CharField(max_length=250)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    start_date = models.DateField(
+        null=True, blank=True, help_text=_("Leave empty for ongoing cooperation without a date.")
+    )
+    start_precision = precision_field()
+    end_date = models.DateField(null=True, blank=True)
+    end_precision = precision_field()
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="activities")
+    description = models.TextField(blank=True, help_text=_("Markdown."))
+    location = models.CharField(max_length=200, blank=True, help_text=_("Where it took place."))
+    participants = models.TextField(blank=True, help_text=_("Who took part."))
+    # The last day the activity counts as upcoming, kept by the database on every write (also
+    # bulk loads), so "upcoming" is an index range rather than a scan of every activity.
+    upcoming_until = models.GeneratedField(
+        expression=last_day_expression("start_date", "start_precision", "end_date"),
+        output_field=models.DateField(),
+        db_persist=True,
+        verbose_name=_("upcoming until"),
+    )
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        # Undated activities last, on every database.
+        ordering = [F("start_date").asc(nulls_last=True), "id"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=False, end_date__gte=F("start_date")),
+                name="activity_end_not_before_start",
+                violation_error_message=_("An activity cannot end before it starts."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partnership", "start_date"], name="activity_partner_start_idx"),
+            models.Index(fields=["start_date"], name="activity_start_idx"),
+            # The activity list's order: the newest 20 are read from the index.
+            NullsOrderedIndex(
+                F("start_date").desc(nulls_last=True), F("id").desc(), name="activity_newest_idx"
+            ),
+            models.Index(fields=["upcoming_until"], name="activity_upcoming_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.normalise_dates()
+        using = kwargs.get("using") or router.db_for_write(Activity, instance=self)
+        with transaction.atomic(using=using):  # the row and the search documents together
+            super().save(*args, **kwargs)
+            self._refresh_search_documents()
+        self._stored_partnership_id = self.partnership_id
+
+    def delete(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(Activity, instance=self)
+        with transaction.atomic(using=using):
+            result = super().delete(*args, **kwargs)
+            self._refresh_search_documents()
+        return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        activity = super().from_db(db, field_names, values)
+        # If the activity moves to another partnership, both search documents change.
+        activity._stored_partnership_id = activity.__dict__.get("partnership_id")
+        return activity
+
+    def _refresh_search_documents(self):
+        ids = {self.partnership_id, getattr(self, "_stored_partnership_id", None)} - {None}
+        Partnership.objects.using(self._state.db).filter(pk__in=ids).refresh_search_document()
+
+    @property
+    def kind_label(self):
+        return choice_label(self.Kind, self.kind)
+
+    @property
+    def start_display(self):
+        return format_partial_date(self.start_date, self.start_precision)
+
+    @property
+    def end_display(self):
+        return format_partial_date(self.end_date, self.end_precision)
+
+    @property
+    def when_display(self):
+        """ "January 2010", "2002 – January 2011", or "" for undated ones."""
+        if self.start_date is None:
+            return ""
+        if self.end_date is None or self.end_display == self.start_display:
+            return self.start_display
+        return f"{self.start_display} – {self.end_display}"
+
+    def normalise_dates(self):
+        self.start_date = truncate(self.start_date, self.start_precision)
+        self.end_date = period_end(self.end_date, self.end_precision)
+
+    def clean(self):
+        self.normalise_dates()
+        if self.end_date is None:
+            return
+        if self.start_date is None:
+            raise ValidationError({"end_date": _("Give a start date before an end date.")})
+        if self.end_date < self.start_date:
+            raise ValidationError(
+                {
+                    "end_date": _("The end (%(end)s) is before the start (%(start)s).")
+                    % {"end": self.end_display, "start": self.start_display}
+                }
+            )
+
+    def validate_constraints(self, exclude=None):
+        # clean() already reports the date order next to the end date.
+        super().validate_constraints(exclude={*(exclude or ()), "end_date"})
+
+
+class Plan(TranslationStamps):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="plans")
+    title = models.CharField(max_length=250)
+    description = models.TextField(blank=True, help_text=_("Markdown."))
+    focus_area = models.ForeignKey(
+        FocusArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans"
+    )
+    target_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    activities = models.ManyToManyField(
+        Activity,
+        blank=True,
+        related_name="plans",
+        help_text=_("The activities that delivered this plan."),
+    )
+
+    class Meta:
+        ordering = [F("target_year").asc(nulls_last=True), "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Source(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=300, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
+    url = models.URLField(_("URL"), blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.title
+
+
+class PartnershipFigure(KeyFigure):
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="figures")
+
+    class Meta(KeyFigure.Meta):
+        verbose_name = "key figure"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "label", "year"],
+                name="partnershipfigure_unique_label_year",
+                violation_error_message=_(
+                    "This partnership already has this figure for that year."
+                ),
+            )
+        ]
+
+
+# History (django-reversion): a partnership's version holds its parts, so reverting or
+# recovering it brings back its milestones, activities, plans, sources and figures as they were.
+# Registered in PartnershipsConfig.ready(), once modeltranslation has added the translation
+# fields: django-reversion fixes a model's field list when it is registered.
