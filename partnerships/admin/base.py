@@ -1,0 +1,107 @@
+"""What every partnership admin shares: help texts, the scoped admin, the related cities."""
+
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from twinning import translated
+from twinning.history_admin import NOT_FOUND, HistoryAdmin
+
+from .. import permissions
+from ..models import (
+    Partnership,
+)
+
+MARKDOWN_HELP = _(
+    "These sections are written in Markdown: leave a blank line between paragraphs; "
+    "*word* is italic, **word** is bold, a line starting with “- ” is a list item and "
+    "[text](https://example.org) is a link. HTML and scripts are removed before visitors "
+    "see the text."
+)
+
+# Web addresses typed without a scheme get https:// (Django 6's default; no warning on 5.2).
+URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+PARTNERSHIP_SELECT_RELATED = ["partnership__city_a", "partnership__city_b"]
+# City names in every language: "Peking" and "北京" find Beijing's records.
+PARTNERSHIP_SEARCH = [
+    *translated.columns("partnership__city_a__name"),
+    *translated.columns("partnership__city_b__name"),
+]
+
+
+def count_of(model, field):
+    """A subquery counting `model` rows whose `field` points at the outer row."""
+    return Coalesce(
+        Subquery(
+            model.objects.order_by()
+            .filter(**{field: OuterRef("pk")})
+            .values(field)
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+# --- Scope: every admin below shows a staff member only their cities' records ----------------
+
+
+class ScopedAdmin(HistoryAdmin):
+    """Limits lists, search, autocomplete and object URLs to the user's cities.
+
+    An object outside the user's scope answers 404 on every view (change, delete, history,
+    compare, revert, recover, preview), for GET and POST alike. See
+    partnerships/permissions.py for the rules and twinning/history_admin.py for the history.
+    """
+
+    # The path from this model to its partnership: "" for Partnership itself.
+    scope_prefix = "partnership__"
+
+    def partnership_of(self, obj):
+        return obj if self.scope_prefix == "" else obj.partnership
+
+    def get_queryset(self, request):
+        return permissions.in_scope(request.user, super().get_queryset(request), self.scope_prefix)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(NOT_FOUND)
+        return obj
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or permissions.may_edit(request.user, self.partnership_of(obj))
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or permissions.may_edit(request.user, self.partnership_of(obj))
+        )
+
+    def versions_in_scope(self, request, versions):
+        """Stored versions whose partnership, as stored, involves one of the user's cities.
+
+        A part's partnership must still exist (a part cannot come back without it).
+        """
+        versions = list(versions)
+        user = request.user
+        if self.scope_prefix == "":
+            if permissions.is_unrestricted(user):
+                return versions
+            own = set(permissions.own_city_ids(user).values_list("pk", flat=True))
+            return [
+                v
+                for v in versions
+                if own & {v.field_dict.get("city_a_id"), v.field_dict.get("city_b_id")}
+            ]
+        stored = {v.pk: v.field_dict.get("partnership_id") for v in versions}
+        reachable = set(
+            permissions.in_scope(
+                user, Partnership.objects.filter(pk__in=set(stored.values()))
+            ).values_list("pk", flat=True)
+        )
+        return [v for v in versions if stored[v.pk] in reachable]

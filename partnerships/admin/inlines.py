@@ -1,0 +1,177 @@
+"""The rows edited inside a partnership's form: milestones, activities, plans, sources, figures."""
+
+import copy
+
+from django import forms
+from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationStackedInline
+
+from twinning.edit_conflicts import GuardedAdmin
+
+from .. import permissions
+from ..models import (
+    Activity,
+    Milestone,
+    PartnershipFigure,
+    Plan,
+    Source,
+)
+from .base import URL_FIELD_OVERRIDES
+
+
+class PartOfPartnershipInline:
+    """Inline rows follow their partnership: editable only while the user may edit it."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and permissions.may_edit(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and permissions.may_edit(
+            request.user, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and permissions.may_edit(
+            request.user, obj
+        )
+
+
+# --- Inlines ---------------------------------------------------------------------------------
+
+
+class SharedChoicesFormSet(BaseInlineFormSet):
+    """Fetch each chooser's options once for the whole formset instead of once per form.
+
+    Without this every inline row re-runs the query behind its select boxes, so a
+    partnership with 200 activities would cost 200 queries per chooser.
+    """
+
+    shared_choice_fields = ()
+
+    def limit_queryset(self, name, queryset):
+        """Narrow the options of field `name`; by default keep them all."""
+        return queryset
+
+    @cached_property
+    def shared_fields(self):
+        shared = {}
+        for name in self.shared_choice_fields:
+            field = self.form.base_fields.get(name)
+            if field is None:  # not on the form (e.g. read-only for this user)
+                continue
+            field = copy.deepcopy(field)
+            queryset = field.queryset = self.limit_queryset(name, field.queryset)
+            # iter(): a plain list() would first ask the iterator's length, an extra COUNT.
+            shared[name] = (queryset, list(iter(field.choices)))
+        return shared
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for name, (queryset, choices) in self.shared_fields.items():
+            form.fields[name].queryset = queryset  # what the submitted value is checked against
+            form.fields[name].choices = choices  # what is rendered
+
+
+class MilestoneInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+    model = Milestone
+    extra = 0
+    show_change_link = True
+    fields = [
+        ("date", "date_precision"),
+        ("kind", "title"),
+        "description",
+        ("location", "participants"),
+    ]
+
+
+class ActivityFormSet(SharedChoicesFormSet):
+    shared_choice_fields = ["focus_areas"]
+
+
+class ActivityInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+    model = Activity
+    formset = ActivityFormSet
+    extra = 0
+    show_change_link = True
+    fields = [
+        ("title", "kind"),
+        ("start_date", "start_precision"),
+        ("end_date", "end_precision"),
+        "focus_areas",
+        "description",
+        ("location", "participants"),
+    ]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "focus_areas":
+            # A handful of topics: tick boxes are the plainest chooser and need no script.
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "focus_areas":
+            # The "add another" pop-up cannot add a tick box; topics are added on their own page.
+            formfield.widget.can_add_related = False
+        return formfield
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("focus_areas")
+
+
+class PlanFormSet(SharedChoicesFormSet):
+    shared_choice_fields = ["focus_area", "activities"]
+
+    def limit_queryset(self, name, queryset):
+        if name != "activities":
+            return queryset
+        if self.instance.pk is None:  # a new partnership has no saved activities yet
+            return queryset.none()
+        return queryset.filter(partnership=self.instance)
+
+
+class PlanInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+    model = Plan
+    formset = PlanFormSet
+    extra = 0
+    show_change_link = True
+    fields = [("title", "status"), ("focus_area", "target_year"), "description", "activities"]
+    filter_horizontal = ["activities"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "activities":
+            formfield.help_text = _(
+                "The activities of this partnership that delivered the plan. "
+                "New activities can be chosen here once the partnership has been saved."
+            )
+            # Adding an activity from here would not tie it to this partnership.
+            formfield.widget.can_add_related = False
+        return formfield
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("focus_area")
+            .prefetch_related("activities")
+        )
+
+
+class SourceInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
+    model = Source
+    extra = 0
+    formfield_overrides = URL_FIELD_OVERRIDES
+    fields = ["title", "publisher", "year", "url", "note"]
+
+
+class PartnershipFigureInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
+    model = PartnershipFigure
+    extra = 0
+    fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
+
+
+# --- Partnership ----------------------------------------------------------------------------

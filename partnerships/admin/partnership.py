@@ -1,0 +1,403 @@
+"""The partnership's admin: its form, list, workflow actions, preview and translations."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_countries import countries
+from modeltranslation.admin import TranslationAdmin
+
+from cities.admin import OPEN_CITY_CHOOSERS
+from cities.models import City
+from cities.permissions import cities_in_scope
+from twinning import translated
+from twinning.admin import OffersWhatTheFormAccepts
+from twinning.edit_conflicts import GuardedAdmin, GuardedModelForm
+from twinning.history_admin import NOT_FOUND
+from twinning.translation_admin import StampTranslations
+
+from .. import permissions, translation_report
+from ..models import (
+    PARTNERSHIP_PARTS,
+    Milestone,
+    Partnership,
+    WorkflowError,
+)
+from ..views import PartnershipDetailView
+from .base import MARKDOWN_HELP, ScopedAdmin
+from .inlines import (
+    ActivityInline,
+    MilestoneInline,
+    PartnershipFigureInline,
+    PlanInline,
+    SourceInline,
+)
+
+
+class PartnershipCountryFilter(admin.SimpleListFilter):
+    """Partnerships in which either city lies in the chosen country."""
+
+    title = _("country (either city)")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        visible = model_admin.get_queryset(request).order_by()
+        on_a = visible.values_list("city_a__country", flat=True)
+        on_b = visible.values_list("city_b__country", flat=True)
+        codes = set(on_a.union(on_b))
+        return sorted(((code, countries.name(code) or code) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if code:
+            return queryset.filter(Q(city_a__country=code) | Q(city_b__country=code))
+        return queryset
+
+
+class PartnershipAdminForm(GuardedModelForm):
+    class Meta:
+        model = Partnership
+        fields = [
+            "city_a",
+            "city_b",
+            "kind",
+            "status",
+            "established",
+            "established_precision",
+            "founding_milestone",
+            "focus_areas",
+            "is_featured",
+            "slug",
+            *Partnership.NARRATIVE_FIELDS,
+        ]
+        help_texts = {
+            "summary": _("Markdown. A short introduction: who, since when, what about."),
+            "character": _(
+                "Markdown. What kind of partnership this is, how it started and how long it "
+                "has lasted."
+            ),
+            "funding": _("Markdown. Who pays for what."),
+            "key_achievements": _("Markdown. What the partnership has achieved so far."),
+            "future_expectations": _("Markdown. What both sides expect or plan next."),
+            "obstacles_and_needs": _("Markdown. What stands in the way and what help is needed."),
+            "established_precision": _(
+                "How much of the date is known: with “Month” or “Year” the day (and month) "
+                "you typed are ignored, and the site shows only “April 1994” or “1994”."
+            ),
+        }
+        # The narrative's form fields are per language (summary_en, summary_de, …).
+        help_texts |= translated.per_language(help_texts, Partnership.NARRATIVE_FIELDS)
+
+    # Set by PartnershipAdmin.get_form: the staff member filling in the form.
+    user = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        cities = [cleaned_data.get("city_a"), cleaned_data.get("city_b")]
+        if (
+            self.user is not None
+            and all(cities)
+            and not permissions.involves_own_city(self.user, *cities)
+        ):
+            self.add_error(
+                "city_a", _("You can only record partnerships that involve one of your cities.")
+            )
+        return cleaned_data
+
+
+# A partner city can be anywhere: the partnership form's city choosers offer every city, not
+# only the staff member's own.
+OPEN_CITY_CHOOSERS.update(
+    {("partnerships.partnership", "city_a"), ("partnerships.partnership", "city_b")}
+)
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(
+    GuardedAdmin, OffersWhatTheFormAccepts, StampTranslations, TranslationAdmin, ScopedAdmin
+):
+    scope_prefix = ""
+    form = PartnershipAdminForm
+    list_display = [
+        "title",
+        "kind",
+        "status",
+        "established_display",
+        "state",
+        "is_featured",
+    ]
+    list_filter = [
+        "state",
+        "is_featured",
+        "kind",
+        "status",
+        "focus_areas",
+        PartnershipCountryFilter,
+    ]
+    search_fields = [
+        *translated.columns("city_a__name"),
+        *translated.columns("city_b__name"),
+        *translated.columns("summary"),
+        "slug",
+    ]
+    date_hierarchy = "established"
+    list_select_related = ["city_a", "city_b"]
+    autocomplete_fields = ["city_a", "city_b"]
+    filter_horizontal = ["focus_areas"]
+    workflow_fields = ["state", "submitted_at", "submitted_by", "published_at", "published_by"]
+    history_parts = PARTNERSHIP_PARTS
+    readonly_fields = [*workflow_fields, "created_at", "updated_at"]
+    actions = ["submit_for_review", "publish", "return_to_draft", "unpublish"]
+    save_on_top = True
+    inlines = [
+        MilestoneInline,
+        ActivityInline,
+        PlanInline,
+        SourceInline,
+        PartnershipFigureInline,
+    ]
+    fieldsets = [
+        (
+            _("Cities and dates"),
+            {
+                "fields": [
+                    ("city_a", "city_b"),
+                    ("kind", "status"),
+                    ("established", "established_precision"),
+                    "founding_milestone",
+                ]
+            },
+        ),
+        (_("Topics"), {"fields": ["focus_areas"]}),
+        (
+            _("Publishing"),
+            {
+                "fields": [
+                    "state",
+                    ("submitted_at", "submitted_by"),
+                    ("published_at", "published_by"),
+                    "is_featured",
+                    "slug",
+                ],
+                "description": _(
+                    "A partnership goes from draft to review to published: editors submit it "
+                    "for review with the action “Submit for review” in the list; a publisher "
+                    "publishes it. Only published partnerships appear on the public site; "
+                    "“Preview” shows the page before that. A published partnership is changed "
+                    "by publishers only. The page address (slug) is made from the two city "
+                    "names when left empty."
+                ),
+            },
+        ),
+        (
+            _("Story"),
+            {"fields": Partnership.NARRATIVE_FIELDS, "description": MARKDOWN_HELP},
+        ),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        # Also used by the change form and the partnership autocomplete: str() needs both cities.
+        return super().get_queryset(request).select_related("city_a", "city_b")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        founding = form.base_fields.get("founding_milestone")
+        if founding is not None:  # only this partnership's milestones (none before it exists)
+            founding.queryset = Milestone.objects.filter(partnership=obj).order_by("date", "id")
+        return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Once more, now that the inlines are saved too (also after a revert or a recovery).
+        form.instance.refresh_search_document()
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not permissions.can_publish(request.user):
+            readonly.append("is_featured")  # the home page is the publishers' to choose
+        if obj is not None and obj.founding_milestone_id:
+            # The founding milestone's date is the established date: edit it there.
+            readonly += ["established", "established_precision"]
+        return readonly
+
+    def has_publish_permission(self, request):
+        return permissions.can_publish(request.user)
+
+    def kept_on_revert(self, request, current):
+        """A revert restores content, never a publishing decision.
+
+        Reverting keeps the partnership's publication state, who submitted and published it
+        and whether it is featured, so no version can publish (or unpublish) it. A deleted
+        partnership is recovered as it was only by someone who may publish; anyone else gets
+        it back as a draft.
+        """
+        kept = [*self.workflow_fields, "is_featured"]
+        if current is not None:
+            return {
+                field.attname: getattr(current, field.attname)
+                for field in map(Partnership._meta.get_field, kept)
+            }
+        if permissions.can_publish(request.user):
+            return {}
+        return {
+            "state": Partnership.State.DRAFT,
+            "is_featured": False,
+            **Partnership._cleared_workflow_marks(),
+        }
+
+    def get_urls(self):
+        preview = path(
+            "<path:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="partnerships_partnership_preview",
+        )
+        translations = path(
+            "<path:object_id>/translations/",
+            self.admin_site.admin_view(self.translations_view),
+            name="partnerships_partnership_translations",
+        )
+        return [preview, translations, *super().get_urls()]
+
+    def translations_view(self, request, object_id):
+        """Which translations of the partnership's content are missing or outdated; staff
+        who may change it confirm outdated ones as still right without editing them."""
+        partnership = self.get_object(request, unquote(object_id))  # 404 outside the scope
+        if not self.has_view_or_change_permission(request, partnership):
+            raise Http404(NOT_FOUND)
+        may_confirm = self.has_change_permission(request, partnership)
+        if request.method == "POST":
+            if not may_confirm:
+                raise PermissionDenied
+            count = self.confirm_translations(request, partnership, request.POST.getlist("key"))
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d translation confirmed as still right.",
+                    "%(count)d translations confirmed as still right.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(request.path)
+        records = translation_report.report(partnership)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": partnership,
+            "title": _("Translations of %(partnership)s")
+            % {"partnership": translation_report.partnership_name(partnership)},
+            "records": records,
+            "may_confirm": may_confirm,
+            "languages": [name for code, name in settings.LANGUAGES if code != translated.ORIGINAL],
+        }
+        template = "admin/partnerships/partnership/translations.html"
+        return TemplateResponse(request, template, context)
+
+    def confirm_translations(self, request, partnership, keys):
+        """Stamp the chosen translations as made from the current original; how many."""
+        wanted = {}
+        for key in keys:
+            parsed = translation_report.parse_key(key)
+            if parsed is not None:
+                model, pk, field, language = parsed
+                wanted.setdefault(model, {}).setdefault(pk, []).append((field, language))
+        user = request.user
+        reachable = {
+            Partnership: Partnership.objects.filter(pk=partnership.pk),
+            City: cities_in_scope(
+                user, City.objects.filter(pk__in=[partnership.city_a_id, partnership.city_b_id])
+            ),
+            **translation_report.parts_of(partnership),
+        }
+        count = 0
+        for model, by_pk in wanted.items():
+            opts = model._meta
+            if not user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+                continue
+            for obj in reachable[model].filter(pk__in=by_pk):
+                for field, language in by_pk[obj.pk]:
+                    if translated.state(obj, field, language) == translated.OUTDATED:
+                        translated.stamp(obj, [field], [language])
+                        count += 1
+                model._base_manager.filter(pk=obj.pk).update(
+                    **{translated.STAMPS: getattr(obj, translated.STAMPS)}
+                )
+        return count
+
+    def preview_view(self, request, object_id):
+        """The public page exactly as visitors will see it, published or not."""
+        partnership = self.get_object(request, unquote(object_id))  # 404 outside the scope
+        if not self.has_view_or_change_permission(request, partnership):
+            raise Http404(NOT_FOUND)
+        return PartnershipDetailView.as_view(preview=True)(request, pk=partnership.pk)
+
+    def view_on_site(self, partnership):
+        if partnership.is_published:
+            return partnership.get_absolute_url()
+        return reverse("admin:partnerships_partnership_preview", args=[partnership.pk])
+
+    @admin.display(description=_("partnership"), ordering="city_a__name_en")
+    def title(self, partnership):
+        return partnership.title
+
+    @admin.display(description=_("established"), ordering="established")
+    def established_display(self, partnership):
+        return partnership.established_display
+
+    def _move(self, request, queryset, move, done):
+        """Apply a workflow move to each selected partnership; report what happened."""
+        moved, refused = [], []
+        for partnership in queryset:  # get_queryset already joins both cities
+            self.record_baseline(partnership)
+            try:
+                with self.record(request, done):  # each move is a revision of its own
+                    getattr(partnership, move)(request.user)
+            except WorkflowError as error:
+                refused.append(str(error))
+            else:
+                moved.append(partnership)
+        if moved:
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk, queryset=moved, action_flag=CHANGE, change_message=done
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d partnership: %(done)s",
+                    "%(count)d partnerships: %(done)s",
+                    len(moved),
+                )
+                % {"count": len(moved), "done": done},
+                messages.SUCCESS,
+            )
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
+
+    @admin.action(description=_("Submit for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._move(request, queryset, "submit_for_review", _("Submitted for review."))
+
+    @admin.action(description=_("Publish"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self._move(request, queryset, "publish", _("Published."))
+
+    @admin.action(description=_("Return to draft (not approved)"), permissions=["publish"])
+    def return_to_draft(self, request, queryset):
+        self._move(request, queryset, "return_to_draft", _("Returned to draft."))
+
+    @admin.action(description=_("Unpublish (back to draft)"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._move(request, queryset, "unpublish", _("Unpublished: back to draft."))
+
+
+# --- Focus areas ----------------------------------------------------------------------------
