@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 from modeltranslation.admin import TranslationAdmin
 
-from twinning import images, translated
-from twinning.admin import OffersWhatTheFormAccepts, autocomplete_source
-from twinning.edit_conflicts import GuardedAdmin
-from twinning.history_admin import HistoryAdmin
-from twinning.translation_admin import StampTranslations
+from core import images, translated
+from core.choosers import OffersWhatTheFormAccepts, autocomplete_source
+from core.edit_conflicts import GuardedAdmin
+from core.translation_admin import StampTranslations
+from history.admin import HistoryAdmin
 
 from .models import CITY_PARTS, City, CityFigure
 from .permissions import cities_in_scope, is_unrestricted, own_city_ids
@@ -48,7 +48,7 @@ class CityAdmin(
 ):
     """Staff other than superusers see and change only the cities assigned to them.
 
-    That holds for the history too (twinning/history_admin.py): history, compare and revert
+    That holds for the history too (history/admin.py): history, compare and revert
     go through `get_object`, and only a deleted city's superusers can recover it, since its
     staff assignments go with it (they are permissions, not content, and never versioned).
     """

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from twinning import images
-from twinning.translated import TranslationStamps
+from core import images
+from core.translated import TranslationStamps
 
 YEAR_VALIDATORS = [MinValueValidator(1000), MaxValueValidator(2200)]
 
@@ -80,7 +80,7 @@ class City(TranslationStamps):
         blank=True,
         help_text=_("A JPEG, PNG or WebP picture of the city."),
     )
-    # Set when a picture is stored (twinning/images.py): its size in pixels and the widths of
+    # Set when a picture is stored (core/images.py): its size in pixels and the widths of
     # the renditions stored next to it, so pages build `srcset` without looking at files.
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)

@@ -1,4 +1,4 @@
-"""The city's text kept per language (django-modeltranslation; see twinning/translated.py)."""
+"""The city's text kept per language (django-modeltranslation; see core/translated.py)."""
 
 from modeltranslation.translator import TranslationOptions, register
 

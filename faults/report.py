@@ -338,7 +338,7 @@ def main():
             "",
             "## The cache (Redis)",
             "",
-            "The cache only accelerates (twinning/resilient_cache.py): connect and read time out "
+            "The cache only accelerates (core/resilient_cache.py): connect and read time out "
             "after 0.25 s, and a failure opens a breaker that skips the cache for 5 s "
             "(`CACHE_RETRY_SECONDS`) before one request tries again. Pages are then rendered "
             "afresh; sessions and the sign-in lockout live in the database.",

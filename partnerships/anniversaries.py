@@ -18,8 +18,8 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils.translation import pgettext
 
-from twinning.dates import DatePrecision, anniversary_in, format_partial_date, period_end
-from twinning.translated import by_name
+from core.dates import DatePrecision, anniversary_in, format_partial_date, period_end
+from core.translated import by_name
 
 JUBILEE_STEP = 5
 # A longer window could hold two jubilees of one partnership (the query keeps only the first).

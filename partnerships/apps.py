@@ -9,8 +9,8 @@ class PartnershipsConfig(AppConfig):
         # After modeltranslation (listed first) has added the translation fields, so that
         # every version holds each language (summary_en, summary_de, summary_zh_hans).
         from cities.models import register_public_rule
-        from twinning.page_cache import invalidate_on_change
-        from twinning.text_hygiene import guard_text_fields
+        from core.page_cache import invalidate_on_change
+        from core.text_hygiene import guard_text_fields
 
         from .models import (
             Activity,

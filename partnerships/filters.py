@@ -9,7 +9,7 @@ from django_countries import countries
 from django_filters.constants import EMPTY_VALUES
 
 from cities.models import City
-from twinning.translated import by_name, in_any_language
+from core.translated import by_name, in_any_language
 
 from . import search
 from .models import Activity, FocusArea, Partnership

@@ -32,6 +32,9 @@ from django.utils.text import slugify
 
 from cities.geography import distance_km
 from cities.models import City
+from core.dates import DatePrecision
+from core.page_cache import bump_content_version
+from core.text_hygiene import describe_character, find_control_character
 from partnerships.country_aliases import CountryResolver
 from partnerships.models import (
     SLUG_BASE_LENGTH,
@@ -40,9 +43,6 @@ from partnerships.models import (
     partnership_slug_base,
     unique_slug,
 )
-from twinning.dates import DatePrecision
-from twinning.page_cache import bump_content_version
-from twinning.text_hygiene import describe_character, find_control_character
 
 BATCH_SIZE = 1000
 

@@ -44,7 +44,7 @@ from django.db.models.functions import Coalesce, Concat, Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from twinning.translated import ORIGINAL, column, in_any_language, languages, translated
+from core.translated import ORIGINAL, column, in_any_language, languages, translated
 
 CONFIG = "english"  # stemming and stop words of the original language
 # Each content language's text is indexed with its own stemming; core PostgreSQL has none for

@@ -1,7 +1,7 @@
 """Figures for the statistics page, the home page's world map and a city page: published
 records only, one query per function.
 
-Each function returns plain data (lists of dicts) for twinning.charts to draw and the
+Each function returns plain data (lists of dicts) for core.charts to draw and the
 page's tables to list. Gaps in the time series (years or decades without any) are filled
 with zeros in Python, so a chart's axis keeps its scale.
 """
@@ -14,7 +14,7 @@ from django.db.models.functions import Cos, ExtractYear, Radians, Sin
 from django.utils.translation import gettext
 from django_countries import countries
 
-from twinning.translated import by_name
+from core.translated import by_name
 
 from .maps import CountryLink, CountryTotals
 from .models import Activity, FocusArea, Partnership, public_cities

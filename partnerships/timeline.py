@@ -18,7 +18,7 @@ stay the accessible version.
 import datetime
 from dataclasses import dataclass, replace
 
-from twinning.dates import DatePrecision, period_end, truncate
+from core.dates import DatePrecision, period_end, truncate
 
 MILESTONE = "milestone"
 ACTIVITY = "activity"

@@ -1,8 +1,8 @@
-"""Names and narrative kept per language (django-modeltranslation; see twinning/translated.py).
+"""Names and narrative kept per language (django-modeltranslation; see core/translated.py).
 
 English is the original: `name_en`, `summary_en`, … hold it; `*_de` and `*_zh_hans` the
 translations, which fall back to the English when empty. Each model's `translated_from` records
-which English text each translation was made from (twinning/translated.py).
+which English text each translation was made from (core/translated.py).
 """
 
 from modeltranslation.translator import TranslationOptions, register

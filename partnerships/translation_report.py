@@ -3,7 +3,7 @@
 For the partnership, its two cities, its milestones, activities and plans and the focus areas
 it (or one of its activities or plans) is about: every translated field with English text,
 in every other language, that has no translation (missing) or whose English changed since it
-was translated or confirmed (outdated; twinning/translated.py). Six queries at most, whatever
+was translated or confirmed (outdated; core/translated.py). Six queries at most, whatever
 the number of records: the partnership with its cities (the caller's), then one `.values()`
 query each for milestones, activities, plans and focus areas.
 """
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 
 from cities.models import City
-from twinning import translated
+from core import translated
 
 from .models import Activity, FocusArea, Milestone, Partnership, Plan
 

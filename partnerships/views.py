@@ -6,8 +6,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from cities import geography, maps
-from twinning import charts
-from twinning.translated import by_name
+from core import charts
+from core.translated import by_name
 
 from . import search, statistics, timeline
 from .anniversaries import Jubilees, jubilee_queryset

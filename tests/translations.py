@@ -6,7 +6,7 @@ the form has `summary_en`, `summary_de`, `summary_zh_hans` instead of `summary`.
 
 from django.apps import apps
 
-from twinning.translated import ORIGINAL, column, translated_fields
+from core.translated import ORIGINAL, column, translated_fields
 
 # Inline prefixes of the partnership form whose rows have translated fields.
 INLINE_MODELS = {

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponseBadRequest
 
-from twinning.text_hygiene import has_control_bytes, strip_control_bytes
+from core.text_hygiene import has_control_bytes, strip_control_bytes
 
 security_logger = logging.getLogger("django.security.DisallowedHost")
 HEALTH_PATH = "/healthz"

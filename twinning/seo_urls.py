@@ -3,8 +3,8 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
+from core.page_cache import cached_page
 from twinning import seo_views
-from twinning.page_cache import cached_page
 from twinning.sitemaps import SITEMAPS
 
 urlpatterns = [

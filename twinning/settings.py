@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "reversion",
+    "core",
+    "history",
     "twinning",
     "cities",
     "partnerships",
@@ -185,8 +187,8 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# The site's English dates are British-style ("16 October 2009"): twinning/formats/en/.
-FORMAT_MODULE_PATH = ["twinning.formats"]
+# The site's English dates are British-style ("16 October 2009"): core/formats/en/.
+FORMAT_MODULE_PATH = ["core.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -211,7 +213,7 @@ STORAGES = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-# Uploaded images (twinning/images.py): a larger file, or a picture of more pixels (read from
+# Uploaded images (core/images.py): a larger file, or a picture of more pixels (read from
 # its header, before decoding), is refused with a form error. Keep MAX_IMAGE_PIXELS below Pillow's
 # own limit (about 89 megapixels). Accepted pictures are re-encoded and stored with renditions of
 # these widths (never wider than the picture) for `srcset`.
@@ -232,12 +234,12 @@ AXES_HTTP_RESPONSE_CODE = 429
 # Failures and lockouts are still logged; this only drops the start-up banner on every command.
 AXES_VERBOSE = False
 # Behind N reverse proxies every request comes from a proxy: the visitor's address is then read
-# from X-Forwarded-For as the proxies appended it (twinning/client_ip.py).
+# from X-Forwarded-For as the proxies appended it (core/client_ip.py).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "twinning.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 # Cache: Redis when REDIS_URL is set (shared by every app server), else this process's memory.
-# Redis only accelerates: refused, hung or slow, it is skipped (twinning/resilient_cache.py) after
+# Redis only accelerates: refused, hung or slow, it is skipped (core/resilient_cache.py) after
 # CACHE_SOCKET_TIMEOUT seconds, and tried again every CACHE_RETRY_SECONDS. Sessions and the
 # sign-in lockout are kept in the database, so they never depend on it.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -245,7 +247,7 @@ CACHE_SOCKET_TIMEOUT = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.25"))
 CACHES = {
     "default": (
         {
-            "BACKEND": "twinning.resilient_cache.ResilientRedisCache",
+            "BACKEND": "core.resilient_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
@@ -260,7 +262,7 @@ CACHES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
-# Whole public pages are cached for this long (twinning/page_cache.py). It needs a cache every
+# Whole public pages are cached for this long (core/page_cache.py). It needs a cache every
 # app server shares, so it is off unless REDIS_URL is set.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300" if REDIS_URL else "0"))
 

@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from core.page_cache import cached_page
 from partnerships import views as partnership_views
 from twinning import views
 from twinning.admin import view_on_site
-from twinning.page_cache import cached_page
 
 # Addresses without a language: for machines (health, data, search engines) and staff.
 urlpatterns = [

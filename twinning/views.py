@@ -9,11 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from core.translated import by_name
 from partnerships.anniversaries import upcoming_jubilees
 from partnerships.maps import overview_map
 from partnerships.models import Activity, Partnership
 from partnerships.statistics import partnerships_by_country_pair
-from twinning.translated import by_name
 
 FEATURED_COUNT = 6
 UPCOMING_COUNT = 5
@@ -52,7 +52,7 @@ HEALTH_KEY = "twinning:healthz"
 
 def cache_works():
     """Whether the cache keeps and returns a value. A cache that cannot be reached is skipped
-    at once while it is known to be down (twinning/resilient_cache.py)."""
+    at once while it is known to be down (core/resilient_cache.py)."""
     token = uuid.uuid4().hex
     try:
         cache.set(HEALTH_KEY, token, timeout=10)

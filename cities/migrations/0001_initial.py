@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django_countries.fields
-import twinning.validators
+import core.validators
 from decimal import Decimal
 from django.db import migrations, models
 
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('population_year', models.PositiveSmallIntegerField(blank=True, help_text='The year the population figure refers to.', null=True, validators=[django.core.validators.MinValueValidator(1000), django.core.validators.MaxValueValidator(2200)])),
                 ('summary', models.CharField(blank=True, help_text='One or two sentences for lists and previews.', max_length=300)),
                 ('description', models.TextField(blank=True, help_text="The city's profile, in Markdown.")),
-                ('image', models.ImageField(blank=True, help_text='A JPEG, PNG or WebP picture of the city.', upload_to='cities/', validators=[twinning.validators.validate_image_size])),
+                ('image', models.ImageField(blank=True, help_text='A JPEG, PNG or WebP picture of the city.', upload_to='cities/', validators=[core.validators.validate_image_size])),
                 ('image_alt', models.CharField(blank=True, help_text='What the picture shows, for visitors who cannot see it.', max_length=250)),
                 ('image_credit', models.CharField(blank=True, help_text='Photographer or rights holder.', max_length=250)),
                 ('website', models.URLField(blank=True)),

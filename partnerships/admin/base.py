@@ -6,8 +6,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from twinning import translated
-from twinning.history_admin import NOT_FOUND, HistoryAdmin
+from core import translated
+from history.admin import NOT_FOUND, HistoryAdmin
 
 from .. import permissions
 from ..models import (
@@ -54,7 +54,7 @@ class ScopedAdmin(HistoryAdmin):
 
     An object outside the user's scope answers 404 on every view (change, delete, history,
     compare, revert, recover, preview), for GET and POST alike. See
-    partnerships/permissions.py for the rules and twinning/history_admin.py for the history.
+    partnerships/permissions.py for the rules and history/admin.py for the history.
     """
 
     # The path from this model to its partnership: "" for Partnership itself.

@@ -9,7 +9,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationStackedInline
 
-from twinning.edit_conflicts import GuardedAdmin
+from core.edit_conflicts import GuardedAdmin
 
 from .. import permissions
 from ..models import (

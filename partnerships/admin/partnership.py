@@ -17,11 +17,11 @@ from modeltranslation.admin import TranslationAdmin
 from cities.admin import OPEN_CITY_CHOOSERS
 from cities.models import City
 from cities.permissions import cities_in_scope
-from twinning import translated
-from twinning.admin import OffersWhatTheFormAccepts
-from twinning.edit_conflicts import GuardedAdmin, GuardedModelForm
-from twinning.history_admin import NOT_FOUND
-from twinning.translation_admin import StampTranslations
+from core import translated
+from core.choosers import OffersWhatTheFormAccepts
+from core.edit_conflicts import GuardedAdmin, GuardedModelForm
+from core.translation_admin import StampTranslations
+from history.admin import NOT_FOUND
 
 from .. import permissions, translation_report
 from ..models import (

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from twinning import translated
-from twinning.edit_conflicts import GuardedAdmin, GuardedModelForm
-from twinning.translation_admin import StampTranslations
+from core import translated
+from core.edit_conflicts import GuardedAdmin, GuardedModelForm
+from core.translation_admin import StampTranslations
 
 from .. import permissions
 from ..models import (

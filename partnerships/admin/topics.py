@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from twinning import translated
-from twinning.edit_conflicts import GuardedAdmin
-from twinning.history_admin import HistoryAdmin
-from twinning.translation_admin import StampTranslations
+from core import translated
+from core.edit_conflicts import GuardedAdmin
+from core.translation_admin import StampTranslations
+from history.admin import HistoryAdmin
 
 from ..models import (
     Activity,

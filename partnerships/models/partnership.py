@@ -13,14 +13,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City
-from twinning.choices import choice_label
-from twinning.dates import (
+from core.choices import choice_label
+from core.dates import (
     format_partial_date,
     full_years_between,
     precision_field,
     truncate,
 )
-from twinning.translated import TranslationStamps
+from core.translated import TranslationStamps
 
 from .. import search
 from ..anniversaries import next_jubilee

@@ -10,16 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import YEAR_VALIDATORS, KeyFigure
-from twinning.choices import choice_label
-from twinning.dates import (
+from core.choices import choice_label
+from core.dates import (
     format_partial_date,
     last_day_expression,
     period_end,
     precision_field,
     truncate,
 )
-from twinning.indexes import NullsOrderedIndex
-from twinning.translated import TranslationStamps
+from core.indexes import NullsOrderedIndex
+from core.translated import TranslationStamps
 
 from .partnership import Partnership
 from .topics import FocusArea

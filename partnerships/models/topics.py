@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from twinning.translated import TranslationStamps
+from core.translated import TranslationStamps
 
 
 class FocusArea(TranslationStamps):

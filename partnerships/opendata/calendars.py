@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from icalendar import TRANSP, Calendar, Event, vDuration
 
-from twinning.dates import DatePrecision
-from twinning.markdown import markdown_to_text
-from twinning.text_hygiene import strip_control_bytes
+from core.dates import DatePrecision
+from core.markdown import markdown_to_text
+from core.text_hygiene import strip_control_bytes
 
 from ..models import Activity, Partnership, public_cities
 from .feeds import site_domain

@@ -3,7 +3,7 @@
 The list export lives under /export/ because twinning/urls.py matches /partnerships/<slug>/
 before this module: /partnerships/export/ would be read as a partnership called "export".
 
-The partnership and city documents are cached like the pages (twinning.page_cache); the
+The partnership and city documents are cached like the pages (core.page_cache); the
 cross-origin header is added outside the cache, so a cached copy carries it too. The list export
 streams and is never cached: open_access is already part of that view. All of them are in the
 original language (English), whatever the client's Accept-Language.
@@ -11,8 +11,8 @@ original language (English), whatever the client's Accept-Language.
 
 from django.urls import path
 
-from twinning.page_cache import cached_page
-from twinning.translated import in_original_language
+from core.page_cache import cached_page
+from core.translated import in_original_language
 
 from . import exports
 

@@ -10,7 +10,7 @@ partnerships match (the world-scale list has about 25,000).
 Dates are written in ISO 8601 to their precision ("2009", "2009-10", "2009-10-16") next to the
 precision itself: a month-precise date never gets a day it does not have.
 
-The partnership and city documents are cached whole (twinning.page_cache) where they are routed,
+The partnership and city documents are cached whole (core.page_cache) where they are routed,
 in export_urls.py, like the feeds and the pages; the list export streams and is never cached.
 """
 
@@ -28,13 +28,13 @@ from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from cities.maps import split_at_antimeridian
-from twinning.dates import iso_partial_date
-from twinning.text_hygiene import (
+from core.dates import iso_partial_date
+from core.text_hygiene import (
     CONTROL_CHARACTERS,
     dumps_without_control_characters,
     strip_control_characters,
 )
-from twinning.translated import ORIGINAL, column
+from core.translated import ORIGINAL, column
 
 from ..filters import PartnershipFilter
 from ..models import Activity, FocusArea, Partnership, public_cities

@@ -7,7 +7,7 @@ calendar at <page>calendar.ics (the home page's at the root). Their names follow
 
 from django.urls import path
 
-from twinning.page_cache import cached_page
+from core.page_cache import cached_page
 
 from . import calendars, feeds
 

@@ -26,9 +26,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from twinning.markdown import render_markdown
-from twinning.templatetags.twinning_tags import in_sentence
-from twinning.text_hygiene import strip_control_characters
+from core.markdown import render_markdown
+from core.templatetags.twinning_tags import in_sentence
+from core.text_hygiene import strip_control_characters
 
 from ..anniversaries import upcoming_jubilees
 from ..models import Activity, FocusArea, Milestone, Partnership, public_cities

@@ -1,4 +1,4 @@
-"""Uploaded city pictures (twinning/images.py): refusals, re-encoding, names, renditions, srcset.
+"""Uploaded city pictures (core/images.py): refusals, re-encoding, names, renditions, srcset.
 
 Test pictures are built in memory with Pillow; the decompression bombs are written by hand
 (row by row through zlib), since Pillow would need the whole raster in memory to write them.
@@ -27,8 +27,8 @@ from PIL import ExifTags, Image
 from pytest_django.asserts import assertContains, assertNotContains
 
 from cities.models import City
+from core import images
 from tests.twinning.test_query_counts import MAX_QUERIES
-from twinning import images
 
 from .test_admin import ADD, change_url, city_form_data
 

@@ -20,7 +20,7 @@ PASSWORD = "Quiet-harbour-71-lanterns"
 def resilient_cache(url):
     return {
         "default": {
-            "BACKEND": "twinning.resilient_cache.ResilientRedisCache",
+            "BACKEND": "core.resilient_cache.ResilientRedisCache",
             "LOCATION": url,
             "OPTIONS": {"retry_seconds": 60},
         }
@@ -79,10 +79,10 @@ def test_public_pages_answer_uncached_without_a_version_etag(
 
 def test_one_warning_for_many_failing_requests(client, cache_refused, make_partnership, caplog):
     url = make_partnership().get_absolute_url()
-    with caplog.at_level(logging.WARNING, logger="twinning.resilient_cache"):
+    with caplog.at_level(logging.WARNING, logger="core.resilient_cache"):
         for _ in range(20):
             assert client.get(url).status_code == 200
-    warnings = [r for r in caplog.records if r.name == "twinning.resilient_cache"]
+    warnings = [r for r in caplog.records if r.name == "core.resilient_cache"]
     assert len(warnings) == 1
     assert "is unavailable" in warnings[0].getMessage()
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from cities.models import City
+from core.dates import period_end, truncate
 from partnerships.models import Activity, Partnership
 from partnerships.opendata import calendars
-from twinning.dates import period_end, truncate
 
 pytestmark = pytest.mark.django_db
 

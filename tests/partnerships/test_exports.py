@@ -13,9 +13,9 @@ from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from cities.models import City
+from core.dates import DatePrecision
 from partnerships.models import FocusArea, Partnership, Plan
 from partnerships.opendata import exports
-from twinning.dates import DatePrecision
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

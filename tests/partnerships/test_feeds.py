@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cities.models import City
+from core.dates import anniversary_in
 from partnerships.models import Activity, FocusArea, Milestone, Partnership
 from partnerships.opendata import feeds
-from twinning.dates import anniversary_in
 
 pytestmark = pytest.mark.django_db
 

@@ -12,6 +12,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from reversion.models import Revision, Version
 
 from cities.models import City
+from history.admin import BASELINE_COMMENT
 from partnerships.models import (
     Activity,
     Milestone,
@@ -21,7 +22,6 @@ from partnerships.models import (
     Source,
 )
 from tests.translations import in_english
-from twinning.history_admin import BASELINE_COMMENT
 
 PARTNERSHIP_MODELS = [Partnership, Milestone, Activity, Plan, Source, PartnershipFigure]
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.dates import period_end
 from partnerships.anniversaries import (
     Jubilee,
     Jubilees,
@@ -24,7 +25,6 @@ from partnerships.models import (
     Source,
     public_cities,
 )
-from twinning.dates import period_end
 
 pytestmark = pytest.mark.django_db
 

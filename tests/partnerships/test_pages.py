@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
+from core.dates import DatePrecision
 from partnerships.models import Activity, Partnership, Plan
-from twinning.dates import DatePrecision
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from cities.models import City
+from core import charts
 from partnerships import statistics
 from partnerships.models import Activity, FocusArea, Partnership
-from twinning import charts
 
 pytestmark = pytest.mark.django_db
 

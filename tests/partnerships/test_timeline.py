@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from core.dates import DatePrecision
 from partnerships import timeline
 from partnerships.models import Partnership
 from partnerships.timeline import ACTIVITY, MILESTONE, Entry, layout
-from twinning.dates import DatePrecision
 
 D = datetime.date
 YEAR, MONTH, DAY = DatePrecision.YEAR, DatePrecision.MONTH, DatePrecision.DAY

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from twinning.dates import (
+from core.dates import (
     DatePrecision,
     format_partial_date,
     full_years_between,

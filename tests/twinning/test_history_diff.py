@@ -1,11 +1,11 @@
-"""The readable difference between two stored versions (twinning/history.py): no database."""
+"""The readable difference between two stored versions (history/compare.py): no database."""
 
 import datetime
 
 from cities.models import City
+from history import compare as history
+from history.compare import EMPTY, display_value, field_changes, part_changes, text_diff
 from partnerships.models import Activity, FocusArea, Milestone, Partnership, Plan
-from twinning import history
-from twinning.history import EMPTY, display_value, field_changes, part_changes, text_diff
 
 field = Partnership._meta.get_field
 

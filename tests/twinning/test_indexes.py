@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.db.models import F
 
+from core.indexes import NullsOrderedIndex
 from partnerships.models import Activity
-from twinning.indexes import NullsOrderedIndex
 
 
 def test_only_orders_sqlite_can_keep_are_accepted():

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from cities.models import City
+from core.dates import DatePrecision, format_partial_date
 from partnerships.models import Partnership
-from twinning.dates import DatePrecision, format_partial_date
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from html.parser import HTMLParser
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
+from core import markdown
+from core.markdown import ALLOWED_TAGS, render_markdown
 from partnerships.models import Partnership
-from twinning import markdown
-from twinning.markdown import ALLOWED_TAGS, render_markdown
 
 HOSTILE = [
     "<script>alert(1)</script>",

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
+from core.page_cache import content_models
 from partnerships import views as partnership_views
 from partnerships.models import Partnership
-from twinning.page_cache import content_models
 
 pytestmark = pytest.mark.django_db
 

@@ -241,7 +241,7 @@ def test_redis_url_selects_the_shared_cache():
         check=True,
     )
     assert result.stdout.split() == [
-        "twinning.resilient_cache.ResilientRedisCache",
+        "core.resilient_cache.ResilientRedisCache",
         "redis://127.0.0.1:6379/3",
     ]
 

@@ -900,7 +900,7 @@ class TestLockoutBehindAProxy:
     ],
 )
 def test_client_address_behind_proxies(settings, rf, proxies, forwarded_for, expected):
-    from twinning.client_ip import client_ip
+    from core.client_ip import client_ip
 
     settings.TRUSTED_PROXY_COUNT = proxies
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for)

@@ -16,10 +16,11 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from core import structured_data
+from core.dates import DatePrecision, iso_partial_date
 from partnerships.models import Partnership
 from partnerships.views import PartnershipListView
-from twinning import sitemaps, structured_data
-from twinning.dates import DatePrecision, iso_partial_date
+from twinning import sitemaps
 
 pytestmark = pytest.mark.django_db
 

@@ -25,12 +25,7 @@ from pytest_django.asserts import assertFormError, assertFormSetError
 from reversion.models import Version
 
 from cities.models import City
-from partnerships.models import Activity, Milestone, Partnership
-from tests.partnerships.test_history import posted
-from tests.translations import in_english
-from twinning.management.commands.load_demo import DEMO_FIXTURES
-from twinning.middleware import StripControlCharactersMiddleware
-from twinning.text_hygiene import (
+from core.text_hygiene import (
     describe_character,
     dumps_without_control_characters,
     find_control_character,
@@ -38,6 +33,11 @@ from twinning.text_hygiene import (
     strip_control_characters,
     validate_no_control_characters,
 )
+from partnerships.models import Activity, Milestone, Partnership
+from tests.partnerships.test_history import posted
+from tests.translations import in_english
+from twinning.management.commands.load_demo import DEMO_FIXTURES
+from twinning.middleware import StripControlCharactersMiddleware
 
 pytestmark = pytest.mark.django_db
 

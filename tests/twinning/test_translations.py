@@ -8,9 +8,9 @@ from django.utils import translation
 from reversion.models import Version
 
 from cities.models import City
+from core import translated
 from partnerships import search
 from partnerships.models import Partnership
-from twinning import translated
 
 NOTE = 'class="untranslated-note"'  # its text is in the visitor's language
 

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 
+from core.dates import DatePrecision, truncate
+from core.page_cache import bump_content_version
+from core.translated import ORIGINAL
 from partnerships.models import Activity, FocusArea, Milestone, Partnership
-from twinning.dates import DatePrecision, truncate
-from twinning.page_cache import bump_content_version
-from twinning.translated import ORIGINAL
 
 BATCH = 5_000
 PRECISIONS = [DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR]
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     # Under the original language: names and titles are written to and read from the English
-    # columns (name_en, …), never to whichever language is active (twinning/translated.py).
+    # columns (name_en, …), never to whichever language is active (core/translated.py).
     @translation.override(ORIGINAL)
     def handle(self, *args, per_partnership, milestones, seed, verbosity=1, **options):
         if per_partnership < 0 or milestones < 0:

@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import translation
 
+from core.translated import ORIGINAL
 from partnerships.importing import BATCH_SIZE, FORMATS, FileRefused, Importer, ImportStopped
-from twinning.translated import ORIGINAL
 
 try:
     from tqdm import tqdm
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         )
 
     # Under the original language: names and titles are written to and read from the English
-    # columns (name_en, …), never to whichever language is active (twinning/translated.py).
+    # columns (name_en, …), never to whichever language is active (core/translated.py).
     @translation.override(ORIGINAL)
     def handle(self, *args, path, verbosity=1, **options):
         source = {

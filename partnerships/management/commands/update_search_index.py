@@ -8,9 +8,9 @@ or a change to what the document holds. `load_demo` runs it. One UPDATE, in one 
 from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
+from core.page_cache import bump_content_version
 from partnerships import search
 from partnerships.models import Partnership
-from twinning.page_cache import bump_content_version
 
 
 class Command(BaseCommand):

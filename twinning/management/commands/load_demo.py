@@ -23,7 +23,7 @@ from django.db.models import CASCADE
 from django.db.models.signals import post_save, pre_save
 from django.utils import translation
 
-from twinning.translated import ORIGINAL, STAMPS, stamp, translated_fields
+from core.translated import ORIGINAL, STAMPS, stamp, translated_fields
 
 # Found through settings.FIXTURE_DIRS; loaded together, so their order does not matter.
 DEMO_FIXTURES = [

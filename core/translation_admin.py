@@ -1,4 +1,4 @@
-"""Admin pieces for content in several languages (see twinning/translated.py).
+"""Admin pieces for content in several languages (see core/translated.py).
 
 `StampTranslations` goes before modeltranslation's `TranslationAdmin` (or an inline's base) in
 an admin class: a translation saved in the admin, on the record's own form or in an inline,

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import get_language
 
-from twinning.markdown import render_markdown
+from core.markdown import render_markdown
 
 register = template.Library()
 

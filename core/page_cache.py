@@ -10,7 +10,7 @@ Caching is on when PAGE_CACHE_SECONDS > 0, which needs a cache every app server 
 a per-process memory cache could not be invalidated by a change made in another process.
 Without it, Django's ConditionalGetMiddleware still answers repeat requests with 304.
 
-When the cache cannot be reached (twinning/resilient_cache.py), pages are rendered afresh and
+When the cache cannot be reached (core/resilient_cache.py), pages are rendered afresh and
 carry no version ETag; when it answers again, the version is bumped, since edits made meanwhile
 could not mark the stored pages out of date.
 """
@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
 
-from twinning.resilient_cache import cache_recovered
+from core.resilient_cache import cache_recovered
 
 VERSION_KEY = "twinning:content-version"
 

@@ -14,7 +14,7 @@ An accepted picture is decoded, turned upright (EXIF orientation), converted to 
 again in its own format: only pixels survive, no EXIF (GPS position, camera serial), no text
 chunks, no colour profile, nothing appended after the image data. That pixel work, and the
 renditions, happen once, while the upload is checked, in a short-lived process of its own
-(twinning/picture_process.py says why), whose files wait in a temporary folder until `store()`.
+(core/picture_process.py says why), whose files wait in a temporary folder until `store()`.
 It is stored under a random name (`cities/<uuid>.jpg`), never the uploader's, with narrower
 renditions next to it (`cities/<uuid>-480w.jpg`, one per IMAGE_RENDITION_WIDTHS entry narrower
 than the picture), through the field's storage. A stored set the transaction then does not
@@ -49,8 +49,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-from twinning import picture_process
-from twinning.picture_process import rendition_height
+from core import picture_process
+from core.picture_process import rendition_height
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import escape_leading_slashes, urlencode
 from django.utils.safestring import mark_safe
 
-from twinning import structured_data
+from core import structured_data
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 """Decode, clean and re-encode one uploaded picture, with its renditions, in a process of its own.
 
-Run as `python -m twinning.picture_process` by twinning/images.py, never imported by a worker for
+Run as `python -m core.picture_process` by core/images.py, never imported by a worker for
 its pixels: a 40-megapixel picture takes 160 MB of raster per copy, and a gunicorn worker that
 decoded it in its threads grew by 300–930 MB and kept up to 580 MB (the allocator does not give
 it back). Decoding at a reduced size (JPEG `draft()`, `reduce()`) would not do: the original is

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from modeltranslation.utils import get_language as active_language
 
-from twinning.translated import ORIGINAL, column
+from core.translated import ORIGINAL, column
 
 register = template.Library()
 

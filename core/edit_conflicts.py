@@ -39,7 +39,7 @@ from reversion.models import Revision, Version
 from .translated import fingerprint
 
 FIELD = "edit_token"
-SALT = "twinning.edit_conflicts"
+SALT = "core.edit_conflicts"
 CODE = "edit_conflict"
 
 
@@ -248,7 +248,7 @@ def authors(objects, since):
     """Who stored any of `objects` ((model, pk) pairs) after `since`, and when last.
 
     Only revisions with a user count: the others store a record as it was before its first
-    change in the admin (twinning/history_admin.py), or come from imports and scripts. Without
+    change in the admin (history/admin.py), or come from imports and scripts. Without
     one: ("Someone", "").
     """
     matches = Q()

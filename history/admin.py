@@ -13,7 +13,7 @@ and changes what they must not do on their own here:
 - Each change, workflow move and deletion is its own revision, with the user and a comment;
   the first change to a record loaded without history (fixtures, imports) first stores how it
   was, so it can be compared and reverted to.
-- A "Compare" page shows, field by field, what changed between two versions (see history.py).
+- A "Compare" page shows, field by field, what changed between two versions (see compare.py).
 """
 
 from contextlib import contextmanager, nullcontext
@@ -42,8 +42,9 @@ from reversion.errors import RevertError
 from reversion.models import Version
 from reversion.utils import mute_signals
 
-from . import history
-from .text_hygiene import strip_control_characters, text_fields
+from core.text_hygiene import strip_control_characters, text_fields
+
+from . import compare
 
 BASELINE_COMMENT = gettext_lazy("As it was before the first change recorded here.")
 DELETED_COMMENT = gettext_lazy("Deleted.")
@@ -279,7 +280,7 @@ class HistoryAdmin(VersionAdmin):
         parts = self._part_versions([old, new], obj.pk)
         relations = self._part_relations()
         stored = [old.field_dict, new.field_dict]
-        wanted = history.related_keys(model, *stored)
+        wanted = compare.related_keys(model, *stored)
         part_data = {}  # (content type, revision) -> {pk: (name, values)}
         for version in parts:
             by_pk = part_data.setdefault((version.content_type_id, version.revision_id), {})
@@ -287,7 +288,7 @@ class HistoryAdmin(VersionAdmin):
         for part_model, key, content_type in relations:
             for revision in (old.revision_id, new.revision_id):
                 values = [v for _, v in part_data.get((content_type.pk, revision), {}).values()]
-                for related, pks in history.related_keys(
+                for related, pks in compare.related_keys(
                     part_model, *values, exclude=[key.name]
                 ).items():
                     wanted.setdefault(related, set()).update(pks)
@@ -297,7 +298,7 @@ class HistoryAdmin(VersionAdmin):
                 names[(related, pk)] = str(record)
         part_changes = []
         for part_model, key, content_type in relations:
-            changes = history.part_changes(
+            changes = compare.part_changes(
                 part_model,
                 part_data.get((content_type.pk, old.revision_id), {}),
                 part_data.get((content_type.pk, new.revision_id), {}),
@@ -316,7 +317,7 @@ class HistoryAdmin(VersionAdmin):
             "module_name": str(capfirst(opts.verbose_name_plural)),
             "old": old,
             "new": new,
-            "changes": history.field_changes(model, *stored, names),
+            "changes": compare.field_changes(model, *stored, names),
             "part_changes": part_changes,
             "history_url": self._url("history", quote(obj.pk)),
         }

@@ -10,9 +10,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from twinning.dates import iso_partial_date
-from twinning.markdown import markdown_to_text
-from twinning.text_hygiene import strip_control_characters
+from core.dates import iso_partial_date
+from core.markdown import markdown_to_text
+from core.text_hygiene import strip_control_characters
 
 CONTEXT = "https://schema.org"
 DESCRIPTION_WORDS = 60

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from .translated import translated_fields
+from core.translated import translated_fields
 
 EMPTY = "—"
 
@@ -117,7 +117,7 @@ def compared_fields(model, exclude=()):
     """The fields a member of staff edits, in the model's order (no keys, no timestamps).
 
     A translated field counts in its languages ("Summary [en]", "Summary [de]"), not in its
-    original column, which holds whichever language was saved last (twinning/translated.py).
+    original column, which holds whichever language was saved last (core/translated.py).
     """
     exclude = {*exclude, *translated_fields(model)}
     return [

@@ -1,0 +1,1 @@
+"""The revision history in the admin (django-reversion): history, compare, revert, recover."""

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class HistoryConfig(AppConfig):
+    """The history pages of every app's admin; independent of the apps (an import-linter
+    contract): each app's admin opts in with HistoryAdmin."""
+
+    name = "history"
+    verbose_name = "History"
