@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.test import override_settings
 from django.utils import translation
 
 from cities.models import City, CityFigure
@@ -23,6 +24,15 @@ from partnerships.models import (
 )
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """The production hasher is slow on purpose: every sign-in and every user created would cost
+    a quarter of a second. Password validators are unaffected (tests/twinning/test_security.py),
+    and servers started as subprocesses (tests/browser, tests/faults) keep the production one."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
