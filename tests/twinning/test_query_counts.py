@@ -239,8 +239,7 @@ def world_urls(django_db_setup, django_db_blocker):
         world.__exit__(None, None, None)
 
 
-# One xdist worker takes the whole class, so the world is built once.
-@pytest.mark.xdist_group("world")
+# One xdist worker runs the whole class (tests/conftest.py), so the world is built once.
 class TestWorldScale:
     @pytest.mark.parametrize(
         "page", ["home", "statistics", "city_detail", "city_list", "partnership_list"]
