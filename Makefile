@@ -82,8 +82,11 @@ mutants: install
 	cat mutants/mutmut-cicd-stats.json
 	$(VENV)/bin/mutmut results
 
+# The suite on one worker per core (pyproject.toml), then the fault scenarios alone in one
+# process: their timing bounds do not hold with a second worker busy beside them on 2 cores.
 test: install node-tools
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not faults"
+	$(PY) -m pytest -m faults -n 0
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.test import override_settings
 from django.utils import translation
 
 from cities.models import City, CityFigure
@@ -23,6 +24,44 @@ from partnerships.models import (
 )
 
 _counter = itertools.count(1)
+
+# Tests that pytest-xdist must run in one worker, one after the other (by node id prefix).
+XDIST_GROUPS = {
+    # One gunicorn and one database (twinning_browser on PostgreSQL) for all of them.
+    "tests/browser/": "browser",
+    # Services of their own, started once per module; timing-sensitive, so never two at once.
+    "tests/faults/": "faults",
+    # The world, built once for the class.
+    "tests/twinning/test_query_counts.py::TestWorldScale::": "world",
+}
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadgroup, with the groups above. xdist's own loadgroup reads xdist_group marks
+    through a node id suffix that pytest 9.2 no longer lets it set (pytest-xdist issue 1386), so
+    the groups silently stopped working; here they are decided from the node ids themselves."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class PathGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid):
+            for prefix, group in XDIST_GROUPS.items():
+                if nodeid.startswith(prefix):
+                    return group
+            return nodeid  # any worker, test by test
+
+    return PathGroupScheduling(config, log)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """The production hasher is slow on purpose: every sign-in and every user created would cost
+    a quarter of a second. Password validators are unaffected (tests/twinning/test_security.py),
+    and servers started as subprocesses (tests/browser, tests/faults) keep the production one."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

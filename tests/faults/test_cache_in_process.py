@@ -45,8 +45,7 @@ def cache_hung(settings):
 
 
 @pytest.fixture
-def staff_client(client, django_user_model, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def staff_client(client, django_user_model):
     django_user_model.objects.create_superuser("chief", "chief@example.org", PASSWORD)
     return client
 

@@ -263,8 +263,7 @@ def test_a_forged_host_is_one_warning_line_without_a_stack_trace(client, caplog)
     assert caplog.records[0].exc_info is None
 
 
-def test_an_unsafe_next_after_sign_in_goes_to_the_admin_home(client, django_user_model, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_an_unsafe_next_after_sign_in_goes_to_the_admin_home(client, django_user_model):
     django_user_model.objects.create_superuser("chief", "chief@example.org", "Quiet-71-lanterns")
     response = client.post(
         reverse("admin:login"),

@@ -7,8 +7,10 @@ partnerships as the world list has, between thousands of cities in 200 countries
 """
 
 import datetime
+import sys
 
 import pytest
+from django.db import transaction
 from django.db.models import CharField, F, TextField, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -218,17 +220,38 @@ def build_world():
     }
 
 
-@pytest.mark.parametrize(
-    "page", ["home", "statistics", "city_detail", "city_list", "partnership_list"]
-)
-def test_world_scale_maps_and_charts_keep_their_query_count(
-    client, django_assert_max_num_queries, page
-):
-    url = build_world()[page]
-    with django_assert_max_num_queries(MAX_QUERIES[page]):
-        response = client.get(url)
-    assert response.status_code == 200
-    if page == "home":
-        # Aggregated by country: 200 circles and at most 120 lines, not 25,000 arcs.
-        assert response.content.count(b'class="map-city map-region"') == 200
-        assert response.content.count(b'class="map-link"') == 120
+@pytest.fixture(scope="class")
+def world_urls(django_db_setup, django_db_blocker):
+    """The world, built once for the class (about ten seconds) in a transaction rolled back
+    after its last test. Each test runs in a savepoint of it that is rolled back in turn, so
+    none sees what another wrote, and no test outside the class sees the world."""
+    with django_db_blocker.unblock():
+        world = transaction.atomic()
+        world.__enter__()
+        try:
+            urls = build_world()
+        except BaseException:
+            world.__exit__(*sys.exc_info())
+            raise
+    yield urls
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        world.__exit__(None, None, None)
+
+
+# One xdist worker runs the whole class (tests/conftest.py), so the world is built once.
+class TestWorldScale:
+    @pytest.mark.parametrize(
+        "page", ["home", "statistics", "city_detail", "city_list", "partnership_list"]
+    )
+    def test_world_scale_maps_and_charts_keep_their_query_count(
+        self, world_urls, client, django_assert_max_num_queries, page
+    ):
+        url = world_urls[page]
+        with django_assert_max_num_queries(MAX_QUERIES[page]):
+            response = client.get(url)
+        assert response.status_code == 200
+        if page == "home":
+            # Aggregated by country: 200 circles and at most 120 lines, not 25,000 arcs.
+            assert response.content.count(b'class="map-city map-region"') == 200
+            assert response.content.count(b'class="map-link"') == 120

@@ -41,12 +41,6 @@ PASSWORD = "Quiet-harbour-71-lanterns"
 LOCKOUT_TEXT = "Please try again in 15 minutes"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Many sign-ins here; the production hasher is slow on purpose. Validators are unaffected.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def login_url():
     return reverse("admin:login")
 
