@@ -5,7 +5,6 @@ from django.urls import include, path
 from django.views.static import serve
 
 from core.page_cache import cached_page
-from partnerships import views as partnership_views
 from twinning import views
 from twinning.admin import view_on_site
 
@@ -27,45 +26,7 @@ urlpatterns = [
 # (Accept-Language, else English) by LocaleMiddleware.
 urlpatterns += i18n_patterns(
     path("", cached_page(views.HomeView.as_view()), name="home"),
-    path(
-        "partnerships/",
-        cached_page(partnership_views.PartnershipListView.as_view()),
-        name="partnership_list",
-    ),
-    path(
-        "partnerships/<slug:slug>/",
-        cached_page(partnership_views.PartnershipDetailView.as_view()),
-        name="partnership_detail",
-    ),
-    path("cities/", cached_page(partnership_views.CityListView.as_view()), name="city_list"),
-    path(
-        "cities/<slug:slug>/",
-        cached_page(partnership_views.CityDetailView.as_view()),
-        name="city_detail",
-    ),
-    path(
-        "topics/<slug:slug>/",
-        cached_page(partnership_views.TopicDetailView.as_view()),
-        name="topic_detail",
-    ),
-    path(
-        "activities/",
-        cached_page(partnership_views.ActivityListView.as_view()),
-        name="activity_list",
-    ),
-    path("search/", cached_page(partnership_views.SearchView.as_view()), name="search"),
-    path(
-        "anniversaries/",
-        cached_page(partnership_views.AnniversaryListView.as_view()),
-        name="anniversary_list",
-    ),
-    path(
-        "statistics/",
-        cached_page(partnership_views.StatisticsView.as_view()),
-        name="statistics",
-    ),
-    # Feeds and calendars: their titles and texts are in the page's language too.
-    path("", include("partnerships.opendata.feed_urls")),
+    path("", include("partnerships.urls")),
 )
 
 if settings.SERVE_MEDIA:
