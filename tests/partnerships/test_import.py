@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django_countries import countries
 
 from cities.models import City
-from partnerships.country_aliases import CountryResolver, resolve_country
-from partnerships.importing import fold_key, name_key
+from partnerships.importing.country_aliases import CountryResolver, resolve_country
+from partnerships.importing.importer import fold_key, name_key
 from partnerships.models import Partnership, Source
 
 DATA = Path(__file__).parent / "data"
@@ -431,7 +431,7 @@ def test_a_row_the_database_refuses_costs_only_that_row(db, tmp_path, monkeypatc
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite stores NUL in text")
 def test_postgresql_refusing_a_nul_costs_only_that_row(db, tmp_path, monkeypatch):
     # Were a NUL ever to get past the row checks, PostgreSQL's DataError costs only its row.
-    monkeypatch.setattr("partnerships.importing.find_control_character", lambda text: None)
+    monkeypatch.setattr("partnerships.importing.importer.find_control_character", lambda text: None)
     path = tmp_path / "file.csv"
     bad_line = b"Dresden,Germany,51.05,13.74,Ostr\x00ava,Czechia,49.84,18.29\n"
     path.write_bytes(HEKMAN_HEADER.encode() + ROWS_BEFORE + bad_line + ROWS_AFTER)

@@ -3,7 +3,7 @@
 Reads the Hekman/twincities list (`city1,country1,lat1,lng1,city2,country2,lat2,lng2`) or the
 generic format (`city_a,country_a,lat_a,lng_a,city_b,country_b,lat_b,lng_b` and optionally
 `established,kind,status`); the format is told from the header unless --format says it. See
-partnerships/importing.py and the README ("Importing known twinnings").
+partnerships/importing/importer.py and the README ("Importing known twinnings").
 """
 
 import os
@@ -14,7 +14,13 @@ from django.db import DEFAULT_DB_ALIAS
 from django.utils import translation
 
 from core.translated import ORIGINAL
-from partnerships.importing import BATCH_SIZE, FORMATS, FileRefused, Importer, ImportStopped
+from partnerships.importing.importer import (
+    BATCH_SIZE,
+    FORMATS,
+    FileRefused,
+    Importer,
+    ImportStopped,
+)
 
 try:
     from tqdm import tqdm

@@ -35,7 +35,6 @@ from cities.models import City
 from core.dates import DatePrecision
 from core.page_cache import bump_content_version
 from core.text_hygiene import describe_character, find_control_character
-from partnerships.country_aliases import CountryResolver
 from partnerships.models import (
     SLUG_BASE_LENGTH,
     Partnership,
@@ -43,6 +42,8 @@ from partnerships.models import (
     partnership_slug_base,
     unique_slug,
 )
+
+from .country_aliases import CountryResolver
 
 BATCH_SIZE = 1000
 
