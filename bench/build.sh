@@ -13,7 +13,7 @@ SHOWCASE_ACTIVITIES="${BENCH_SHOWCASE_ACTIVITIES:-210}"
 marker="$BENCH_VAR/$BENCH_KIND.built"
 fingerprint=$(
   { echo "$PER_PARTNERSHIP $MILESTONES $SHOWCASE_ACTIVITIES"
-    cat "$CSV" bench/build.sh */migrations/0*.py partnerships/importing.py \
+    cat "$CSV" bench/build.sh */migrations/0*.py partnerships/importing/*.py \
         partnerships/management/commands/generate_activities.py \
         twinning/management/commands/load_demo.py fixtures/* 2>/dev/null
   } | sha256sum | cut -d' ' -f1
