@@ -106,8 +106,8 @@ def city_page(city, request):
     return {"@context": CONTEXT, **place(city, request)}
 
 
-def item_list(objects, request, page_obj=None, total=None):
-    """An ItemList of the linked objects on a list page, numbered across pages."""
+def _numbered_list(entries, page_obj, total):
+    """A schema.org ItemList of a list page's entries (ListItem bodies), numbered across pages."""
     start = page_obj.start_index() if page_obj else 1
     return _compact(
         {
@@ -115,33 +115,29 @@ def item_list(objects, request, page_obj=None, total=None):
             "@type": "ItemList",
             "numberOfItems": total,
             "itemListElement": [
-                {
-                    "@type": "ListItem",
-                    "position": start + i,
-                    "url": request.build_absolute_uri(obj.get_absolute_url()),
-                    "name": str(obj),
-                }
-                for i, obj in enumerate(objects)
+                {"@type": "ListItem", "position": start + i, **entry}
+                for i, entry in enumerate(entries)
             ],
         }
     )
 
 
+def item_list(objects, request, page_obj=None, total=None):
+    """An ItemList of the linked objects on a list page."""
+    return _numbered_list(
+        (
+            {"url": request.build_absolute_uri(obj.get_absolute_url()), "name": str(obj)}
+            for obj in objects
+        ),
+        page_obj,
+        total,
+    )
+
+
 def activity_list(activities, request, page_obj=None, total=None):
     """The activity list: an ItemList of Events (each with its partnership's page)."""
-    start = page_obj.start_index() if page_obj else 1
-    return _compact(
-        {
-            "@context": CONTEXT,
-            "@type": "ItemList",
-            "numberOfItems": total,
-            "itemListElement": [
-                {
-                    "@type": "ListItem",
-                    "position": start + i,
-                    "item": event(activity, activity.partnership, request),
-                }
-                for i, activity in enumerate(activities)
-            ],
-        }
+    return _numbered_list(
+        ({"item": event(activity, activity.partnership, request)} for activity in activities),
+        page_obj,
+        total,
     )
