@@ -4,10 +4,13 @@ Dresden's office (editor and publisher assigned to Dresden) works on Dresden–H
 not see or touch Berlin–Beijing; editors submit, publishers publish.
 """
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -208,6 +211,16 @@ def test_partnership_between_two_other_cities_is_refused(editor, world, make_cit
     assert response.status_code == 200
     assertContains(response, "only record partnerships that involve one of your cities")
     assert not Partnership.objects.filter(city_b__name="Paris").exists()
+
+
+def test_partnership_of_own_city_with_any_partner_is_recorded(editor, world, make_city):
+    """The other side of the rule above: one of the editor's cities is enough."""
+    from tests.partnerships.test_admin import partnership_form_data
+
+    data = partnership_form_data(make_city(name="Paris", country="FR"), world["dresden"])
+    response = editor.post(reverse("admin:partnerships_partnership_add"), data)
+    assert response.status_code == 302
+    assert Partnership.objects.filter(city_a__name="Paris", city_b=world["dresden"]).exists()
 
 
 # --- The workflow: editors submit, publishers publish ----------------------------------------
@@ -430,6 +443,45 @@ def test_roles_are_idempotent_and_only_publishers_publish():
     assert "publish_partnership" in first[PUBLISHER]
     assert "publish_partnership" not in first[EDITOR]
     assert "delete_partnership" not in first[EDITOR]
+
+
+def codenames(actions, *models):
+    return {f"{action}_{model}" for model in models for action in actions}
+
+
+def test_each_role_has_exactly_the_permissions_of_its_work():
+    """Editors keep the focus areas' list as it is and never delete or publish a partnership."""
+    edit = ["view", "add", "change", "delete"]
+    parts = ["milestone", "activity", "plan", "source", "partnershipfigure", "cityfigure"]
+    common = codenames(["view", "add", "change"], "city", "partnership") | codenames(edit, *parts)
+    setup_roles()
+    assert role_permissions() == {
+        EDITOR: common | {"view_focusarea"},
+        PUBLISHER: common
+        | {"delete_partnership", "publish_partnership"}
+        | codenames(["view", "add", "change"], "focusarea"),
+    }
+
+
+def test_setup_roles_says_what_it_created_and_what_it_checked():
+    setup_roles()
+    Group.objects.filter(name=PUBLISHER).delete()
+    out = StringIO()
+    call_command("setup_roles", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "Checked the role “Editor” (9 kinds of record).",
+        "Created the role “Publisher” (9 kinds of record).",
+    ]
+
+
+def test_setup_roles_names_the_permissions_that_are_missing():
+    Permission.objects.filter(codename__in=["view_focusarea", "view_city"]).delete()
+    with pytest.raises(CommandError) as error:
+        call_command("setup_roles", stdout=StringIO())
+    assert str(error.value) == (
+        "Permissions missing (run `manage.py migrate` first): "
+        "cities.view_city, partnerships.view_focusarea"
+    )
 
 
 # --- Every admin address keeps to the scope ---------------------------------------------------

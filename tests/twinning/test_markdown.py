@@ -113,6 +113,14 @@ def test_empty_text_renders_nothing():
     assert render_markdown("   \n") == ""
 
 
+def test_markdown_as_plain_text_for_feeds_and_calendars():
+    """What a calendar or feed shows: the words, no tags, "&" as itself, one space between."""
+    text = "**Choir** & *band*\n\n-   from   Dresden\n- to [Hangzhou](https://example.org)"
+    assert markdown.markdown_to_text(text) == "Choir & band from Dresden to Hangzhou"
+    assert markdown.markdown_to_text("<script>alert(1)</script>Hello") == "Hello"
+    assert markdown.markdown_to_text("  ") == ""
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_text_in_every_narrative_section_is_inert_on_the_page(

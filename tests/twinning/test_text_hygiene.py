@@ -81,6 +81,7 @@ def all_text(data):
         ("\x7f", "U+007F (delete)"),
         ("\x85", "U+0085"),
         ("\ud800", "U+D800 (lone surrogate)"),
+        ("\udfff", "U+DFFF (lone surrogate)"),
     ],
 )
 def test_characters_are_named_by_code_point_and_name(char, described):
