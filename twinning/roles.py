@@ -27,7 +27,7 @@ def _permissions(spec):
     for label, actions in spec.items():
         app_label, model = label.split(".")
         for action in actions:
-            codename = f"{action}_{model}" if action != "publish" else "publish_partnership"
+            codename = f"{action}_{model}"  # "publish" exists for partnerships only
             wanted.add((app_label, codename))
     found = {
         (p.content_type.app_label, p.codename): p
