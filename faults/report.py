@@ -45,14 +45,6 @@ def row(fault, result, recovery=""):
     )
 
 
-def health(site):
-    status, _seconds, body = get(site.port, "/healthz")
-    try:
-        return status, json.loads(body)
-    except ValueError:
-        return status, {}
-
-
 def seconds_until(check, limit=60):
     started = time.monotonic()
     wait_until(check, limit, "recovery")
@@ -71,7 +63,7 @@ def redis_scenarios(seconds):
 
         redis.stop()
         result = load(site.port, seconds)
-        notes.append(f"Redis stopped: `/healthz` → {health(site)}")
+        notes.append(f"Redis stopped: `/healthz` → {site.health()}")
         rows.append(row("Redis stopped (connection refused)", result))
 
         redis.start()
@@ -88,10 +80,10 @@ def redis_scenarios(seconds):
 
         redis.hang()
         result = load(site.port, seconds)
-        notes.append(f"Redis hung: `/healthz` → {health(site)}")
+        notes.append(f"Redis hung: `/healthz` → {site.health()}")
         rows.append(row("Redis hung (SIGSTOP)", result))
         redis.resume()
-        recovery = seconds_until(lambda: health(site)[1].get("cache") == "ok")
+        recovery = seconds_until(lambda: site.health()[1].get("cache") == "ok")
         rows.append(
             row(
                 "Redis resumed (SIGCONT)",
@@ -99,7 +91,7 @@ def redis_scenarios(seconds):
                 f"cache ok after {recovery:.1f} s",
             )
         )
-        warnings = site.log_text().count("is unavailable")
+        warnings = site.cache_warnings()
         notes.append(
             f"Cache warnings logged over all Redis phases, by both workers: {warnings} "
             "(at most one a minute per worker)."
@@ -142,7 +134,7 @@ def postgres_scenarios(seconds):
 
         cluster.stop()
         down = load(site.port, 2)
-        notes.append(f"PostgreSQL stopped: `/healthz` → {health(site)}")
+        notes.append(f"PostgreSQL stopped: `/healthz` → {site.health()}")
         rows.append(row("PostgreSQL stopped", down))
         cluster.start()
         recovery = seconds_until(lambda: get(site.port, "/en/")[0] == 200)

@@ -7,6 +7,7 @@ restart what they started themselves.
 """
 
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -236,6 +237,18 @@ class Gunicorn:
 
     def log_text(self):
         return self.log_path.read_text(errors="replace")
+
+    def health(self):
+        """(status, what /healthz says): {} when it did not answer in JSON."""
+        status, _seconds, body = get(self.port, "/healthz")
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, {}
+
+    def cache_warnings(self):
+        """How many times the workers have logged the cache as unavailable."""
+        return self.log_text().count("is unavailable")
 
 
 def get(port, path, timeout=10, headers=None):

@@ -5,18 +5,7 @@ mid-run the Redis is stopped or hung (SIGSTOP). Every answer is counted: none ma
 and while Redis hangs a request may wait for it at most one short socket timeout.
 """
 
-import json
-
 from faults.services import get, load, wait_until
-
-
-def health(site):
-    status, _seconds, body = get(site.port, "/healthz")
-    return status, json.loads(body)
-
-
-def cache_warnings(site):
-    return site.log_text().count("is unavailable")
 
 
 def test_with_redis_stopped_every_page_is_served_uncached(site_with_redis, redis_up):
@@ -25,7 +14,7 @@ def test_with_redis_stopped_every_page_is_served_uncached(site_with_redis, redis
 
     assert result.errors == 0, result.describe()
     assert result.statuses[200] == result.requests, result.describe()
-    assert health(site_with_redis) == (
+    assert site_with_redis.health() == (
         200,
         {"status": "degraded", "database": "ok", "cache": "unavailable"},
     )
@@ -33,16 +22,16 @@ def test_with_redis_stopped_every_page_is_served_uncached(site_with_redis, redis
 
 def test_with_redis_hung_no_request_waits_long(site_with_redis, redis_up):
     load(site_with_redis.port, seconds=1)  # the page cache filled
-    warnings_before = cache_warnings(site_with_redis)
+    warnings_before = site_with_redis.cache_warnings()
 
     redis_up.hang()
     result = load(site_with_redis.port, seconds=4)
 
     assert result.errors == 0, result.describe()
     assert result.p99 < 1.0, result.describe()
-    assert health(site_with_redis)[1]["status"] == "degraded"
+    assert site_with_redis.health()[1]["status"] == "degraded"
     # At most one warning a minute from each of the two workers, not one per request.
-    assert cache_warnings(site_with_redis) - warnings_before <= 2
+    assert site_with_redis.cache_warnings() - warnings_before <= 2
 
 
 def test_after_redis_comes_back_pages_are_cached_again(site_with_redis, redis_up):
@@ -58,7 +47,9 @@ def test_after_redis_comes_back_pages_are_cached_again(site_with_redis, redis_up
     # Each worker process notices on its own (within CACHE_RETRY_SECONDS): the probe may reach
     # the one that has not tried again yet.
     wait_until(
-        lambda: health(site_with_redis) == (200, {"status": "ok", "database": "ok", "cache": "ok"}),
+        lambda: (
+            site_with_redis.health() == (200, {"status": "ok", "database": "ok", "cache": "ok"})
+        ),
         10,
         "every worker's health ok again",
     )

@@ -2,14 +2,11 @@
 is back, no request fails, without restarting gunicorn. The cluster is our own (initdb in a
 temporary folder, on a free port), never the machine's shared server."""
 
-import json
-
 import pytest
 
 from faults.services import (
     Gunicorn,
     PostgresCluster,
-    get,
     load,
     prepare_site,
     site_environment,
@@ -39,8 +36,8 @@ def site_on_postgres(cluster):
 
 
 def health(site):
-    status, _seconds, body = get(site.port, "/healthz")
-    return status, json.loads(body)["status"]
+    status, answer = site.health()
+    return status, answer.get("status")
 
 
 def test_after_a_restart_no_request_fails(site_on_postgres, cluster):
