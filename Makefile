@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install node-tools run serve test lint format check clean bench audit messages faults mutants
+.PHONY: install node-tools run serve test lint format check clean bench audit messages faults mutants worker
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ run: install
 serve: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py twinning.wsgi:application
+
+# A task worker (docs/tasks.md), with the periodic scheduler in the same process (-B: start one
+# such worker only; more workers without it). Needs CELERY_BROKER_URL.
+worker: install
+	$(VENV)/bin/celery --app twinning worker --beat --loglevel INFO --concurrency 2
 
 # The world-scale benchmark (docs/performance.md): builds var/bench/world.sqlite3 and the
 # PostgreSQL database twinning_bench once, load-tests gunicorn with wrk, rewrites the document.
