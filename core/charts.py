@@ -1,18 +1,21 @@
-"""Small server-rendered SVG charts: data in, markup out, no JavaScript, no inline styles.
+"""Small server-rendered SVG charts: the geometry is computed here, templates/includes/chart.html
+lays it out, as the map and the timeline are drawn (one way for all SVG: numbers in Python,
+markup in templates). No JavaScript, no inline styles.
 
 Each chart is an `<svg role="img">` named by its `<title>` (aria-labelledby), so assistive
 technology reads it as one picture; the page follows it with the data table, which is the
 text alternative. Colours and fonts come from classes styled in static/css/site.css
 ("Charts"), so the strict Content Security Policy needs no `style-src 'unsafe-inline'`.
 
-`rows` are dicts with a "label" (text, escaped here) and a numeric "value".
+`rows` are dicts with a "label" (text; the template escapes it) and a numeric "value".
 
 A chart 640 units wide shrinks to half its size on a phone, and its 13-unit labels to an
 unreadable 7 px; `responsive()` draws each chart twice, wide and narrow (360 units, bar labels
 above their bars, fewer axis labels), and the stylesheet shows the one that fits the screen.
 """
 
-from django.utils.html import format_html, format_html_join
+from dataclasses import dataclass, field
+
 from django.utils.translation import gettext
 
 WIDTH = 640
@@ -41,73 +44,77 @@ def _label(text, limit=24):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _svg(chart_id, title, width, height, body, variant=""):
-    return format_html(
-        '<svg class="chart{variant}" id="{id}" role="img" aria-labelledby="{id}-title" '
-        'viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
-        'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
-        '<title id="{id}-title">{title}</title>{body}</svg>',
-        id=chart_id,
-        title=title,
-        w=width,
-        h=height,
-        body=body,
-        variant=f" {variant}" if variant else "",
-    )
+@dataclass(frozen=True)
+class Text:
+    x: str
+    y: str
+    text: str
+    anchor: str = ""  # SVG text-anchor; empty: the start
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row's rectangle, with its label and its number where they are drawn."""
+
+    x: str
+    y: str
+    width: str
+    height: str
+    label: Text | None = None
+    value: Text | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One drawing of a chart, in SVG user units, for templates/includes/chart.html."""
+
+    id: str
+    title: str
+    width: int
+    height: str
+    variant: str = ""  # "chart-wide" or "chart-narrow" when drawn both ways
+    bars: list = field(default_factory=list)
+    axis_y: str = ""  # the base line of column charts
+    empty: Text | None = None  # "No data", in place of the bars
 
 
 def empty_chart(chart_id, title, width=WIDTH, variant=""):
     """The chart for no data: a frame that says so."""
-    return _svg(
-        chart_id,
-        title,
-        width,
-        60,
-        format_html(
-            '<text class="chart-empty" x="{x}" y="35" text-anchor="middle">{text}</text>',
-            x=width // 2,
-            text=gettext("No data"),
-        ),
-        variant,
+    return Chart(
+        chart_id, title, width, "60", variant, empty=Text(str(width // 2), "35", gettext("No data"))
     )
 
 
 def responsive(draw, rows, *, chart_id, title):
-    """The chart drawn wide and narrow, one after the other: the stylesheet shows one
-    ("chart-wide", "chart-narrow") and hides the other, from screen readers too."""
+    """The chart drawn wide and narrow: the stylesheet shows one ("chart-wide",
+    "chart-narrow") and hides the other, from screen readers too."""
     rows = list(rows)
-    return format_html(
-        "{}{}",
+    return [
         draw(rows, chart_id=chart_id, title=title, variant="chart-wide"),
         draw(rows, chart_id=f"{chart_id}-narrow", title=title, narrow=True, variant="chart-narrow"),
-    )
+    ]
 
 
 def _narrow_bar_chart(rows, top, chart_id, title, variant):
     """Each bar under its label, across the whole width."""
     plot = NARROW_WIDTH - VALUE_ROOM
     step = NARROW_LABEL_ROOM + BAR_HEIGHT + BAR_GAP
-    bars = format_html_join(
-        "",
-        '<g class="chart-row">'
-        '<text class="chart-label" x="0" y="{ly}">{label}</text>'
-        '<rect class="chart-bar" x="0" y="{y}" width="{w}" height="{h}"></rect>'
-        '<text class="chart-value" x="{vx}" y="{ty}">{value}</text></g>',
-        (
-            {
-                "ly": _number(i * step + NARROW_LABEL_ROOM * 0.75),
-                "y": i * step + NARROW_LABEL_ROOM,
-                "ty": _number(i * step + NARROW_LABEL_ROOM + BAR_HEIGHT * 0.72),
-                "w": _number(plot * row["value"] / top),
-                "h": BAR_HEIGHT,
-                "vx": _number(plot * row["value"] / top + 6),
-                "label": _label(row["label"], 44),
-                "value": row["value"],
-            }
-            for i, row in enumerate(rows)
-        ),
-    )
-    return _svg(chart_id, title, NARROW_WIDTH, len(rows) * step - BAR_GAP, bars, variant)
+    bars = [
+        Bar(
+            x="0",
+            y=_number(i * step + NARROW_LABEL_ROOM),
+            width=_number(plot * row["value"] / top),
+            height=_number(BAR_HEIGHT),
+            label=Text("0", _number(i * step + NARROW_LABEL_ROOM * 0.75), _label(row["label"], 44)),
+            value=Text(
+                _number(plot * row["value"] / top + 6),
+                _number(i * step + NARROW_LABEL_ROOM + BAR_HEIGHT * 0.72),
+                str(row["value"]),
+            ),
+        )
+        for i, row in enumerate(rows)
+    ]
+    return Chart(chart_id, title, NARROW_WIDTH, _number(len(rows) * step - BAR_GAP), variant, bars)
 
 
 def bar_chart(rows, *, chart_id, title, narrow=False, variant=""):
@@ -120,28 +127,22 @@ def bar_chart(rows, *, chart_id, title, narrow=False, variant=""):
         return _narrow_bar_chart(rows, top, chart_id, title, variant)
     plot = WIDTH - LABEL_WIDTH - VALUE_ROOM
     step = BAR_HEIGHT + BAR_GAP
-    bars = format_html_join(
-        "",
-        '<g class="chart-row">'
-        '<text class="chart-label" x="{lx}" y="{ty}" text-anchor="end">{label}</text>'
-        '<rect class="chart-bar" x="{x}" y="{y}" width="{w}" height="{h}"></rect>'
-        '<text class="chart-value" x="{vx}" y="{ty}">{value}</text></g>',
-        (
-            {
-                "lx": LABEL_WIDTH - 8,
-                "x": LABEL_WIDTH,
-                "y": i * step,
-                "ty": _number(i * step + BAR_HEIGHT * 0.72),
-                "w": _number(plot * row["value"] / top),
-                "h": BAR_HEIGHT,
-                "vx": _number(LABEL_WIDTH + plot * row["value"] / top + 6),
-                "label": _label(row["label"]),
-                "value": row["value"],
-            }
-            for i, row in enumerate(rows)
-        ),
-    )
-    return _svg(chart_id, title, WIDTH, len(rows) * step - BAR_GAP, bars, variant)
+    bars = []
+    for i, row in enumerate(rows):
+        text_y = _number(i * step + BAR_HEIGHT * 0.72)
+        bars.append(
+            Bar(
+                x=_number(LABEL_WIDTH),
+                y=_number(i * step),
+                width=_number(plot * row["value"] / top),
+                height=_number(BAR_HEIGHT),
+                label=Text(_number(LABEL_WIDTH - 8), text_y, _label(row["label"]), "end"),
+                value=Text(
+                    _number(LABEL_WIDTH + plot * row["value"] / top + 6), text_y, str(row["value"])
+                ),
+            )
+        )
+    return Chart(chart_id, title, WIDTH, _number(len(rows) * step - BAR_GAP), variant, bars)
 
 
 def column_chart(rows, *, chart_id, title, narrow=False, variant=""):
@@ -156,47 +157,28 @@ def column_chart(rows, *, chart_id, title, narrow=False, variant=""):
     gap = min(step * 0.2, 8)
     every = -(-len(rows) // axis_labels)  # ceiling division
     base = TOP_ROOM + COLUMN_HEIGHT
-    parts = [
-        format_html(
-            '<line class="chart-axis" x1="0" y1="{y}" x2="{w}" y2="{y}"></line>', y=base, w=width
-        )
-    ]
+    bars = []
     for i, row in enumerate(rows):
         height = COLUMN_HEIGHT * row["value"] / top
-        x = SIDE_ROOM + i * step + gap / 2
-        parts.append(
-            format_html(
-                '<rect class="chart-bar" x="{x}" y="{y}" width="{w}" height="{h}"></rect>',
-                x=_number(x),
+        centre = _number(SIDE_ROOM + i * step + step / 2)
+        # Numbers over the columns while they fit, else over the tallest only.
+        shows_value = row["value"] and (len(rows) <= axis_labels * 2 or row["value"] == top)
+        bars.append(
+            Bar(
+                x=_number(SIDE_ROOM + i * step + gap / 2),
                 y=_number(base - height),
-                w=_number(step - gap),
-                h=_number(height),
+                width=_number(step - gap),
+                height=_number(height),
+                label=(
+                    Text(centre, _number(base + 18), _label(row["label"], 10), "middle")
+                    if i % every == 0
+                    else None
+                ),
+                value=(
+                    Text(centre, _number(base - height - 5), str(row["value"]), "middle")
+                    if shows_value
+                    else None
+                ),
             )
         )
-        centre = _number(SIDE_ROOM + i * step + step / 2)
-        if row["value"] and (len(rows) <= axis_labels * 2 or row["value"] == top):
-            parts.append(
-                format_html(
-                    '<text class="chart-value" x="{x}" y="{y}" text-anchor="middle">{v}</text>',
-                    x=centre,
-                    y=_number(base - height - 5),
-                    v=row["value"],
-                )
-            )
-        if i % every == 0:
-            parts.append(
-                format_html(
-                    '<text class="chart-label" x="{x}" y="{y}" text-anchor="middle">{label}</text>',
-                    x=centre,
-                    y=base + 18,
-                    label=_label(row["label"], 10),
-                )
-            )
-    return _svg(
-        chart_id,
-        title,
-        width,
-        base + AXIS_ROOM,
-        format_html_join("", "{}", ((part,) for part in parts)),
-        variant,
-    )
+    return Chart(chart_id, title, width, _number(base + AXIS_ROOM), variant, bars, _number(base))

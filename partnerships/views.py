@@ -123,7 +123,7 @@ class CityDetailView(DetailView):
         return {
             name: {
                 "rows": rows,
-                "svg": charts.responsive(draw, rows, chart_id=f"city-chart-{name}", title=title),
+                "drawings": charts.responsive(draw, rows, chart_id=f"city-chart-{name}", title=title),
             }
             for name, rows, draw, title in series
             if len(rows) > 1
@@ -274,6 +274,6 @@ class StatisticsView(TemplateView):
             chart_id = "chart-" + name.replace("_", "-")
             context["charts"][name] = {
                 "rows": rows,
-                "svg": charts.responsive(draw, rows, chart_id=chart_id, title=title),
+                "drawings": charts.responsive(draw, rows, chart_id=chart_id, title=title),
             }
         return context
