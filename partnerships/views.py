@@ -123,7 +123,9 @@ class CityDetailView(DetailView):
         return {
             name: {
                 "rows": rows,
-                "drawings": charts.responsive(draw, rows, chart_id=f"city-chart-{name}", title=title),
+                "drawings": charts.responsive(
+                    draw, rows, chart_id=f"city-chart-{name}", title=title
+                ),
             }
             for name, rows, draw, title in series
             if len(rows) > 1
