@@ -6,44 +6,44 @@ from django.urls import include, path
 
 from core.page_cache import cached_page
 
-from . import views
+from .views import cities, figures, partnerships, search
 
 urlpatterns = [
     path(
         "partnerships/",
-        cached_page(views.PartnershipListView.as_view()),
+        cached_page(partnerships.PartnershipListView.as_view()),
         name="partnership_list",
     ),
     path(
         "partnerships/<slug:slug>/",
-        cached_page(views.PartnershipDetailView.as_view()),
+        cached_page(partnerships.PartnershipDetailView.as_view()),
         name="partnership_detail",
     ),
-    path("cities/", cached_page(views.CityListView.as_view()), name="city_list"),
+    path("cities/", cached_page(cities.CityListView.as_view()), name="city_list"),
     path(
         "cities/<slug:slug>/",
-        cached_page(views.CityDetailView.as_view()),
+        cached_page(cities.CityDetailView.as_view()),
         name="city_detail",
     ),
     path(
         "topics/<slug:slug>/",
-        cached_page(views.TopicDetailView.as_view()),
+        cached_page(partnerships.TopicDetailView.as_view()),
         name="topic_detail",
     ),
     path(
         "activities/",
-        cached_page(views.ActivityListView.as_view()),
+        cached_page(partnerships.ActivityListView.as_view()),
         name="activity_list",
     ),
-    path("search/", cached_page(views.SearchView.as_view()), name="search"),
+    path("search/", cached_page(search.SearchView.as_view()), name="search"),
     path(
         "anniversaries/",
-        cached_page(views.AnniversaryListView.as_view()),
+        cached_page(figures.AnniversaryListView.as_view()),
         name="anniversary_list",
     ),
     path(
         "statistics/",
-        cached_page(views.StatisticsView.as_view()),
+        cached_page(figures.StatisticsView.as_view()),
         name="statistics",
     ),
     # Feeds and calendars: their titles and texts are in the page's language too.

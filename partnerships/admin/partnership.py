@@ -30,7 +30,7 @@ from ..models import (
     Partnership,
     WorkflowError,
 )
-from ..views import PartnershipDetailView
+from ..views.partnerships import PartnershipDetailView
 from .base import MARKDOWN_HELP, ScopedAdmin
 from .inlines import (
     ActivityInline,

@@ -77,7 +77,7 @@ class TestCityProfile:
 
 def test_a_city_with_very_many_partners_lists_a_bounded_number(client, make_city, settings):
     from partnerships.models import Partnership
-    from partnerships.views import CITY_PARTNER_LIMIT
+    from partnerships.views.cities import CITY_PARTNER_LIMIT
 
     hub = make_city(name="Shanghai", slug="shanghai", country="CN")
     partners = [make_city(name=f"Partner {i}") for i in range(CITY_PARTNER_LIMIT + 5)]

@@ -152,7 +152,7 @@ def test_server_error_page_is_friendly(monkeypatch, db):
     def fail(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("partnerships.views.PartnershipListView.get_queryset", fail)
+    monkeypatch.setattr("partnerships.views.partnerships.PartnershipListView.get_queryset", fail)
     response = Client(raise_request_exception=False).get(reverse("partnership_list"))
     assert response.status_code == 500
     assertContains(response, "Something went wrong", status_code=500)

@@ -19,7 +19,7 @@ from PIL import Image
 from core import structured_data
 from core.dates import DatePrecision, iso_partial_date
 from partnerships.models import Partnership
-from partnerships.views import PartnershipListView
+from partnerships.views.partnerships import PartnershipListView
 from twinning import sitemaps
 
 pytestmark = pytest.mark.django_db
@@ -486,7 +486,7 @@ def test_city_without_coordinates_has_no_geo(client, make_city, make_partnership
 def test_list_pages_are_item_lists_numbered_across_pages(
     client, monkeypatch, make_partnership, url, per_page
 ):
-    from partnerships.views import CityListView
+    from partnerships.views.cities import CityListView
 
     monkeypatch.setattr(PartnershipListView, "paginate_by", per_page)
     monkeypatch.setattr(CityListView, "paginate_by", per_page)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from core.page_cache import content_models
-from partnerships import views as partnership_views
 from partnerships.models import Partnership
+from partnerships.views import partnerships as partnership_views
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,78 @@
+"""The city directory and a city's profile: its partnerships, map and figures."""
+
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from cities import maps
+from core import charts
+from core.translated import by_name
+
+from .. import statistics
+from ..filters import CityFilter
+from ..models import Partnership, public_cities
+from . import PAGE_SIZE
+
+# The most partners a city page lists; the rest are one click away in the filtered list.
+CITY_PARTNER_LIMIT = 100
+
+
+class CityListView(FilterView):
+    filterset_class = CityFilter
+    template_name = "cities/city_list.html"
+    context_object_name = "cities"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return public_cities().order_by(by_name("name"), "country", "pk")
+
+
+class CityDetailView(DetailView):
+    template_name = "cities/city_detail.html"
+    context_object_name = "city"
+
+    def get_queryset(self):
+        return public_cities().prefetch_related("figures")
+
+    def get_context_data(self, **kwargs):
+        city = self.object
+        partnerships = (
+            Partnership.objects.published()
+            .involving(city)
+            .select_related("city_a", "city_b")
+            .order_by(F("established").asc(nulls_last=True), "id")
+        )[:CITY_PARTNER_LIMIT]
+        figures = statistics.city_figures(city)
+        partners = [(p, p.city_b if p.city_a_id == city.pk else p.city_a) for p in partnerships]
+        return super().get_context_data(
+            partners=partners,
+            map=maps.city_map(city, partners),
+            figures=figures,
+            charts=self.charts(city, figures),
+            **kwargs,
+        )
+
+    @staticmethod
+    def charts(city, figures):
+        """The city's small charts, by name; a series of one bar or column is left out, as it
+        says nothing the headline numbers don't."""
+        names = {"city": city.name}
+        series = [
+            ("countries", figures.partner_countries, charts.bar_chart,
+             _("Partnerships of %(city)s by the partner’s country") % names),
+            ("decades", figures.decades, charts.column_chart,
+             _("Partnerships of %(city)s by decade of founding") % names),
+            ("years", figures.activity_years, charts.column_chart,
+             _("Activities of the partnerships of %(city)s per year") % names),
+        ]  # fmt: skip
+        return {
+            name: {
+                "rows": rows,
+                "drawings": charts.responsive(
+                    draw, rows, chart_id=f"city-chart-{name}", title=title
+                ),
+            }
+            for name, rows, draw, title in series
+            if len(rows) > 1
+        }

@@ -1,0 +1,110 @@
+"""The partnerships list and page, the topic pages and the activity list."""
+
+from django.db.models import F
+from django.utils import timezone
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from cities import geography, maps
+from core.translated import by_name
+
+from .. import timeline
+from ..filters import ActivityFilter, PartnershipFilter
+from ..models import Activity, FocusArea, Partnership
+from . import PAGE_SIZE
+
+TOPIC_LIST_SIZE = 20
+# The most activities each section of a partnership page shows; the rest are in the activity list.
+ACTIVITY_SECTION_SIZE = 20
+
+
+class PartnershipListView(FilterView):
+    filterset_class = PartnershipFilter
+    template_name = "partnerships/partnership_list.html"
+    context_object_name = "partnerships"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        # By name as the visitor reads it (Meta.ordering would use the translation's column
+        # alone); a sort or a search chosen in the filters replaces this order.
+        return (
+            Partnership.objects.published()
+            .with_cities()
+            .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
+        )
+
+
+class PartnershipDetailView(DetailView):
+    template_name = "partnerships/partnership_detail.html"
+    context_object_name = "partnership"
+    # Staff preview, reached only through the admin (which checks login and scope):
+    # unpublished partnerships too, under a "not published" banner.
+    preview = False
+
+    def get_queryset(self):
+        partnerships = (
+            Partnership.objects.all() if self.preview else Partnership.objects.published()
+        )
+        return partnerships.for_page()
+
+    def get_context_data(self, **kwargs):
+        sections = self.object.activities.sections(timezone.localdate(), ACTIVITY_SECTION_SIZE)
+        return super().get_context_data(
+            upcoming=sections["upcoming"],
+            past=sections["past"],
+            undated=sections["undated"],
+            age_in_years=self.object.age_in_years(),
+            next_jubilee=self.object.next_jubilee(),
+            geography=geography.between(self.object.city_a, self.object.city_b),
+            # The two cities are loaded already: the map adds no query.
+            map=maps.partnership_map(self.object),
+            # From what is loaded already: the prefetched milestones, the sections' activities.
+            timeline=timeline.charts(
+                self.object.milestones.all(),
+                sections["upcoming"].activities + sections["past"].activities,
+            ),
+            preview=self.preview,
+            **kwargs,
+        )
+
+
+class TopicDetailView(DetailView):
+    model = FocusArea
+    template_name = "partnerships/topic_detail.html"
+    context_object_name = "topic"
+
+    def get_context_data(self, **kwargs):
+        partnerships = (
+            Partnership.objects.published()
+            .filter(focus_areas=self.object)
+            .with_cities()
+            .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
+        )
+        activities = (
+            Activity.objects.published()
+            .filter(focus_areas=self.object)
+            .select_related("partnership__city_a", "partnership__city_b")
+            .order_by(F("start_date").desc(nulls_last=True), "-id")
+        )
+        return super().get_context_data(
+            partnerships=partnerships[:TOPIC_LIST_SIZE],
+            partnership_count=partnerships.count(),
+            activities=activities[:TOPIC_LIST_SIZE],
+            activity_count=activities.count(),
+            **kwargs,
+        )
+
+
+class ActivityListView(FilterView):
+    filterset_class = ActivityFilter
+    template_name = "partnerships/activity_list.html"
+    context_object_name = "activities"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return (
+            Activity.objects.published()
+            .select_related("partnership__city_a", "partnership__city_b")
+            .prefetch_related("focus_areas")
+            .order_by(F("start_date").desc(nulls_last=True), "-id")
+        )
