@@ -33,10 +33,13 @@ VERSION_KEY = "twinning:content-version"
 
 
 def content_version():
-    """The current content version, or None when the cache cannot be reached."""
+    """The current content version, or None when the cache cannot be reached. On a fresh start
+    (or after the key was evicted) it is the clock in nanoseconds: a number no earlier version,
+    and so no cached page, can have had. It never expires by itself."""
     version = cache.get(VERSION_KEY)
     if version is None:
-        # A fresh start (or an evicted key): a number no earlier version can have had.
+        # Not Django's get_or_set(): with the cache unavailable it would return the new
+        # number, and pages would carry an ETag no cache holds.
         cache.add(VERSION_KEY, time.time_ns(), timeout=None)
         version = cache.get(VERSION_KEY)
     return version
@@ -46,8 +49,8 @@ def bump_content_version(**kwargs):
     """Mark every cached page out of date. Takes signal arguments, so it can be a receiver."""
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # not set yet
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    except ValueError:
+        pass  # no version yet: the next read starts a new one, newer than any page's
 
 
 cache_recovered.connect(bump_content_version, dispatch_uid="page-cache-after-outage")

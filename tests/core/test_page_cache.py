@@ -1,16 +1,24 @@
 """Cached public pages are never stale, and repeat visits are answered with 304."""
 
 import datetime
+import time
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from core.page_cache import content_models
+from core import page_cache as page_cache_module
+from core.page_cache import (
+    bump_content_version,
+    content_models,
+    content_version,
+    invalidate_on_change,
+)
 from partnerships.models import Partnership
 from partnerships.views import partnerships as partnership_views
 
@@ -281,3 +289,65 @@ def test_a_save_and_a_delete_of_every_content_model_show_at_once(client, publish
         assert response.status_code == 404
     else:
         assertNotContains(response, "Freshly edited")
+
+
+# The content version itself
+
+
+def test_the_content_version_never_expires(monkeypatch):
+    """Were it to expire with the cache's default timeout, every page would be rendered afresh
+    each time it did."""
+    version = content_version()
+    ten_years_on = time.time() + 10 * 365 * 24 * 3600
+    monkeypatch.setattr("django.core.cache.backends.locmem.time.time", lambda: ten_years_on)
+    assert content_version() == version
+
+
+def test_reading_the_version_costs_one_round_trip_once_it_exists(monkeypatch):
+    content_version()
+    calls = []
+    for name in ("get", "add", "set", "get_many", "incr"):
+        original = getattr(cache, name)
+        monkeypatch.setattr(
+            cache, name, lambda *a, _o=original, _n=name, **k: calls.append(_n) or _o(*a, **k)
+        )
+    content_version()
+    assert calls == ["get"]
+
+
+def test_a_change_before_any_page_was_read_still_makes_a_new_version():
+    bump_content_version()  # no version in the cache yet: nothing to move on
+    first = content_version()
+    bump_content_version()
+    assert content_version() != first
+
+
+def test_a_model_an_app_registers_makes_pages_stale_on_save_delete_and_links():
+    """Exercised directly (the apps register theirs before any test runs)."""
+    from django.contrib.auth.models import Group, Permission
+
+    # Registered twice (an app's ready() may run again): still one entry, one receiver each.
+    invalidate_on_change(Group, links=[(Group, "permissions")])
+    invalidate_on_change(Group, links=[(Group, "permissions")])
+    try:
+        assert content_models().count("auth.Group") == 1
+        for change in (
+            lambda: Group.objects.create(name="Editors of Dresden"),
+            lambda: Group.objects.get().permissions.add(Permission.objects.first()),
+            lambda: Group.objects.get().delete(),
+        ):
+            before = content_version()
+            change()
+            assert content_version() != before
+    finally:
+        uid = "page-cache-auth.Group"
+        post_save.disconnect(sender=Group, dispatch_uid=f"{uid}-save")
+        post_delete.disconnect(sender=Group, dispatch_uid=f"{uid}-delete")
+        m2m_changed.disconnect(sender=Group.permissions.through, dispatch_uid=f"{uid}-permissions")
+        page_cache_module._content_models.remove(Group)
+    # The receivers carry the names they were registered under: removed by them, they are gone.
+    assert "auth.Group" not in content_models()
+    before = content_version()
+    Group.objects.create(name="Publishers").permissions.add(Permission.objects.first())
+    Group.objects.get().delete()
+    assert content_version() == before

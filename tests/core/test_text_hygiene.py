@@ -26,9 +26,11 @@ from reversion.models import Version
 
 from cities.models import City
 from core.text_hygiene import (
+    ControlCharacterError,
     describe_character,
     dumps_without_control_characters,
     find_control_character,
+    guard_text_fields,
     strip_control_bytes,
     strip_control_characters,
     validate_no_control_characters,
@@ -516,3 +518,31 @@ def test_a_version_from_before_the_checks_can_be_restored(admin_client, make_par
     assert response.status_code == 302
     partnership.refresh_from_db()
     assert partnership.summary_en == "Two cities."
+
+
+def test_a_model_an_app_guards_refuses_control_characters_in_forms_and_saves():
+    """Exercised directly (the apps guard theirs before any test runs): auth.Group stands in
+    for a model of a new app."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models.signals import pre_save
+
+    name = Group._meta.get_field("name")
+    guard_text_fields(Group)
+    guard_text_fields(Group)  # a second registration changes nothing
+    try:
+        assert name.validators.count(validate_no_control_characters) == 1
+        with pytest.raises(ValidationError) as refused:
+            Group(name="Editors\x0bDresden").full_clean()
+        assert "U+000B" in str(refused.value.message_dict["name"])
+        with pytest.raises(ControlCharacterError, match=r"auth\.Group .*field name.*U\+000B"):
+            Group.objects.create(name="Editors\x0bDresden")
+        # Only the guarded model's saves are checked.
+        permission = Permission.objects.first()
+        permission.name += "\x0b"
+        permission.save()
+    finally:
+        name.validators.remove(validate_no_control_characters)
+        pre_save.disconnect(sender=Group, dispatch_uid="text-hygiene-auth.Group")
+    # Removed under the names they were registered with, both doors are open again.
+    Group(name="Editors\x0bDresden").full_clean()
+    assert Group.objects.create(name="Editors\x0bDresden").pk
