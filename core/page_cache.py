@@ -15,6 +15,7 @@ carry no version ETag; when it answers again, the version is bumped, since edits
 could not mark the stored pages out of date.
 """
 
+import contextlib
 import hashlib
 import time
 from functools import wraps
@@ -47,10 +48,9 @@ def content_version():
 
 def bump_content_version(**kwargs):
     """Mark every cached page out of date. Takes signal arguments, so it can be a receiver."""
-    try:
+    # No version yet (ValueError): the next read starts one, newer than any cached page's.
+    with contextlib.suppress(ValueError):
         cache.incr(VERSION_KEY)
-    except ValueError:
-        pass  # no version yet: the next read starts a new one, newer than any page's
 
 
 cache_recovered.connect(bump_content_version, dispatch_uid="page-cache-after-outage")
@@ -100,7 +100,7 @@ def cached_page(view):
         # Pages carry absolute URLs (canonical, feeds, structured data): one copy per origin.
         origin = f"{request.scheme}://{request.get_host()}"
         address = hashlib.sha256(f"{origin}{request.get_full_path()}".encode()).hexdigest()[:32]
-        key = f"twinning:page:{address}"
+        key = f"twinning:page:{address}"  # (etag, body, headers)
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY)
         if version is None:
@@ -117,7 +117,7 @@ def cached_page(view):
             return not_modified
         stored = found.get(key)
         if stored is not None and stored[0] == etag:
-            return stored_response(etag, *stored[1:])
+            return HttpResponse(stored[1], headers=stored[2])
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
             return response  # errors are not kept; streamed exports are never held in memory
@@ -126,8 +126,8 @@ def cached_page(view):
         response["ETag"] = etag
         # Browsers may keep the page but must ask again; the ETag makes that cheap.
         patch_cache_control(response, no_cache=True)
-        # Only the body and the headers that describe it are kept: rebuilding a response is
-        # cheaper than unpickling one.
+        # Only the body and the headers that describe it (its ETag and revalidation rule
+        # included) are kept: rebuilding a response is cheaper than unpickling one.
         headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
         cache.set(key, (etag, response.content, headers), seconds)
         return response
@@ -135,12 +135,12 @@ def cached_page(view):
     return wrapped
 
 
-# What a view says about its content; the middleware adds the rest on the way out again.
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
-
-
-def stored_response(etag, content, headers):
-    response = HttpResponse(content, headers=headers)
-    response["ETag"] = etag
-    patch_cache_control(response, no_cache=True)
-    return response
+# What a view says about its content, and the page cache's own validator; the middleware adds
+# the rest on the way out again.
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Language",
+    "ETag",
+    "Cache-Control",
+)
