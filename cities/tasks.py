@@ -34,6 +34,7 @@ def make_renditions(self, city_pk, name):
     if not City._base_manager.filter(pk=city_pk, image=name).exists():
         logger.info("City %s no longer shows %s: its renditions are not needed", city_pk, name)
         return None
+    logger.info("Making the renditions of %s (city %s)", name, city_pk)
     storage = City._meta.get_field("image").storage
     try:
         widths = images.make_renditions(storage, name)
