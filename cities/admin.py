@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
 from django.http import Http404
@@ -53,13 +53,14 @@ class CityAdmin(
     staff assignments go with it (they are permissions, not content, and never versioned).
     """
 
-    list_display = ["name", "country", "region", "population_display"]
-    list_filter = [("country", CountryFilter)]
+    list_display = ["name", "country", "region", "population_display", "renditions_display"]
+    # Staff find the pictures whose renditions could not be made (cities/tasks.py).
+    list_filter = [("country", CountryFilter), "image_renditions_state"]
     # Also what the city autocomplete (partnership form) searches: names in every language
     # ("Bei", "Pek" and "北京" all find Beijing).
     search_fields = [*translated.columns("name"), "region", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["image_preview", "updated_at"]
+    readonly_fields = ["image_preview", "renditions_display", "updated_at"]
     inlines = [CityFigureInline]
     save_on_top = True
     # Web addresses typed without a scheme get https:// (Django 6's default; no warning on 5.2).
@@ -81,7 +82,13 @@ class CityAdmin(
         (
             _("Picture"),
             {
-                "fields": ["image", "image_preview", "image_alt", "image_credit"],
+                "fields": [
+                    "image",
+                    "image_preview",
+                    "renditions_display",
+                    "image_alt",
+                    "image_credit",
+                ],
                 "description": _(
                     "A picture needs a short description (what it shows) and, "
                     "where the rights holder asks for it, a credit."
@@ -135,6 +142,25 @@ class CityAdmin(
         if city.population_year:
             return f"{intcomma(city.population)} ({city.population_year})"
         return intcomma(city.population)
+
+    @admin.display(description=_("renditions"), ordering="image_renditions_state")
+    def renditions_display(self, city):
+        if not city.image or not city.image_renditions_state:
+            return ""
+        return city.get_image_renditions_state_display()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        failed = images.RenditionsState.FAILED
+        if request.method == "GET" and obj and obj.image and obj.image_renditions_state == failed:
+            messages.error(
+                request,
+                _(
+                    "The renditions of this city's picture could not be made, so pages show "
+                    "the picture itself, scaled down by the browser. Upload it again; if "
+                    "that fails too, the error log says why."
+                ),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("current picture"))
     def image_preview(self, city):

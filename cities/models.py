@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core import images
+from core.tasks import enqueue
 from core.translated import TranslationStamps
 
 YEAR_VALIDATORS = [MinValueValidator(1000), MaxValueValidator(2200)]
@@ -80,11 +81,20 @@ class City(TranslationStamps):
         blank=True,
         help_text=_("A JPEG, PNG or WebP picture of the city."),
     )
-    # Set when a picture is stored (core/images.py): its size in pixels and the widths of
-    # the renditions stored next to it, so pages build `srcset` without looking at files.
+    # Set when a picture is stored (core/images.py): its size in pixels; then, by the
+    # renditions task (cities/tasks.py), the widths of the renditions stored next to it, so
+    # pages build `srcset` without looking at files.
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_renditions = models.JSONField(default=list, blank=True, editable=False)
+    image_renditions_state = models.CharField(
+        _("renditions"),
+        max_length=10,
+        choices=images.RenditionsState.choices,
+        blank=True,  # no picture
+        default="",
+        editable=False,
+    )
     image_alt = models.CharField(
         max_length=250,
         blank=True,
@@ -155,16 +165,19 @@ class City(TranslationStamps):
             upload = self.image.file
             stored = images.store(self.image)
             self.image_width, self.image_height = stored.width, stored.height
-            self.image_renditions = stored.renditions
+            self.image_renditions = []
+            self.image_renditions_state = stored.renditions_state
         elif not self.image:
             self.image_width = self.image_height = None
             self.image_renditions = []
+            self.image_renditions_state = ""
         if update_fields is not None and "image" in update_fields:
             kwargs["update_fields"] = {
                 *update_fields,
                 "image_width",
                 "image_height",
                 "image_renditions",
+                "image_renditions_state",
             }
         try:
             # The picture the row holds now, locked, not the one read with this instance: when
@@ -173,8 +186,8 @@ class City(TranslationStamps):
                 replaced = self._image_in_database(using) if writes_image else None
                 super().save(*args, **kwargs)
         except BaseException:
-            if stored is not None:  # the row was not written: neither are the files
-                images.delete_stored(self.image.storage, self.image.name, stored.renditions)
+            if stored is not None:  # the row was not written: neither is the file
+                images.delete_stored(self.image.storage, self.image.name)
                 self.image = upload
             raise
         if replaced and replaced[0] == self.image.name:
@@ -182,12 +195,13 @@ class City(TranslationStamps):
         remove_replaced = replaced and functools.partial(self._delete_image_files, *replaced)
         if stored is not None:
             images.remove_unless_committed(
-                self.image.storage,
-                self.image.name,
-                stored.renditions,
-                using=using,
-                on_commit=remove_replaced,
+                self.image.storage, self.image.name, (), using=using, on_commit=remove_replaced
             )
+            if self.image_renditions_state == images.RenditionsState.PENDING:
+                from .tasks import make_renditions  # the task module imports this one
+
+                # After the commit, so the worker finds the row; off the request path.
+                enqueue(make_renditions, self.pk, self.image.name)
         elif remove_replaced:
             transaction.on_commit(remove_replaced, using=using, robust=True)
 

@@ -12,15 +12,19 @@ An upload is refused, with a message that says why, when
 
 An accepted picture is decoded, turned upright (EXIF orientation), converted to sRGB, and encoded
 again in its own format: only pixels survive, no EXIF (GPS position, camera serial), no text
-chunks, no colour profile, nothing appended after the image data. That pixel work, and the
-renditions, happen once, while the upload is checked, in a short-lived process of its own
-(core/picture_process.py says why), whose files wait in a temporary folder until `store()`.
-It is stored under a random name (`cities/<uuid>.jpg`), never the uploader's, with narrower
-renditions next to it (`cities/<uuid>-480w.jpg`, one per IMAGE_RENDITION_WIDTHS entry narrower
-than the picture), through the field's storage. A stored set the transaction then does not
-commit is removed again (`remove_unless_committed()`).
-The model keeps the picture's size and the renditions' widths, so a page builds its `srcset`
-without touching the database or the file system again (`picture()`).
+chunks, no colour profile, nothing appended after the image data. That pixel work happens once,
+while the upload is checked, in a short-lived process of its own (core/picture_process.py says
+why), whose file waits in a temporary folder until `store()`: nothing the uploader sent is ever
+stored or served as it came. It is stored under a random name (`cities/<uuid>.jpg`), never the
+uploader's, through the field's storage. A stored picture the transaction then does not commit
+is removed again (`remove_unless_committed()`).
+
+The narrower renditions (`cities/<uuid>-480w.jpg`, one per IMAGE_RENDITION_WIDTHS entry
+narrower than the picture) are made later, by a task (cities/tasks.py, docs/tasks.md) calling
+`make_renditions()`, which reads the stored picture through the storage API too. Until they
+exist, pages show the picture itself, its size capped to the widest rendition's
+(`picture()`). The model keeps the picture's size and the renditions' widths, so a page builds
+its `srcset` without touching the database or the file system again.
 """
 
 import contextlib
@@ -109,18 +113,18 @@ CHECKED = "_twinning_checked_picture"  # where an upload keeps its check result
 
 
 class Processed:
-    """The cleaned picture and its renditions, in a temporary folder until stored or dropped.
+    """The cleaned picture, in a temporary folder until stored or dropped.
 
     The folder goes with the object (garbage collection, or `discard()`), so an upload that is
     checked but never saved (another field of the form was wrong) leaves nothing behind.
     """
 
-    def __init__(self, folder, width, height, renditions):
-        self.folder, self.width, self.height, self.renditions = folder, width, height, renditions
+    def __init__(self, folder, width, height):
+        self.folder, self.width, self.height = folder, width, height
         self.discard = weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
 
-    def path(self, width=None):
-        return Path(self.folder) / ("picture" if width is None else str(width))
+    def path(self):
+        return Path(self.folder) / "picture"
 
 
 @dataclass(frozen=True)
@@ -328,20 +332,16 @@ def describe_unreadable(data):
     return None
 
 
-def process(data, fmt):
-    """Decode, clean and re-encode the picture, and make its renditions, in another process.
+class PictureProcessFailed(RuntimeError):
+    """The picture process crashed, took too long or answered nonsense."""
 
-    Returns a Processed; refuses a damaged picture. The process is started fresh (exec, never
-    fork: the gunicorn workers are threaded) and exits when done, so the raster's memory goes
-    back to the system instead of staying with the worker.
+
+def run_process(job, data):
+    """The picture process's answer (a dict) to `job` on `data`; PictureProcessFailed if none.
+
+    The process is started fresh (exec, never fork: the gunicorn workers are threaded) and exits
+    when done, so the raster's memory goes back to the system instead of staying with the worker.
     """
-    folder = tempfile.mkdtemp(prefix="twinning-picture-")
-    job = {
-        "format": fmt.pillow_name,
-        "save_options": fmt.save_options,
-        "widths": list(settings.IMAGE_RENDITION_WIDTHS),
-        "folder": folder,
-    }
     try:
         completed = subprocess.run(  # noqa: S603 (this interpreter, our module, no shell)
             PROCESS_COMMAND,
@@ -356,6 +356,27 @@ def process(data, fmt):
     except (subprocess.TimeoutExpired, OSError, ValueError) as error:  # too slow, not started, …
         failure, result = repr(error), None
     if not isinstance(result, dict) or "refused" not in result and "width" not in result:
+        raise PictureProcessFailed(failure)
+    return result
+
+
+def process(data, fmt):
+    """Decode, clean and re-encode the picture in another process; return a Processed.
+
+    Refuses a damaged picture, and one the process could not handle. The renditions are not
+    made here: the request waits only for what makes the picture safe to store.
+    """
+    folder = tempfile.mkdtemp(prefix="twinning-picture-")
+    job = {
+        "format": fmt.pillow_name,
+        "save_options": fmt.save_options,
+        "widths": [],
+        "folder": folder,
+        "original": True,
+    }
+    try:
+        result = run_process(job, data)
+    except PictureProcessFailed as failure:
         shutil.rmtree(folder, ignore_errors=True)
         logger.error("The picture process failed: %s", failure)
         raise ValidationError(
@@ -364,7 +385,7 @@ def process(data, fmt):
                 "down or save it anew, and upload it again."
             ),
             code="image_not_processed",
-        )
+        ) from None
     if result.get("refused") == "too_many_pixels":
         shutil.rmtree(folder, ignore_errors=True)
         raise ValidationError(
@@ -374,7 +395,7 @@ def process(data, fmt):
     if "refused" in result:
         shutil.rmtree(folder, ignore_errors=True)
         raise damaged(fmt)
-    return Processed(folder, result["width"], result["height"], result["renditions"])
+    return Processed(folder, result["width"], result["height"])
 
 
 # --- Form and model fields ---------------------------------------------------------------------
@@ -422,7 +443,7 @@ class PictureFormField(forms.ImageField):
 class PictureField(models.ImageField):
     """An ImageField checked by this module, in forms and in `full_clean()` alike.
 
-    Storing the picture (re-encoding, renditions) is the model's job: see `store()`.
+    Storing the picture is the model's job (`store()`), and so is asking for its renditions.
     """
 
     default_validators = [validate_picture]
@@ -491,41 +512,97 @@ def rendition_name(name, width):
     return f"{root}-{width}w{extension}"
 
 
+class RenditionsState(models.TextChoices):
+    """How far a stored picture's renditions are (the model keeps it next to the picture)."""
+
+    PENDING = "pending", _("renditions pending")
+    READY = "ready", _("renditions ready")
+    FAILED = "failed", _("renditions failed")
+
+
+def rendition_widths(width):
+    """The configured rendition widths narrower than a picture `width` pixels wide."""
+    return sorted({w for w in settings.IMAGE_RENDITION_WIDTHS if 0 < w < width})
+
+
 @dataclass(frozen=True)
 class StoredPicture:
     width: int
     height: int
-    renditions: list  # the widths stored next to the picture, narrowest first
+
+    @property
+    def renditions_state(self):
+        """Pending when there are renditions to make; a narrow picture needs none."""
+        return RenditionsState.PENDING if rendition_widths(self.width) else RenditionsState.READY
 
 
 def store(field_file):
-    """Store a new upload held by `field_file`, as processed when it was checked.
+    """Store a new upload held by `field_file`, as cleaned when it was checked.
 
-    The picture is stored under a generated name (the field's `upload_to`), its renditions next
-    to it, through the field's storage. Returns a StoredPicture; on any failure, files written so
-    far are removed again. Either way the temporary files are gone afterwards, and the upload
-    would be checked anew if stored again.
+    The picture is stored under a generated name (the field's `upload_to`) through the field's
+    storage; its renditions are the task's (`make_renditions()`). Returns a StoredPicture. Either
+    way the temporary file is gone afterwards, and the upload would be checked anew if stored
+    again.
     """
     upload = field_file.file
     checked = check_upload(upload)
     processed = checked.processed
-    storage = field_file.storage
-    written = []
     try:
         with processed.path().open("rb") as file:
             field_file.save(f"picture{checked.format.extension}", File(file), save=False)
-        written.append(field_file.name)
-        for width in processed.renditions:
-            with processed.path(width).open("rb") as file:
-                written.append(storage.save(rendition_name(field_file.name, width), File(file)))
-    except BaseException:
-        for name in written:
-            storage.delete(name)
-        raise
     finally:
         processed.discard()
         delattr(upload, CHECKED)
-    return StoredPicture(processed.width, processed.height, processed.renditions)
+    return StoredPicture(processed.width, processed.height)
+
+
+class RenditionsRefused(Exception):
+    """The stored picture cannot be made into renditions, and trying again will not change it."""
+
+
+def make_renditions(storage, name):
+    """Make the renditions of the stored picture `name` and store them next to it; return their
+    widths, narrowest first.
+
+    Only the storage API is used (the media may be on object storage). Idempotent: a rendition
+    an earlier, interrupted run left is replaced under the same name, never kept beside a second
+    copy. Raises RenditionsRefused when the picture is missing or cannot be read; other errors
+    (the storage, the picture process) may pass when tried again.
+    """
+    fmt = next(
+        (f for f in FORMATS.values() if os.path.splitext(name)[1].lower() == f.extension), None
+    )
+    if fmt is None:
+        raise RenditionsRefused(f"{name} is not a picture stored by this module")
+    if not storage.exists(name):
+        raise RenditionsRefused(f"{name} is missing from the storage")
+    with storage.open(name, "rb") as file:
+        data = file.read()
+    folder = tempfile.mkdtemp(prefix="twinning-renditions-")
+    try:
+        job = {
+            "format": fmt.pillow_name,
+            "save_options": fmt.save_options,
+            "widths": list(settings.IMAGE_RENDITION_WIDTHS),
+            "folder": folder,
+            "original": False,
+        }
+        result = run_process(job, data)
+        del data
+        if "refused" in result:
+            raise RenditionsRefused(f"{name} cannot be decoded ({result['refused']})")
+        widths = result["renditions"]
+        for width in widths:
+            target = rendition_name(name, width)
+            storage.delete(target)  # storages rename rather than overwrite
+            with (Path(folder) / str(width)).open("rb") as file:
+                saved = storage.save(target, File(file))
+            if saved != target:  # written meanwhile by another run: keep one copy, try again
+                storage.delete(saved)
+                raise OSError(f"{target} was stored as {saved}")
+        return widths
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def remove_unless_committed(storage, name, widths, using, on_commit=None):
@@ -577,8 +654,10 @@ def picture(field_file, width, height, renditions):
     """The <img> attributes for a stored picture; None without one. No file-system access.
 
     The `srcset` lists the renditions and the picture itself unless it is wider than the
-    widest configured rendition (a 40-megapixel original is never sent to a visitor); `src`
-    is the widest entry, for browsers without `srcset`.
+    widest configured rendition (a 40-megapixel original is not sent to a visitor once its
+    renditions exist); `src` is the widest entry, for browsers without `srcset`. Until then
+    (renditions pending or failed) it is the picture alone, no `srcset` naming files that are
+    not there, and its width and height attributes capped to the widest rendition's.
     """
     if not field_file:
         return None
@@ -592,4 +671,5 @@ def picture(field_file, width, height, renditions):
         candidates.append((width, field_file.url))
     src_width, src = candidates[-1]
     srcset = ", ".join(f"{url} {w}w" for w, url in candidates) if len(candidates) > 1 else ""
-    return Picture(src, srcset, src_width, rendition_height(width, height, src_width))
+    shown = min(src_width, max(settings.IMAGE_RENDITION_WIDTHS, default=src_width))
+    return Picture(src, srcset, shown, rendition_height(width, height, shown))

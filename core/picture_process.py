@@ -1,4 +1,4 @@
-"""Decode, clean and re-encode one uploaded picture, with its renditions, in a process of its own.
+"""Decode, clean and re-encode an uploaded picture, or make its renditions, in a process of its own.
 
 Run as `python -m core.picture_process` by core/images.py, never imported by a worker for
 its pixels: a 40-megapixel picture takes 160 MB of raster per copy, and a gunicorn worker that
@@ -9,11 +9,17 @@ re-encoded at its full size. A process that exits returns everything it used (ab
 10–20 MB per upload. Measured with faults/uploads.py (docs/reliability.md). It is exec'd
 (subprocess), never forked: the workers are threaded.
 
-Input on stdin: one line of JSON ({"format", "save_options", "widths", "folder"}), then the
-file's bytes, already checked by header (format, size, pixel count). Output on stdout: one line
-of JSON, either {"width", "height", "renditions"} with the files written into `folder`
-(`picture`, and one per rendition width, named by the width), or {"refused": "damaged"} or
-{"refused": "too_many_pixels"}. Anything else (a traceback, a non-zero exit) is a failure.
+Two jobs, one per caller: the upload's check cleans the picture (`"original": true`, no widths:
+the request waits for it, and no uncleaned byte is ever stored); the renditions task
+(cities/tasks.py) makes the narrower copies of the stored, already clean picture (`"original":
+false` and the widths), off the request path.
+
+Input on stdin: one line of JSON ({"format", "save_options", "widths", "folder", "original"}),
+then the file's bytes, already checked by header (format, size, pixel count). Output on stdout:
+one line of JSON, either {"width", "height", "renditions"} with the files written into `folder`
+(`picture` if asked for, and one per rendition width, named by the width), or
+{"refused": "damaged"} or {"refused": "too_many_pixels"}. Anything else (a traceback, a
+non-zero exit) is a failure.
 
 Only Pillow and the standard library are imported: no Django, so the process starts in a tenth
 of a second.
@@ -42,8 +48,9 @@ def rendition_height(width, height, rendition_width):
     return max(1, round(height * rendition_width / width))
 
 
-def process(data, pillow_name, save_options, widths, folder):
-    """Write the cleaned picture and its renditions into `folder`; return what the parent needs."""
+def process(data, pillow_name, save_options, widths, folder, original=True):
+    """Write the cleaned picture (if `original`) and its renditions into `folder`; return what
+    the parent needs."""
     folder = Path(folder)
     try:
         with Image.open(io.BytesIO(data), formats=[pillow_name]) as image:
@@ -56,7 +63,8 @@ def process(data, pillow_name, save_options, widths, folder):
         return {"refused": "damaged"}
     del data
     widths = sorted({width for width in widths if 0 < width < image.width})
-    image.save(folder / "picture", pillow_name, **save_options)
+    if original:
+        image.save(folder / "picture", pillow_name, **save_options)
     for width in widths:
         size = (width, rendition_height(image.width, image.height, width))
         # reducing_gap: halve by whole factors first (fast, little memory), then resample.
@@ -118,7 +126,14 @@ def main():
     warnings.simplefilter("error", Image.DecompressionBombWarning)  # refused, as in the tests
     job = json.loads(sys.stdin.buffer.readline())
     data = sys.stdin.buffer.read()
-    result = process(data, job["format"], job["save_options"], job["widths"], job["folder"])
+    result = process(
+        data,
+        job["format"],
+        job["save_options"],
+        job["widths"],
+        job["folder"],
+        job.get("original", True),
+    )
     sys.stdout.write(json.dumps(result) + "\n")
 
 

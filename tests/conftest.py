@@ -31,6 +31,8 @@ XDIST_GROUPS = {
     "tests/browser/": "browser",
     # Services of their own, started once per module; timing-sensitive, so never two at once.
     "tests/faults/": "faults",
+    # One Redis broker, one database and the workers started on them, for the module.
+    "tests/tasks/test_worker.py": "tasks",
     # The world, built once for the class.
     "tests/twinning/test_query_counts.py::TestWorldScale::": "world",
 }

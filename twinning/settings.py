@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
@@ -275,6 +276,27 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# A broker that is down or hung must not hold a request: core.tasks.enqueue sends once, without
+# retrying, and runs the task in-process when that fails; these bound how long it waits.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_TIMEOUT", "2"))
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # a worker waits for the broker to come up
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis: how long a task taken by a worker that then vanished (killed, machine lost) waits
+    # before another worker gets it. Longer than any task runs, or a slow one would run twice.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": CELERY_BROKER_CONNECTION_TIMEOUT * 2,
+}
+# The project's logging (JSON lines on stdout), not Celery's own, in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Timed jobs, run by the scheduler (`celery beat`; `make worker` starts one inside its worker).
+CELERY_BEAT_SCHEDULE = {
+    "refresh-search-index-nightly": {
+        "task": "partnerships.tasks.refresh_search_index",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
 
 # Whole public pages are cached for this long (core/page_cache.py). It needs a cache every
 # app server shares, so it is off unless REDIS_URL is set.

@@ -180,6 +180,19 @@ def open_stored(name):
         return file.read()
 
 
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`make(...)` followed by its commit: the renditions task (eager in tests) runs after it."""
+
+    def run(make, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            made = make(*args, **kwargs)
+        made.refresh_from_db()
+        return made
+
+    return run
+
+
 def refusal(name, data):
     with pytest.raises(ValidationError) as excinfo:
         City(name="X", slug="x", country="DE", image=upload(name, data), image_alt="X").full_clean()
@@ -433,8 +446,9 @@ class TestRenditions:
             ((100, 80), []),
         ],
     )
-    def test_widths_never_wider_than_the_original(self, settings, size, widths):
-        city = City.objects.create(
+    def test_widths_never_wider_than_the_original(self, settings, committed, size, widths):
+        city = committed(
+            City.objects.create,
             name="X",
             slug="x",
             country="DE",
@@ -453,8 +467,9 @@ class TestRenditions:
                 assert image.format == "JPEG"
                 assert not image.getexif()
 
-    def test_srcset(self):
-        city = City.objects.create(
+    def test_srcset(self, committed):
+        city = committed(
+            City.objects.create,
             name="X",
             slug="x",
             country="DE",
@@ -469,8 +484,9 @@ class TestRenditions:
             height=800,
         )
 
-    def test_srcset_ends_with_the_original_when_it_is_narrow(self):
-        city = City.objects.create(
+    def test_srcset_ends_with_the_original_when_it_is_narrow(self, committed):
+        city = committed(
+            City.objects.create,
             name="X",
             slug="x",
             country="DE",
@@ -485,8 +501,9 @@ class TestRenditions:
             height=500,
         )
 
-    def test_small_picture_has_no_srcset(self):
-        city = City.objects.create(
+    def test_small_picture_has_no_srcset(self, committed):
+        city = committed(
+            City.objects.create,
             name="X",
             slug="x",
             country="DE",
@@ -504,9 +521,11 @@ class TestRenditions:
 
 class TestReplacing:
     def test_replace_removes_the_old_files(
-        self, admin_client, settings, make_city, django_capture_on_commit_callbacks
+        self, admin_client, settings, make_city, committed, django_capture_on_commit_callbacks
     ):
-        city = make_city(image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old")
+        city = committed(
+            make_city, image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old"
+        )
         old = stored_files(settings)
         assert len(old) == 3  # the picture, 480 and 960
         with django_capture_on_commit_callbacks(execute=True):
@@ -590,9 +609,10 @@ class TestReplacing:
 
 
 @pytest.fixture
-def pictured(make_city, make_partnership):
-    """A published partnership whose first city has a 2000 × 1000 picture."""
-    city = make_city(
+def pictured(make_city, make_partnership, committed):
+    """A published partnership whose first city has a 2000 × 1000 picture, its renditions made."""
+    city = committed(
+        make_city,
         name="Dresden",
         slug="dresden",
         image=upload("dresden.jpg", picture(size=(2000, 1000))),
@@ -766,7 +786,9 @@ class TestNothingLeftBehind:
         assert stored_files(settings) == before
         assert list(temporary_folder.iterdir()) == []
 
-    def test_a_failed_save(self, settings, make_city, temporary_folder):
+    def test_a_failed_save(
+        self, settings, make_city, temporary_folder, django_capture_on_commit_callbacks
+    ):
         make_city(name="Dresden", slug="dresden")
         city = City(
             name="Dresden",
@@ -781,16 +803,21 @@ class TestNothingLeftBehind:
         assert list(temporary_folder.iterdir()) == []
         # The upload is back on the instance, to be stored again by the next save.
         city.slug = "dresden-2"
-        city.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            city.save()
         assert len(stored_files(settings)) == 3
 
-    def test_a_rolled_back_transaction(self, settings, make_city):
-        city = make_city(image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old")
+    def test_a_rolled_back_transaction(self, settings, make_city, committed):
+        city = committed(
+            make_city, image=upload("old.jpg", picture(size=(1000, 500))), image_alt="Old"
+        )
         before = stored_files(settings)
+        assert len(before) == 3
         with pytest.raises(RuntimeError), transaction.atomic():
             city.image = upload("new.jpg", picture(size=(1000, 500)))
             city.save()
-            assert len(stored_files(settings)) == 6  # both sets, until the outcome is known
+            # Both pictures, until the outcome is known; no renditions before the commit.
+            assert len(stored_files(settings)) == 4
             raise RuntimeError("something after the save failed")
         assert stored_files(settings) == before
 

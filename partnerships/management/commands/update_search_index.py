@@ -3,14 +3,16 @@
 Saving through the models and the admin keeps the documents fresh; this command is for what
 bypasses them: `loaddata` and other bulk loads, `bulk_create`, queryset updates, renamed cities,
 or a change to what the document holds. `load_demo` runs it. One UPDATE, in one transaction.
+The same work runs nightly as a task (partnerships/tasks.py, docs/tasks.md); `--queue` hands
+it to a worker instead of doing it here.
 """
 
 from django.core.management.base import BaseCommand
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 
-from core.page_cache import bump_content_version
+from core.tasks import enqueue
 from partnerships import search
-from partnerships.models import Partnership
+from partnerships.tasks import refresh_search_index, refresh_search_index_task
 
 
 class Command(BaseCommand):
@@ -26,16 +28,24 @@ class Command(BaseCommand):
             default=DEFAULT_DB_ALIAS,
             help="The database to update (default: %(default)s).",
         )
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Send the rebuild to the task queue (a worker does it) instead of waiting.",
+        )
 
-    def handle(self, *args, database=DEFAULT_DB_ALIAS, verbosity=1, **options):
+    def handle(self, *args, database=DEFAULT_DB_ALIAS, verbosity=1, queue=False, **options):
         if not search.is_full_text(database):
             if verbosity >= 1:
                 vendor = connections[database].display_name
                 self.stdout.write(f"Nothing to do: on {vendor}, search reads the text directly.")
             return
-        with transaction.atomic(using=database):
-            count = Partnership.objects.using(database).refresh_search_document()
-        bump_content_version()  # search results and snippets come from the documents
+        if queue:
+            enqueue(refresh_search_index_task, database)
+            if verbosity >= 1:
+                self.stdout.write("The rebuild is queued; a worker does it.")
+            return
+        count = refresh_search_index(database)
         if verbosity >= 1:
             self.stdout.write(
                 self.style.SUCCESS(f"Updated the search document of {count} partnership(s).")

@@ -1,0 +1,39 @@
+"""The partnerships app's tasks (docs/tasks.md)."""
+
+import logging
+
+from celery import shared_task
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, transaction
+
+from core.page_cache import bump_content_version
+
+from . import search
+from .models import Partnership
+
+logger = logging.getLogger(__name__)
+
+
+def refresh_search_index(database=DEFAULT_DB_ALIAS):
+    """Rebuild every partnership's search document; returns how many, or None where the
+    database searches the text directly (not PostgreSQL). One UPDATE, in one transaction."""
+    if not search.is_full_text(database):
+        return None
+    with transaction.atomic(using=database):
+        count = Partnership.objects.using(database).refresh_search_document()
+    bump_content_version()  # search results and snippets come from the documents
+    return count
+
+
+@shared_task(name="partnerships.tasks.refresh_search_index", bind=True, max_retries=3)
+def refresh_search_index_task(self, database=DEFAULT_DB_ALIAS):
+    """The nightly rebuild (settings.CELERY_BEAT_SCHEDULE), and `update_search_index --queue`.
+
+    Idempotent: the documents are computed from the rows, whenever it runs. A database that
+    does not answer is tried again after 1, 2 and 4 minutes.
+    """
+    try:
+        count = refresh_search_index(database)
+    except (OperationalError, InterfaceError) as error:
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
+    logger.info("Search index refreshed: %s partnership(s)", count)
+    return count

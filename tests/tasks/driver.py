@@ -1,0 +1,99 @@
+"""What the web site does, run in a process of its own against the database and broker that
+tests/tasks/test_worker.py started: `python -m tests.tasks.driver COMMAND [ARGS]`, one line of
+JSON out. Requests go through Django's test client, so through the real views, middleware and
+transactions (committed: no test transaction here), in a process that is not the worker's.
+"""
+
+import datetime
+import json
+import re
+import sys
+import time
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+# Static files from the sources, as in the other tests (no collectstatic for these pages).
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from cities.models import City  # noqa: E402
+from partnerships.models import Partnership  # noqa: E402
+from tests.cities.test_admin import ADD, CHANGELIST, city_form_data  # noqa: E402
+from tests.cities.test_images import two_colour_png  # noqa: E402
+
+
+def staff_client():
+    user, created = get_user_model().objects.get_or_create(
+        username="staff", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def upload(slug, width, height):
+    """Add a city with a width × height picture through the admin; published, so it has a page."""
+    data = two_colour_png(int(width), int(height))
+    picture = SimpleUploadedFile(f"{slug}.png", data, content_type="image/png")
+    client = staff_client()
+    started = time.monotonic()
+    response = client.post(
+        ADD, city_form_data(name=slug.title(), slug=slug, image=picture, image_alt="Two colours")
+    )
+    seconds = time.monotonic() - started
+    city = City.objects.get(slug=slug)
+    partner = City.objects.create(name=f"Partner of {slug}", slug=f"{slug}-partner", country="CN")
+    Partnership.objects.create(
+        city_a=city,
+        city_b=partner,
+        state="published",
+        established=datetime.date(2009, 10, 16),
+        summary="A partnership.",
+    )
+    return {"status": response.status_code, "seconds": seconds, **state(slug)}
+
+
+def state(slug):
+    city = City.objects.get(slug=slug)
+    return {
+        "pk": city.pk,
+        "name": city.image.name,
+        "state": city.image_renditions_state,
+        "renditions": city.image_renditions,
+    }
+
+
+def page(slug):
+    """The <img> of the city's public page."""
+    html = Client().get(City.objects.get(slug=slug).get_absolute_url()).content.decode()
+    return {"img": re.search(r"<img [^>]*>", html).group()}
+
+
+def admin_pages():
+    client = staff_client()
+    return {
+        "index": client.get(reverse("admin:index")).content.decode(),
+        "changelist": client.get(CHANGELIST).content.decode(),
+    }
+
+
+COMMANDS = {
+    "upload": upload,
+    "state": state,
+    "page": page,
+    "admin": admin_pages,
+}
+
+if __name__ == "__main__":
+    print(json.dumps(COMMANDS[sys.argv[1]](*sys.argv[2:])))

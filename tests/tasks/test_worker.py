@@ -1,0 +1,229 @@
+"""The renditions task on a real Celery worker, with a Redis broker of the test's own.
+
+The site's side (uploads through the admin, pages) runs in processes of its own
+(tests/tasks/driver.py), the worker in another, both on one SQLite file and one media folder in
+a temporary directory: nothing here uses the test database, the shared Redis or the shared
+PostgreSQL. Skipped, saying why, where redis-server is missing (CI has it).
+"""
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+from PIL import Image
+
+from faults.services import (
+    PYTHON,
+    ROOT,
+    RedisServer,
+    missing_tools,
+    site_environment,
+    temporary_directory,
+    wait_until,
+)
+
+MISSING = missing_tools()
+pytestmark = [
+    pytest.mark.tasks,
+    pytest.mark.skipif(bool(MISSING), reason=f"task queue tests: {MISSING}"),
+]
+
+WIDE = ("8000", "5000")  # 40 megapixels, the cap: its renditions take the worker a while
+
+
+class Worker:
+    """`celery -A twinning worker`, one process doing one task at a time, in a session of its
+    own so that it can be killed with its pool and its picture process at once."""
+
+    def __init__(self, environment, log_path):
+        self.environment, self.log_path, self.process = environment, log_path, None
+
+    def start(self):
+        self.offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 (our interpreter, our arguments)
+                [PYTHON, "-m", "celery", "--app", "twinning", "worker", "--concurrency", "1"]
+                + ["--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+                cwd=ROOT,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until(lambda: " ready." in self.log() or self.process.poll() is not None, 30, "ready")
+        assert self.process.poll() is None, self.log()
+        return self
+
+    def log(self):
+        """What this run of the worker has logged."""
+        with self.log_path.open("rb") as log:
+            log.seek(self.offset)
+            return log.read().decode(errors="replace")
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+        self.process = None
+
+    def stop(self):
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(20)
+            self.process = None
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The environment every process shares, the database migrated, the broker running."""
+    directory = temporary_directory("twinning-tasks-")
+    broker = RedisServer().start()
+    environment = site_environment(
+        directory,
+        ALLOWED_HOSTS="testserver",
+        CELERY_BROKER_URL=broker.url,
+        # A task taken by a worker that vanished goes to another after 2 s (production: 1 h).
+        CELERY_VISIBILITY_TIMEOUT=2,
+        LOG_LEVEL="INFO",
+        LOG_FORMAT="plain",
+    )
+    subprocess.run(  # noqa: S603
+        [PYTHON, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    yield environment, broker, directory
+    broker.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def run(site, *command):
+    environment, _broker, _directory = site
+    completed = subprocess.run(  # noqa: S603
+        [PYTHON, "-m", "tests.tasks.driver", *command],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.splitlines()[-1]), completed.stdout
+
+
+@pytest.fixture
+def worker(site):
+    environment, broker, directory = site
+    if broker.process is None:
+        broker.start()
+    started = Worker(environment, directory / "worker.log").start()
+    yield started
+    started.stop()
+
+
+def city_row(site, slug):
+    """The city's picture fields, read from the database file (no Django to start)."""
+    _environment, _broker, directory = site
+    with sqlite3.connect(directory / "db.sqlite3", timeout=20) as connection:
+        name, state, renditions = connection.execute(
+            "SELECT image, image_renditions_state, image_renditions FROM cities_city "
+            "WHERE slug = ?",
+            [slug],
+        ).fetchone()
+    return {"name": name, "state": state, "renditions": json.loads(renditions)}
+
+
+def wait_for_state(site, slug, expected, seconds=30):
+    wait_until(lambda: city_row(site, slug)["state"] == expected, seconds, expected)
+    return city_row(site, slug)
+
+
+def media_files(site, prefix):
+    _environment, _broker, directory = site
+    return sorted(path.name for path in (directory / "media" / "cities").glob(f"{prefix}*"))
+
+
+def test_the_worker_makes_the_renditions(site, worker):
+    uploaded, _ = run(site, "upload", "dresden", "2000", "1000")
+    assert uploaded["status"] == 302
+    assert uploaded["state"] == "pending"  # the answer did not wait for them
+    city = wait_for_state(site, "dresden", "ready")
+    assert city["renditions"] == [480, 960, 1600]
+    img = run(site, "page", "dresden")[0]["img"]
+    root = "/media/" + city["name"].removesuffix(".png")
+    assert f'srcset="{root}-480w.png 480w, {root}-960w.png 960w, {root}-1600w.png 1600w"' in img
+    _environment, _broker, directory = site
+    with Image.open(directory / f"{root.removeprefix('/')}-1600w.png") as image:
+        assert image.size == (1600, 800)
+    assert "cities.tasks.make_renditions" in worker.log()
+
+
+def test_a_killed_worker_loses_nothing_and_writes_nothing_twice(site, worker):
+    environment, _broker, directory = site
+    uploaded, _ = run(site, "upload", "leipzig", *WIDE)
+    assert uploaded["state"] == "pending"
+    # Killed, with its pool and its picture process, while it is making the renditions.
+    wait_until(lambda: f"Making the renditions of {uploaded['name']}" in worker.log(), 30, "task")
+    time.sleep(0.3)
+    worker.kill()
+    assert "Renditions of" not in worker.log()  # it did not get to the end
+    assert city_row(site, "leipzig")["state"] == "pending"
+    # Another worker gets the task once the broker's visibility timeout has passed.
+    time.sleep(2.5)
+    second = Worker(environment, directory / "worker.log").start()
+    try:
+        city = wait_for_state(site, "leipzig", "ready", seconds=40)
+        assert f"Renditions of {uploaded['name']} made" in second.log()
+    finally:
+        second.stop()
+    assert city["renditions"] == [480, 960, 1600]
+    root = city["name"].removeprefix("cities/").removesuffix(".png")
+    files = media_files(site, root)
+    assert files == sorted(f"{root}{suffix}.png" for suffix in ("", "-480w", "-960w", "-1600w"))
+
+
+def test_with_the_broker_stopped_uploads_still_succeed(site, worker):
+    _environment, broker, _directory = site
+    broker.stop()
+    try:
+        uploaded, output = run(site, "upload", "chemnitz", "2000", "1000")
+        assert uploaded["status"] == 302
+        # Made in the web process, after a warning, since no worker can be asked.
+        assert uploaded["state"] == "ready"
+        assert uploaded["renditions"] == [480, 960, 1600]
+        assert "Task queue unavailable" in output
+        assert uploaded["seconds"] < 15
+        assert "srcset=" in run(site, "page", "chemnitz")[0]["img"]
+        index = run(site, "admin")[0]["index"]
+        assert "The task queue is unavailable" in index
+    finally:
+        broker.start()
+    assert "The task queue is unavailable" not in run(site, "admin")[0]["index"]
+
+
+def test_a_failure_is_shown_to_staff(site):
+    environment, broker, directory = site
+    if broker.process is None:
+        broker.start()
+    # Queued while no worker runs; the stored picture is then damaged before one takes it.
+    uploaded, _ = run(site, "upload", "zwickau", "2000", "1000")
+    assert uploaded["state"] == "pending"
+    # Bytes no decoder reads (a bad disk, a bad copy).
+    (directory / "media" / uploaded["name"]).write_bytes(b"\x89PNG\r\n\x1a\n not a picture")
+    worker = Worker(environment, directory / "worker.log").start()
+    try:
+        city = wait_for_state(site, "zwickau", "failed")
+        assert f"Renditions of {uploaded['name']}" in worker.log()
+        assert "ERROR" in worker.log() and "could not be made" in worker.log()
+    finally:
+        worker.stop()
+    assert city["renditions"] == []
+    pages = run(site, "admin")[0]
+    assert "renditions failed" in pages["changelist"]
+    assert "srcset" not in run(site, "page", "zwickau")[0]["img"]
