@@ -153,7 +153,11 @@ class City(TranslationStamps):
         stored = upload = None
         if self.image and not self.image._committed:
             upload = self.image.file
-            stored = images.store(self.image)
+            try:
+                stored = images.store(self.image)
+            except images.StoreUnavailable:  # not a name whose files are gone: the upload
+                self.image = upload
+                raise
             self.image_width, self.image_height = stored.width, stored.height
             self.image_renditions = stored.renditions
         elif not self.image:

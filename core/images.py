@@ -19,6 +19,10 @@ It is stored under a random name (`cities/<uuid>.jpg`), never the uploader's, wi
 renditions next to it (`cities/<uuid>-480w.jpg`, one per IMAGE_RENDITION_WIDTHS entry narrower
 than the picture), through the field's storage. A stored set the transaction then does not
 commit is removed again (`remove_unless_committed()`).
+The storage may be a remote object store (docs/deploy.md, "Object storage"): everything here goes
+through the storage API, addresses are computed without asking the store, and a store that fails
+while a picture is stored refuses the upload (`StoreUnavailable`, a form error in the admin)
+instead of failing the page.
 The model keeps the picture's size and the renditions' widths, so a page builds its `srcset`
 without touching the database or the file system again (`picture()`).
 """
@@ -106,6 +110,15 @@ OTHER_FORMATS = {
 }
 
 CHECKED = "_twinning_checked_picture"  # where an upload keeps its check result
+
+STORE_UNAVAILABLE = _(
+    "The picture could not be stored: the file store is unavailable. Nothing was saved; try "
+    "again later."
+)
+
+
+class StoreUnavailable(Exception):
+    """The storage failed while a picture was stored; whatever was written is removed again."""
 
 
 class Processed:
@@ -385,7 +398,12 @@ def validate_picture(value):
     if not value:
         return
     if getattr(value, "_committed", False):
-        if not value.storage.exists(value.name):
+        try:
+            exists = value.storage.exists(value.name)
+        except Exception:  # an unreachable store must not block editing the rest of the form
+            logger.warning("Could not check that %s is stored", value.name, exc_info=True)
+            return
+        if not exists:
             raise ValidationError(
                 _(
                     "The picture file “%(name)s” is missing from the media folder. Upload the "
@@ -444,7 +462,9 @@ class PictureAdminMixin:
         if request.method == "POST" and self.has_add_permission(request):
             self.process_pictures(request)
         try:
-            return super().add_view(request, form_url, extra_context)
+            return self.unless_store_unavailable(
+                request, super().add_view, request, form_url, extra_context
+            )
         finally:
             discard_processed(request)
 
@@ -452,9 +472,24 @@ class PictureAdminMixin:
         if request.method == "POST" and self.has_change_permission(request):
             self.process_pictures(request)
         try:
-            return super().change_view(request, object_id, form_url, extra_context)
+            return self.unless_store_unavailable(
+                request, super().change_view, request, object_id, form_url, extra_context
+            )
         finally:
             discard_processed(request)
+
+    def unless_store_unavailable(self, request, view, *args):
+        """The view; if the store failed while saving (the admin's transaction rolled back,
+        nothing written), the form again, with the refusal next to the picture."""
+        try:
+            return view(*args)
+        except StoreUnavailable:
+            refusal = ValidationError(STORE_UNAVAILABLE, code="store_unavailable")
+            for field in self.model._meta.fields:
+                upload = request.FILES.get(field.name) if isinstance(field, PictureField) else None
+                if upload is not None:
+                    setattr(upload, CHECKED, refusal)
+            return view(*args)
 
     def process_pictures(self, request):
         for field in self.model._meta.fields:
@@ -503,8 +538,9 @@ def store(field_file):
 
     The picture is stored under a generated name (the field's `upload_to`), its renditions next
     to it, through the field's storage. Returns a StoredPicture; on any failure, files written so
-    far are removed again. Either way the temporary files are gone afterwards, and the upload
-    would be checked anew if stored again.
+    far are removed again and StoreUnavailable is raised, whatever the storage raised (a refused
+    connection, a timeout, an error answer, a full disk). Either way the temporary files are
+    gone afterwards, and the upload would be checked anew if stored again.
     """
     upload = field_file.file
     checked = check_upload(upload)
@@ -518,9 +554,15 @@ def store(field_file):
         for width in processed.renditions:
             with processed.path(width).open("rb") as file:
                 written.append(storage.save(rendition_name(field_file.name, width), File(file)))
-    except BaseException:
+    except BaseException as error:
         for name in written:
-            storage.delete(name)
+            try:
+                storage.delete(name)
+            except Exception:  # logged; the error that matters is the one that got us here
+                logger.error("Could not remove %s again", name, exc_info=True)
+        if isinstance(error, Exception):
+            logger.error("The picture could not be stored", exc_info=True)
+            raise StoreUnavailable(str(error)) from error
         raise
     finally:
         processed.discard()
@@ -538,7 +580,7 @@ def remove_unless_committed(storage, name, widths, using, on_commit=None):
     Robust: a callback before it that fails (logged) must not drop it, or a committed picture
     would lose its files; callbacks of other code should be robust for the same reason.
     """
-    remove = functools.partial(delete_stored, storage, name, widths)
+    remove = functools.partial(delete_quietly, storage, name, widths)
     transaction.on_commit(_KeepOnCommit(remove, on_commit), using=using, robust=True)
 
 
@@ -558,6 +600,15 @@ def delete_stored(storage, name, widths=()):
     for width in {*widths, *settings.IMAGE_RENDITION_WIDTHS}:
         storage.delete(rendition_name(name, width))
     storage.delete(name)
+
+
+def delete_quietly(storage, name, widths=()):
+    """`delete_stored` where a failure can only be logged (a finalizer after a rollback): the
+    files are left behind, the store being unavailable."""
+    try:
+        delete_stored(storage, name, widths)
+    except Exception:
+        logger.error("Could not remove the stored picture %s", name, exc_info=True)
 
 
 # --- Showing --------------------------------------------------------------------------------------
