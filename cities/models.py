@@ -178,7 +178,7 @@ class City(TranslationStamps):
                 super().save(*args, **kwargs)
         except BaseException:
             if stored is not None:  # the row was not written: neither are the files
-                images.delete_stored(self.image.storage, self.image.name, stored.renditions)
+                images.delete_quietly(self.image.storage, self.image.name, stored.renditions)
                 self.image = upload
             raise
         if replaced and replaced[0] == self.image.name:
