@@ -163,7 +163,11 @@ class City(TranslationStamps):
         stored = upload = None
         if self.image and not self.image._committed:
             upload = self.image.file
-            stored = images.store(self.image)
+            try:
+                stored = images.store(self.image)
+            except images.StoreUnavailable:  # not a name whose files are gone: the upload
+                self.image = upload
+                raise
             self.image_width, self.image_height = stored.width, stored.height
             self.image_renditions = []
             self.image_renditions_state = stored.renditions_state
@@ -187,7 +191,7 @@ class City(TranslationStamps):
                 super().save(*args, **kwargs)
         except BaseException:
             if stored is not None:  # the row was not written: neither is the file
-                images.delete_stored(self.image.storage, self.image.name)
+                images.delete_quietly(self.image.storage, self.image.name)
                 self.image = upload
             raise
         if replaced and replaced[0] == self.image.name:

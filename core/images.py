@@ -25,6 +25,11 @@ narrower than the picture) are made later, by a task (cities/tasks.py, docs/task
 exist, pages show the picture itself, its size capped to the widest rendition's
 (`picture()`). The model keeps the picture's size and the renditions' widths, so a page builds
 its `srcset` without touching the database or the file system again.
+
+The storage may be a remote object store (docs/deploy.md, "Object storage"): everything here goes
+through the storage API, addresses are computed without asking the store, and a store that fails
+while a picture is stored refuses the upload (`StoreUnavailable`, a form error in the admin)
+instead of failing the page.
 """
 
 import contextlib
@@ -110,6 +115,15 @@ OTHER_FORMATS = {
 }
 
 CHECKED = "_twinning_checked_picture"  # where an upload keeps its check result
+
+STORE_UNAVAILABLE = _(
+    "The picture could not be stored: the file store is unavailable. Nothing was saved; try "
+    "again later."
+)
+
+
+class StoreUnavailable(Exception):
+    """The storage failed while a picture was stored; whatever was written is removed again."""
 
 
 class Processed:
@@ -406,7 +420,12 @@ def validate_picture(value):
     if not value:
         return
     if getattr(value, "_committed", False):
-        if not value.storage.exists(value.name):
+        try:
+            exists = value.storage.exists(value.name)
+        except Exception:  # an unreachable store must not block editing the rest of the form
+            logger.warning("Could not check that %s is stored", value.name, exc_info=True)
+            return
+        if not exists:
             raise ValidationError(
                 _(
                     "The picture file “%(name)s” is missing from the media folder. Upload the "
@@ -465,7 +484,9 @@ class PictureAdminMixin:
         if request.method == "POST" and self.has_add_permission(request):
             self.process_pictures(request)
         try:
-            return super().add_view(request, form_url, extra_context)
+            return self.unless_store_unavailable(
+                request, super().add_view, request, form_url, extra_context
+            )
         finally:
             discard_processed(request)
 
@@ -473,9 +494,24 @@ class PictureAdminMixin:
         if request.method == "POST" and self.has_change_permission(request):
             self.process_pictures(request)
         try:
-            return super().change_view(request, object_id, form_url, extra_context)
+            return self.unless_store_unavailable(
+                request, super().change_view, request, object_id, form_url, extra_context
+            )
         finally:
             discard_processed(request)
+
+    def unless_store_unavailable(self, request, view, *args):
+        """The view; if the store failed while saving (the admin's transaction rolled back,
+        nothing written), the form again, with the refusal next to the picture."""
+        try:
+            return view(*args)
+        except StoreUnavailable:
+            refusal = ValidationError(STORE_UNAVAILABLE, code="store_unavailable")
+            for field in self.model._meta.fields:
+                upload = request.FILES.get(field.name) if isinstance(field, PictureField) else None
+                if upload is not None:
+                    setattr(upload, CHECKED, refusal)
+            return view(*args)
 
     def process_pictures(self, request):
         for field in self.model._meta.fields:
@@ -540,9 +576,10 @@ def store(field_file):
     """Store a new upload held by `field_file`, as cleaned when it was checked.
 
     The picture is stored under a generated name (the field's `upload_to`) through the field's
-    storage; its renditions are the task's (`make_renditions()`). Returns a StoredPicture. Either
-    way the temporary file is gone afterwards, and the upload would be checked anew if stored
-    again.
+    storage; its renditions are the task's (`make_renditions()`). Returns a StoredPicture; on any
+    failure StoreUnavailable is raised, whatever the storage raised (a refused connection, a
+    timeout, an error answer, a full disk). Either way the temporary file is gone afterwards,
+    and the upload would be checked anew if stored again.
     """
     upload = field_file.file
     checked = check_upload(upload)
@@ -550,6 +587,9 @@ def store(field_file):
     try:
         with processed.path().open("rb") as file:
             field_file.save(f"picture{checked.format.extension}", File(file), save=False)
+    except Exception as error:  # the storage's own save removes a half-written file
+        logger.error("The picture could not be stored", exc_info=True)
+        raise StoreUnavailable(str(error)) from error
     finally:
         processed.discard()
         delattr(upload, CHECKED)
@@ -615,7 +655,7 @@ def remove_unless_committed(storage, name, widths, using, on_commit=None):
     Robust: a callback before it that fails (logged) must not drop it, or a committed picture
     would lose its files; callbacks of other code should be robust for the same reason.
     """
-    remove = functools.partial(delete_stored, storage, name, widths)
+    remove = functools.partial(delete_quietly, storage, name, widths)
     transaction.on_commit(_KeepOnCommit(remove, on_commit), using=using, robust=True)
 
 
@@ -635,6 +675,15 @@ def delete_stored(storage, name, widths=()):
     for width in {*widths, *settings.IMAGE_RENDITION_WIDTHS}:
         storage.delete(rendition_name(name, width))
     storage.delete(name)
+
+
+def delete_quietly(storage, name, widths=()):
+    """`delete_stored` where a failure can only be logged (a finalizer after a rollback): the
+    files are left behind, the store being unavailable."""
+    try:
+        delete_stored(storage, name, widths)
+    except Exception:
+        logger.error("Could not remove the stored picture %s", name, exc_info=True)
 
 
 # --- Showing --------------------------------------------------------------------------------------

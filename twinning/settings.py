@@ -212,6 +212,75 @@ STORAGES = {
     },
 }
 
+# Uploads on an S3-compatible object store (django-storages, docs/deploy.md "Object storage")
+# when AWS_STORAGE_BUCKET_NAME is set, so that every app server sees every picture; otherwise
+# MEDIA_ROOT above. The variables are django-storages' own.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+MEDIA_ORIGINS = []  # where pictures are served from, if not this site (for the CSP)
+if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config as S3ClientConfig
+
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None  # None: AWS itself
+    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+    AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID") or None
+    AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY") or None
+    # Pictures are public: plain addresses, stable (cached pages and browsers keep them), read
+    # through a bucket policy. AWS_QUERYSTRING_AUTH=1 signs every address instead (a private
+    # bucket); they then expire after AWS_QUERYSTRING_EXPIRE seconds, which must outlast
+    # PAGE_CACHE_SECONDS.
+    AWS_QUERYSTRING_AUTH = env_bool("AWS_QUERYSTRING_AUTH", default=False)
+    AWS_QUERYSTRING_EXPIRE = int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "3600"))
+    # A CDN or the bucket's own public host name, e.g. media.example.org.
+    AWS_S3_CUSTOM_DOMAIN = os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None
+    AWS_S3_URL_PROTOCOL = os.environ.get("AWS_S3_URL_PROTOCOL", "https:")
+    AWS_S3_ADDRESSING_STYLE = os.environ.get("AWS_S3_ADDRESSING_STYLE") or None
+    # No ACL per object by default: buckets made today refuse them (public reading is the
+    # bucket policy's job). "public-read" for a store that still uses ACLs.
+    AWS_DEFAULT_ACL = os.environ.get("AWS_DEFAULT_ACL") or None
+    # A stored file is never replaced: names are random, and a clash gets a new name.
+    AWS_S3_FILE_OVERWRITE = False
+    # A stored picture never changes (a new upload gets a new name): cached for a year.
+    AWS_S3_OBJECT_PARAMETERS = {
+        "CacheControl": (
+            f"private, max-age={AWS_QUERYSTRING_EXPIRE}"
+            if AWS_QUERYSTRING_AUTH
+            else "public, max-age=31536000, immutable"
+        )
+    }
+    # A store that does not answer holds a worker for seconds, not minutes: short timeouts and
+    # one retry. Replaces django-storages' own client config, hence the addressing style here.
+    AWS_S3_CLIENT_CONFIG = S3ClientConfig(
+        connect_timeout=float(os.environ.get("AWS_S3_CONNECT_TIMEOUT", "2")),
+        read_timeout=float(os.environ.get("AWS_S3_READ_TIMEOUT", "5")),
+        retries={
+            "mode": "standard",
+            "max_attempts": int(os.environ.get("AWS_S3_MAX_ATTEMPTS", "2")),
+        },
+        s3={"addressing_style": AWS_S3_ADDRESSING_STYLE},
+        signature_version="s3v4",
+    )
+
+    def s3_origins():
+        """Where the store's addresses point (as botocore builds them), for the CSP."""
+        if AWS_S3_CUSTOM_DOMAIN:
+            return [f"{AWS_S3_URL_PROTOCOL}//{AWS_S3_CUSTOM_DOMAIN}"]
+        if AWS_S3_ENDPOINT_URL:  # path style, unless asked otherwise
+            scheme, _sep, rest = AWS_S3_ENDPOINT_URL.partition("://")
+            host = rest.split("/")[0]
+            if AWS_S3_ADDRESSING_STYLE == "virtual":
+                host = f"{AWS_STORAGE_BUCKET_NAME}.{host}"
+            return [f"{scheme}://{host}"]
+        region = AWS_S3_REGION_NAME or "us-east-1"
+        if AWS_S3_ADDRESSING_STYLE == "path":
+            return [f"https://s3.{region}.amazonaws.com", "https://s3.amazonaws.com"]
+        return [
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{region}.amazonaws.com",
+        ]
+
+    MEDIA_ORIGINS = s3_origins()
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Uploaded images (core/images.py): a larger file, or a picture of more pixels (read from
@@ -326,7 +395,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

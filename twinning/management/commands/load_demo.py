@@ -1,7 +1,8 @@
 """Load the demo data: the Dresden–Hangzhou and Berlin–Beijing case studies.
 
 Like Wagtail bakerydemo's `load_initial_data`: demo media (a `media/` folder next to the
-fixtures, if there is one) is copied into MEDIA_ROOT, then the fixtures are loaded with
+fixtures, if there is one) is copied into the media storage (MEDIA_ROOT, or the object store:
+docs/deploy.md), then the fixtures are loaded with
 `loaddata`. The fixtures use fixed primary keys, so a second run updates the same rows in place
 and changes nothing.
 
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -211,7 +214,16 @@ class Command(BaseCommand):
             labels = list(DEMO_FIXTURES)
             media_dirs = [Path(folder) / MEDIA_DIR_NAME for folder in settings.FIXTURE_DIRS]
 
-        copied, created = self.copy_media(media_dirs)
+        copied, created = [], []
+        try:
+            self.copy_media(media_dirs, copied, created)
+        except Exception as exc:  # e.g. the object store is unreachable
+            for name in created:
+                with contextlib.suppress(Exception):
+                    default_storage.delete(name)
+            raise CommandError(
+                f"The demo media could not be stored: {describe(exc)}\nNothing was loaded."
+            ) from exc
         try:
             with LoadRecorder(database) as recorder, transaction.atomic(using=database):
                 call_command("loaddata", *labels, database=database, verbosity=0)
@@ -223,8 +235,8 @@ class Command(BaseCommand):
                 stamp_translations(recorder.loaded, database)
                 recorder.tally()
         except Exception as exc:
-            for path in created:  # leave MEDIA_ROOT as it was, too
-                path.unlink(missing_ok=True)
+            for name in created:  # leave the media storage as it was, too
+                default_storage.delete(name)
             if isinstance(exc, InvalidDemoData):
                 detail = "\n".join(f"  - {problem}" for problem in exc.problems)
                 message = f"The demo data is invalid:\n{detail}"
@@ -239,26 +251,29 @@ class Command(BaseCommand):
         if verbosity >= 1:
             self.report(recorder, copied)
 
-    def copy_media(self, media_dirs):
-        """Copy demo media into MEDIA_ROOT; return (files copied, files that are new)."""
-        media_root = Path(settings.MEDIA_ROOT)
-        copied, created = [], []
+    def copy_media(self, media_dirs, copied, created):
+        """Copy demo media into the media storage, under the names the fixtures use, noting
+        the names copied and those that are new."""
         for source_dir in media_dirs:
             if not source_dir.is_dir():
                 continue
             for source in sorted(source_dir.rglob("*")):
                 if not source.is_file():
                     continue
-                target = media_root / source.relative_to(source_dir)
-                if target.is_file() and target.read_bytes() == source.read_bytes():
-                    continue
-                is_new = not target.exists()
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(source.read_bytes())
-                copied.append(target)
+                name, data = source.relative_to(source_dir).as_posix(), source.read_bytes()
+                is_new = not default_storage.exists(name)
+                if not is_new:
+                    with default_storage.open(name) as current:
+                        if current.read() == data:
+                            continue
+                    # Replaced in place: a storage saves a taken name under another one.
+                    default_storage.delete(name)
+                saved = default_storage.save(name, ContentFile(data))
+                if saved != name:
+                    raise CommandError(f"{name} was stored as {saved}; the fixtures name {name}.")
+                copied.append(name)
                 if is_new:
-                    created.append(target)
-        return copied, created
+                    created.append(name)
 
     def report(self, recorder, copied):
         self.stdout.write(
@@ -268,5 +283,5 @@ class Command(BaseCommand):
         for model, pks in sorted(recorder.loaded.items(), key=lambda item: item[0]._meta.label):
             self.stdout.write(f"  {model._meta.label:<32} {len(pks):>4}")
         if copied:
-            self.stdout.write(f"Copied {len(copied)} media file(s) into {settings.MEDIA_ROOT}.")
+            self.stdout.write(f"Copied {len(copied)} media file(s) into the media storage.")
         self.stdout.write(self.style.SUCCESS("The demo data is ready."))
