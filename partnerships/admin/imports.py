@@ -64,9 +64,12 @@ class UploadForm(forms.Form):
         if active:
             raise ValidationError(busy_message(active), code="busy")
         if data.get("file"):
-            data["rows_total"] = inspect_upload(
-                data["file"], data.get("format"), settings.MAX_IMPORT_UPLOAD_BYTES
-            )
+            try:
+                data["rows_total"] = inspect_upload(
+                    data["file"], data.get("format"), settings.MAX_IMPORT_UPLOAD_BYTES
+                )
+            except ValidationError as error:
+                self.add_error("file", error)
         return data
 
 

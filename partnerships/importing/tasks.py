@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from core.translated import ORIGINAL
 from partnerships.models import ImportRun, ImportRunEntry
 
-from .importer import ImportCancelled, Importer, ImportFailed
+from .importer import ImportCancelled, Importer, ImportFailed, ImportStopped
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ class ImportTask:
                 "errors",
             )
         }
-        self.entries = []  # the report lines of the batch being read
+        self.entries = []  # the report lines (line, outcome, message) of the batch being read
+        self.batch = None  # (last line, report lines) of the batch last given to batch_written
         self.importer = Importer(
             batch_size=settings.IMPORT_BATCH_SIZE,
             emit=lambda text: None,  # the report is kept as entries (on_entry)
@@ -83,8 +84,12 @@ class ImportTask:
         )
 
     def entry(self, line, outcome, message):
-        self.entries.append(
+        self.entries.append((line, outcome, message))
+
+    def save_entries(self, entries):
+        ImportRunEntry.objects.bulk_create(
             ImportRunEntry(run_id=self.run_.pk, line=line, outcome=outcome, message=message)
+            for line, outcome, message in entries
         )
 
     def counts(self):
@@ -98,7 +103,8 @@ class ImportTask:
     def batch_written(self, last_line, cities, partnerships):
         """Inside the batch's transaction: the rows, the progress and the report commit together."""
         summary = self.importer.summary
-        ImportRunEntry.objects.bulk_create(self.entries)
+        self.save_entries(self.entries)
+        self.batch, self.entries = (last_line, self.entries), []
         ImportRun.objects.filter(pk=self.run_.pk).update(
             **self.counts(),
             last_line=last_line,
@@ -108,11 +114,7 @@ class ImportTask:
             cities_created=self.base["cities_created"] + summary.cities_created + cities,
             heartbeat_at=timezone.now(),
         )
-        transaction.on_commit(self.committed)
-
-    def committed(self):
-        self.entries = []  # kept until then: if the batch is rolled back, finish() saves them
-        batch_saved.send(ImportRun, run_id=self.run_.pk)
+        transaction.on_commit(lambda: batch_saved.send(ImportRun, run_id=self.run_.pk))
 
     def cancel_requested(self):
         return ImportRun.objects.filter(pk=self.run_.pk, cancel_requested=True).exists()
@@ -133,6 +135,11 @@ class ImportTask:
                 )
         except ImportCancelled as error:
             self.finish(ImportRun.State.CANCELLED, str(error))
+        except ImportStopped as error:
+            if self.batch and self.batch[0] == error.last_line:
+                # Its report lines were saved with it, and rolled back with it.
+                self.entries = self.batch[1] + self.entries
+            self.finish(ImportRun.State.FAILED, str(error))
         except (ImportFailed, OSError) as error:
             self.finish(ImportRun.State.FAILED, str(error))
         except Exception as error:
@@ -144,7 +151,7 @@ class ImportTask:
     def finish(self, state, error=""):
         """The end, whatever it was; the lines read since the last batch written are reported
         too (as the command prints them), but not counted as processed."""
-        ImportRunEntry.objects.bulk_create(self.entries)
+        self.save_entries(self.entries)
         self.entries = []
         ImportRun.objects.filter(pk=self.run_.pk).update(
             state=state,
