@@ -42,6 +42,13 @@ def busy_message(run):
     }
 
 
+def run_id(object_id):
+    try:
+        return int(unquote(object_id))
+    except ValueError:
+        raise Http404 from None
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Twinnings file (CSV)"),
@@ -127,7 +134,9 @@ class ImportRunAdmin(admin.ModelAdmin):
     def get_run(self, request, object_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return get_object_or_404(ImportRun.objects.select_related("started_by"), pk=object_id)
+        return get_object_or_404(
+            ImportRun.objects.select_related("started_by"), pk=run_id(object_id)
+        )
 
     # The upload -------------------------------------------------------------------------------
 
@@ -177,7 +186,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         return reverse("admin:partnerships_importrun_change", args=[run.pk])
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        run = self.get_run(request, unquote(object_id))
+        run = self.get_run(request, object_id)
         entries = list(run.entries.all()[:REPORT_LINES_SHOWN])
         context = {
             **self.admin_site.each_context(request),
@@ -207,7 +216,7 @@ class ImportRunAdmin(admin.ModelAdmin):
             "skipped",
             "errors",
         ]
-        status = ImportRun.objects.filter(pk=object_id).values(*fields).first()
+        status = ImportRun.objects.filter(pk=run_id(object_id)).values(*fields).first()
         if status is None:
             raise Http404
         status["state_label"] = str(ImportRun.State(status["state"]).label)
@@ -217,7 +226,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         return response
 
     def cancel_view(self, request, object_id):
-        run = self.get_run(request, unquote(object_id))
+        run = self.get_run(request, object_id)
         if request.method != "POST":
             return HttpResponseRedirect(self.run_url(run))
         if run.active:
@@ -233,7 +242,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def report_view(self, request, object_id):
         """The report as CSV: line, outcome, message; then the summary lines."""
-        run = self.get_run(request, unquote(object_id))
+        run = self.get_run(request, object_id)
 
         class Echo:
             def write(self, value):
