@@ -8,6 +8,7 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, transa
 from core.page_cache import bump_content_version
 
 from . import search
+from .importing.tasks import import_twinnings  # noqa: F401 - here for Celery's autodiscovery
 from .models import Partnership
 
 logger = logging.getLogger(__name__)

@@ -292,6 +292,14 @@ MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", str(40_000_000)))
 IMAGE_RENDITION_WIDTHS = [480, 960, 1600]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Twinnings files imported from the admin (README, "Importing known twinnings"): the largest
+# upload (the world list is 1.8 MB), the rows per batch (progress and the cancel check come with
+# each), and how long a running import may go without a batch before it counts as abandoned
+# (its worker killed): a redelivered task then resumes it, and Cancel stops it at once.
+MAX_IMPORT_UPLOAD_BYTES = int(os.environ.get("MAX_IMPORT_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "1000"))
+IMPORT_STALE_SECONDS = int(os.environ.get("IMPORT_STALE_SECONDS", "120"))
+
 # Login protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins the account (from any
 # address) and the address (for any account) are refused for AXES_COOLOFF_TIME; a successful
 # sign-in clears the count. Unknown usernames count and lock out like real ones.

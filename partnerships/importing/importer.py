@@ -47,6 +47,29 @@ from .country_aliases import CountryResolver
 
 BATCH_SIZE = 1000
 
+# What the report says of a line (the CSV download's "outcome" column).
+REJECTED = "rejected"
+ALREADY_PRESENT = "already present"
+NOTE = "note"
+
+
+def entry_text(line, outcome, message):
+    """A line of the report as the command prints it: "line 6: rejected: unknown country: …"."""
+    return f"line {line}: {message}" if outcome == NOTE else f"line {line}: {outcome}: {message}"
+
+
+def lines_of(stream, chunk_size=1 << 16):
+    """A binary file object's lines, split at b"\\n" only, as iterating over an open file does
+    (Django's File splits at \\r too, which would cut a line with a stray carriage return)."""
+    rest = b""
+    while chunk := stream.read(chunk_size):
+        *lines, rest = (rest + chunk).split(b"\n")
+        for line in lines:
+            yield line + b"\n"
+    if rest:
+        yield rest
+
+
 # Two spellings that differ only in accents or special letters name one city only if they lie
 # this close together (or one has no coordinates): Chişinău/Chișinău are one city, Fürth and
 # Furth (90 km apart) are two.
@@ -349,6 +372,17 @@ class FileRefused(ImportFailed):
     """The file cannot be imported at all (no header, not a known format): nothing was read."""
 
 
+class ImportCancelled(ImportFailed):
+    """Cancelled between batches: the batches before stay, nothing after `last_line` was read."""
+
+    def __init__(self, last_line):
+        super().__init__(
+            f"cancelled after line {last_line}: the rows up to it are imported, the lines after "
+            "it were not read"
+        )
+        self.last_line = last_line
+
+
 class ImportStopped(ImportFailed):
     """A batch could not be written: it was rolled back, and the import stopped there."""
 
@@ -372,42 +406,66 @@ class Importer:
         using=DEFAULT_DB_ALIAS,
         emit=print,
         verbosity=1,
+        on_entry=None,
+        on_batch=None,
+        should_stop=None,
     ):
+        """`emit(text)` is given each line of the report as the command prints it; the hooks,
+        for an import run from the admin (importing/tasks.py): `on_entry(line, outcome, message)`
+        the same report, structured; `on_batch(last_line, cities, partnerships)` is called inside
+        each batch's transaction with what it wrote (progress is saved with the rows, so a
+        resumed import knows exactly where to go on); `should_stop()`, asked between batches,
+        cancels the import (ImportCancelled) when true."""
         self.dry_run = dry_run
         self.source_overrides = dict(source or {})  # Source fields over the format's default
         self.batch_size = max(1, batch_size)
         self.using = using
         self.emit = emit
         self.verbosity = verbosity
+        self.on_entry = on_entry
+        self.on_batch = on_batch
+        self.should_stop = should_stop
         self.countries = CountryResolver()
         self.summary = Summary(dry_run=dry_run)
 
     # Reading -------------------------------------------------------------------------------
 
-    def run(self, path, fmt=None, progress=None):
-        """Import `path`; `fmt` is a FORMATS key or None to detect it; `progress(nbytes)` is told
-        how much of the file has been read. Returns the Summary."""
+    def run(self, path, fmt=None, progress=None, *, filename=None, after_line=0):
+        """Import `path` (or a binary file object: an upload in the storage); `fmt` is a FORMATS
+        key or None to detect it; `progress(nbytes)` is told how much of the file has been read.
+        `filename` names the file in the report and sources (default: the path's); lines up to
+        `after_line` are skipped (a resumed import: they were imported). Returns the Summary."""
+        if hasattr(path, "read"):
+            self.filename = filename or Path(getattr(path, "name", "") or "upload.csv").name
+            return self.read(lines_of(path), fmt, progress, after_line)
         path = Path(path)
-        self.filename = path.name
-        self.header = None
+        self.filename = filename or path.name
         with path.open("rb") as stream:
-            records = self.records(stream, progress)
-            self.format, self.columns = self.read_header(records, fmt)
-            self.source = {**self.default_source(), **self.source_overrides}
-            self.load_state()
-            self.pending_cities, self.pending_rows = [], []
-            batch_first = None
-            read = 0
-            for line, fields in records:
-                batch_first = batch_first or line
-                self.summary.rows += 1
-                read += 1
-                self.take(line, fields)
-                if read == self.batch_size:
-                    self.flush(batch_first, line)
-                    batch_first, read = None, 0
-            if read:
+            return self.read(stream, fmt, progress, after_line)
+
+    def read(self, stream, fmt, progress, after_line):
+        self.header = None
+        records = self.records(stream, progress)
+        self.format, self.columns = self.read_header(records, fmt)
+        self.source = {**self.default_source(), **self.source_overrides}
+        self.load_state()
+        self.pending_cities, self.pending_rows = [], []
+        batch_first = None
+        read = 0
+        for line, fields in records:
+            if line <= after_line:
+                continue
+            batch_first = batch_first or line
+            self.summary.rows += 1
+            read += 1
+            self.take(line, fields)
+            if read == self.batch_size:
                 self.flush(batch_first, line)
+                batch_first, read = None, 0
+                if self.should_stop and self.should_stop():
+                    raise ImportCancelled(line)
+        if read:
+            self.flush(batch_first, line)
         return self.summary
 
     def records(self, stream, progress):
@@ -492,7 +550,10 @@ class Importer:
             known = fmt.required | set(fmt.optional)
             ignored = [name for name in header if name not in known]
             if ignored and self.verbosity:
-                self.emit(f"Ignoring unknown columns: {', '.join(map(shown, ignored))}.")
+                message = f"Ignoring unknown columns: {', '.join(map(shown, ignored))}."
+                self.emit(message)
+                if self.on_entry:
+                    self.on_entry(line, NOTE, message)
             columns = {}
             for index, name in enumerate(header):
                 if name in known:
@@ -542,11 +603,17 @@ class Importer:
     def reject(self, line, error):
         self.summary.rejected[error.reason] += 1
         if self.verbosity:
-            self.emit(f"line {line}: rejected: {error}")
+            self.entry(line, REJECTED, str(error))
 
-    def note(self, line, message, level=1):
+    def note(self, line, message, level=1, outcome=NOTE):
         if self.verbosity >= level:
-            self.emit(f"line {line}: {message}")
+            self.entry(line, outcome, message)
+
+    def entry(self, line, outcome, message):
+        """One line of the report: printed, and given to `on_entry`."""
+        self.emit(entry_text(line, outcome, message))
+        if self.on_entry:
+            self.on_entry(line, outcome, message)
 
     def take(self, line, fields):
         try:
@@ -562,13 +629,16 @@ class Importer:
                 self.summary.repeated_in_file += 1
                 self.note(
                     line,
-                    f"already present: {ref_a.name} – {ref_b.name} is the pair of line {first} "
-                    "(in either order)",
+                    f"{ref_a.name} – {ref_b.name} is the pair of line {first} (in either order)",
+                    outcome=ALREADY_PRESENT,
                 )
             else:
                 self.summary.already_in_database += 1
                 self.note(
-                    line, f"already present: {ref_a.name} – {ref_b.name} is in the database", 2
+                    line,
+                    f"{ref_a.name} – {ref_b.name} is in the database",
+                    2,
+                    outcome=ALREADY_PRESENT,
                 )
         else:
             self.pairs[pair] = line
@@ -687,20 +757,25 @@ class Importer:
     def flush(self, first_line, last_line):
         cities, rows = self.pending_cities, self.pending_rows
         self.pending_cities, self.pending_rows = [], []
-        if not self.dry_run and (cities or rows):
+        writing = not self.dry_run and (cities or rows)
+        if writing or self.on_batch:
             try:
                 with transaction.atomic(using=self.using):
-                    try:
-                        with transaction.atomic(using=self.using):
-                            self.write(cities, rows)
-                    except (DataError, IntegrityError):
-                        # A row the checks let through: only it is lost, not its batch.
-                        self.unsave(cities)
-                        cities, rows = self.write_row_by_row(cities, rows)
+                    if writing:
+                        try:
+                            with transaction.atomic(using=self.using):
+                                self.write(cities, rows)
+                        except (DataError, IntegrityError):
+                            # A row the checks let through: only it is lost, not its batch.
+                            self.unsave(cities)
+                            cities, rows = self.write_row_by_row(cities, rows)
+                    if self.on_batch:
+                        self.on_batch(last_line, len(cities), len(rows))
             except Exception as error:
                 self.summary.stopped_at = first_line
                 raise ImportStopped(first_line, last_line, error) from error
-            bump_content_version()  # bulk inserts send no signals: the cached pages are stale
+            if writing:
+                bump_content_version()  # bulk inserts send no signals: the cached pages are stale
         for ref in cities:
             ref.obj = None  # written (or, in a dry run, counted): only the key stays in memory
         self.summary.cities_created += len(cities)

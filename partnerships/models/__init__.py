@@ -3,6 +3,7 @@ about it. Django and the migrations find them all here."""
 
 import reversion
 
+from .imports import ImportRun, ImportRunEntry
 from .partnership import (
     SLUG_BASE_LENGTH,
     Partnership,
@@ -51,6 +52,8 @@ __all__ = [
     "ActivityQuerySet",
     "ActivitySection",
     "FocusArea",
+    "ImportRun",
+    "ImportRunEntry",
     "Milestone",
     "Partnership",
     "PartnershipFigure",
