@@ -16,7 +16,14 @@ from django_countries import countries
 
 from cities.models import City
 from partnerships.importing.country_aliases import CountryResolver, resolve_country
-from partnerships.importing.importer import fold_key, name_key
+from partnerships.importing.importer import (
+    CityRef,
+    RowError,
+    choice,
+    fold_key,
+    name_key,
+    parse_date,
+)
 from partnerships.models import Partnership, Source
 
 DATA = Path(__file__).parent / "data"
@@ -634,3 +641,32 @@ def test_a_progress_bar_on_a_terminal_only(demo, capsys):
     call_command("import_twinnings", str(GENERIC), "--dry-run", stdout=out)
     assert "Importing: 100%" in capsys.readouterr().err
     assert "line 5: rejected: invalid established date" in out.getvalue()
+
+
+# What the importer's parts say about a value they refuse (each reaches the report)
+
+
+def test_an_impossible_date_is_refused_with_the_formats_it_takes():
+    with pytest.raises(RowError) as refused:
+        parse_date("1988-13")
+    assert refused.value.reason == "invalid established date"
+    assert refused.value.detail == "“1988-13” is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+    assert str(refused.value) == f"invalid established date: {refused.value.detail}"
+
+
+@pytest.mark.parametrize("written", ["Sister City", "sister cities", "Twin Town", "twinning"])
+def test_the_usual_names_of_a_twinning_are_understood(written):
+    assert choice(Partnership.Kind, written, "invalid kind") == Partnership.Kind.TWINNING
+
+
+def test_an_unknown_kind_is_refused_naming_the_kinds_there_are():
+    with pytest.raises(RowError) as refused:
+        choice(Partnership.Kind, "cousin town", "invalid kind")
+    allowed = ", ".join(Partnership.Kind.values)
+    assert str(refused.value) == f"invalid kind: “cousin town” (expected one of: {allowed})"
+
+
+def test_a_city_without_coordinates_is_no_distance_from_any_spelling():
+    assert CityRef(1, "Mérida", None, None).distance(38.9, -6.3) == 0.0
+    assert CityRef(1, "Mérida", 38.9, -6.3).distance(None, None) == 0.0
+    assert CityRef(1, "Mérida", 38.9, -6.3).distance(20.97, -89.62) > 8000
