@@ -388,6 +388,7 @@ def test_a_run_whose_worker_died_is_resumed_when_the_task_comes_again(chief, set
     assert run.state == ImportRun.State.DONE
     assert (run.rows_processed, run.partnerships_created, run.skipped) == (7, 6, 1)
     assert Partnership.objects.count() == 6  # nothing written twice
+    assert "resumed after line 5 (the worker before was stopped)" in run.summary
     # Line 8 repeats line 2, imported before the worker died: now it is in the database, which
     # the report (as the command's) does not list line by line.
     assert not run.entries.exists()
