@@ -7,13 +7,19 @@ tried once, with the short timeouts of settings.CELERY_BROKER_*; after a failure
 not tried again for UNAVAILABLE_SECONDS, so a broker that hangs costs one request its timeout,
 not every request. `queue_available()` is the admin's question (is the queue there?), asked
 at most once per CHECK_SECONDS per process.
+
+Work too long for a request (the admin's import) asks for two other behaviours:
+`refuse_if_down=True` raises QueueUnavailable instead of running it here, and `background=True`
+runs it, when no broker is configured, in a thread of this process instead of in the request.
 """
 
 import logging
+import threading
 import time
 
 from celery import current_app
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +44,33 @@ def _connection():
     return current_app.connection_for_write(transport_options={"max_retries": 0})
 
 
-def enqueue(task, *args, **kwargs):
-    """Run `task(*args, **kwargs)` on a worker after this transaction commits (here if none)."""
+class QueueUnavailable(Exception):
+    """A broker is configured but cannot be reached, and the task may not run here."""
+
+
+# The threads running tasks in the background (eager mode), until they end.
+_threads = set()
+
+
+def enqueue(task, *args, refuse_if_down=False, background=False, **kwargs):
+    """Run `task(*args, **kwargs)` on a worker after this transaction commits (here if none).
+
+    refuse_if_down: when the broker cannot be reached, raise QueueUnavailable instead of
+    running the task here — at once if the broker is known to be down, else from the commit:
+    call it outside any transaction (the task is then sent at once) to catch that.
+    background: without a broker, run the task in a thread of this process (with its own
+    database connection) rather than in the caller's, unless settings.EAGER_TASKS_IN_THREADS
+    is off.
+    """
+    if refuse_if_down and not current_app.conf.task_always_eager and _known_down():
+        raise QueueUnavailable
 
     def send():
         if current_app.conf.task_always_eager:  # no broker configured: the demo
-            task.apply_async(args=args, kwargs=kwargs)
+            if background and settings.EAGER_TASKS_IN_THREADS:
+                _start_thread(task, args, kwargs)
+            else:
+                task.apply_async(args=args, kwargs=kwargs)
             return
         if not _known_down():
             try:
@@ -52,12 +79,40 @@ def enqueue(task, *args, **kwargs):
                 return
             except Exception as error:  # kombu's OperationalError, a timeout, a refused socket
                 _remember(False, UNAVAILABLE_SECONDS)
+                if refuse_if_down:
+                    logger.warning("Task queue unavailable (%s); %s not sent", error, task.name)
+                    raise QueueUnavailable from error
                 logger.warning("Task queue unavailable (%s); running %s here", error, task.name)
         else:
+            if refuse_if_down:
+                logger.warning("Task queue unavailable; %s not sent", task.name)
+                raise QueueUnavailable
             logger.warning("Task queue unavailable; running %s here", task.name)
         task.apply(args=args, kwargs=kwargs)
 
     transaction.on_commit(send)
+
+
+def _start_thread(task, args, kwargs):
+    def target():
+        try:
+            task.apply(args=args, kwargs=kwargs)
+        finally:
+            # This thread's connections: a thread that ends leaves none open behind it.
+            connections.close_all()
+            _threads.discard(threading.current_thread())
+
+    # Not a daemon: a process that exits (runserver reloading, Ctrl-C) waits for the task to
+    # end rather than cutting it off in the middle.
+    thread = threading.Thread(target=target, name=f"task {task.name}")
+    _threads.add(thread)
+    thread.start()
+
+
+def wait_for_background_tasks(timeout=None):
+    """Wait for the tasks running in this process's threads (eager mode) to end."""
+    for thread in list(_threads):
+        thread.join(timeout)
 
 
 def queue_available():

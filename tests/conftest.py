@@ -33,6 +33,7 @@ XDIST_GROUPS = {
     "tests/faults/": "faults",
     # One Redis broker, one database and the workers started on them, for the module.
     "tests/tasks/test_worker.py": "tasks",
+    "tests/tasks/test_import_worker.py": "tasks",
     # The world, built once for the class.
     "tests/twinning/test_query_counts.py::TestWorldScale::": "world",
 }

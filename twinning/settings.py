@@ -345,6 +345,10 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # sends them, so the demo needs no broker and no worker.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Without a broker, a task sent with enqueue(..., background=True) (the admin's import) runs in a
+# thread of the web process, so the request answers at once and the run's page shows progress.
+# The tests turn it off (pyproject.toml) to see the task's work when the request returns.
+EAGER_TASKS_IN_THREADS = env_bool("EAGER_TASKS_IN_THREADS", default=True)
 # A task is acknowledged once it has run, and given back when its worker dies: nothing is lost.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.tasks import enqueue
+from core.tasks import QueueUnavailable, enqueue, queue_available
 
 from ..importing.importer import FORMATS
 from ..importing.tasks import import_twinnings
@@ -40,6 +40,13 @@ def busy_message(run):
         "user": run.started_by.get_username() if run.started_by else _("a deleted user"),
         "when": formats.date_format(run.created_at, "DATETIME_FORMAT"),
     }
+
+
+def queue_down_message():
+    return _(
+        "The task queue is unavailable, so the import cannot start now. Nothing was stored; "
+        "try again when it is back."
+    )
 
 
 def run_id(object_id):
@@ -70,6 +77,10 @@ class UploadForm(forms.Form):
         active = ImportRun.objects.active().select_related("started_by").first()
         if active:
             raise ValidationError(busy_message(active), code="busy")
+        # Refused rather than run in this request: a large file would hold a web worker for
+        # longer than its timeout. (Without a broker, the demo, it runs in a thread here.)
+        if not queue_available():
+            raise ValidationError(queue_down_message(), code="queue_unavailable")
         if data.get("file"):
             try:
                 data["rows_total"] = inspect_upload(
@@ -154,12 +165,14 @@ class ImportRunAdmin(admin.ModelAdmin):
             "title": _("Import twinnings"),
             "form": form,
             "limit": settings.MAX_IMPORT_UPLOAD_BYTES,
+            # The admin index's notice, said for this page (the import is refused, not run here).
+            "queue_unavailable": not queue_available(),
         }
         return TemplateResponse(request, "admin/partnerships/importrun/upload.html", context)
 
     def start(self, request, form):
-        """The run, with its file stored and its task sent once this commits; None (and a form
-        error) when another import got in first."""
+        """The run, with its file stored and its task sent; None (and a form error) when
+        another import got in first or the task queue cannot be reached."""
         upload = form.cleaned_data["file"]
         try:
             with transaction.atomic():
@@ -170,12 +183,20 @@ class ImportRunAdmin(admin.ModelAdmin):
                     rows_total=form.cleaned_data["rows_total"],
                 )
                 run.file.save(upload.name, upload, save=True)
-                enqueue(import_twinnings, run.pk)
         except IntegrityError:
             # Another upload between the form's check and this insert: the database's
             # constraint decides, before the file is stored.
             active = ImportRun.objects.active().select_related("started_by").first()
             form.add_error(None, busy_message(active) if active else _("Please try again."))
+            return None
+        try:
+            # Committed (the worker finds the run), so sent at once: a broker that went down
+            # since the form's check is known here, while the run can still be taken back.
+            enqueue(import_twinnings, run.pk, refuse_if_down=True, background=True)
+        except QueueUnavailable:
+            run.file.delete(save=False)
+            run.delete()
+            form.add_error(None, queue_down_message())
             return None
         self.log_addition(request, run, [{"added": {}}])
         return run

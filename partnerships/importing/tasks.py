@@ -73,6 +73,7 @@ class ImportTask:
                 "errors",
             )
         }
+        self.resumed_after = run.last_line
         self.entries = []  # the report lines (line, outcome, message) of the batch being read
         self.batch = None  # (last line, report lines) of the batch last given to batch_written
         self.importer = Importer(
@@ -153,10 +154,18 @@ class ImportTask:
         too (as the command prints them), but not counted as processed."""
         self.save_entries(self.entries)
         self.entries = []
+        summary = self.importer.summary.lines()
+        if self.resumed_after:
+            # The run's counts are the whole file's; the summary, the importer's, is not.
+            summary.insert(
+                1,
+                f"  resumed after line {self.resumed_after:,} (the worker before was stopped); "
+                "the figures below count from there",
+            )
         ImportRun.objects.filter(pk=self.run_.pk).update(
             state=state,
             error=error,
-            summary="\n".join(self.importer.summary.lines()),
+            summary="\n".join(summary),
             finished_at=timezone.now(),
             heartbeat_at=timezone.now(),
         )

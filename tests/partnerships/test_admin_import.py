@@ -8,6 +8,7 @@ the task's `batch_saved` signal is sent when a batch has been committed.
 import csv
 import datetime
 import io
+import threading
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
+from core import tasks as core_tasks
+from faults.services import free_port
 from partnerships.importing.tasks import batch_saved, claim, import_twinnings
 from partnerships.models import ImportRun, Partnership
+from twinning.celery import app
 
 DATA = Path(__file__).parent / "data"
 GENERIC = DATA / "twinnings_generic.csv"
@@ -384,6 +388,7 @@ def test_a_run_whose_worker_died_is_resumed_when_the_task_comes_again(chief, set
     assert run.state == ImportRun.State.DONE
     assert (run.rows_processed, run.partnerships_created, run.skipped) == (7, 6, 1)
     assert Partnership.objects.count() == 6  # nothing written twice
+    assert "resumed after line 5 (the worker before was stopped)" in run.summary
     # Line 8 repeats line 2, imported before the worker died: now it is in the database, which
     # the report (as the command's) does not list line by line.
     assert not run.entries.exists()
@@ -417,3 +422,86 @@ def test_the_file_is_kept_in_the_default_storage(
     assert run.file.name.startswith("imports/") and run.file.name.endswith(".csv")
     with run.file.open("rb") as stored:
         assert stored.read() == SIX_PAIRS.encode()
+
+
+# --- Where it runs: the task queue down, no broker at all -------------------------------------
+
+
+@pytest.fixture
+def dead_broker(monkeypatch):
+    """A broker configured on a port where nothing listens, as after `systemctl stop redis`."""
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.setattr(core_tasks, "_broker_state", [0.0, True])
+    return app.conf.broker_url
+
+
+QUEUE_DOWN = (
+    "The task queue is unavailable, so the import cannot start now. Nothing was stored; "
+    "try again when it is back."
+)
+
+
+def test_with_the_queue_down_the_upload_page_says_so(chief, dead_broker):
+    page = chief.get(ADD_URL)
+    assertContains(
+        page,
+        '<li class="warning" id="queue-unavailable">The task queue is unavailable, so an import '
+        "cannot start now: try again when it is back.</li>",
+        html=False,
+    )
+
+
+def test_without_a_broker_the_upload_page_says_nothing(chief):
+    assertNotContains(chief.get(ADD_URL), "queue-unavailable")
+
+
+def test_with_the_queue_down_an_upload_is_refused_not_run_in_the_request(
+    chief, settings, dead_broker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = upload(chief, SIX_PAIRS)
+
+    assertContains(response, QUEUE_DOWN)
+    assert callbacks == []
+    assert not ImportRun.objects.exists()
+    assert stored_files(settings) == []
+    assert Partnership.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queue_gone_after_the_check_takes_the_run_back(chief, settings, dead_broker, caplog):
+    # The broker answered the last check (cached for a few seconds) and is gone since.
+    core_tasks._remember(True, 60)
+    response = upload(chief, SIX_PAIRS)
+
+    assertContains(response, QUEUE_DOWN)
+    assert "Task queue unavailable" in caplog.text and "not sent" in caplog.text
+    assert not ImportRun.objects.exists()  # no queued run left to block the next import
+    assert stored_files(settings) == []
+    assert Partnership.objects.count() == 0
+    # Known down now: the next upload is refused before anything is stored.
+    assertContains(upload(chief, SIX_PAIRS), QUEUE_DOWN)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_import_runs_in_a_thread_of_its_own(
+    chief, watcher, settings, on_batch
+):
+    """`make run`: the upload answers at once and the run's page follows the thread's batches."""
+    settings.EAGER_TASKS_IN_THREADS = True
+    settings.IMPORT_BATCH_SIZE = 2
+    threads = []
+    on_batch(lambda run_id: threads.append(threading.current_thread()))
+
+    response = upload(chief, SIX_PAIRS)
+    assert response.status_code == 302
+    core_tasks.wait_for_background_tasks(timeout=30)
+
+    run = ImportRun.objects.get()
+    assert run.state == ImportRun.State.DONE
+    assert (run.rows_processed, run.partnerships_created) == (6, 6)
+    assert len(threads) == 3
+    assert all(thread is not threading.main_thread() for thread in threads)
+    assert not threads[0].is_alive()
+    assertContains(watcher.get(run_url(run)), "partnerships:         6 created")

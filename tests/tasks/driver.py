@@ -80,6 +80,54 @@ def page(slug):
     return {"img": re.search(r"<img [^>]*>", html).group()}
 
 
+def import_upload(path, then="", *arguments):
+    """Upload a twinnings file at the admin's import page, as a superuser; then, with "watch",
+    follow the run's status endpoint until the run has finished, as the progress bar does, or
+    with "cancel" press Cancel once ROWS rows are processed, then follow it to the end."""
+    client = staff_client()
+    with open(path, "rb") as file:
+        response = client.post(reverse("admin:partnerships_importrun_add"), {"file": file})
+    result = {"status": response.status_code}
+    if response.status_code != 302:
+        result["page"] = response.content.decode()
+        return result
+    run_id = int(response["Location"].rstrip("/").split("/")[-2])
+    result["run"] = run_id
+    if then == "watch":
+        result["seen"] = watch(client, run_id)
+    elif then == "cancel":
+        result["seen"] = watch(client, run_id, until_rows=int(arguments[0]))
+        cancel_url = reverse("admin:partnerships_importrun_cancel", args=[run_id])
+        page = client.post(cancel_url, follow=True).content.decode()
+        result["cancel_page"] = page
+        result["seen"] += watch(client, run_id)
+    return result
+
+
+def watch(client, run_id, until_rows=None, seconds=60):
+    """The statuses the run's status endpoint gave, each once, polled every 20 ms."""
+    url = reverse("admin:partnerships_importrun_status", args=[run_id])
+    seen = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = client.get(url).json()
+        if not seen or status != seen[-1]:
+            seen.append(status)
+        if status["finished"] or (until_rows and status["rows_processed"] >= until_rows):
+            return seen
+        time.sleep(0.02)
+    raise TimeoutError(f"run {run_id}: {seen[-1]}")
+
+
+def run_page(run_id):
+    client = staff_client()
+    return {
+        "page": client.get(
+            reverse("admin:partnerships_importrun_change", args=[run_id])
+        ).content.decode()
+    }
+
+
 def admin_pages():
     client = staff_client()
     return {
@@ -93,6 +141,8 @@ COMMANDS = {
     "state": state,
     "page": page,
     "admin": admin_pages,
+    "import": import_upload,
+    "run_page": run_page,
 }
 
 if __name__ == "__main__":
