@@ -100,7 +100,8 @@ def import_upload(path, then="", *arguments):
         cancel_url = reverse("admin:partnerships_importrun_cancel", args=[run_id])
         page = client.post(cancel_url, follow=True).content.decode()
         result["cancel_page"] = page
-        result["seen"] += watch(client, run_id)
+        result["after_cancel"] = watch(client, run_id)
+        result["seen"] += result["after_cancel"]
     return result
 
 

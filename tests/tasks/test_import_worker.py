@@ -179,12 +179,12 @@ def test_cancel_stops_the_worker_after_its_current_batch(site, worker):
 
     assert "The import stops after the batch of rows it is writing now." in result["cancel_page"]
     seen = result["seen"]
-    before = max(s["rows_processed"] for s in seen if s["state"] == "running" and not s["finished"])
     assert seen[-1]["state"] == "cancelled"
     run_ = import_run(site, result["run"])
-    # The batch being written when Cancel was pressed (and perhaps the one just committed
-    # unseen) is kept; no further one is started.
-    assert 3 * BATCH <= run_["rows_processed"] <= before + 2 * BATCH < ROWS
+    # Once Cancel is stored, the batch the worker is writing is kept and no further one is
+    # started: at most one batch more than the first status read after it.
+    first_after = result["after_cancel"][0]["rows_processed"]
+    assert 3 * BATCH <= run_["rows_processed"] <= first_after + BATCH < ROWS
     assert f"cancelled after line {run_['last_line']}" in run_["error"]
     assert stored(site, "Can")["partnerships"] == run_["partnerships_created"]
     assert "cancelled" in run(site, "run_page", str(result["run"]))[0]["page"]
