@@ -534,8 +534,12 @@ def test_a_model_an_app_guards_refuses_control_characters_in_forms_and_saves():
         with pytest.raises(ValidationError) as refused:
             Group(name="Editors\x0bDresden").full_clean()
         assert "U+000B" in str(refused.value.message_dict["name"])
-        with pytest.raises(ControlCharacterError, match=r"auth\.Group .*field name.*U\+000B"):
+        with pytest.raises(
+            ControlCharacterError, match=r"auth\.Group .*field name.*U\+000B"
+        ) as saved:
             Group.objects.create(name="Editors\x0bDresden")
+        # The same code whichever door refused it, for code that tells errors apart.
+        assert saved.value.code == refused.value.error_dict["name"][0].code == "control_character"
         # Only the guarded model's saves are checked.
         permission = Permission.objects.first()
         permission.name += "\x0b"
