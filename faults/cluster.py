@@ -49,6 +49,9 @@ BEGIN = "<!-- cluster-probe:begin (written by .ci/probe-cluster) -->"
 END = "<!-- cluster-probe:end -->"
 REGION = "eu-central-1"
 ADMIN = "/admin/"
+INHERITED = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR"}
+# What core/page_cache.py puts in a cached page's ETag: content version, date, address.
+PAGE_CACHE_ETAG = re.compile(r'"(\d+)-\d{4}-\d{2}-\d{2}-[0-9a-f]{12}"')
 USER, PASSWORD = "cluster-probe", "probe-" + uuid.uuid4().hex
 CITY = "dresden"
 # Five pages mostly from the page cache, and one rendered afresh each time (a new address), so
@@ -158,7 +161,9 @@ def nginx_configuration(directory, ports, nodes):
     for old, new in replacements.items():
         check(old in example, f"deploy/nginx.conf.example no longer contains {old!r}")
         example = example.replace(old, new)
-    tls_server = example[example.index(f"server {{\n    listen 127.0.0.1:{ports['https']}") :]
+    # The TLS server block (the example's last), copied for the ports pinned to one node.
+    tls_listen = example.index(f"listen 127.0.0.1:{ports['https']}")
+    tls_server = example[example.rindex("server {", 0, tls_listen) :]
     pinned = []
     for node in ("A", "B"):
         pinned.append(f"upstream node_{node} {{ server 127.0.0.1:{nodes[node]}; }}")
@@ -402,6 +407,7 @@ class Load:
 
     def run(self, seconds, during=None):
         statuses, times, lock, stop = Counter(), [], threading.Lock(), threading.Event()
+        errors = Counter()
 
         def client(offset):
             connection, n = None, offset
@@ -421,9 +427,12 @@ class Load:
                     if response.will_close:
                         connection.close()
                         connection = None
-                except (OSError, http.client.HTTPException):
+                except (OSError, http.client.HTTPException) as error:
                     status = 0
-                    connection.close()
+                    with lock:
+                        errors[f"{path}: {type(error).__name__} {error}"] += 1
+                    if connection is not None:
+                        connection.close()
                     connection = None
                 took = time.perf_counter() - started
                 with lock:
@@ -444,7 +453,9 @@ class Load:
         stop.set()
         for thread in threads:
             thread.join(60)
-        return Figures(statuses, times, started_at, time.time())
+        figures = Figures(statuses, times, started_at, time.time())
+        figures.errors = errors
+        return figures
 
 
 class Figures:
@@ -452,6 +463,7 @@ class Figures:
         self.statuses, self.times, self.started, self.ended = statuses, times, started, ended
         self.upstreams = Counter()
         self.retried = 0
+        self.errors = Counter()  # what the client got instead of an answer
 
     @property
     def requests(self):
@@ -472,6 +484,7 @@ class Figures:
             f"{self.requests} requests in {seconds:.0f} s ({self.requests / seconds:.0f}/s): "
             f"{statuses}; p50 {statistics.median(self.times) * 1000:.0f} ms, "
             f"p99 {self.percentile(0.99) * 1000:.0f} ms"
+            + "".join(f"\n     {n} × {error}" for error, n in self.errors.most_common(5))
         )
 
     def read_proxy_log(self, path, port, names):
@@ -503,7 +516,9 @@ class Cluster:
         self.s3_url = s3
         origins = [f"https://127.0.0.1:{self.ports[p]}" for p in ("https", "A", "B")]
         self.environment = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "AWS_"))},
+            # Nothing of the caller's site settings (DEBUG, PAGE_CACHE_SECONDS, …) leaks in.
+            **{k: v for k, v in os.environ.items() if k in INHERITED},
+            "ADMIN_URL": ADMIN.lstrip("/"),
             "SECRET_KEY": "cluster-probe-" + uuid.uuid4().hex + uuid.uuid4().hex,
             "ALLOWED_HOSTS": "127.0.0.1",
             # The proxy listens on ports other than 443 here, so browsers' Origin names them.
@@ -699,9 +714,10 @@ class Cluster:
         first = on_b.get(page_path)
         second = on_b.get(page_path)
         check(first[0] == second[0] == 200, "node B does not serve the city page")
+        cached = PAGE_CACHE_ETAG.fullmatch(etag_of(second[1]))
         check(
-            etag_of(first[1]) and etag_of(first[1]) == etag_of(second[1]),
-            "node B's page carries no page-cache ETag, or a new one each time: not cached",
+            cached and etag_of(first[1]) == etag_of(second[1]),
+            f"node B's page is not from the page cache (ETag {etag_of(second[1])!r})",
         )
         summary = f"Edited on node A, {uuid.uuid4().hex[:8]}."
         check(summary not in second[2], "the summary is there before the edit")
@@ -710,9 +726,10 @@ class Cluster:
         check(
             status == 200 and summary in page, "node B still served the page from before the edit"
         )
+        edited = PAGE_CACHE_ETAG.fullmatch(etag_of(headers))
         check(
-            etag_of(headers) != etag_of(second[1]),
-            "node B served the edited page under the old ETag",
+            edited and int(edited.group(1)) > int(cached.group(1)),
+            f"node B's ETag {etag_of(headers)!r} is not of a newer content version",
         )
         print("   ok: node B's cached page was replaced by the next request after the save on A")
 
