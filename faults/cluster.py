@@ -41,7 +41,8 @@ from pathlib import Path
 
 from faults.services import PYTHON, ROOT, free_port, port_open, wait_until
 
-DATABASE = "twinning_ci_cluster"
+# One database per run, so that two probes on one machine (two CI jobs) do not drop each other's.
+DATABASE = f"twinning_ci_cluster_{os.getpid()}"
 POSTGRES = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
 EXAMPLE = ROOT / "deploy" / "nginx.conf.example"
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
@@ -65,6 +66,7 @@ LOAD_PAGES = [
     "/zh-hans/activities/?fresh={n}",
 ]
 CLIENTS, LOAD_SECONDS, KILL_AFTER = 8, 10, 3
+CUT_OFF = -1  # the status counted for an answer whose body was cut off
 UNVERIFIED = ssl._create_unverified_context()  # noqa: S323 (our own throw-away certificate)
 
 
@@ -131,7 +133,8 @@ def run(command, environment=None, timeout=300):
         command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+        output = (result.stdout + result.stderr)[-3000:]
+        raise RuntimeError(f"{' '.join(command)} failed:\n{output}")
     return result.stdout
 
 
@@ -415,6 +418,7 @@ class Load:
                 path = LOAD_PAGES[n % len(LOAD_PAGES)].format(n=n)
                 n += 1
                 started = time.perf_counter()
+                response = None
                 try:
                     if connection is None:
                         connection = http.client.HTTPSConnection(
@@ -428,7 +432,9 @@ class Load:
                         connection.close()
                         connection = None
                 except (OSError, http.client.HTTPException) as error:
-                    status = 0
+                    # The status line and headers came, the rest did not: cut off. Otherwise
+                    # no answer at all.
+                    status = CUT_OFF if response is not None else 0
                     with lock:
                         errors[f"{path}: {type(error).__name__} {error}"] += 1
                     if connection is not None:
@@ -471,14 +477,25 @@ class Figures:
 
     @property
     def failed(self):
+        """Answers of 500 or more, and requests that got no answer."""
         return sum(n for status, n in self.statuses.items() if status >= 500 or status == 0)
+
+    @property
+    def cut_off(self):
+        """Answers whose headers came but not all their body: nginx had begun passing on the
+        node's answer when the node died, and cannot take it back to ask another."""
+        return self.statuses[CUT_OFF]
+
+    def statuses_text(self):
+        label = {0: "no answer", CUT_OFF: "cut off after the headers"}
+        return ", ".join(f"{n} × {label.get(s, s)}" for s, n in sorted(self.statuses.items()) if n)
 
     def percentile(self, share):
         ordered = sorted(self.times)
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
     def describe(self):
-        statuses = ", ".join(f"{n} × {s or 'no answer'}" for s, n in sorted(self.statuses.items()))
+        statuses = self.statuses_text()
         seconds = self.ended - self.started
         return (
             f"{self.requests} requests in {seconds:.0f} s ({self.requests / seconds:.0f}/s): "
@@ -570,10 +587,8 @@ class Cluster:
         check(collect.wait(300) == 0, "collectstatic failed")
 
         step("node A, node B, a worker and nginx")
-        for name, port in self.nodes.items():
-            node = {**self.environment, "BIND": f"127.0.0.1:{port}"}
-            command = [PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-            self.processes.start(f"node-{name}", [*command, "twinning.wsgi:application"], node)
+        for name in self.nodes:
+            self.start_node(name)
         worker = [PYTHON, "-m", "celery", "--app", "twinning", "worker", "--concurrency", "1"]
         worker += ["--without-gossip", "--without-mingle", "--loglevel", "INFO"]
         self.processes.start("worker", worker, self.environment)
@@ -733,6 +748,25 @@ class Cluster:
         )
         print("   ok: node B's cached page was replaced by the next request after the save on A")
 
+    def start_node(self, name):
+        node = {**self.environment, "BIND": f"127.0.0.1:{self.nodes[name]}"}
+        command = [PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+        self.processes.start(f"node-{name}", [*command, "twinning.wsgi:application"], node)
+
+    def wait_in_rotation(self, node, log):
+        """Seconds until nginx passes a request to `node` again (passive health: after its
+        fail_timeout), with requests going through nginx meanwhile."""
+        since, browser = time.time(), Browser(self.ports["https"])
+        address = f"127.0.0.1:{self.nodes[node]}"
+        while time.time() - since < 60:
+            browser.get("/en/")
+            for line in log.read_text().splitlines()[-50:]:
+                parts = line.split("|", 5)
+                if float(parts[0]) >= since and parts[2].split(", ")[-1] == address:
+                    return time.time() - since
+            time.sleep(0.3)
+        raise ProofFailed(f"nginx sent node {node} no request within 60 s of its restart")
+
     def prove_failover(self):
         step(f"4. load through nginx ({CLIENTS} clients, {LOAD_SECONDS} s each run)")
         names = {f"127.0.0.1:{port}": f"node {name}" for name, port in self.nodes.items()}
@@ -743,49 +777,77 @@ class Cluster:
             load_status = Browser(self.ports["https"]).get(path)[0]
             check(load_status == 200, f"{path} answered {load_status} through nginx")
 
+        def measured(title, during=None):
+            figures = load.run(LOAD_SECONDS, during)
+            figures.read_proxy_log(log, self.ports["https"], names)
+            print(
+                f"   {title}: {figures.describe()}; answered by {figures.by_node()}; "
+                f"{figures.retried} retried by nginx on the other node"
+            )
+            check(
+                figures.failed == 0,
+                f"{figures.failed} requests got an answer ≥ 500 or none ({title})",
+            )
+            return title, figures
+
+        def at(seconds, action):
+            done = []
+
+            def during(elapsed):
+                if elapsed >= seconds and not done:
+                    done.append(time.time())
+                    action()
+
+            return during
+
         # Every gunicorn worker process past its first requests (templates compiled,
         # connections open), so that the first measured run is not the slower for it.
         load.run(3)
-        two = load.run(LOAD_SECONDS)
-        two.read_proxy_log(log, self.ports["https"], names)
-        print(f"   two nodes: {two.describe()}; answered by {two.by_node()}")
-        check(two.failed == 0, f"answers ≥ 500 or none with both nodes up: {two.describe()}")
-        check(len(two.upstreams) == 2, f"nginx did not use both nodes: {two.by_node()}")
+        runs = [measured("two nodes")]
+        check(len(runs[0][1].upstreams) == 2, f"nginx used one node: {runs[0][1].by_node()}")
 
-        killed = {}
-
-        def kill_a(elapsed):
-            if elapsed >= KILL_AFTER and not killed:
-                killed["at"] = time.time()
-                self.processes.kill("node-A")
-
-        failover = load.run(LOAD_SECONDS, during=kill_a)
-        failover.read_proxy_log(log, self.ports["https"], names)
-        check(killed, "node A was never killed")
-        check(not port_open(self.nodes["A"]), "node A still listens after SIGKILL")
-        print(
-            f"   node A killed after {KILL_AFTER} s: {failover.describe()}; answered by "
-            f"{failover.by_node()}; {failover.retried} retried by nginx on the other node"
+        # A node stopped as for an upgrade: gunicorn finishes what it has, refuses the rest.
+        node_a = self.processes.started["node-A"]
+        runs.append(
+            measured(
+                f"node A stopped (SIGTERM) after {KILL_AFTER} s",
+                at(KILL_AFTER, lambda: node_a.send_signal(signal.SIGTERM)),
+            )
         )
+        check(node_a.wait(60) is not None, "node A did not stop on SIGTERM")
         check(
-            failover.failed == 0,
-            f"{failover.failed} requests failed at the client when node A was killed: "
-            f"{failover.describe()}",
+            runs[-1][1].cut_off == 0, f"a stopping node cut answers off: {runs[-1][1].describe()}"
         )
 
-        one = load.run(LOAD_SECONDS)
-        one.read_proxy_log(log, self.ports["https"], names)
-        print(f"   one node: {one.describe()}; answered by {one.by_node()}")
-        check(one.failed == 0, f"answers ≥ 500 or none with node B alone: {one.describe()}")
-        return two, failover, one
+        self.start_node("A")
+        wait_until(lambda: self.health("A") == 200, 90, "node A healthy again")
+        back = self.wait_in_rotation("A", log)
+        print(f"   node A restarted: nginx sent it requests again {back:.1f} s after it was up")
+
+        # The machine lost: whatever node A was doing is gone.
+        runs.append(
+            measured(
+                f"node A killed (SIGKILL) after {KILL_AFTER} s",
+                at(KILL_AFTER, lambda: self.processes.kill("node-A")),
+            )
+        )
+        check(not port_open(self.nodes["A"]), "node A still listens after SIGKILL")
+        # Only an answer under way when A died can be cut off: at most one per client.
+        check(
+            runs[-1][1].cut_off <= CLIENTS,
+            f"more answers cut off than were under way: {runs[-1][1].describe()}",
+        )
+
+        runs.append(measured("one node (B)"))
+        return runs, back
 
 
-def write_figures(two, failover, one, picture_seconds, total_seconds, load_average):
+def write_figures(runs, back_seconds, picture_seconds, total_seconds, load_average):
     def row(title, figures):
-        statuses = ", ".join(f"{n} × {s or 'none'}" for s, n in sorted(figures.statuses.items()))
         seconds = figures.ended - figures.started
         return (
-            f"| {title} | {figures.requests} ({figures.requests / seconds:.0f}/s) | {statuses} "
+            f"| {title} | {figures.requests} ({figures.requests / seconds:.0f}/s) "
+            f"| {figures.statuses_text()} "
             f"| {statistics.median(figures.times) * 1000:.0f} ms "
             f"| {figures.percentile(0.99) * 1000:.0f} ms | {figures.by_node()} "
             f"| {figures.retried} |"
@@ -802,7 +864,17 @@ def write_figures(two, failover, one, picture_seconds, total_seconds, load_avera
         f"{LOAD_SECONDS} s per run over HTTPS, one kept-alive connection each: five pages "
         "mostly from the page cache, one rendered afresh each time (a new address). "
         '"Retried" counts the requests nginx sent to the other node after one failed; the '
-        "client saw only the second answer.",
+        "client saw only the second answer. Node A was restarted between the SIGTERM and the "
+        f"SIGKILL runs; nginx sent it requests again {back_seconds:.0f} s after it was up "
+        "(passive health checks: `fail_timeout`).",
+        width=100,
+    )
+    cut_off = sum(figures.cut_off for _title, figures in runs)
+    cut_off_note = cut_off and textwrap.fill(
+        f'{cut_off} × "cut off after the headers": answers node A had begun to send when it '
+        "was killed. nginx had passed their status line on to the client and cannot take it "
+        "back to ask another node; no proxy can. A graceful stop (SIGTERM, as for an upgrade) "
+        "cuts none off.",
         width=100,
     )
     summary = textwrap.fill(
@@ -818,10 +890,9 @@ def write_figures(two, failover, one, picture_seconds, total_seconds, load_avera
             "",
             "| Run | Requests | Statuses at the client | p50 | p99 | Answered by | Retried |",
             "| --- | --- | --- | --- | --- | --- | --- |",
-            row("two nodes", two),
-            row(f"node A killed (SIGKILL) after {KILL_AFTER} s", failover),
-            row("one node (B)", one),
+            *(row(title, figures) for title, figures in runs),
             "",
+            *([cut_off_note, ""] if cut_off_note else []),
             summary,
             "",
             END,
@@ -852,13 +923,13 @@ def main():
         picture_seconds = cluster.prove_picture(staff)
         cluster.prove_edit(staff)
         load_average = os.getloadavg()[0]
-        two, failover, one = cluster.prove_failover()
+        runs, back_seconds = cluster.prove_failover()
         total = time.monotonic() - began
-        write_figures(two, failover, one, picture_seconds, total, load_average)
+        write_figures(runs, back_seconds, picture_seconds, total, load_average)
         print(f"ok: all four proofs hold ({total:.0f} s); figures written to docs/deploy.md")
         status = 0
     except Exception as failure:  # a proof, or a service that did not start: say which
-        if not isinstance(failure, ProofFailed):
+        if not isinstance(failure, ProofFailed | RuntimeError):
             traceback.print_exc()
         print(f"cluster probe FAILED: {failure}", file=sys.stderr)
         for name in ("node-A", "node-B", "worker", "nginx"):
