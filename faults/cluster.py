@@ -11,8 +11,11 @@ node. Then, over HTTPS through nginx:
    `srcset` names the renditions on the object store, and they answer);
 2. an edit saved on A changes the page B serves at once (the page cache on the shared Redis);
 3. one signed-in session works on both nodes;
-4. node A killed (SIGKILL, the machine lost) while 8 clients load public pages through nginx:
-   no client gets an answer of 500 or more, or none at all; measured with two nodes and one.
+4. while 8 clients load public pages through nginx, node A stopped (SIGTERM, an upgrade), then
+   restarted and back in rotation, then killed (SIGKILL, the machine lost): no client gets an
+   answer of 500 or more, or none at all. A stopped node cuts no answer off; a killed one may cut
+   off the few it was sending (counted, never retried by any proxy). Measured with two nodes and
+   with one.
 
 The figures are written to docs/deploy.md between markers. A failed proof exits with status 1
 and says which; everything started is stopped on the way out, whatever happened.
