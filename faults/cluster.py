@@ -951,6 +951,7 @@ def main():
         if error_log.exists():
             print(f"--- nginx error.log:\n{error_log.read_text()[-3000:]}", file=sys.stderr)
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not cut this short
         cluster.processes.stop_all()
         with contextlib.suppress(Exception):
             psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
