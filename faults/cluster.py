@@ -42,7 +42,7 @@ from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
 
-from faults.services import PYTHON, ROOT, free_port, port_open, wait_until
+from faults.services import PYTHON, ROOT, free_port, moto_server_command, port_open, wait_until
 
 # One database per run, so that two probes on one machine (two CI jobs) do not drop each other's.
 DATABASE = f"twinning_ci_cluster_{os.getpid()}"
@@ -143,13 +143,6 @@ def run(command, environment=None, timeout=300):
 
 def psql(sql, database="postgres"):
     return run(["psql", "-qAt", *POSTGRES, "-c", sql, database]).strip()
-
-
-def moto_command(port):
-    executable = shutil.which("moto_server", path=str(Path(PYTHON).parent))
-    if executable is None:
-        return [PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    return [executable, "-H", "127.0.0.1", "-p", str(port)]
 
 
 def nginx_configuration(directory, ports, nodes):
@@ -574,7 +567,7 @@ class Cluster:
         step("Redis, the S3 server and a database of the probe's own")
         redis = ["redis-server", "--port", str(self.ports["redis"]), "--bind", "127.0.0.1"]
         self.processes.start("redis", [*redis, "--save", "", "--appendonly", "no"])
-        self.processes.start("s3", moto_command(self.ports["s3"]))
+        self.processes.start("s3", moto_server_command(self.ports["s3"]))
         psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         psql(f"CREATE DATABASE {DATABASE}")
         wait_until(lambda: port_open(self.ports["redis"]), 20, "Redis answering")

@@ -55,6 +55,14 @@ def missing_tools():
     return ""
 
 
+def moto_server_command(port):
+    """An S3-compatible server (moto) on a loopback port, from this environment."""
+    executable = shutil.which("moto_server", path=str(Path(PYTHON).parent))
+    if executable is None:
+        return [PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    return [executable, "-H", "127.0.0.1", "-p", str(port)]
+
+
 class RedisServer:
     """A redis-server of our own: keeps nothing on disk, can be stopped, hung and restarted."""
 

@@ -3,10 +3,8 @@ and settings that put media on it, read from twinning/settings.py as a site woul
 
 import os
 import runpy
-import shutil
 import signal
 import subprocess
-import sys
 import urllib.request
 import uuid
 from pathlib import Path
@@ -14,18 +12,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from faults.services import free_port, wait_until
+from faults.services import free_port, moto_server_command, wait_until
 
 SETTINGS_FILE = Path(__file__).resolve().parents[2] / "twinning" / "settings.py"
 KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 REGION = "eu-central-1"
-
-
-def moto_server_command(port):
-    executable = shutil.which("moto_server", path=str(Path(sys.executable).parent))
-    if executable is None:
-        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    return [executable, "-H", "127.0.0.1", "-p", str(port)]
 
 
 class S3Server:
