@@ -28,10 +28,17 @@ def test_with_redis_hung_no_request_waits_long(site_with_redis, redis_up):
     result = load(site_with_redis.port, seconds=4)
 
     assert result.errors == 0, result.describe()
-    assert result.p99 < 1.0, result.describe()
     assert site_with_redis.health()[1]["status"] == "degraded"
     # At most one warning a minute from each of the two workers, not one per request.
     assert site_with_redis.cache_warnings() - warnings_before <= 2
+    # The same pages with Redis refusing at once (no waiting at all, nothing cached), right
+    # after, on the same machine: a hung Redis may add about one 0.25 s socket timeout, not one
+    # per cache call. Compared, not bounded absolutely: a loaded machine slows both alike.
+    redis_up.stop()
+    refused = load(site_with_redis.port, seconds=3)
+    assert result.p99 < refused.p99 + 0.75, (
+        f"hung: {result.describe()}; refused: {refused.describe()}"
+    )
 
 
 def test_after_redis_comes_back_pages_are_cached_again(site_with_redis, redis_up):
