@@ -379,6 +379,34 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# E-mail (docs/deploy.md, "E-mail"), sent by core.mail through the task queue. Django's own
+# setting names, from environment variables of the same names.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")  # TLS from the first byte, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+EMAIL_PORT = int(
+    os.environ.get("EMAIL_PORT", "") or (587 if EMAIL_USE_TLS else 465 if EMAIL_USE_SSL else 25)
+)
+# A server that does not answer holds a worker this long per try, not minutes (the task retries).
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# SMTP when a server is named. Without one: with DEBUG the console (`make run` prints each
+# e-mail); in production core.mail.LogOnlyBackend, which sends nothing and logs a WARNING with
+# the recipients and the subject only. Not the console backend there: it would write whole
+# messages (links, reviewers' comments) into the JSON log stream, breaking its lines.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "core.mail.LogOnlyBackend"
+)
+
 # Whole public pages are cached for this long (core/page_cache.py). It needs a cache every
 # app server shares, so it is off unless REDIS_URL is set.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300" if REDIS_URL else "0"))
