@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self):
+        # Celery's autodiscovery imports each app's `tasks` module only; core's e-mail task
+        # lives beside its helper.
+        from . import mail  # noqa: F401

@@ -14,7 +14,7 @@ from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 
-from core import tasks
+from core.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def send_staff_email(recipients, subject, body, *, html=None):
         return []
     # A header cannot hold a line break (Django refuses it): one line, whatever was given.
     subject = " ".join(str(subject).split())
-    tasks.enqueue(send_email, addresses, subject, body, html=html)
+    enqueue(send_email, addresses, subject, body, html=html)
     return addresses
 
 

@@ -131,7 +131,3 @@ def queue_available():
         available = False
     _remember(available, CHECK_SECONDS)
     return available
-
-
-# The tasks defined elsewhere in core, imported here for Celery's autodiscovery (core.tasks).
-from core import mail  # noqa: E402, F401
