@@ -1,11 +1,11 @@
 """The cities app's tasks (docs/tasks.md): a city picture's renditions, off the request path."""
 
+import functools
 import logging
-import random
 
 from celery import shared_task
 
-from core import images
+from core import images, tasks
 from core.page_cache import bump_content_version
 
 from .models import City
@@ -17,10 +17,7 @@ logger = logging.getLogger(__name__)
 MAX_RETRIES = 6
 BACKOFF_SECONDS = 10
 
-
-def backoff(retries):
-    seconds = BACKOFF_SECONDS * 2**retries
-    return seconds + random.uniform(0, seconds / 4)  # noqa: S311 (spreading retries, no secret)
+backoff = functools.partial(tasks.backoff, first_seconds=BACKOFF_SECONDS)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES)

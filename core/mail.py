@@ -6,15 +6,15 @@ retries a server that refuses or does not answer with growing pauses, then gives
 ERROR naming the recipients and the subject, for the operators.
 """
 
+import functools
 import logging
-import random
 import smtplib
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 
-from core.tasks import enqueue
+from core import tasks
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +23,7 @@ logger = logging.getLogger(__name__)
 MAX_RETRIES = 5
 BACKOFF_SECONDS = 30
 
-
-def backoff(retries):
-    seconds = BACKOFF_SECONDS * 2**retries
-    return seconds + random.uniform(0, seconds / 4)  # noqa: S311 (spreading retries, no secret)
+backoff = functools.partial(tasks.backoff, first_seconds=BACKOFF_SECONDS)
 
 
 def send_staff_email(recipients, subject, body, *, html=None):
@@ -43,7 +40,7 @@ def send_staff_email(recipients, subject, body, *, html=None):
         return []
     # A header cannot hold a line break (Django refuses it): one line, whatever was given.
     subject = " ".join(str(subject).split())
-    enqueue(send_email, addresses, subject, body, html=html)
+    tasks.enqueue(send_email, addresses, subject, body, html=html)
     return addresses
 
 

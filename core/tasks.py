@@ -14,6 +14,7 @@ runs it, when no broker is configured, in a thread of this process instead of in
 """
 
 import logging
+import random
 import threading
 import time
 
@@ -52,6 +53,13 @@ class QueueUnavailable(Exception):
 _threads = set()
 
 
+def backoff(retries, first_seconds):
+    """The pause before retry number `retries` + 1: `first_seconds`, doubling each time, plus
+    up to a quarter more, so that many tasks failing together do not all retry at once."""
+    seconds = first_seconds * 2**retries
+    return seconds + random.uniform(0, seconds / 4)  # noqa: S311 (spreading retries, no secret)
+
+
 def enqueue(task, *args, refuse_if_down=False, background=False, **kwargs):
     """Run `task(*args, **kwargs)` on a worker after this transaction commits (here if none).
 
@@ -72,22 +80,20 @@ def enqueue(task, *args, refuse_if_down=False, background=False, **kwargs):
             else:
                 task.apply_async(args=args, kwargs=kwargs)
             return
+        error = None
         if not _known_down():
             try:
                 with _connection() as connection:
                     task.apply_async(args=args, kwargs=kwargs, retry=False, connection=connection)
                 return
-            except Exception as error:  # kombu's OperationalError, a timeout, a refused socket
+            except Exception as failure:  # kombu's OperationalError, a timeout, a refused socket
                 _remember(False, UNAVAILABLE_SECONDS)
-                if refuse_if_down:
-                    logger.warning("Task queue unavailable (%s); %s not sent", error, task.name)
-                    raise QueueUnavailable from error
-                logger.warning("Task queue unavailable (%s); running %s here", error, task.name)
-        else:
-            if refuse_if_down:
-                logger.warning("Task queue unavailable; %s not sent", task.name)
-                raise QueueUnavailable
-            logger.warning("Task queue unavailable; running %s here", task.name)
+                error = failure
+        why = f" ({error})" if error else ""
+        if refuse_if_down:
+            logger.warning("Task queue unavailable%s; %s not sent", why, task.name)
+            raise QueueUnavailable from error
+        logger.warning("Task queue unavailable%s; running %s here", why, task.name)
         task.apply(args=args, kwargs=kwargs)
 
     transaction.on_commit(send)

@@ -28,7 +28,6 @@ import re
 import shutil
 import signal
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,15 @@ from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
 
-from faults.services import PYTHON, ROOT, free_port, moto_server_command, port_open, wait_until
+from faults.services import (
+    PYTHON,
+    ROOT,
+    LoadResult,
+    free_port,
+    moto_server_command,
+    port_open,
+    wait_until,
+)
 
 # One database per run, so that two probes on one machine (two CI jobs) do not drop each other's.
 DATABASE = f"twinning_ci_cluster_{os.getpid()}"
@@ -460,25 +467,20 @@ class Load:
         for thread in threads:
             thread.join(60)
         figures = Figures(statuses, times, started_at, time.time())
-        figures.errors = errors
+        figures.client_errors = errors
         return figures
 
 
-class Figures:
-    def __init__(self, statuses, times, started, ended):
-        self.statuses, self.times, self.started, self.ended = statuses, times, started, ended
+class Figures(LoadResult):
+    """A load run through the proxy: LoadResult's counts and times, when it ran, and which node
+    answered each request (read from nginx's log)."""
+
+    def __init__(self, statuses, seconds, started, ended):
+        super().__init__(statuses, seconds)
+        self.started, self.ended = started, ended
         self.upstreams = Counter()
         self.retried = 0
-        self.errors = Counter()  # what the client got instead of an answer
-
-    @property
-    def requests(self):
-        return sum(self.statuses.values())
-
-    @property
-    def failed(self):
-        """Answers of 500 or more, and requests that got no answer."""
-        return sum(n for status, n in self.statuses.items() if status >= 500 or status == 0)
+        self.client_errors = Counter()  # what the client got instead of an answer
 
     @property
     def cut_off(self):
@@ -490,18 +492,13 @@ class Figures:
         label = {0: "no answer", CUT_OFF: "cut off after the headers"}
         return ", ".join(f"{n} × {label.get(s, s)}" for s, n in sorted(self.statuses.items()) if n)
 
-    def percentile(self, share):
-        ordered = sorted(self.times)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
-
     def describe(self):
         statuses = self.statuses_text()
         seconds = self.ended - self.started
         return (
             f"{self.requests} requests in {seconds:.0f} s ({self.requests / seconds:.0f}/s): "
-            f"{statuses}; p50 {statistics.median(self.times) * 1000:.0f} ms, "
-            f"p99 {self.percentile(0.99) * 1000:.0f} ms"
-            + "".join(f"\n     {n} × {error}" for error, n in self.errors.most_common(5))
+            f"{statuses}; p50 {self.p50 * 1000:.0f} ms, p99 {self.p99 * 1000:.0f} ms"
+            + "".join(f"\n     {n} × {error}" for error, n in self.client_errors.most_common(5))
         )
 
     def read_proxy_log(self, path, port, names):
@@ -788,8 +785,8 @@ class Cluster:
                 f"{figures.retried} retried by nginx on the other node"
             )
             check(
-                figures.failed == 0,
-                f"{figures.failed} requests got an answer ≥ 500 or none ({title})",
+                figures.errors == 0,
+                f"{figures.errors} requests got an answer ≥ 500 or none ({title})",
             )
             return title, figures
 
@@ -851,8 +848,8 @@ def write_figures(runs, back_seconds, picture_seconds, total_seconds, load_avera
         return (
             f"| {title} | {figures.requests} ({figures.requests / seconds:.0f}/s) "
             f"| {figures.statuses_text()} "
-            f"| {statistics.median(figures.times) * 1000:.0f} ms "
-            f"| {figures.percentile(0.99) * 1000:.0f} ms | {figures.by_node()} "
+            f"| {figures.p50 * 1000:.0f} ms "
+            f"| {figures.p99 * 1000:.0f} ms | {figures.by_node()} "
             f"| {figures.retried} |"
         )
 
