@@ -90,6 +90,14 @@ def revert_versions(versions):
         pending = failed
 
 
+def record_baseline(obj):
+    """Store `obj` as it is if it has no history yet (loaded from fixtures, imported…)."""
+    if not Version.objects.get_for_object(obj).exists():
+        with reversion.create_revision():
+            reversion.set_comment(str(BASELINE_COMMENT))
+            reversion.add_to_revision(obj)
+
+
 class HistoryAdmin(VersionAdmin):
     object_history_template = "admin/twinning/object_history.html"
     compare_template = "admin/twinning/compare.html"
@@ -120,11 +128,7 @@ class HistoryAdmin(VersionAdmin):
             yield
 
     def record_baseline(self, obj):
-        """Store `obj` as it is if it has no history yet (loaded from fixtures, imported…)."""
-        if not Version.objects.get_for_object(obj).exists():
-            with reversion.create_revision():
-                reversion.set_comment(str(BASELINE_COMMENT))
-                reversion.add_to_revision(obj)
+        record_baseline(obj)
 
     def add_view(self, request, form_url="", extra_context=None):
         if request.method != "POST":  # nothing is saved: no revision (and no extra queries)

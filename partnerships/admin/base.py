@@ -1,15 +1,17 @@
 """What every partnership admin shares: help texts, the scoped admin, the related cities."""
 
+from django.contrib import messages
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core import translated
 from history.admin import NOT_FOUND, HistoryAdmin
 
-from .. import permissions
+from .. import pending, permissions, review
 from ..models import (
     Partnership,
 )
@@ -46,6 +48,18 @@ def count_of(model, field):
     )
 
 
+def partnership_change_url(partnership):
+    return reverse("admin:partnerships_partnership_change", args=[partnership.pk])
+
+
+def may_write(request, partnership):
+    """Whether this request may change `partnership` and its parts: directly (see
+    permissions.may_edit), or because it runs on the partnership's pending version."""
+    return permissions.may_edit(request.user, partnership) or (
+        partnership is not None and getattr(request, "drafting", None) == partnership.pk
+    )
+
+
 # --- Scope: every admin below shows a staff member only their cities' records ----------------
 
 
@@ -74,13 +88,76 @@ class ScopedAdmin(HistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
-            obj is None or permissions.may_edit(request.user, self.partnership_of(obj))
+            obj is None or may_write(request, self.partnership_of(obj))
         )
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (
-            obj is None or permissions.may_edit(request.user, self.partnership_of(obj))
+            obj is None or may_write(request, self.partnership_of(obj))
         )
+
+    # --- Pending changes (partnerships/pending.py) -------------------------------------------
+
+    def keeps_pending(self, request, partnership):
+        """Whether a save by this user to this partnership (or a part of it) is kept pending:
+        on a published partnership, an editor's always; a publisher's while it has pending
+        changes (they add to them, and go live when published)."""
+        if partnership is None or not partnership.is_published:
+            return False
+        if not permissions.can_publish(request.user):
+            return True
+        return self.open_change(request, partnership) is not None
+
+    def open_change(self, request, partnership):
+        """The partnership's open pending changes, looked up once per request."""
+        found = request.__dict__.setdefault("_open_changes", {})
+        if partnership.pk not in found:
+            found[partnership.pk] = review.open_change(partnership)
+        return found[partnership.pk]
+
+    def on_pending(self, request, partnership, view):
+        """Answer with `view()` run on the partnership's pending version, rolled back; a save
+        it makes becomes the pending changes, and the staff member is told so."""
+        change = self.open_change(request, partnership)
+        posting = request.method == "POST"
+        request.drafting = partnership.pk
+
+        def show():
+            response = view()
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+
+        try:
+            response, content = pending.try_out(
+                partnership,
+                change.content if change is not None else None,
+                show,
+                quiet=not posting,
+                keep_if=lambda response: posting and response.status_code == 302,
+            )
+        except pending.PendingContentError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(partnership_change_url(partnership))
+        finally:
+            del request.drafting
+        if content is None:
+            return response
+        review.keep_pending(partnership, request.user, content)
+        messages.success(
+            request,
+            _(
+                "Saved as pending changes to “%(partnership)s”: the public still sees the "
+                "published page. Submit the changes for review when they are ready."
+            )
+            % {"partnership": partnership},
+        )
+        return HttpResponseRedirect(partnership_change_url(partnership))
+
+    def message_user(self, request, *args, **kwargs):
+        # Inside on_pending, the admin's own "was changed successfully" would be wrong.
+        if getattr(request, "drafting", None) is None:
+            super().message_user(request, *args, **kwargs)
 
     def versions_in_scope(self, request, versions):
         """Stored versions whose partnership, as stored, involves one of the user's cities.

@@ -11,7 +11,6 @@ from modeltranslation.admin import TranslationStackedInline
 
 from core.edit_conflicts import GuardedAdmin
 
-from .. import permissions
 from ..models import (
     Activity,
     Milestone,
@@ -19,24 +18,21 @@ from ..models import (
     Plan,
     Source,
 )
-from .base import URL_FIELD_OVERRIDES
+from .base import URL_FIELD_OVERRIDES, may_write
 
 
 class PartOfPartnershipInline:
-    """Inline rows follow their partnership: editable only while the user may edit it."""
+    """Inline rows follow their partnership: editable while the user may change it (a published
+    one only on its pending version, partnerships/pending.py)."""
 
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and permissions.may_edit(request.user, obj)
+        return super().has_add_permission(request, obj) and may_write(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and permissions.may_edit(
-            request.user, obj
-        )
+        return super().has_change_permission(request, obj) and may_write(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and permissions.may_edit(
-            request.user, obj
-        )
+        return super().has_delete_permission(request, obj) and may_write(request, obj)
 
 
 # --- Inlines ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The partnership's admin: its form, list, workflow actions, preview and translations."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -21,17 +22,20 @@ from core import translated
 from core.choosers import OffersWhatTheFormAccepts
 from core.edit_conflicts import GuardedAdmin, GuardedModelForm
 from core.translation_admin import StampTranslations
+from history import compare
 from history.admin import NOT_FOUND
 
-from .. import permissions, translation_report
+from .. import pending, permissions, review, translation_report
 from ..models import (
     PARTNERSHIP_PARTS,
     Milestone,
     Partnership,
+    PendingChange,
+    ReviewNote,
     WorkflowError,
 )
 from ..views.partnerships import PartnershipDetailView
-from .base import MARKDOWN_HELP, ScopedAdmin
+from .base import MARKDOWN_HELP, ScopedAdmin, partnership_change_url
 from .inlines import (
     ActivityInline,
     MilestoneInline,
@@ -59,6 +63,71 @@ class PartnershipCountryFilter(admin.SimpleListFilter):
         if code:
             return queryset.filter(Q(city_a__country=code) | Q(city_b__country=code))
         return queryset
+
+
+class ReviewForm(forms.Form):
+    """A move on the review desk, with the message or comment that goes with it."""
+
+    MOVES = ["submit", "publish", "return", "discard", "comment"]
+
+    move = forms.ChoiceField(choices=[(move, move) for move in MOVES], widget=forms.HiddenInput)
+    message = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Sent with the e-mail and kept in the review conversation."),
+    )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        move, message = cleaned_data.get("move"), cleaned_data.get("message", "")
+        if move in ("return", "comment") and not message.strip():
+            self.add_error(
+                "message",
+                _("Say what needs changing: the comment is sent to the editor.")
+                if move == "return"
+                else _("Write a comment first."),
+            )
+        return cleaned_data
+
+
+def pending_comparison(partnership, change):
+    """Live against pending: the partnership's fields, then each kind of part (added, removed,
+    changed), as the history's comparison shows two versions (history/compare.py)."""
+    live = pending.field_dicts(pending.capture(partnership))
+    proposed = pending.field_dicts(change.content)
+    names = {}
+    for version in (live, proposed):
+        for model, by_pk in version.items():
+            for pk, (name, _values) in by_pk.items():
+                names[(model, pk)] = name
+    relations = pending.part_relations()
+    wanted = {}
+    for model, by_pk in [*live.items(), *proposed.items()]:
+        exclude = [key.name for part, key in relations if part is model]
+        values = [stored for _name, stored in by_pk.values()]
+        for related, pks in compare.related_keys(model, *values, exclude=exclude).items():
+            wanted.setdefault(related, set()).update(pk for pk in pks if (related, pk) not in names)
+    for related, pks in wanted.items():
+        for pk, record in related._base_manager.in_bulk(pks).items():
+            names[(related, pk)] = str(record)
+    root_live = live[Partnership][partnership.pk][1]
+    root_proposed = proposed[Partnership][partnership.pk][1]
+    return {
+        "changes": compare.field_changes(
+            Partnership, root_live, root_proposed, names, exclude=pending.NOT_CONTENT
+        ),
+        "part_changes": [
+            changes
+            for model, key in relations
+            if (
+                changes := compare.part_changes(
+                    model, live.get(model, {}), proposed.get(model, {}), names, exclude=[key.name]
+                )
+            )
+        ],
+    }
 
 
 class PartnershipAdminForm(GuardedModelForm):
@@ -265,7 +334,12 @@ class PartnershipAdmin(
             self.admin_site.admin_view(self.translations_view),
             name="partnerships_partnership_translations",
         )
-        return [preview, translations, *super().get_urls()]
+        review_desk = path(
+            "<path:object_id>/review/",
+            self.admin_site.admin_view(self.review_view),
+            name="partnerships_partnership_review",
+        )
+        return [preview, translations, review_desk, *super().get_urls()]
 
     def translations_view(self, request, object_id):
         """Which translations of the partnership's content are missing or outdated; staff
@@ -339,7 +413,128 @@ class PartnershipAdmin(
         partnership = self.get_object(request, unquote(object_id))  # 404 outside the scope
         if not self.has_view_or_change_permission(request, partnership):
             raise Http404(NOT_FOUND)
-        return PartnershipDetailView.as_view(preview=True)(request, pk=partnership.pk)
+        change = self.open_change(request, partnership)
+        view = PartnershipDetailView.as_view(preview=True, pending_change=change)
+        if change is None:
+            return view(request, pk=partnership.pk)
+        # The pending version, written into the database only while the page is drawn.
+        response, _content = pending.try_out(
+            partnership, change.content, lambda: view(request, pk=partnership.pk).render()
+        )
+        return response
+
+    # --- The review desk on the partnership's own pages ---------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        partnership = self.get_object(request, unquote(object_id))  # 404 outside the scope
+        extra_context = {**(extra_context or {}), **self.review_context(request, partnership)}
+        if not self.keeps_pending(request, partnership):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        return self.on_pending(
+            request,
+            partnership,
+            lambda: super(PartnershipAdmin, self).changeform_view(
+                request, object_id, form_url, extra_context
+            ),
+        )
+
+    def review_context(self, request, partnership):
+        """What the review panel shows: the pending changes, the conversation, and the moves
+        this staff member may make now."""
+        change = self.open_change(request, partnership)
+        may_change = self.has_change_permission(request)  # the model permission: scope is checked
+        may_publish = permissions.can_publish(request.user)
+        state = partnership.state
+        if change is not None:
+            may_submit = may_change and change.state == PendingChange.State.DRAFT
+            may_return = may_publish and change.state == PendingChange.State.IN_REVIEW
+            may_publish_now = may_publish
+        else:
+            may_submit = may_change and state == Partnership.State.DRAFT
+            may_return = may_publish and state == Partnership.State.IN_REVIEW
+            may_publish_now = may_publish and state != Partnership.State.PUBLISHED
+        return {
+            "pending_change": change,
+            "review_notes": ReviewNote.objects.filter(partnership=partnership).with_people(),
+            "review_url": reverse("admin:partnerships_partnership_review", args=[partnership.pk]),
+            "preview_url": reverse("admin:partnerships_partnership_preview", args=[partnership.pk]),
+            "review_moves": {
+                "submit": may_submit,
+                "publish": may_publish_now,
+                "return": may_return,
+                "discard": may_change and change is not None,
+                "comment": may_change or may_publish,
+            },
+            "review_form": ReviewForm(),
+        }
+
+    def review_view(self, request, object_id):
+        """What the pending changes change (live against pending, field by field, the parts
+        included), the conversation, and the moves: submit, publish, return, discard."""
+        partnership = self.get_object(request, unquote(object_id))  # 404 outside the scope
+        if not self.has_view_or_change_permission(request, partnership):
+            raise Http404(NOT_FOUND)
+        context = self.review_context(request, partnership)
+        if request.method == "POST":
+            form = ReviewForm(request.POST)
+            if form.is_valid():
+                move = form.cleaned_data["move"]
+                # Who may make the move; whether it fits the state now (another publisher may
+                # have been first) the move itself says, with a message.
+                may_publish = permissions.can_publish(request.user)
+                if not (
+                    may_publish
+                    if move in ("publish", "return")
+                    else self.has_change_permission(request) or may_publish
+                ):
+                    raise PermissionDenied
+                return self.make_review_move(request, partnership, move, form.cleaned_data)
+            context["review_form"] = form
+        change = context["pending_change"]
+        context.update(
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": partnership,
+                "title": _("Review: %(partnership)s") % {"partnership": partnership},
+                "comparison": pending_comparison(partnership, change) if change else None,
+                "change_url": partnership_change_url(partnership),
+            }
+        )
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(
+            request, "admin/partnerships/partnership/review.html", context, status=status
+        )
+
+    def make_review_move(self, request, partnership, move, data):
+        message = data["message"]
+        done = {
+            "submit": _("Submitted for review."),
+            "publish": _("Published."),
+            "return": _("Returned with a comment."),
+            "discard": _("Pending changes discarded."),
+            "comment": _("Comment added."),
+        }[move]
+        try:
+            if move == "submit":
+                review.submit(partnership, request.user, message)
+            elif move == "publish":
+                review.publish(partnership, request.user, message)
+            elif move == "return":
+                review.return_for_changes(partnership, request.user, message)
+            elif move == "discard":
+                review.discard(partnership, request.user)
+            else:
+                review.comment(partnership, request.user, message)
+        except WorkflowError as error:
+            self.message_user(request, str(error), messages.WARNING)
+        else:
+            if move != "comment":
+                self.log_change(request, partnership, str(done))
+            self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(partnership_change_url(partnership))
 
     def view_on_site(self, partnership):
         if partnership.is_published:

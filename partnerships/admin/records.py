@@ -2,6 +2,7 @@
 sources."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -33,12 +34,64 @@ class PartnershipChildAdmin(ScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "partnership":
-            # Only partnerships the user may edit; shown by title, which needs both cities.
+            # The user's partnerships, shown by title, which needs both cities. A record added
+            # to a published one by an editor joins its pending changes.
             choices = permissions.in_scope(request.user, Partnership.objects.all())
-            if not permissions.can_publish(request.user):
-                choices = choices.exclude(state=Partnership.State.PUBLISHED)
             kwargs["queryset"] = choices.select_related("city_a", "city_b")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if getattr(request, "drafting", None) is not None and obj is not None:
+            # A pending change belongs to one partnership: moving a record elsewhere is a
+            # change to two pages, made on the live records only.
+            readonly.append("partnership")
+        return readonly
+
+    # Changes to a published partnership's records go to its pending changes (on_pending).
+
+    def add_view(self, request, form_url="", extra_context=None):
+        partnership = None
+        if request.method == "POST":
+            chosen = request.POST.get("partnership", "")
+            partnership = (
+                permissions.in_scope(request.user, Partnership.objects.all())
+                .filter(pk=int(chosen))
+                .first()
+                if chosen.isdigit()
+                else None
+            )
+        if not self.keeps_pending(request, partnership):
+            return super().add_view(request, form_url, extra_context)
+        return self.on_pending(
+            request,
+            partnership,
+            lambda: super(PartnershipChildAdmin, self).add_view(request, form_url, extra_context),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        partnership = self.get_object(request, unquote(object_id)).partnership
+        if not self.keeps_pending(request, partnership):
+            return super().change_view(request, object_id, form_url, extra_context)
+        return self.on_pending(
+            request,
+            partnership,
+            lambda: super(PartnershipChildAdmin, self).change_view(
+                request, object_id, form_url, extra_context
+            ),
+        )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        partnership = self.get_object(request, unquote(object_id)).partnership
+        if not self.keeps_pending(request, partnership):
+            return super().delete_view(request, object_id, extra_context)
+        return self.on_pending(
+            request,
+            partnership,
+            lambda: super(PartnershipChildAdmin, self).delete_view(
+                request, object_id, extra_context
+            ),
+        )
 
     @admin.display(description=_("published"), boolean=True, ordering="partnership__state")
     def partnership_published(self, obj):

@@ -25,6 +25,7 @@ from .records import (
     Source,
     upcoming_q,
 )
+from .review import PendingChange, ReviewNote
 from .topics import FocusArea
 
 PARTNERSHIP_PARTS = ("milestones", "activities", "plans", "sources", "figures")
@@ -59,7 +60,9 @@ __all__ = [
     "PartnershipFigure",
     "PartnershipQuerySet",
     "PartnershipRecordQuerySet",
+    "PendingChange",
     "Plan",
+    "ReviewNote",
     "Source",
     "WorkflowError",
     "partnership_slug_base",

@@ -309,7 +309,14 @@ class Partnership(TranslationStamps):
 
     def _move(self, allowed_from, to, **marks):
         allowed = allowed_from if isinstance(allowed_from, tuple) else (allowed_from,)
-        if self.state not in allowed:
+        # Claimed with one conditional UPDATE: of two publishers acting at once, one wins and
+        # the other is told (the state in memory may be stale).
+        claimed = self.state in allowed and Partnership._base_manager.filter(
+            pk=self.pk, state__in=allowed
+        ).update(state=to)
+        if not claimed:
+            if self.pk is not None:
+                self.refresh_from_db(fields=["state"])
             raise WorkflowError(
                 _("“%(partnership)s” is %(state)s; it cannot become %(target)s.")
                 % {

@@ -40,6 +40,8 @@ class PartnershipDetailView(DetailView):
     # Staff preview, reached only through the admin (which checks login and scope):
     # unpublished partnerships too, under a "not published" banner.
     preview = False
+    # In a preview of pending changes to a published page (partnerships/pending.py): which.
+    pending_change = None
 
     def get_queryset(self):
         partnerships = (
@@ -64,6 +66,7 @@ class PartnershipDetailView(DetailView):
                 sections["upcoming"].activities + sections["past"].activities,
             ),
             preview=self.preview,
+            pending_change=self.pending_change,
             **kwargs,
         )
 

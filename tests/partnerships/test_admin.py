@@ -38,7 +38,9 @@ NARRATIVE = [
 # Queries per admin page, measured with an empty ContentType cache. Each bound holds for a
 # handful of rows and for a hundred (two hundred activities on the change form) alike.
 PARTNERSHIP_CHANGELIST_QUERIES = 9
-PARTNERSHIP_CHANGE_FORM_QUERIES = 19  # includes the "founded by" choice of its own milestones
+# Includes the "founded by" choice of its own milestones, and the review panel's pending changes
+# and conversation.
+PARTNERSHIP_CHANGE_FORM_QUERIES = 21
 ACTIVITY_CHANGELIST_QUERIES = 8
 MILESTONE_CHANGELIST_QUERIES = 7
 FOCUS_AREA_CHANGELIST_QUERIES = 5

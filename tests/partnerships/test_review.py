@@ -1,0 +1,333 @@
+"""The review desk: an editor changes a published partnership without taking it offline; a
+publisher compares, publishes or returns the changes with a comment (partnerships/pending.py,
+partnerships/review.py, the partnership admin's review panel and page).
+
+Dresden's office (an editor and a publisher assigned to Dresden) works on Dresden–Hangzhou,
+which is published; Berlin's publisher must never see it.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+from reversion.models import Version
+
+from partnerships import review
+from partnerships.models import (
+    Activity,
+    Milestone,
+    Partnership,
+    PendingChange,
+    ReviewNote,
+    WorkflowError,
+)
+from tests.partnerships.test_history import posted
+from tests.translations import in_english
+from twinning.roles import EDITOR, PUBLISHER, setup_roles
+
+pytestmark = pytest.mark.django_db
+
+LIVE_SUMMARY = "Two cities on the Elbe and the Qiantang."
+NEW_SUMMARY = "Two river cities, partners since 2009, with a new choir exchange."
+
+
+def staff(role, city, name):
+    user = get_user_model().objects.create_user(
+        name, email=f"{name}@example.org", password="x-Very-long-pass-42", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=role))
+    user.assigned_cities.add(city)
+    return user
+
+
+@pytest.fixture
+def world(make_city, make_partnership, make_activity, make_milestone):
+    setup_roles()
+    dresden = make_city(name="Dresden", slug="dresden")
+    hangzhou = make_city(name="Hangzhou", slug="hangzhou", country="CN")
+    berlin = make_city(name="Berlin", slug="berlin")
+    ours = make_partnership(
+        city_a=dresden, city_b=hangzhou, state="published", summary=LIVE_SUMMARY
+    )
+    make_milestone(ours, title="Agreement", date=datetime.date(2009, 10, 16))
+    make_activity(ours, title="Choir festival")
+    return {"dresden": dresden, "berlin": berlin, "ours": ours}
+
+
+@pytest.fixture
+def people(world):
+    return {
+        "editor": staff(EDITOR, world["dresden"], "dresden-editor"),
+        "publisher": staff(PUBLISHER, world["dresden"], "dresden-publisher"),
+        "other_publisher": staff(PUBLISHER, world["dresden"], "dresden-publisher-2"),
+        "berlin_publisher": staff(PUBLISHER, world["berlin"], "berlin-publisher"),
+    }
+
+
+@pytest.fixture
+def as_(client, people):
+    def login(name):
+        client.force_login(people[name])
+        return client
+
+    return login
+
+
+def admin_url(obj, view="change"):
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=[obj.pk])
+
+
+def public_page(client, partnership):
+    return client.get(partnership.get_absolute_url())
+
+
+def edit(client, partnership, **fields):
+    """Change the partnership through its form, as the staff member would."""
+    url = admin_url(partnership)
+    data = posted(client.get(url))
+    data.update(in_english(Partnership, fields))
+    return client.post(url, data)
+
+
+def move(client, partnership, name, message=""):
+    return client.post(admin_url(partnership, "review"), {"move": name, "message": message})
+
+
+def test_an_editor_s_change_to_a_published_partnership_is_kept_pending(as_, client, world):
+    ours = world["ours"]
+    editor = as_("editor")
+
+    response = edit(editor, ours, summary=NEW_SUMMARY)
+
+    assert response.status_code == 302
+    assert response.url == admin_url(ours)
+    ours.refresh_from_db()
+    assert ours.summary == LIVE_SUMMARY and ours.is_published  # still online, unchanged
+    change = PendingChange.objects.get(partnership=ours)
+    assert change.state == PendingChange.State.DRAFT and change.created_by.username == (
+        "dresden-editor"
+    )
+    # The editor's form shows the pending text, with the review panel saying so.
+    form = editor.get(admin_url(ours))
+    assert form.context["adminform"].form.initial["summary_en"] == NEW_SUMMARY
+    assertContains(form, "This partnership has pending changes")
+    assertContains(form, "Submit for review")
+    assertNotContains(form, 'value="publish"')
+    # The public still sees the published page.
+    client.logout()
+    page = public_page(client, ours)
+    assertContains(page, LIVE_SUMMARY)
+    assertNotContains(page, "new choir exchange")
+
+
+def test_the_preview_shows_the_pending_version_under_a_banner(as_, world):
+    ours = world["ours"]
+    editor = as_("editor")
+    edit(editor, ours, summary=NEW_SUMMARY)
+
+    preview = editor.get(admin_url(ours, "preview"))
+
+    assertContains(preview, "Preview of pending changes")
+    assertContains(preview, "new choir exchange")
+    ours.refresh_from_db()
+    assert ours.summary == LIVE_SUMMARY
+
+
+def test_records_added_to_a_published_partnership_wait_for_review(as_, client, world):
+    ours = world["ours"]
+    editor = as_("editor")
+    add_url = reverse("admin:partnerships_activity_add")
+    # The activity form offers the published partnership (it used to refuse it).
+    assert ours in editor.get(add_url).context["adminform"].form.fields["partnership"].queryset
+
+    response = editor.post(
+        add_url,
+        {
+            "partnership": ours.pk,
+            **in_english(Activity, {"title": "Lantern exhibition"}),
+            "kind": Activity.Kind.EXHIBITION,
+            "start_date": "2027-02-10",
+            "start_precision": "day",
+            "end_precision": "day",
+        },
+    )
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert not Activity.objects.filter(title="Lantern exhibition").exists()
+    # A milestone through the partnership's own form joins the same pending changes.
+    url = admin_url(ours)
+    data = posted(editor.get(url))
+    rows = int(data["milestones-TOTAL_FORMS"])
+    data.update(
+        {
+            "milestones-TOTAL_FORMS": str(rows + 1),
+            f"milestones-{rows}-date": "2019-05-01",
+            f"milestones-{rows}-date_precision": "year",
+            f"milestones-{rows}-kind": Milestone.Kind.ANNIVERSARY,
+            f"milestones-{rows}-title_en": "Tenth anniversary",
+        }
+    )
+    assert editor.post(url, data).status_code == 302
+    assert PendingChange.objects.filter(partnership=ours).count() == 1
+    assert not Milestone.objects.filter(title="Tenth anniversary").exists()
+    client.logout()
+    assertNotContains(public_page(client, ours), "Lantern exhibition")
+
+    publisher = as_("publisher")
+    comparison = publisher.get(admin_url(ours, "review"))
+    assertContains(comparison, "Lantern exhibition")
+    assertContains(comparison, "Tenth anniversary")
+    assert move(publisher, ours, "publish").status_code == 302
+
+    assert Activity.objects.filter(partnership=ours, title="Lantern exhibition").exists()
+    assert Milestone.objects.filter(partnership=ours, title="Tenth anniversary").exists()
+    assert Activity.objects.filter(partnership=ours, title="Choir festival").exists()
+    client.logout()
+    assertContains(public_page(client, ours), "Lantern exhibition")
+
+
+def test_the_publisher_compares_field_by_field_and_publishes(as_, client, world):
+    ours = world["ours"]
+    edit(as_("editor"), ours, summary=NEW_SUMMARY)
+    move(client, ours, "submit", "Please check the new summary.")
+    client.logout()
+    assertContains(public_page(client, ours), LIVE_SUMMARY)  # cached now, before the publication
+
+    publisher = as_("publisher")
+    comparison = publisher.get(admin_url(ours, "review"))
+    assert comparison.status_code == 200
+    changes = {change.name: change for change in comparison.context["comparison"]["changes"]}
+    assert "<ins>" in changes["summary_en"].diff and "choir" in changes["summary_en"].diff
+    assertContains(comparison, "Please check the new summary.")
+
+    assert move(publisher, ours, "publish", "Thanks, live now.").status_code == 302
+
+    ours.refresh_from_db()
+    assert ours.summary == NEW_SUMMARY and ours.is_published
+    assert ours.published_by.username == "dresden-publisher"
+    assert PendingChange.objects.get(partnership=ours).state == PendingChange.State.PUBLISHED
+    client.logout()
+    assertContains(public_page(client, ours), "new choir exchange")  # the page cache followed
+    # The history keeps the published version and who approved it.
+    newest = Version.objects.get_for_object(ours).first()
+    assert newest.revision.user.username == "dresden-publisher"
+    assert "dresden-editor" in newest.revision.get_comment()
+    assert newest.field_dict["summary_en"] == NEW_SUMMARY
+
+
+def test_returning_needs_a_comment_and_the_editor_sees_it(as_, world):
+    ours = world["ours"]
+    editor = as_("editor")
+    edit(editor, ours, summary=NEW_SUMMARY)
+    move(editor, ours, "submit")
+
+    publisher = as_("publisher")
+    refused = move(publisher, ours, "return", "  ")
+    assert refused.status_code == 400
+    assert "Say what needs changing" in str(refused.context["review_form"].errors)
+    assert PendingChange.objects.get().state == PendingChange.State.IN_REVIEW
+
+    assert move(publisher, ours, "return", "Please name the choir.").status_code == 302
+    assert PendingChange.objects.get().state == PendingChange.State.DRAFT
+    form = as_("editor").get(admin_url(ours))
+    assertContains(form, "Please name the choir.")
+    assertContains(form, "returned with a comment")
+    # Still pending: the editor goes on from the returned version.
+    assert form.context["adminform"].form.initial["summary_en"] == NEW_SUMMARY
+
+
+def test_two_publishers_publishing_the_same_changes_publish_once(
+    as_, people, world, monkeypatch
+):
+    ours = world["ours"]
+    edit(as_("editor"), ours, summary=NEW_SUMMARY)
+    review.submit(ours, people["editor"])
+    # Both found the changes open; the first publishes them.
+    seen_by_both = PendingChange.objects.get(partnership=ours)
+    review.publish(ours, people["publisher"])
+
+    monkeypatch.setattr(review, "open_change", lambda partnership: seen_by_both)
+    with pytest.raises(WorkflowError, match="published already .by dresden-publisher"):
+        review.publish(ours, people["other_publisher"])
+
+    assert ReviewNote.objects.filter(action=ReviewNote.Action.PUBLISHED).count() == 1
+
+
+def test_the_second_publisher_pressing_publish_is_told_nothing_was_done(as_, people, world):
+    ours = world["ours"]
+    edit(as_("editor"), ours, summary=NEW_SUMMARY)
+    first, second = as_("publisher"), None
+    page = first.get(admin_url(ours))  # both have the page open with a Publish button
+    assertContains(page, 'value="publish"')
+    assert move(first, ours, "publish").status_code == 302
+    second = as_("other_publisher")
+    response = move(second, ours, "publish")
+    assert response.status_code == 302
+    shown = [str(m) for m in second.get(response.url).context["messages"]]
+    assert any("already" in text or "no pending" in text for text in shown), shown
+    assert ReviewNote.objects.filter(action=ReviewNote.Action.PUBLISHED).count() == 1
+
+
+def test_a_publisher_s_save_goes_live_unless_changes_are_pending(as_, world):
+    ours = world["ours"]
+    publisher = as_("publisher")
+    assert edit(publisher, ours, summary="Edited by the publisher.").status_code == 302
+    ours.refresh_from_db()
+    assert ours.summary == "Edited by the publisher."
+    assert not PendingChange.objects.exists()
+
+    edit(as_("editor"), ours, summary=NEW_SUMMARY)
+    edit(as_("publisher"), ours, summary=NEW_SUMMARY + " Checked.")
+    ours.refresh_from_db()
+    assert ours.summary == "Edited by the publisher."  # added to the pending changes
+    assert PendingChange.objects.get().content[0]["fields"]["summary_en"].endswith("Checked.")
+
+
+def test_discarding_leaves_the_published_page_as_it_was(as_, world):
+    ours = world["ours"]
+    editor = as_("editor")
+    edit(editor, ours, summary=NEW_SUMMARY)
+    assert move(editor, ours, "discard").status_code == 302
+    assert PendingChange.objects.get().state == PendingChange.State.DISCARDED
+    assert editor.get(admin_url(ours)).context["adminform"].form.initial["summary_en"] == (
+        LIVE_SUMMARY
+    )
+
+
+def test_a_draft_is_submitted_and_published_with_the_buttons(as_, make_partnership, world):
+    draft = make_partnership(city_a=world["dresden"], state="draft")
+    editor = as_("editor")
+    assertContains(editor.get(admin_url(draft)), 'value="submit"')
+    assert move(editor, draft, "submit", "Ready.").status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == Partnership.State.IN_REVIEW
+    assert move(as_("publisher"), draft, "publish").status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_published and draft.published_by.username == "dresden-publisher"
+
+
+@pytest.mark.parametrize("name", ["publish", "return"])
+def test_an_editor_cannot_publish_or_return(as_, world, name):
+    ours = world["ours"]
+    editor = as_("editor")
+    edit(editor, ours, summary=NEW_SUMMARY)
+    move(editor, ours, "submit")
+    assert move(editor, ours, name, "Looks fine to me.").status_code == 403
+    assert PendingChange.objects.get().state == PendingChange.State.IN_REVIEW
+    ours.refresh_from_db()
+    assert ours.summary == LIVE_SUMMARY
+
+
+@pytest.mark.parametrize("name", ["submit", "publish", "return", "discard", "comment"])
+def test_another_city_s_publisher_reaches_nothing(as_, world, name):
+    ours = world["ours"]
+    edit(as_("editor"), ours, summary=NEW_SUMMARY)
+    berlin = as_("berlin_publisher")
+    assert berlin.get(admin_url(ours, "review")).status_code == 404
+    assert move(berlin, ours, name, "Not mine.").status_code == 404
+    assert berlin.get(admin_url(ours, "preview")).status_code == 404
+    assert PendingChange.objects.get().state == PendingChange.State.DRAFT
