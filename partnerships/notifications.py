@@ -26,6 +26,7 @@ from django.db import models
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City
@@ -85,6 +86,8 @@ def decided(partnership, author, by, decision, comment="", url=""):
         "recipient": author,
         "by_name": display_name(by),
         "published": decision == Decision.PUBLISHED,
+        # Under the reader's language prefix (/de/…): made while their language is active.
+        "public_link": lazy(lambda: absolute_url(partnership.get_absolute_url()), str)(),
         "comment": quote(comment),
         "link": absolute_url(url or admin_url(partnership)),
         "preferences_link": absolute_url(reverse("notification_preferences")),
