@@ -263,10 +263,23 @@ def test_no_e_mail_to_an_author_who_decided_it_themselves_or_to_nobody(world, se
     assert sent(decided, world["ours"], None, publisher, Decision.PUBLISHED) == {}
 
 
-def test_an_author_no_longer_on_the_cities_is_not_told(world, sent):
+@pytest.mark.parametrize("change", ["moved to another city", "no longer staff", "deactivated"])
+def test_an_author_who_left_is_not_told(world, sent, make_city, change):
     editor = world["dresden_editor"]
-    editor.assigned_cities.clear()
+    if change == "moved to another city":
+        editor.assigned_cities.set([make_city()])
+    elif change == "no longer staff":
+        editor.is_staff = False
+    else:
+        editor.is_active = False
+    editor.save()
     assert sent(decided, world["ours"], editor, world["dresden_publisher"], "returned") == {}
+
+
+def test_a_superuser_author_is_told_wherever_they_are_assigned(world, sent):
+    superuser = world["superuser"]  # assigned to no city, sees them all
+    received = sent(decided, world["ours"], superuser, world["dresden_publisher"], "published")
+    assert set(received) == {address(superuser)}
 
 
 def test_an_unknown_decision_is_a_mistake_of_the_caller(world):
