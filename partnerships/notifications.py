@@ -10,10 +10,11 @@
 
 Nobody hears of anything without an address, with review e-mails turned off
 (`NotificationPreferences`, the page /admin/notifications/), or outside the partnership's
-cities (an author who is a superuser excepted: they see every city). Each recipient gets a message of their own, in their language (their preferences, else
-settings.LANGUAGE_CODE), with an absolute link made from settings.SITE_URL. The messages go
-through core.mail.send_staff_email: queued after the commit, retried by the task; a mail
-problem never reaches the caller, so nothing here blocks or fails a save.
+cities (an author who is a superuser excepted: they see every city). Each recipient gets a
+message of their own, in their language (their preferences, else settings.LANGUAGE_CODE),
+with an absolute link made from settings.SITE_URL. The messages go through
+core.mail.send_staff_email: queued after the commit, retried by the task; a mail problem never
+reaches the caller, so nothing here blocks or fails a save.
 """
 
 import logging
