@@ -6,13 +6,16 @@ arguments override the defaults. Slugs and names are unique per call.
 
 import datetime
 import itertools
+from email import message_from_bytes, policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.contrib.contenttypes.models import ContentType
 from django.test import override_settings
 from django.utils import timezone, translation
 
 from cities.models import City, CityFigure
+from faults.services import free_port
 from partnerships.models import (
     Activity,
     FocusArea,
@@ -240,3 +243,38 @@ def published_world(
         "source": make_source(partnership),
         "partnership_figure": make_partnership_figure(partnership),
     }
+
+
+class Inbox:
+    """aiosmtpd's handler: keeps every message that arrives, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A started SMTP server on a free loopback port, and settings that send through it.
+
+    `smtp_server.inbox.messages` lists (envelope recipients, parsed message) as they arrive;
+    `smtp_server.stop()` closes the port (a mail server that is down).
+    """
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.DEFAULT_FROM_EMAIL = "Twinning <desk@twinning.example>"
+    controller.inbox = inbox
+    yield controller
+    if controller._thread is not None:  # not already stopped by the test
+        controller.stop()

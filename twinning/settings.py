@@ -394,6 +394,8 @@ EMAIL_PORT = int(
 # A server that does not answer holds a worker this long per try, not minutes (the task retries).
 EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# The site's own address, for the links in e-mail (sent by a task, with no request to ask).
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/") or "http://localhost:8000"
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # SMTP when a server is named. Without one: with DEBUG the console (`make run` prints each
 # e-mail); in production core.mail.LogOnlyBackend, which sends nothing and logs a WARNING with

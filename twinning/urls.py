@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from core.page_cache import cached_page
+from partnerships.admin.notifications import notification_preferences
 from twinning import views
 from twinning.admin import view_on_site
 
@@ -17,6 +18,12 @@ urlpatterns = [
     path(
         f"{settings.ADMIN_URL}r/<int:content_type_id>/<path:object_id>/",
         admin.site.admin_view(view_on_site),
+    ),
+    # Each staff member's own e-mail settings (ahead of the admin's catch-all).
+    path(
+        f"{settings.ADMIN_URL}notifications/",
+        admin.site.admin_view(notification_preferences),
+        name="notification_preferences",
     ),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

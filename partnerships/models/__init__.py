@@ -1,9 +1,11 @@
-"""The partnerships app's models, by concern: topics, the partnership, and what is recorded
-about it. Django and the migrations find them all here."""
+"""The partnerships app's models, by concern: topics, the partnership, what is recorded
+about it, imports, and staff notification preferences. Django and the migrations find them all
+here."""
 
 import reversion
 
 from .imports import ImportRun, ImportRunEntry
+from .notifications import NotificationPreferences, NotificationPreferencesQuerySet
 from .partnership import (
     SLUG_BASE_LENGTH,
     Partnership,
@@ -56,6 +58,8 @@ __all__ = [
     "ImportRun",
     "ImportRunEntry",
     "Milestone",
+    "NotificationPreferences",
+    "NotificationPreferencesQuerySet",
     "Partnership",
     "PartnershipFigure",
     "PartnershipQuerySet",

@@ -1,56 +1,23 @@
 """E-mail to staff through a real SMTP server of the test's own (aiosmtpd on a free loopback
-port), sent by the task after the commit; the settings that choose the backend, read in a
-process of their own from a controlled environment."""
+port: the `smtp_server` fixture of tests/conftest.py), sent by the task after the commit; the
+settings that choose the backend, read in a process of their own from a controlled
+environment."""
 
 import json
 import logging
 import os
 import subprocess
 import sys
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import transaction
 
 from core.mail import send_staff_email
-from faults.services import free_port
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Inbox:
-    """aiosmtpd's handler: keeps every message that arrives, parsed."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        message = message_from_bytes(envelope.original_content, policy=policy.default)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A started SMTP server on a free loopback port, and settings that send through it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    settings.DEFAULT_FROM_EMAIL = "Twinning <desk@twinning.example>"
-    controller.inbox = inbox
-    yield controller
-    if controller._thread is not None:  # not already stopped by the test
-        controller.stop()
 
 
 def test_sent_after_the_commit_with_text_and_html(smtp_server, django_capture_on_commit_callbacks):
