@@ -10,7 +10,6 @@ The admin checks who may do what (partnerships/permissions.py); these functions 
 
 import reversion
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -186,9 +185,6 @@ def comment(partnership, user, message):
 
 
 def _tell(partnership, event, **details):
-    """E-mail the people concerned once the move is committed (never fails the move)."""
-    getattr(notifications, event)(partnership, **details, url=_admin_path(partnership))
-
-
-def _admin_path(partnership):
-    return reverse("admin:partnerships_partnership_change", args=[partnership.pk])
+    """E-mail the people concerned (sent after the commit; a mail problem never fails the move).
+    The link goes to the partnership's admin page."""
+    getattr(notifications, event)(partnership, **details)

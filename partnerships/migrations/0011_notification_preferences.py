@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partnerships', '0009_import_runs'),
+        ('partnerships', '0010_pending_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -38,9 +38,10 @@ NARRATIVE = [
 # Queries per admin page, measured with an empty ContentType cache. Each bound holds for a
 # handful of rows and for a hundred (two hundred activities on the change form) alike.
 PARTNERSHIP_CHANGELIST_QUERIES = 9
-# Includes the "founded by" choice of its own milestones, and the review panel's pending changes
-# and conversation.
-PARTNERSHIP_CHANGE_FORM_QUERIES = 21
+# Includes the "founded by" choice of its own milestones; the review panel's pending changes and
+# conversation; the partnership read once more first, to know whether a save would be pending
+# (the form must read it again: inside the pending version, it may differ).
+PARTNERSHIP_CHANGE_FORM_QUERIES = 22
 ACTIVITY_CHANGELIST_QUERIES = 8
 MILESTONE_CHANGELIST_QUERIES = 7
 FOCUS_AREA_CHANGELIST_QUERIES = 5

@@ -14,7 +14,15 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from partnerships.models import Activity, Milestone, Partnership, PartnershipFigure, Plan, Source
+from partnerships.models import (
+    Activity,
+    Milestone,
+    Partnership,
+    PartnershipFigure,
+    PendingChange,
+    Plan,
+    Source,
+)
 from twinning.roles import EDITOR, PUBLISHER, setup_roles
 
 pytestmark = pytest.mark.django_db
@@ -293,16 +301,22 @@ def test_unpublish_returns_to_draft_and_leaves_the_public_site(publisher, world,
     assert publisher.get(ours.get_absolute_url()).status_code == 404
 
 
-def test_editor_cannot_change_a_published_partnership(editor, world):
+def test_an_editor_s_change_to_a_published_partnership_waits_for_a_publisher(editor, world):
+    """Editors may change a published partnership, but nothing they save reaches the public
+    before a publisher publishes it (tests/partnerships/test_review.py has the whole path)."""
+    from tests.partnerships.test_history import posted
+
     ours = world["ours"]
     ours.state = Partnership.State.PUBLISHED
     ours.save()
-    page = editor.get(url(ours))
-    assert page.status_code == 200  # shown read-only
-    assertNotContains(page, 'name="_save"')
-    assert editor.post(url(ours), {"summary": "Unreviewed text"}).status_code == 403
+    data = posted(editor.get(url(ours)))
+    data["summary_en"] = "Unreviewed text"
+    assert editor.post(url(ours), data).status_code == 302
     ours.refresh_from_db()
     assert ours.summary != "Unreviewed text"
+    assert PendingChange.objects.get(partnership=ours).content[0]["fields"]["summary_en"] == (
+        "Unreviewed text"
+    )
 
 
 def test_editor_cannot_delete_partnerships(editor, world):
@@ -329,12 +343,17 @@ PARTS_WITH_AN_ADMIN = [Milestone, Activity, Plan, Source]
 
 
 @pytest.mark.parametrize("model", PARTS_WITH_AN_ADMIN, ids=lambda m: m.__name__)
-def test_editor_cannot_delete_a_part_of_a_published_partnership(editor, published_parts, model):
-    """Removing a milestone or a source changes the public page as much as editing it does."""
+def test_an_editor_s_deletion_of_a_published_part_waits_for_a_publisher(
+    editor, published_parts, model
+):
+    """Removing a milestone or a source changes the public page as much as editing it does:
+    the part stays online until a publisher publishes the pending changes."""
     part = published_parts[model]
-    assert editor.get(url(part, "delete")).status_code == 403
-    assert editor.post(url(part, "delete"), {"post": "yes"}).status_code == 403
+    assert editor.get(url(part, "delete")).status_code == 200
+    assert editor.post(url(part, "delete"), {"post": "yes"}).status_code == 302
     assert model.objects.filter(pk=part.pk).exists()
+    pending = PendingChange.objects.get(partnership=part.partnership).content
+    assert part.pk not in {o["pk"] for o in pending if o["model"] == model._meta.label_lower}
 
 
 @pytest.mark.parametrize("model", PARTS_WITH_AN_ADMIN, ids=lambda m: m.__name__)
@@ -351,20 +370,21 @@ def test_editor_cannot_bulk_delete_parts_of_a_published_partnership(editor, publ
     assert model.objects.filter(pk=published_parts[model].pk).exists()
 
 
-def test_editor_cannot_delete_a_figure_of_a_published_partnership(
+def test_an_editor_s_deletion_of_a_published_figure_waits_for_a_publisher(
     editor, admin_client, published_parts
 ):
-    """Figures are edited inline only: the partnership's form refuses the editor outright."""
+    """Figures are edited inline only: the partnership's form keeps the deletion pending."""
     from tests.partnerships.test_admin import partnership_form_data
 
     ours = published_parts[Milestone].partnership
     figure = published_parts[PartnershipFigure]
     row = {"id": figure.pk, "label": figure.label, "value": figure.value, "DELETE": "on"}
     data = partnership_form_data(ours.city_a, ours.city_b, inlines={"figures": [row]})
-    assert editor.post(url(ours), data).status_code == 403
+    assert editor.post(url(ours), data).status_code == 302
     assert PartnershipFigure.objects.filter(pk=figure.pk).exists()
-    # The same form deletes it for someone who may change the partnership.
-    assert admin_client.post(url(ours), data).status_code == 302
+    # Published by someone who may publish, it is gone.
+    response = admin_client.post(url(ours, "review"), {"move": "publish"})
+    assert response.status_code == 302
     assert not PartnershipFigure.objects.filter(pk=figure.pk).exists()
 
 
@@ -531,13 +551,14 @@ def offered_partnerships(client, model):
 def test_partnership_chooser_offers_only_what_the_form_accepts(
     request, world, make_partnership, model
 ):
-    """Editors change no published partnership, so cannot add to one: it is not offered."""
+    """Editors add to published partnerships too (kept pending): offered, and accepted."""
     make_partnership(city_a=world["dresden"], city_b=world["berlin"], state="published")
     editor = request.getfixturevalue("editor")
-    assert offered_partnerships(editor, model) == {"Dresden – Hangzhou"}
+    ours = {"Dresden – Hangzhou", "Dresden – Berlin"}
+    assert offered_partnerships(editor, model) == ours
     accepted = editor.get(reverse(f"admin:partnerships_{model._meta.model_name}_add"))
     field = accepted.context["adminform"].form.fields["partnership"]
-    assert {str(p) for p in field.queryset} == {"Dresden – Hangzhou"}
+    assert {str(p) for p in field.queryset} == ours
 
 
 @pytest.mark.parametrize("model", CHILD_MODELS, ids=lambda m: m.__name__)

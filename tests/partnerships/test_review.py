@@ -331,3 +331,31 @@ def test_another_city_s_publisher_reaches_nothing(as_, world, name):
     assert move(berlin, ours, name, "Not mine.").status_code == 404
     assert berlin.get(admin_url(ours, "preview")).status_code == 404
     assert PendingChange.objects.get().state == PendingChange.State.DRAFT
+
+
+def test_the_publishers_and_then_the_editor_are_told_by_e_mail(
+    as_, world, smtp_server, django_capture_on_commit_callbacks
+):
+    """Submitting tells Dresden's publishers (not Berlin's); returning tells the editor, with
+    the reviewer's comment and a link to the partnership."""
+    ours = world["ours"]
+    editor = as_("editor")
+    edit(editor, ours, summary=NEW_SUMMARY)
+    with django_capture_on_commit_callbacks(execute=True):
+        move(editor, ours, "submit", "New summary, please check.")
+    to_publishers = {tuple(to): message for to, message in smtp_server.inbox.messages}
+    assert set(to_publishers) == {
+        ("dresden-publisher@example.org",),
+        ("dresden-publisher-2@example.org",),
+    }
+    body = to_publishers[("dresden-publisher@example.org",)].get_body(("plain",)).get_content()
+    assert "New summary, please check." in body
+    smtp_server.inbox.messages.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        move(as_("publisher"), ours, "return", "Please name the choir.")
+    [(to, message)] = smtp_server.inbox.messages
+    assert to == ["dresden-editor@example.org"]
+    body = message.get_body(("plain",)).get_content()
+    assert "Please name the choir." in body
+    assert f"/admin/partnerships/partnership/{ours.pk}/change/" in body
