@@ -30,6 +30,8 @@ from twinning.roles import EDITOR, PUBLISHER, setup_roles
 
 pytestmark = pytest.mark.django_db
 
+# The admin home with the desk, the jubilees and the app list, for few or many partnerships.
+DESK_QUERIES = 11
 LIVE_SUMMARY = "Two cities on the Elbe and the Qiantang."
 NEW_SUMMARY = "Two river cities, partners since 2009, with a new choir exchange."
 
@@ -240,9 +242,7 @@ def test_returning_needs_a_comment_and_the_editor_sees_it(as_, world):
     assert form.context["adminform"].form.initial["summary_en"] == NEW_SUMMARY
 
 
-def test_two_publishers_publishing_the_same_changes_publish_once(
-    as_, people, world, monkeypatch
-):
+def test_two_publishers_publishing_the_same_changes_publish_once(as_, people, world, monkeypatch):
     ours = world["ours"]
     edit(as_("editor"), ours, summary=NEW_SUMMARY)
     review.submit(ours, people["editor"])
@@ -359,3 +359,75 @@ def test_the_publishers_and_then_the_editor_are_told_by_e_mail(
     body = message.get_body(("plain",)).get_content()
     assert "Please name the choir." in body
     assert f"/admin/partnerships/partnership/{ours.pk}/change/" in body
+
+
+# --- The desk on the admin home --------------------------------------------------------------
+
+
+def desk_of(client):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    return response
+
+
+def test_the_desk_shows_each_his_own_cities_work(as_, world, make_partnership, make_city):
+    ours = world["ours"]
+    theirs = make_partnership(
+        city_a=world["berlin"], city_b=make_city(name="Beijing", country="CN"), state="draft"
+    )
+    edit(as_("editor"), ours, summary=NEW_SUMMARY)
+    move(as_("editor"), ours, "submit", "New summary.")
+    move(
+        berlin_editor_client(as_, staff(EDITOR, world["berlin"], "berlin-editor")), theirs, "submit"
+    )
+
+    desk = desk_of(as_("publisher")).context
+    assert [item.partnership for item in desk["awaiting_review"]] == [ours]
+    desk = desk_of(as_("berlin_publisher")).context
+    assert [item.partnership for item in desk["awaiting_review"]] == [theirs]
+    # Editors have nothing to review.
+    assertNotContains(desk_of(as_("editor")), "Awaiting your review")
+
+
+def berlin_editor_client(as_, user):
+    client = as_("berlin_publisher")
+    client.force_login(user)
+    return client
+
+
+def test_the_editor_finds_the_returned_changes_with_the_comment(as_, world):
+    ours = world["ours"]
+    edit(as_("editor"), ours, summary=NEW_SUMMARY)
+    move(as_("editor"), ours, "submit")
+    move(as_("publisher"), ours, "return", "Please name the choir.")
+
+    desk = desk_of(as_("editor"))
+    [item] = desk.context["returned"]
+    assert item.partnership == ours and item.message == "Please name the choir."
+    assertContains(desk, "Please name the choir.")
+    assert [i.partnership for i in desk.context["drafts"]] == [ours]
+    # Someone else's return is not theirs.
+    assert desk_of(as_("other_publisher")).context["returned"] == []
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_the_desk_costs_the_same_queries_for_few_or_many(
+    as_, people, world, make_partnership, make_city, django_assert_max_num_queries, size
+):
+    editor, publisher = people["editor"], people["publisher"]
+    for n in range(size):
+        partnership = make_partnership(
+            city_a=world["dresden"], city_b=make_city(name=f"Partner {n}"), state="published"
+        )
+        review.keep_pending(partnership, editor, [])  # any content: only listed here
+        review.submit(partnership, editor)
+        if n % 2:
+            review.return_for_changes(partnership, publisher, "Not yet.")
+        make_partnership(city_a=world["dresden"], city_b=make_city(name=f"Draft {n}"))
+    client = as_("publisher")
+    with django_assert_max_num_queries(DESK_QUERIES):
+        desk_of(client)
+    client = as_("editor")
+    with django_assert_max_num_queries(DESK_QUERIES):
+        response = desk_of(client)
+    assert len(response.context["returned"]) == min(size // 2, 15)
