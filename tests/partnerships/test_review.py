@@ -11,6 +11,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 from reversion.models import Version
@@ -192,7 +193,9 @@ def test_records_added_to_a_published_partnership_wait_for_review(as_, client, w
     assertContains(public_page(client, ours), "Lantern exhibition")
 
 
-def test_the_publisher_compares_field_by_field_and_publishes(as_, client, world):
+def test_the_publisher_compares_field_by_field_and_publishes(as_, client, world, settings):
+    settings.PAGE_CACHE_SECONDS = 300  # the page cache on, as in production
+    cache.clear()
     ours = world["ours"]
     edit(as_("editor"), ours, summary=NEW_SUMMARY)
     move(client, ours, "submit", "Please check the new summary.")
