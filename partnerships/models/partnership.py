@@ -356,6 +356,8 @@ class Partnership(TranslationStamps):
             published_by=user,
             go_live_at=None,  # done (or overtaken by this publication)
             review_by=self.review_by_after_publication(timezone.localdate(now)),
+            # Who scheduled it stays while a take-down is still to come.
+            **({"scheduled_by": None} if self.take_down_at is None else {}),
         )
 
     def review_by_after_publication(self, today):
