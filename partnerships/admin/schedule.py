@@ -211,7 +211,7 @@ class ScheduleAdmin:
         )
         user = request.user
         # Grouped under the cities whose staff look after them: the user's own; for a
-        # superuser every city with staff (the rest under "no city office").
+        # superuser every city with staff (the rest under "without assigned staff").
         own = (
             City.objects.filter(staff__isnull=False)
             if is_unrestricted(user)
