@@ -98,6 +98,24 @@ def next_review_date(today=None):
     return months_after(today or timezone.localdate(), settings.REVIEW_INTERVAL_MONTHS)
 
 
+def backfill_review_dates(using=DEFAULT_DB_ALIAS):
+    """Give each published partnership without a review date the one publish() would have
+    given it (REVIEW_INTERVAL_MONTHS after its publication, or after today where that is not
+    known): for rows written past the model, e.g. by loaddata. Returns how many."""
+    rows = Partnership.objects.using(using)
+    missing = rows.filter(state=Partnership.State.PUBLISHED, review_by__isnull=True)
+    today = timezone.localdate()
+    changed = []
+    for partnership in missing.only("pk", "published_at").iterator(chunk_size=1000):
+        published = partnership.published_at
+        partnership.review_by = next_review_date(
+            timezone.localdate(published) if published else today
+        )
+        changed.append(partnership)
+    rows.bulk_update(changed, ["review_by"], batch_size=1000)
+    return len(changed)
+
+
 @dataclass(frozen=True)
 class ScheduledEvent:
     """One go-live or take-down, for the calendar."""

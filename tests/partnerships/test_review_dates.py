@@ -4,6 +4,7 @@ per city; "Reviewed, still correct" moves the date on and is recorded in the his
 
 import datetime
 from importlib import import_module
+from io import StringIO
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -20,6 +22,7 @@ from core.dates import months_after
 from partnerships import scheduling
 from partnerships.models import Partnership
 from tests.partnerships.test_admin import bulk_cities
+from tests.partnerships.test_import import GENERIC
 from tests.partnerships.test_permissions import staff
 from twinning.roles import EDITOR, PUBLISHER, setup_roles
 
@@ -137,6 +140,16 @@ def test_the_migration_backfills_published_partnerships(world, make_partnership)
     assert values[never_stamped.pk] == datetime.date(2027, 12, 10)
     assert values[draft.pk] is None
     assert values[world.ours.pk] == datetime.date(2026, 11, 30)  # already set: kept
+
+
+def test_the_demo_and_imports_get_review_dates(db):
+    with at(NOON):
+        call_command("load_demo", verbosity=0)
+        call_command("import_twinnings", str(GENERIC), stdout=StringIO())
+    published = Partnership.objects.filter(state="published")
+    assert published.count() > 2  # both case studies and the imported pairs
+    assert not published.filter(review_by__isnull=True).exists()
+    assert published.filter(review_by=datetime.date(2027, 12, 10)).exists()
 
 
 # --- The report --------------------------------------------------------------------------------
