@@ -88,6 +88,16 @@ def anniversary_in(year, start):
         return start.replace(year=year, day=28)
 
 
+def months_after(start, months):
+    """The same day `months` months after `start`; the month's last day where it is shorter
+    (31 January + 1 month = 28 or 29 February)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return start.replace(
+        year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1])
+    )
+
+
 def full_years_between(start, today):
     """Completed years from `start` to `today`, counting by anniversary_in()."""
     years = today.year - start.year

@@ -7,7 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, transa
 
 from core.page_cache import bump_content_version
 
-from . import search
+from . import scheduling, search
 from .importing.tasks import import_twinnings  # noqa: F401 - here for Celery's autodiscovery
 from .models import Partnership
 
@@ -38,3 +38,14 @@ def refresh_search_index_task(self, database=DEFAULT_DB_ALIAS):
         raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
     logger.info("Search index refreshed: %s partnership(s)", count)
     return count
+
+
+@shared_task(name="partnerships.tasks.publish_scheduled")
+def publish_scheduled_task():
+    """Every minute (settings.CELERY_BEAT_SCHEDULE): the go-lives and take-downs that are due
+    (partnerships/scheduling.py). Idempotent: what is done is cleared, and each partnership is
+    locked and looked at again before it is done. Not retried: the next minute's run is."""
+    outcomes = scheduling.publish_due()
+    for outcome in outcomes:
+        logger.info("Scheduled publishing: %s", outcome)
+    return len(outcomes)

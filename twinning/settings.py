@@ -299,6 +299,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_IMPORT_UPLOAD_BYTES = int(os.environ.get("MAX_IMPORT_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "1000"))
 IMPORT_STALE_SECONDS = int(os.environ.get("IMPORT_STALE_SECONDS", "120"))
+# A published partnership is due for review this many months after its publication or its last
+# review ("Reviewed, still correct"); staff can move the date (docs/tasks.md, "Review dates").
+REVIEW_INTERVAL_MONTHS = int(os.environ.get("REVIEW_INTERVAL_MONTHS", "12"))
 
 # Login protection (django-axes): after AXES_FAILURE_LIMIT failed sign-ins the account (from any
 # address) and the address (for any account) are refused for AXES_COOLOFF_TIME; a successful
@@ -376,6 +379,13 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-search-index-nightly": {
         "task": "partnerships.tasks.refresh_search_index",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Scheduled go-lives and take-downs (partnerships/scheduling.py), within a minute of their
+    # time. A run missed (no worker) expires rather than piling up: the next one does its work.
+    "publish-scheduled-every-minute": {
+        "task": "partnerships.tasks.publish_scheduled",
+        "schedule": crontab(),
+        "options": {"expires": 55},
     },
 }
 

@@ -43,6 +43,7 @@ from .inlines import (
     PlanInline,
     SourceInline,
 )
+from .schedule import KEPT_ON_REVERT, SCHEDULE_FIELDSET, ScheduleAdmin, ScheduleForm
 
 
 class PartnershipCountryFilter(admin.SimpleListFilter):
@@ -130,7 +131,7 @@ def pending_comparison(partnership, change):
     }
 
 
-class PartnershipAdminForm(GuardedModelForm):
+class PartnershipAdminForm(ScheduleForm, GuardedModelForm):
     class Meta:
         model = Partnership
         fields = [
@@ -190,7 +191,12 @@ OPEN_CITY_CHOOSERS.update(
 
 @admin.register(Partnership)
 class PartnershipAdmin(
-    GuardedAdmin, OffersWhatTheFormAccepts, StampTranslations, TranslationAdmin, ScopedAdmin
+    ScheduleAdmin,
+    GuardedAdmin,
+    OffersWhatTheFormAccepts,
+    StampTranslations,
+    TranslationAdmin,
+    ScopedAdmin,
 ):
     scope_prefix = ""
     form = PartnershipAdminForm
@@ -223,7 +229,7 @@ class PartnershipAdmin(
     workflow_fields = ["state", "submitted_at", "submitted_by", "published_at", "published_by"]
     history_parts = PARTNERSHIP_PARTS
     readonly_fields = [*workflow_fields, "created_at", "updated_at"]
-    actions = ["submit_for_review", "publish", "return_to_draft", "unpublish"]
+    actions = ["submit_for_review", "publish", "return_to_draft", "unpublish", "mark_reviewed"]
     save_on_top = True
     inlines = [
         MilestoneInline,
@@ -265,6 +271,7 @@ class PartnershipAdmin(
                 ),
             },
         ),
+        SCHEDULE_FIELDSET,
         (
             _("Story"),
             {"fields": Partnership.NARRATIVE_FIELDS, "description": MARKDOWN_HELP},
@@ -309,7 +316,7 @@ class PartnershipAdmin(
         partnership is recovered as it was only by someone who may publish; anyone else gets
         it back as a draft.
         """
-        kept = [*self.workflow_fields, "is_featured"]
+        kept = [*self.workflow_fields, "is_featured", *KEPT_ON_REVERT]
         if current is not None:
             return {
                 field.attname: getattr(current, field.attname)

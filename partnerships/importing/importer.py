@@ -42,6 +42,7 @@ from partnerships.models import (
     partnership_slug_base,
     unique_slug,
 )
+from partnerships.scheduling import next_review_date
 
 from .country_aliases import CountryResolver
 
@@ -820,6 +821,7 @@ class Importer:
         for ref in cities:
             ref.id = ids[ref.obj.slug]
         now = timezone.now()
+        review_by = next_review_date(timezone.localdate(now))  # what publish() would set
         partnerships = []
         for row, ref_a, ref_b in rows:
             row.slug = row.slug or unique_slug(
@@ -836,6 +838,7 @@ class Importer:
                     established_precision=row.precision,
                     state=Partnership.State.PUBLISHED,
                     published_at=now,
+                    review_by=review_by,
                 )
             )
         saved = Partnership._base_manager.using(self.using).bulk_create(partnerships)

@@ -17,6 +17,7 @@ from core.choices import choice_label
 from core.dates import (
     format_partial_date,
     full_years_between,
+    months_after,
     precision_field,
     truncate,
 )
@@ -161,6 +162,47 @@ class Partnership(TranslationStamps):
         related_name="+",
         verbose_name=_("published by"),
     )
+    # Scheduled publishing (partnerships/scheduling.py): set by a publisher, carried out by the
+    # scheduler as that publisher, then cleared.
+    go_live_at = models.DateTimeField(
+        _("go live at"),
+        null=True,
+        blank=True,
+        help_text=_("Publish at this time (a draft or a partnership in review)."),
+    )
+    take_down_at = models.DateTimeField(
+        _("take down at"),
+        null=True,
+        blank=True,
+        help_text=_("Unpublish at this time (back to draft)."),
+    )
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scheduled by"),
+    )
+    # Review dates: a published partnership is checked again by this date.
+    review_by = models.DateField(
+        _("review by"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When staff should check again that the page is still correct. Set on publication "
+            "and on each review (“Reviewed, still correct”); change it if needed."
+        ),
+    )
+    last_reviewed_at = models.DateTimeField(_("last reviewed at"), null=True, blank=True)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last reviewed by"),
+    )
     is_featured = models.BooleanField(
         _("featured"), default=False, help_text=_("Shown on the home page.")
     )
@@ -204,6 +246,13 @@ class Partnership(TranslationStamps):
                 name="partnership_cities_differ",
                 violation_error_message=_("A partnership needs two different cities."),
             ),
+            models.CheckConstraint(
+                condition=Q(go_live_at__isnull=True)
+                | Q(take_down_at__isnull=True)
+                | Q(take_down_at__gt=F("go_live_at")),
+                name="partnership_take_down_after_go_live",
+                violation_error_message=_("The take-down must come after the go-live."),
+            ),
             models.UniqueConstraint(
                 Least("city_a", "city_b"),
                 Greatest("city_a", "city_b"),
@@ -213,6 +262,22 @@ class Partnership(TranslationStamps):
         ]
         indexes = [
             models.Index(fields=["state", "established"], name="partnership_state_est_idx"),
+            # The scheduler looks for due go-lives and take-downs every minute; few rows have one.
+            models.Index(
+                fields=["go_live_at"],
+                condition=Q(go_live_at__isnull=False),
+                name="partnership_go_live_idx",
+            ),
+            models.Index(
+                fields=["take_down_at"],
+                condition=Q(take_down_at__isnull=False),
+                name="partnership_take_down_idx",
+            ),
+            models.Index(
+                fields=["review_by"],
+                condition=Q(state="published"),
+                name="partnership_review_by_idx",
+            ),
             search.SearchDocumentIndex(
                 fields=["search_document"], name="partnership_search_idx", fastupdate=False
             ),
@@ -283,12 +348,22 @@ class Partnership(TranslationStamps):
         )
 
     def publish(self, user):
+        now = timezone.now()
         self._move(
             (self.State.DRAFT, self.State.IN_REVIEW),
             self.State.PUBLISHED,
-            published_at=timezone.now(),
+            published_at=now,
             published_by=user,
+            go_live_at=None,  # done (or overtaken by this publication)
+            review_by=self.review_by_after_publication(timezone.localdate(now)),
+            # Who scheduled it stays while a take-down is still to come.
+            **({"scheduled_by": None} if self.take_down_at is None else {}),
         )
+
+    def review_by_after_publication(self, today):
+        """REVIEW_INTERVAL_MONTHS from `today`, unless staff already chose a later date."""
+        default = months_after(today, settings.REVIEW_INTERVAL_MONTHS)
+        return max(default, self.review_by) if self.review_by else default
 
     def unpublish(self, user):
         """Back to draft: off the public site until it is published again."""
@@ -300,11 +375,16 @@ class Partnership(TranslationStamps):
 
     @staticmethod
     def _cleared_workflow_marks():
+        """Back to draft: no publication, and no schedule (a publisher's decision for the
+        partnership as it was)."""
         return {
             "submitted_at": None,
             "submitted_by": None,
             "published_at": None,
             "published_by": None,
+            "go_live_at": None,
+            "take_down_at": None,
+            "scheduled_by": None,
         }
 
     def _move(self, allowed_from, to, **marks):

@@ -27,6 +27,7 @@ from django.db.models.signals import post_save, pre_save
 from django.utils import translation
 
 from core.translated import ORIGINAL, STAMPS, stamp, translated_fields
+from partnerships.scheduling import backfill_review_dates
 
 # Found through settings.FIXTURE_DIRS; loaded together, so their order does not matter.
 DEMO_FIXTURES = [
@@ -232,6 +233,8 @@ class Command(BaseCommand):
                     raise InvalidDemoData(problems)
                 # loaddata saves rows raw, past the model code that keeps search documents.
                 call_command("update_search_index", database=database, verbosity=0)
+                # …and past publish(), which gives a published partnership its review date.
+                backfill_review_dates(database)
                 stamp_translations(recorder.loaded, database)
                 recorder.tally()
         except Exception as exc:
