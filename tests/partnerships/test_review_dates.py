@@ -127,7 +127,7 @@ def test_due_a_year_after_publication_not_a_day_before(world, make_partnership):
 
 
 def test_the_migration_backfills_published_partnerships(world, make_partnership):
-    migration = import_module("partnerships.migrations.0010_schedule_and_review_dates")
+    migration = import_module("partnerships.migrations.0012_schedule_and_review_dates")
     published_long_ago = make_partnership(
         city_a=world.dresden, published_at=datetime.datetime(2020, 3, 31, 22, 30, tzinfo=BERLIN)
     )
