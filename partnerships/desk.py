@@ -9,7 +9,9 @@ list cut at DESK_LIMIT, whatever the number of partnerships.
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
+from . import scheduling
 from .models import Partnership, PendingChange, ReviewNote
 from .permissions import can_publish, in_scope
 
@@ -24,6 +26,7 @@ class DeskItem:
     who: object = None  # the user who acted last
     when: object = None
     message: str = ""
+    date: object = None  # a day, not a moment (a review date)
 
 
 def _newest_first(items):
@@ -90,9 +93,36 @@ def desk(user):
             returned.append(
                 DeskItem(note.partnership, what, note.author, note.created_at, note.message)
             )
+    with_cities = partnerships.select_related("city_a", "city_b", "scheduled_by")
+    scheduled = [
+        DeskItem(p, _schedule_label(p), p.scheduled_by, p.next_scheduled_at)
+        for p in scheduling.scheduled(with_cities)[:DESK_LIMIT]
+    ] + [
+        DeskItem(c.partnership, pending_label, c.scheduled_by, c.go_live_at)
+        for c in changes.filter(go_live_at__isnull=False)
+        .select_related("scheduled_by")
+        .order_by("go_live_at")[:DESK_LIMIT]
+    ]
+    due = [
+        DeskItem(p, Partnership._meta.verbose_name, p.last_reviewed_by, date=p.review_by)
+        for p in scheduling.due_for_review(
+            partnerships.select_related("city_a", "city_b", "last_reviewed_by")
+        )[:DESK_LIMIT]
+    ]
     return {
+        "scheduled": sorted(scheduled, key=lambda item: item.when)[:DESK_LIMIT],
+        "due_for_review": due,
         "awaiting_review": _newest_first(awaiting),
         "drafts": _newest_first(drafts),
         "returned": returned[:DESK_LIMIT],
         "may_publish": can_publish(user),
     }
+
+
+def _schedule_label(partnership):
+    if (
+        partnership.go_live_at is not None
+        and partnership.go_live_at == partnership.next_scheduled_at
+    ):
+        return _("goes live")
+    return _("comes down")

@@ -11,6 +11,7 @@ The admin checks who may do what (partnerships/permissions.py); these functions 
 import reversion
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from history.admin import record_baseline
@@ -92,10 +93,11 @@ def submit(partnership, user, message=""):
     return change
 
 
-def publish(partnership, user, comment=""):
-    """Publish the pending changes (the live page changes at once) or the partnership."""
+def publish(partnership, user, comment="", change=None):
+    """Publish the pending changes (the live page changes at once) or the partnership.
+    `change`: the pending changes the publisher saw (by default, those open now)."""
     with transaction.atomic():
-        change = open_change(partnership)
+        change = change or open_change(partnership)
         author = change.author if change is not None else partnership.submitted_by
         if change is not None:
             _claim(
@@ -175,6 +177,25 @@ def discard(partnership, user):
             decided_at=timezone.now(),
         )
         note(partnership, user, ReviewNote.Action.DISCARDED, change=change)
+    return change
+
+
+def schedule(partnership, user, at, message=""):
+    """Have the scheduler publish the pending changes (or the draft) at `at`."""
+    with transaction.atomic():
+        change = open_change(partnership)
+        if change is not None:
+            _claim(change, PendingChange.OPEN_STATES, go_live_at=at, scheduled_by=user)
+        elif partnership.is_published:
+            raise WorkflowError(
+                _("“%(partnership)s” is published and has no pending changes: nothing to publish.")
+                % {"partnership": partnership}
+            )
+        else:
+            partnership.go_live_at, partnership.scheduled_by = at, user
+            partnership.save(update_fields=["go_live_at", "scheduled_by"])
+        when = _("Goes live at %(time)s.") % {"time": localize(timezone.localtime(at))}
+        note(partnership, user, ReviewNote.Action.SCHEDULED, f"{when}\n{message}".strip(), change)
     return change
 
 

@@ -34,13 +34,13 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from reversion.models import Version
 
 from core.dates import months_after
-from history.admin import BASELINE_COMMENT
+from history.admin import record_baseline
 
-from . import permissions
-from .models import Partnership
+from . import permissions, review
+from .models import Partnership, PendingChange, ReviewNote, WorkflowError
+from .pending import PendingContentError
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ class ScheduledEvent:
     at: datetime.datetime
     kind: str  # GO_LIVE or TAKE_DOWN
     partnership: Partnership
+    pending_changes: bool = False  # the go-live of pending changes to a published page
 
     @property
     def is_go_live(self):
@@ -136,6 +137,11 @@ def events_between(queryset, start, end):
         for kind, at in ((GO_LIVE, partnership.go_live_at), (TAKE_DOWN, partnership.take_down_at)):
             if at is not None and start <= at < end:
                 events.append(ScheduledEvent(at, kind, partnership))
+    changes = PendingChange.objects.open().filter(
+        partnership__in=queryset, go_live_at__gte=start, go_live_at__lt=end
+    )
+    for change in changes.select_related("partnership__city_a", "partnership__city_b"):
+        events.append(ScheduledEvent(change.go_live_at, GO_LIVE, change.partnership, True))
     events.sort(key=lambda event: (event.at, event.kind, event.partnership.pk))
     return events
 
@@ -187,7 +193,33 @@ def publish_due(now=None, using=DEFAULT_DB_ALIAS):
         outcomes += _carry_out(rows, pk, GO_LIVE, now)
     for pk in due_take_downs(rows, now).order_by("take_down_at", "pk").values_list("pk", flat=True):
         outcomes += _carry_out(rows, pk, TAKE_DOWN, now)
+    changes = PendingChange.objects.using(using).open().filter(go_live_at__lte=now)
+    for change in changes.select_related(
+        "partnership__city_a", "partnership__city_b", "scheduled_by"
+    ):
+        outcomes.append(_publish_change(change))
     return outcomes
+
+
+def _publish_change(change):
+    """Publish pending changes whose go-live has come, as the publisher who scheduled them."""
+    partnership, user = change.partnership, change.scheduled_by
+    names = {"partnership": partnership, "user": user_name(user)}
+    if not may_carry_out(user, partnership):
+        PendingChange.objects.filter(pk=change.pk).update(go_live_at=None, scheduled_by=None)
+        comment = _("Not published as scheduled: %(user)s may no longer publish it.") % names
+        review.note(partnership, None, ReviewNote.Action.SCHEDULED, comment, change)
+        logger.warning("%s: %s", partnership, comment)
+        return Outcome(partnership, Outcome.CANCELLED, f"{partnership}: {comment}")
+    comment = _("Published as scheduled by %(user)s.") % names
+    try:
+        review.publish(partnership, user, comment, change=change)
+    except (WorkflowError, PendingContentError) as error:  # decided meanwhile, or unwritable
+        PendingChange.objects.filter(pk=change.pk).update(go_live_at=None)
+        logger.warning("%s: %s", partnership, error)
+        return Outcome(partnership, Outcome.CLEARED, f"{partnership}: {error}")
+    logger.info("%s: %s", partnership, comment)
+    return Outcome(partnership, Outcome.PUBLISHED, f"{partnership}: {comment}")
 
 
 def _carry_out(rows, pk, kind, now):
@@ -267,14 +299,6 @@ def _revision(partnership, user, comment):
         LogEntry.objects.log_actions(
             user_id=user.pk, queryset=[partnership], action_flag=CHANGE, change_message=str(comment)
         )
-
-
-def record_baseline(partnership):
-    """Store the partnership as it is if it has no history yet (as the admin does)."""
-    if not Version.objects.get_for_object(partnership).exists():
-        with reversion.create_revision(using=partnership._state.db):
-            reversion.set_comment(str(BASELINE_COMMENT))
-            reversion.add_to_revision(partnership)
 
 
 # --- Reviews ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
@@ -66,10 +67,14 @@ class PartnershipCountryFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The moves that decide what the public sees: the publishers' (the others: anyone who may change).
+PUBLISHERS_MOVES = ("publish", "schedule", "return")
+
+
 class ReviewForm(forms.Form):
     """A move on the review desk, with the message or comment that goes with it."""
 
-    MOVES = ["submit", "publish", "return", "discard", "comment"]
+    MOVES = ["submit", "publish", "schedule", "return", "discard", "comment"]
 
     move = forms.ChoiceField(choices=[(move, move) for move in MOVES], widget=forms.HiddenInput)
     message = forms.CharField(
@@ -79,10 +84,23 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("Sent with the e-mail and kept in the review conversation."),
     )
+    publish_at = forms.DateTimeField(
+        label=_("Publish at"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("For “Publish at this time”: the scheduler publishes within a minute of it."),
+    )
 
     def clean(self):
         cleaned_data = super().clean()
         move, message = cleaned_data.get("move"), cleaned_data.get("message", "")
+        if move == "schedule":
+            at = cleaned_data.get("publish_at")
+            if at is None and "publish_at" not in self.errors:
+                self.add_error("publish_at", _("Give the date and time to publish at."))
+            elif at is not None and at <= timezone.now():
+                self.add_error("publish_at", _("This time has passed: choose one ahead."))
         if move in ("return", "comment") and not message.strip():
             self.add_error(
                 "message",
@@ -470,6 +488,7 @@ class PartnershipAdmin(
             "review_moves": {
                 "submit": may_submit,
                 "publish": may_publish_now,
+                "schedule": may_publish_now,
                 "return": may_return,
                 "discard": may_change and change is not None,
                 "comment": may_change or may_publish,
@@ -491,11 +510,11 @@ class PartnershipAdmin(
                 # Who may make the move; whether it fits the state now (another publisher may
                 # have been first) the move itself says, with a message.
                 may_publish = permissions.can_publish(request.user)
-                if not (
-                    may_publish
-                    if move in ("publish", "return")
-                    else self.has_change_permission(request) or may_publish
-                ):
+                if move in PUBLISHERS_MOVES:
+                    allowed = may_publish
+                else:
+                    allowed = may_publish or self.has_change_permission(request)
+                if not allowed:
                     raise PermissionDenied
                 return self.make_review_move(request, partnership, move, form.cleaned_data)
             context["review_form"] = form
@@ -520,6 +539,7 @@ class PartnershipAdmin(
         done = {
             "submit": _("Submitted for review."),
             "publish": _("Published."),
+            "schedule": _("Scheduled."),
             "return": _("Returned with a comment."),
             "discard": _("Pending changes discarded."),
             "comment": _("Comment added."),
@@ -529,6 +549,8 @@ class PartnershipAdmin(
                 review.submit(partnership, request.user, message)
             elif move == "publish":
                 review.publish(partnership, request.user, message)
+            elif move == "schedule":
+                review.schedule(partnership, request.user, data["publish_at"], message)
             elif move == "return":
                 review.return_for_changes(partnership, request.user, message)
             elif move == "discard":

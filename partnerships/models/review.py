@@ -71,6 +71,16 @@ class PendingChange(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # A publisher's schedule: the scheduler publishes the changes then (partnerships/scheduling.py).
+    go_live_at = models.DateTimeField(_("go live at"), null=True, blank=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scheduled by"),
+    )
 
     objects = PendingChangeQuerySet.as_manager()
 

@@ -9,14 +9,16 @@ which is published; Berlin's publisher must never see it.
 import datetime
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 from reversion.models import Version
 
-from partnerships import review
+from partnerships import review, scheduling
 from partnerships.models import (
     Activity,
     Milestone,
@@ -32,7 +34,7 @@ from twinning.roles import EDITOR, PUBLISHER, setup_roles
 pytestmark = pytest.mark.django_db
 
 # The admin home with the desk, the jubilees and the app list, for few or many partnerships.
-DESK_QUERIES = 11
+DESK_QUERIES = 14
 LIVE_SUMMARY = "Two cities on the Elbe and the Qiantang."
 NEW_SUMMARY = "Two river cities, partners since 2009, with a new choir exchange."
 
@@ -96,8 +98,9 @@ def edit(client, partnership, **fields):
     return client.post(url, data)
 
 
-def move(client, partnership, name, message=""):
-    return client.post(admin_url(partnership, "review"), {"move": name, "message": message})
+def move(client, partnership, name, message="", **fields):
+    data = {"move": name, "message": message, **fields}
+    return client.post(admin_url(partnership, "review"), data)
 
 
 def test_an_editor_s_change_to_a_published_partnership_is_kept_pending(as_, client, world):
@@ -426,6 +429,12 @@ def test_the_desk_costs_the_same_queries_for_few_or_many(
         review.submit(partnership, editor)
         if n % 2:
             review.return_for_changes(partnership, publisher, "Not yet.")
+        if n % 3 == 0:  # overdue for review
+            Partnership.objects.filter(pk=partnership.pk).update(
+                review_by=datetime.date(2020, 1, 1)
+            )
+        if n % 3 == 1:
+            review.schedule(partnership, publisher, timezone.now() + datetime.timedelta(days=n))
         make_partnership(city_a=world["dresden"], city_b=make_city(name=f"Draft {n}"))
     client = as_("publisher")
     with django_assert_max_num_queries(DESK_QUERIES):
@@ -434,3 +443,54 @@ def test_the_desk_costs_the_same_queries_for_few_or_many(
     with django_assert_max_num_queries(DESK_QUERIES):
         response = desk_of(client)
     assert len(response.context["returned"]) == min(size // 2, 15)
+    assert len(response.context["due_for_review"]) == min((size + 2) // 3, 15)
+    assert len(response.context["scheduled"]) == min((size + 1) // 3, 15)
+
+
+# --- Pending changes scheduled to go live ---------------------------------------------------
+
+
+def test_pending_changes_go_live_at_the_time_a_publisher_set(as_, client, world):
+    ours = world["ours"]
+    edit(as_("editor"), ours, summary=NEW_SUMMARY)
+    publisher = as_("publisher")
+    start = timezone.now()
+    at = (timezone.localtime(start) + datetime.timedelta(hours=2)).replace(second=0, microsecond=0)
+
+    past = move(publisher, ours, "schedule", publish_at="2020-01-01T10:00")
+    assert past.status_code == 400
+    assert "This time has passed" in str(past.context["review_form"].errors)
+    response = move(publisher, ours, "schedule", publish_at=at.strftime("%Y-%m-%dT%H:%M"))
+    assert response.status_code == 302
+    change = PendingChange.objects.get()
+    assert change.go_live_at == at and change.scheduled_by.username == "dresden-publisher"
+    # On the desk and in the month's calendar.
+    assert [item.partnership for item in desk_of(publisher).context["scheduled"]] == [ours]
+    calendar = publisher.get(
+        reverse("admin:partnerships_partnership_calendar") + f"?month={at:%Y-%m}"
+    )
+    assertContains(calendar, "changes go live:")
+
+    with time_machine.travel(at - datetime.timedelta(minutes=1)):
+        assert scheduling.publish_due() == []
+    ours.refresh_from_db()
+    assert ours.summary == LIVE_SUMMARY
+    with time_machine.travel(at + datetime.timedelta(seconds=30)):
+        [outcome] = scheduling.publish_due()
+        assert scheduling.publish_due() == []  # done once
+    assert outcome.action == outcome.PUBLISHED
+    ours.refresh_from_db()
+    assert ours.summary == NEW_SUMMARY and ours.published_by.username == "dresden-publisher"
+    assert PendingChange.objects.get().state == PendingChange.State.PUBLISHED
+    client.logout()
+    assertContains(public_page(client, ours), "new choir exchange")
+
+
+def test_an_editor_cannot_schedule(as_, world):
+    ours = world["ours"]
+    editor = as_("editor")
+    edit(editor, ours, summary=NEW_SUMMARY)
+    assertNotContains(editor.get(admin_url(ours)), 'value="schedule"')
+    later = (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    assert move(editor, ours, "schedule", publish_at=later).status_code == 403
+    assert PendingChange.objects.get().go_live_at is None
