@@ -33,7 +33,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # "Now" in these tests: 10 December 2026, 9:00 in Dresden.
 T = datetime.datetime(2026, 12, 10, 9, 0, tzinfo=BERLIN)
 MINUTE = datetime.timedelta(minutes=1)
-CALENDAR_QUERIES = 5  # session, user, its permissions (user, groups), the partnerships
+CALENDAR_QUERIES = 6  # session, user, its permissions (user, groups), the partnerships, changes
 
 
 def at(moment):
