@@ -16,6 +16,7 @@ import json
 from contextlib import nullcontext
 
 from django.core import serializers
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils.translation import gettext as _
@@ -84,17 +85,28 @@ def field_dicts(content):
         obj = stored.object
         values = {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
         values.update(stored.m2m_data or {})
-        result.setdefault(type(obj), {})[obj.pk] = (str(obj), values)
+        result.setdefault(type(obj), {})[obj.pk] = (_name(obj), values)
     return result
+
+
+def _name(obj):
+    """How a stored record is called, even when something its name is made of is gone."""
+    try:
+        return str(obj)
+    except ObjectDoesNotExist:
+        return f"{obj._meta.verbose_name} {obj.pk}"
 
 
 def write(partnership, content):
     """Make the database hold `content` for `partnership`: its content fields, its parts (those
     not in `content` are deleted) and their links. Call inside a transaction."""
     stored = list(serializers.deserialize("python", content))
-    root, parts = stored[0], stored[1:]
-    if not isinstance(root.object, Partnership) or root.object.pk != partnership.pk:
+    if not stored or not isinstance(stored[0].object, Partnership):
         raise PendingContentError(_("The pending content belongs to another partnership."))
+    root, parts = stored[0], stored[1:]
+    if root.object.pk != partnership.pk:
+        raise PendingContentError(_("The pending content belongs to another partnership."))
+    _drop_what_is_gone([item.object for item in stored])
     live = Partnership._base_manager.select_for_update().get(pk=partnership.pk)
     relations = part_relations()
     by_model = {model: [] for model, _key in relations}
@@ -149,6 +161,40 @@ def write(partnership, content):
         getattr(live, name).set(list(existing))
     live.refresh_search_document()
     return live
+
+
+def _drop_what_is_gone(objects):
+    """Links to records deleted since the changes were saved (a focus area, a city): emptied
+    where the field may be empty, else the content cannot be written back. Checked here, as
+    the database checks its foreign keys only when the transaction commits. One query per
+    kind of record linked to."""
+    links = []  # (object, field)
+    wanted = {}
+    for obj in objects:
+        for field in obj._meta.concrete_fields:
+            if not field.is_relation or field.related_model in (Partnership, *part_models()):
+                continue
+            value = getattr(obj, field.attname)
+            if value is not None:
+                links.append((obj, field))
+                wanted.setdefault(field.related_model, set()).add(value)
+    existing = {
+        model: set(model._base_manager.filter(pk__in=pks).values_list("pk", flat=True))
+        for model, pks in wanted.items()
+    }
+    for obj, field in links:
+        if getattr(obj, field.attname) in existing[field.related_model]:
+            continue
+        if not field.null:
+            raise PendingContentError(
+                _("“%(name)s” could not be written back: its %(field)s no longer exists.")
+                % {"name": _name(obj), "field": field.verbose_name}
+            )
+        setattr(obj, field.attname, None)
+
+
+def part_models():
+    return tuple(model for model, _key in part_relations())
 
 
 class _RollBack(Exception):

@@ -137,8 +137,10 @@ class ScopedAdmin(HistoryAdmin):
                 keep_if=lambda response: posting and response.status_code == 302,
             )
         except pending.PendingContentError as error:
+            # To the comparison, which does not write them back: there they can be discarded.
             messages.error(request, str(error))
-            return HttpResponseRedirect(partnership_change_url(partnership))
+            review_url = reverse("admin:partnerships_partnership_review", args=[partnership.pk])
+            return HttpResponseRedirect(review_url)
         finally:
             del request.drafting
         if content is None:

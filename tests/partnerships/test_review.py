@@ -494,3 +494,47 @@ def test_an_editor_cannot_schedule(as_, world):
     later = (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     assert move(editor, ours, "schedule", publish_at=later).status_code == 403
     assert PendingChange.objects.get().go_live_at is None
+
+
+def test_a_link_to_a_record_deleted_since_is_emptied(as_, world, make_plan, make_focus_area):
+    """A plan's focus area deleted after the plan's change was kept pending: the pending
+    version loses the link (as the live plan did) instead of failing when published."""
+    ours = world["ours"]
+    flood = make_focus_area(name="Flood protection")
+    plan = make_plan(ours, title="Dyke seminar")
+    editor = as_("editor")
+    url = admin_url(ours)
+    data = posted(editor.get(url))
+    data["plans-0-focus_area"] = str(flood.pk)
+    assert editor.post(url, data).status_code == 302
+    flood.delete()
+
+    assert editor.get(url).status_code == 200
+    review.publish(ours, world_publisher(ours))
+    plan.refresh_from_db()
+    assert plan.focus_area is None
+
+
+def world_publisher(partnership):
+    return get_user_model().objects.get(username="dresden-publisher")
+
+
+def test_pending_changes_that_cannot_be_written_back_can_still_be_discarded(as_, world, make_city):
+    """The partner city chosen in the pending changes was deleted since: the pending version
+    cannot be shown; the editor is sent to the comparison (not round in circles), told why,
+    and may discard it."""
+    ours = world["ours"]
+    moved = make_city(name="Suzhou", country="CN")
+    editor = as_("editor")
+    edit(editor, ours, city_b=str(moved.pk))
+    moved.delete()
+
+    response = editor.get(admin_url(ours))
+    assert response.status_code == 302 and response.url == admin_url(ours, "review")
+    page = editor.get(response.url)
+    assert page.status_code == 200
+    assertContains(page, "could not be written back")
+    assertContains(page, 'value="discard"')
+    assert move(editor, ours, "discard").status_code == 302
+    assert PendingChange.objects.get().state == PendingChange.State.DISCARDED
+    assert editor.get(admin_url(ours)).status_code == 200
