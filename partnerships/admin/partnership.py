@@ -585,7 +585,14 @@ class PartnershipAdmin(
             self.record_baseline(partnership)
             try:
                 with self.record(request, done):  # each move is a revision of its own
-                    getattr(partnership, move)(request.user)
+                    # Submitting and publishing as the review panel does: pending changes
+                    # included, a note in the conversation, the e-mails.
+                    if move == "submit_for_review":
+                        review.submit(partnership, request.user)
+                    elif move == "publish":
+                        review.publish(partnership, request.user)
+                    else:
+                        getattr(partnership, move)(request.user)
             except WorkflowError as error:
                 refused.append(str(error))
             else:

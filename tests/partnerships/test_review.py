@@ -538,3 +538,15 @@ def test_pending_changes_that_cannot_be_written_back_can_still_be_discarded(as_,
     assert move(editor, ours, "discard").status_code == 302
     assert PendingChange.objects.get().state == PendingChange.State.DISCARDED
     assert editor.get(admin_url(ours)).status_code == 200
+
+
+def test_the_list_actions_submit_and_publish_pending_changes_too(as_, world):
+    ours = world["ours"]
+    edit(as_("editor"), ours, summary=NEW_SUMMARY)
+    changelist = reverse("admin:partnerships_partnership_changelist")
+    as_("editor").post(changelist, {"action": "submit_for_review", "_selected_action": [ours.pk]})
+    assert PendingChange.objects.get().state == PendingChange.State.IN_REVIEW
+    as_("publisher").post(changelist, {"action": "publish", "_selected_action": [ours.pk]})
+    ours.refresh_from_db()
+    assert ours.summary == NEW_SUMMARY
+    assert [note.action for note in ReviewNote.objects.all()] == ["saved", "submitted", "published"]
