@@ -177,7 +177,8 @@ def returned(submitted, pages, office, mail_server):
     publisher, editor = pages["dresden-publisher"], pages["dresden-editor"]
     publisher.goto("/admin/")
     with publisher.expect_navigation():
-        publisher.click(".review-desk .desk-items a:text-is('Dresden – Hangzhou')")
+        # The first list on the desk is "Awaiting your review".
+        publisher.click(".review-desk .desk-items a:text-is('Dresden – Hangzhou') >> nth=0")
     opened_from_desk = publisher.url
     publisher.click(".review-panel .review-links a >> nth=0")  # what the changes change
     publisher.wait_for_url(f"**{office.review}")
