@@ -7,7 +7,9 @@ return the changes, field by field, labelled with the fields' verbose names and 
 their display values (a choice's label, a related record's name).
 
 Changed text comes as HTML with deletions in <del> and insertions in <ins>; every piece of the
-stored text in it is escaped, so hostile input stays inert.
+stored text in it is escaped, so hostile input stays inert. Line breaks count as the same
+whatever their form: a browser sends a text area's as CRLF, so text first stored with LF (the
+demo, an import) would otherwise differ in every paragraph the first time a form saves it.
 """
 
 import difflib
@@ -68,9 +70,14 @@ def _diff_tokens(old_tokens, new_tokens):
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
 
 
+def same_line_breaks(text):
+    """`text` with its line breaks as LF (a browser's CRLF, an old Mac's CR)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def text_diff(old, new):
     """`old` → `new` as HTML: unchanged text plain, removed words in <del>, added in <ins>."""
-    old, new = old or "", new or ""
+    old, new = same_line_breaks(old or ""), same_line_breaks(new or "")
     old_words, new_words = TOKENS.findall(old), TOKENS.findall(new)
     if max(len(old_words), len(new_words)) <= MAX_WORDS:
         return _diff_tokens(old_words, new_words)
@@ -130,6 +137,8 @@ def compared_fields(model, exclude=()):
 def _comparable(model_field, value):
     if model_field.many_to_many:
         return sorted(value or [])
+    if isinstance(value, str):
+        value = same_line_breaks(value)
     return None if _is_empty(value) else value
 
 

@@ -26,6 +26,9 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import pytest
+from aiosmtpd.controller import Controller
+
+from tests.conftest import Inbox
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -129,14 +132,30 @@ def anniversaries_csv(path):
 
 
 @pytest.fixture(scope="package")
-def site(database_url, tmp_path_factory):
-    """The base URL of a gunicorn server with production settings, the demo and the sample."""
+def mail_server():
+    """An SMTP server (aiosmtpd) on a free loopback port that the site sends its e-mail to.
+
+    `mail_server.inbox.messages` lists (envelope recipients, parsed message) as they arrive.
+    """
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    controller.inbox = controller.handler
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture(scope="package")
+def site_env(database_url, mail_server, tmp_path_factory):
+    """The server's environment (and so that of anything run on its database: `site_python`)."""
     folder = tmp_path_factory.mktemp("site")
     port = _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "REDIS_URL", "PAGE_CACHE_SECONDS", "ADMIN_URL"}
+        # Without a broker the tasks (the e-mail) run at once, in the server.
+        if key not in {"DEBUG", "REDIS_URL", "PAGE_CACHE_SECONDS", "ADMIN_URL", "SITE_URL"}
+        and key != "CELERY_BROKER_URL"
+        and not key.startswith("EMAIL_")
     }
     env.update(
         DJANGO_SETTINGS_MODULE="twinning.settings",
@@ -150,17 +169,41 @@ def site(database_url, tmp_path_factory):
         BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="1",  # one worker with its threads: enough for one browser, starts fast
         LOG_LEVEL="WARNING",
+        # The page cache on, as in production. Production shares it through Redis; here the
+        # one worker's memory is shared by all its threads, so a change empties it all the same.
+        PAGE_CACHE_SECONDS="300",
+        # E-mail (the review desk's) to the test's own SMTP server; links in it to this server.
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(mail_server.port),
+        EMAIL_TIMEOUT="5",
+        DEFAULT_FROM_EMAIL="Twinning <desk@twinning.example>",
+        SITE_URL=f"http://127.0.0.1:{port}",
     )
-    python = str(Path(sys.executable))
-    setup = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [python, "-c", SETUP_SCRIPT, str(SAMPLE), str(anniversaries_csv(folder / "dated.csv"))],
+    return env
+
+
+def run_python(env, script, *args):
+    """Run `script` (Python) with `args` in the site's environment; its standard output."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [str(Path(sys.executable)), "-c", script, *map(str, args)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert setup.returncode == 0, f"setting up the site failed:\n{setup.stdout}{setup.stderr}"
+    assert done.returncode == 0, f"the script failed on the site:\n{done.stdout}{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="package")
+def site(site_env):
+    """The base URL of a gunicorn server with production settings, the demo and the sample."""
+    env = site_env
+    folder = Path(env["MEDIA_ROOT"]).parent
+    run_python(env, SETUP_SCRIPT, SAMPLE, anniversaries_csv(folder / "dated.csv"))
+    python = str(Path(sys.executable))
+    port = env["BIND"].rpartition(":")[2]
     log_path = folder / "gunicorn.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(  # noqa: S603
@@ -188,6 +231,12 @@ def site(database_url, tmp_path_factory):
     # A page that failed on the server shows in its test; this names the exception.
     errors = [line for line in log_path.read_text().splitlines() if '"level": "ERROR"' in line]
     assert not errors, "the server logged errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture(scope="package")
+def site_python(site, site_env):
+    """run(script, *args): Python run on the site's database (users, ids), its output."""
+    return lambda script, *args: run_python(site_env, script, *args)
 
 
 @pytest.fixture(scope="package")

@@ -29,6 +29,12 @@ class TestTextDiff:
             "One.<del>\n\nTwo.</del><ins>\nTwo and three.</ins>"
         )
 
+    def test_line_breaks_from_a_browser_are_no_change(self):
+        # A text area posts CRLF; the text was stored with LF (the demo, an import).
+        assert text_diff("One.\n\nTwo.", "One.\r\n\r\nTwo, three.") == (
+            "One.\n\n<del>Two.</del><ins>Two, three.</ins>"
+        )
+
     def test_escapes_everything_it_was_given(self):
         diff = text_diff("<b>bold</b> & co", '<script>alert("x")</script> & co')
         assert "<script>" not in diff
@@ -127,6 +133,14 @@ class TestFieldChanges:
 
     def test_nothing_changed(self):
         assert field_changes(Partnership, self.old, dict(self.old), self.names) == []
+
+    def test_only_line_breaks_changed_is_no_change(self):
+        old = {"summary_en": "One.\n\nTwo.", "character_en": "Three.\nFour."}
+        new = {"summary_en": "One.\r\n\r\nTwo.", "character_en": "Three.\r\nFive."}
+        changes = field_changes(Partnership, old, new)
+        assert [(c.name, c.diff) for c in changes] == [
+            ("character_en", "Three.\n<del>Four.</del><ins>Five.</ins>")
+        ]
 
     def test_empty_and_missing_are_the_same(self):
         assert field_changes(Partnership, {"summary": ""}, {"summary": None}) == []
