@@ -22,6 +22,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.utils.translation import gettext as _
 from reversion.utils import mute_signals
 
+from history import compare
+
 from .models import PARTNERSHIP_PARTS, Partnership
 
 # Fields of the partnership that are publishing decisions or bookkeeping, never content.
@@ -75,6 +77,38 @@ def capture(partnership):
         objects += model._base_manager.filter(**{key.name: partnership.pk}).order_by("pk")
     # Through JSON, so that dates, times and decimals are stored as the JSON field can hold them.
     return json.loads(serializers.serialize("json", objects))
+
+
+def same_content(content, other):
+    """Whether two captures hold the same content: the bookkeeping of the partnership
+    (`NOT_CONTENT`: its timestamps among them) left out, line breaks in any form alike (a
+    browser sends an untouched text box's as CRLF), an empty text the same as none (a form saves
+    the translations left empty as "")."""
+
+    def comparable(value):
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return compare.same_line_breaks(value)
+        if isinstance(value, list):
+            return [comparable(item) for item in value]
+        return value
+
+    def content_of(stored):
+        return [
+            (
+                item["model"],
+                item["pk"],
+                {
+                    name: comparable(value)
+                    for name, value in item["fields"].items()
+                    if item["model"] != "partnerships.partnership" or name not in NOT_CONTENT
+                },
+            )
+            for item in stored
+        ]
+
+    return content_of(content) == content_of(other)
 
 
 def field_dicts(content):

@@ -145,6 +145,14 @@ class ScopedAdmin(HistoryAdmin):
             del request.drafting
         if content is None:
             return response
+        if change is None and pending.same_content(content, pending.capture(partnership)):
+            # Saved without a change: no pending changes to review.
+            messages.info(
+                request,
+                _("Nothing was changed: “%(partnership)s” has no pending changes.")
+                % {"partnership": partnership},
+            )
+            return HttpResponseRedirect(partnership_change_url(partnership))
         review.keep_pending(partnership, request.user, content)
         messages.success(
             request,

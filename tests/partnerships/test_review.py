@@ -550,3 +550,16 @@ def test_the_list_actions_submit_and_publish_pending_changes_too(as_, world):
     ours.refresh_from_db()
     assert ours.summary == NEW_SUMMARY
     assert [note.action for note in ReviewNote.objects.all()] == ["saved", "submitted", "published"]
+
+
+def test_saving_without_a_change_keeps_nothing_pending(as_, world):
+    """A browser sends an untouched text box's line breaks as CRLF: still no change."""
+    ours = world["ours"]
+    Partnership.objects.filter(pk=ours.pk).update(character_en="First.\n\nSecond.")
+    editor = as_("editor")
+    url = admin_url(ours)
+    data = posted(editor.get(url))
+    data["character_en"] = data["character_en"].replace("\n", "\r\n")
+    response = editor.post(url, data, follow=True)
+    assert not PendingChange.objects.exists()
+    assertContains(response, "Nothing was changed")
