@@ -14,7 +14,7 @@ from core.translation_admin import StampTranslations
 from history.admin import HistoryAdmin
 
 from .models import CITY_PARTS, City, CityFigure
-from .permissions import cities_in_scope, is_unrestricted, own_city_ids
+from .permissions import cities_in_scope, is_unrestricted
 
 
 class CityFigureInline(GuardedAdmin, admin.TabularInline):
@@ -120,7 +120,8 @@ class CityAdmin(
         versions = list(versions)
         if is_unrestricted(request.user):
             return versions
-        own = {str(pk) for pk in own_city_ids(request.user).values_list("pk", flat=True)}
+        stored = City.objects.filter(pk__in={version.object_id for version in versions})
+        own = {str(pk) for pk in cities_in_scope(request.user, stored).values_list("pk", flat=True)}
         return [version for version in versions if version.object_id in own]
 
     def get_fieldsets(self, request, obj=None):

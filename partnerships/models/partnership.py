@@ -501,3 +501,12 @@ def with_a_published_partnership(cities):
         Exists(published.filter(city_a=OuterRef("pk")))
         | Exists(published.filter(city_b=OuterRef("pk")))
     )
+
+
+def partners_of(city_ids):
+    """The rule for "partner cities" (registered with cities in PartnershipsConfig): a condition
+    on City matching the cities that have a partnership, in any state, with one of `city_ids`."""
+    partnerships = Partnership.objects.order_by()
+    return Exists(partnerships.filter(city_a=OuterRef("pk"), city_b__in=city_ids)) | Exists(
+        partnerships.filter(city_b=OuterRef("pk"), city_a__in=city_ids)
+    )

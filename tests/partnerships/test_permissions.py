@@ -131,9 +131,11 @@ def test_lists_and_search_show_only_own_cities(editor, world, model, visible, hi
     assert list(searched.context["cl"].result_list) == []
 
 
-def test_city_list_shows_only_own_cities(editor, world):
+def test_city_list_shows_own_cities_and_their_unattended_partners(editor, world):
+    """Hangzhou has no staff: Dresden's office fills it in (tests/cities/test_partner_cities.py);
+    Berlin and Beijing are another office's."""
     response = editor.get(changelist(type(world["dresden"])))
-    assert [c.name for c in response.context["cl"].result_list] == ["Dresden"]
+    assert [c.name for c in response.context["cl"].result_list] == ["Dresden", "Hangzhou"]
 
 
 def test_partnership_autocomplete_offers_only_own_partnerships(editor, world):
