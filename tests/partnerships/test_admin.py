@@ -544,7 +544,9 @@ class TestPublishActions:
             follow=True,
         )
         assertContains(response, "2 partnerships: Published.")
-        assertContains(response, f"“{already}” is published; it cannot become published.")
+        assertContains(
+            response, f"“{already}” is published and has no pending changes: nothing to publish."
+        )
         assert Partnership.objects.filter(state="published").count() == 3
         assert LogEntry.objects.filter(change_message="Published.").count() == 2
         drafts[0].refresh_from_db()
