@@ -204,6 +204,15 @@ def form_layout(inline_admin_formsets, partnership=None):
                 state = translated.state(partnership, field, language)
                 if state in (translated.MISSING, translated.OUTDATED):
                     states[translated.column(field, language)] = state
+        missing = sum(state == translated.MISSING for state in states.values())
+        outdated = len(states) - missing
+        mark = [
+            ngettext("%(count)d missing", "%(count)d missing", count) % {"count": count}
+            if kind == translated.MISSING
+            else ngettext("%(count)d outdated", "%(count)d outdated", count) % {"count": count}
+            for kind, count in ((translated.MISSING, missing), (translated.OUTDATED, outdated))
+            if count
+        ]
         languages.append(
             {
                 "code": language,
@@ -211,6 +220,7 @@ def form_layout(inline_admin_formsets, partnership=None):
                 "suffix": translated.column("", language).lstrip("_"),
                 "original": language == translated.ORIGINAL,
                 "states": states,
+                "mark": ", ".join(mark),
             }
         )
     return {
@@ -230,6 +240,8 @@ def form_layout(inline_admin_formsets, partnership=None):
             "empty_preview": str(_("Nothing to preview yet.")),
             "preview_failed": str(_("The preview could not be made. The text is kept.")),
             "has_errors": str(_("has errors")),
+            "show_fields": str(_("Show")),
+            "hide_fields": str(_("Hide")),
             "add_section": str(_("Write “%(section)s”")),
         },
     }

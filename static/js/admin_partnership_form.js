@@ -195,29 +195,18 @@
         const buttons = [];
         const panels = {};
         layout.languages.forEach(function (language) {
-            const missing = Object.values(language.states).filter(function (s) {
-                return s === "missing";
-            }).length;
-            const outdated = Object.values(language.states).length - missing;
             const tab = make("button", {
                 type: "button",
                 role: "tab",
                 id: "language-tab-" + language.code,
                 "aria-selected": "false",
                 "data-language": language.code,
-                lang: language.code,
             });
             tab.appendChild(make("span", {}, language.name));
-            const marks = [];
-            if (missing) {
-                marks.push(missing + " " + layout.text.missing);
-            }
-            if (outdated) {
-                marks.push(outdated + " " + layout.text.outdated);
-            }
-            if (marks.length) {
-                tab.appendChild(make("span", {class: "translation-mark", lang: document.documentElement.lang},
-                    marks.join(" · ")));
+            if (language.mark) {
+                // How many of the story's translations are missing or outdated.
+                tab.appendChild(document.createTextNode(" "));
+                tab.appendChild(make("span", {class: "translation-mark"}, language.mark));
             }
             if (story) {
                 const panel = make("div", {
@@ -305,7 +294,14 @@
                 return;
             }
             const label = row.querySelector("label");
-            const name = label ? label.textContent.replace(/:\s*$/, "").trim() : box.name;
+            let name = box.name;
+            if (label) {
+                const plain = label.cloneNode(true);
+                plain.querySelectorAll(".translation-state").forEach(function (mark) {
+                    mark.remove();
+                });
+                name = plain.textContent.replace(/:\s*$/, "").trim();
+            }
             row.classList.add("story-section-closed");
             const opener = make("button", {type: "button", class: "story-section-opener"},
                 layout.text.add_section.replace("%(section)s", name));
@@ -319,6 +315,43 @@
         if (openers.childElementCount) {
             panel.appendChild(openers);
         }
+    }
+
+    /* --- Saved rows of the stacked parts folded to their heading ------------------------------ */
+
+    function foldRows(form, layout) {
+        form.querySelectorAll(
+            ".inline-group[data-inline-type=stacked] .inline-related.has_original"
+        ).forEach(function (row) {
+            const heading = row.querySelector(":scope > h3");
+            const fields = row.querySelectorAll(":scope > fieldset");
+            if (!heading || !fields.length || hasErrors(row)) {
+                return; // a row with an error stays open
+            }
+            const button = make("button", {
+                type: "button",
+                class: "inline-row-toggle",
+                "aria-expanded": "false",
+            }, layout.text.show_fields);
+            const label = heading.querySelector(".inline_label");
+            if (label) {
+                label.id = row.id + "-label";
+                button.id = row.id + "-toggle";
+                button.setAttribute("aria-labelledby", button.id + " " + label.id);
+            }
+            heading.appendChild(button);
+            function fold(folded) {
+                fields.forEach(function (fieldset) {
+                    fieldset.classList.toggle("row-folded", folded);
+                });
+                button.setAttribute("aria-expanded", folded ? "false" : "true");
+                button.textContent = folded ? layout.text.show_fields : layout.text.hide_fields;
+            }
+            button.addEventListener("click", function () {
+                fold(button.getAttribute("aria-expanded") === "true");
+            });
+            fold(true);
+        });
     }
 
     /* --- Markdown previews ------------------------------------------------------------------- */
@@ -399,6 +432,7 @@
         const tabs = buildTabs(form, layout);
         if (tabs) {
             buildLanguages(form, layout, tabs);
+            foldRows(form, layout);
         }
         buildPreviews(form, layout);
     }

@@ -119,16 +119,20 @@ def test_the_filled_change_form_never_scrolls_sideways(page, office, screenshots
     for index, name in enumerate(tabs(page).all_inner_texts()):
         tabs(page).nth(index).click()
         measured[name] = size(page)
-    page.screenshot(path=screenshots / "partnership-change-form.png", full_page=True)
+        if name.startswith("Sources"):
+            page.screenshot(path=screenshots / "partnership-change-form-sources.png")
     print("change form at 1280×800:", measured)  # noqa: T201 - the measurement, for the report
     too_wide = {name: m["width"] for name, m in measured.items() if m["width"] > m["client"]}
     assert not too_wide, f"scrolls sideways: {too_wide}"
+    # With the saved rows folded, even the filled form's longest tab is a few screens.
+    too_tall = {name: m["height"] for name, m in measured.items() if m["height"] > MAX_HEIGHT}
+    assert not too_tall, f"taller than {MAX_HEIGHT} px: {too_tall}"
     # Each tab of parts says how many rows it holds (Berlin–Beijing has milestones).
     milestones = page.locator(".form-tabs [role=tab]", has_text="Milestones").inner_text()
     assert "(0)" not in milestones, milestones
 
 
-def test_a_language_tab_shows_that_language_s_fields(page, office):
+def test_a_language_tab_shows_that_language_s_fields(page, office, screenshots):
     page.goto(office.change)
     page.locator(".form-tabs [role=tab]", has_text="Story").click()
     assert page.locator("#id_summary_en").is_visible()
@@ -146,8 +150,15 @@ def test_a_language_tab_shows_that_language_s_fields(page, office):
     if opener.count():
         opener.click()
         assert shown.count() >= 2
+    page.screenshot(path=screenshots / "partnership-change-form-story-de.png", full_page=True)
     # The milestones' translated fields follow the chosen language too.
     page.locator(".form-tabs [role=tab]", has_text="Milestones").click()
+    # Saved rows are folded to their heading; "Show" opens one.
+    assert not page.locator("#id_milestones-0-title_de").is_visible()
+    toggle = page.locator("#milestones-0 .inline-row-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
     assert page.locator("#id_milestones-0-title_de").is_visible()
     assert not page.locator("#id_milestones-0-title_en").is_visible()
 

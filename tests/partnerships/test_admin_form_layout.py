@@ -147,3 +147,7 @@ class TestFormLayout:
             "summary_zh_hans": "missing",
             "funding_zh_hans": "missing",
         }
+        # What the language's tab says.
+        assert languages["en"]["mark"] == ""
+        assert languages["de"]["mark"] == "1 missing, 1 outdated"
+        assert languages["zh-hans"]["mark"] == "2 missing"
