@@ -51,6 +51,21 @@
 
     /* --- The parts of the form in tabs ------------------------------------------------------ */
 
+    const TAB_KEY = "partnership-form-tab:" + window.location.pathname;
+
+    /* Read (or with a value, write) the window's session storage; null where it is refused. */
+    function storage(key, value) {
+        try {
+            if (value === undefined) {
+                return window.sessionStorage.getItem(key);
+            }
+            window.sessionStorage.setItem(key, value);
+        } catch (error) {
+            // Storage refused (private mode, policies): every visit opens the first part.
+        }
+        return null;
+    }
+
     function inlineCount(groupIds) {
         return groupIds.reduce(function (sum, id) {
             const prefix = id.replace(/-group$/, "");
@@ -134,6 +149,7 @@
                 entry.panel.hidden = !selected;
             });
             form.dispatchEvent(new CustomEvent("formtab:selected", {detail: chosen.dataset.tab}));
+            storage(TAB_KEY, chosen.dataset.tab);
         }
         tabs.forEach(function (tab) {
             tab.addEventListener("click", function () {
@@ -141,11 +157,15 @@
             });
         });
         arrowKeys(tabs, select);
-        // After a failed save: the first part with an error.
+        // After a failed save: the first part with an error; after "Save and continue
+        // editing": the part that was open (kept for this window only).
         const withErrors = made.find(function (entry) {
             return hasErrors(entry.panel);
         });
-        select((withErrors || made[0]).tab);
+        const remembered = made.find(function (entry) {
+            return entry.tab.dataset.tab === storage(TAB_KEY);
+        });
+        select((withErrors || remembered || made[0]).tab);
         return {made: made, select: select};
     }
 

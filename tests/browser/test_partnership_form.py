@@ -187,6 +187,15 @@ def test_the_tabs_work_with_the_keyboard(page):
     assert not panel.is_visible()
 
 
+def test_the_open_part_stays_open_after_save_and_continue(page, office):
+    page.goto(office.change)
+    publishing = page.locator(".form-tabs [role=tab]", has_text="Publishing")
+    publishing.click()
+    page.reload()  # as "Save and continue editing" comes back to the same address
+    assert publishing.get_attribute("aria-selected") == "true"
+    assert page.locator("#id_slug").is_visible()
+
+
 def test_without_javascript_every_field_is_on_the_page(browser, site, context):
     plain = browser.new_context(
         viewport={"width": WIDTH, "height": HEIGHT},
