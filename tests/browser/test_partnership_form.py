@@ -160,6 +160,7 @@ def test_a_language_tab_shows_that_language_s_fields(page, office, screenshots):
     toggle.click()
     assert toggle.get_attribute("aria-expanded") == "true"
     assert page.locator("#id_milestones-0-title_de").is_visible()
+    page.screenshot(path=screenshots / "partnership-change-form-milestones-de.png", full_page=True)
     assert not page.locator("#id_milestones-0-title_en").is_visible()
 
 
