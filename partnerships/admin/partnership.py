@@ -7,7 +7,12 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,6 +27,7 @@ from cities.permissions import cities_in_scope
 from core import translated
 from core.choosers import OffersWhatTheFormAccepts
 from core.edit_conflicts import GuardedAdmin, GuardedModelForm
+from core.markdown import render_markdown
 from core.translation_admin import StampTranslations
 from history import compare
 from history.admin import NOT_FOUND
@@ -29,10 +35,14 @@ from history.admin import NOT_FOUND
 from .. import pending, permissions, review, translation_report
 from ..models import (
     PARTNERSHIP_PARTS,
+    Activity,
     Milestone,
     Partnership,
+    PartnershipFigure,
     PendingChange,
+    Plan,
     ReviewNote,
+    Source,
     WorkflowError,
 )
 from ..views.partnerships import PartnershipDetailView
@@ -146,6 +156,94 @@ def pending_comparison(partnership, change):
                 )
             )
         ],
+    }
+
+
+# The story's columns in every language (summary_en, summary_de, …): Markdown.
+NARRATIVE_COLUMNS = {
+    translated.column(name, language)
+    for name in Partnership.NARRATIVE_FIELDS
+    for language in translated.languages()
+}
+MARKDOWN_PREVIEW_LIMIT = 100_000  # characters; far more than any section of the story
+# The form's tabs (static/js/admin_partnership_form.js): key, label, and what goes in each
+# (fieldsets by their class "tab-<key>", inlines by model). Without the script they are the
+# form's headed sections, all on one page.
+FORM_TABS = [
+    ("cities", _("Cities and dates")),
+    ("story", _("Story")),
+    ("milestones", _("Milestones")),
+    ("activities", _("Activities")),
+    ("plans", _("Plans")),
+    ("sources", _("Sources and figures")),
+    ("publishing", _("Publishing and schedule")),
+]
+INLINE_TABS = {
+    Milestone: "milestones",
+    Activity: "activities",
+    Plan: "plans",
+    Source: "sources",
+    PartnershipFigure: "sources",
+}
+
+
+def form_layout(inline_admin_formsets, partnership=None):
+    """What the form's script needs (as JSON in the page): the tabs with the inline groups in
+    each, the languages with the column suffix of each (summary_<suffix>), and how far the
+    story's translations are behind: per column "missing" or "outdated"."""
+    inlines = {}
+    for inline in inline_admin_formsets:
+        key = INLINE_TABS.get(inline.opts.model, "publishing")
+        inlines.setdefault(key, []).append(f"{inline.formset.prefix}-group")
+    names = dict(settings.LANGUAGES)
+    languages = []
+    for language in translated.languages():
+        states = {}
+        if partnership is not None and language != translated.ORIGINAL:
+            for field in Partnership.NARRATIVE_FIELDS:
+                state = translated.state(partnership, field, language)
+                if state in (translated.MISSING, translated.OUTDATED):
+                    states[translated.column(field, language)] = state
+        missing = sum(state == translated.MISSING for state in states.values())
+        outdated = len(states) - missing
+        mark = [
+            ngettext("%(count)d missing", "%(count)d missing", count) % {"count": count}
+            if kind == translated.MISSING
+            else ngettext("%(count)d outdated", "%(count)d outdated", count) % {"count": count}
+            for kind, count in ((translated.MISSING, missing), (translated.OUTDATED, outdated))
+            if count
+        ]
+        languages.append(
+            {
+                "code": language,
+                "name": str(names.get(language, language)),
+                "suffix": translated.column("", language).lstrip("_"),
+                "original": language == translated.ORIGINAL,
+                "states": states,
+                "mark": ", ".join(mark),
+            }
+        )
+    return {
+        "tabs": [
+            {"key": key, "label": str(label), "inlines": inlines.get(key, [])}
+            for key, label in FORM_TABS
+        ],
+        "languages": languages,
+        "preview_url": reverse("admin:partnerships_partnership_markdown_preview"),
+        "text": {
+            "language": str(_("Language")),
+            "sections": str(_("Parts of the form")),
+            "missing": str(_("missing")),
+            "outdated": str(_("outdated")),
+            "preview": str(_("Preview")),
+            "hide_preview": str(_("Hide preview")),
+            "empty_preview": str(_("Nothing to preview yet.")),
+            "preview_failed": str(_("The preview could not be made. The text is kept.")),
+            "has_errors": str(_("has errors")),
+            "show_fields": str(_("Show")),
+            "hide_fields": str(_("Hide")),
+            "add_section": str(_("Write “%(section)s”")),
+        },
     }
 
 
@@ -265,10 +363,11 @@ class PartnershipAdmin(
                     ("kind", "status"),
                     ("established", "established_precision"),
                     "founding_milestone",
-                ]
+                ],
+                "classes": ["tab-cities"],
             },
         ),
-        (_("Topics"), {"fields": ["focus_areas"]}),
+        (_("Topics"), {"fields": ["focus_areas"], "classes": ["tab-cities"]}),
         (
             _("Publishing"),
             {
@@ -287,15 +386,41 @@ class PartnershipAdmin(
                     "by publishers only. The page address (slug) is made from the two city "
                     "names when left empty."
                 ),
+                "classes": ["tab-publishing"],
             },
         ),
-        SCHEDULE_FIELDSET,
+        (
+            SCHEDULE_FIELDSET[0],
+            {**SCHEDULE_FIELDSET[1], "classes": ["tab-publishing"]},
+        ),
         (
             _("Story"),
-            {"fields": Partnership.NARRATIVE_FIELDS, "description": MARKDOWN_HELP},
+            {
+                "fields": Partnership.NARRATIVE_FIELDS,
+                "description": MARKDOWN_HELP,
+                "classes": ["tab-story"],
+            },
         ),
-        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            _("Record"),
+            {"fields": ["created_at", "updated_at"], "classes": ["collapse", "tab-publishing"]},
+        ),
     ]
+
+    class Media:
+        css = {"all": ["css/admin_partnership_form.css"]}
+        js = ["js/admin_partnership_form.js"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name in NARRATIVE_COLUMNS:
+            # Markdown: the form's script offers a preview (markdown_preview_view).
+            formfield.widget.attrs.update({"data-markdown": "", "rows": 6})
+        return formfield
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["form_layout"] = form_layout(context.get("inline_admin_formsets", []), obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_queryset(self, request):
         # Also used by the change form and the partnership autocomplete: str() needs both cities.
@@ -364,7 +489,24 @@ class PartnershipAdmin(
             self.admin_site.admin_view(self.review_view),
             name="partnerships_partnership_review",
         )
-        return [preview, translations, review_desk, *super().get_urls()]
+        markdown_preview = path(
+            "markdown-preview/",
+            self.admin_site.admin_view(self.markdown_preview_view),
+            name="partnerships_partnership_markdown_preview",
+        )
+        return [markdown_preview, preview, translations, review_desk, *super().get_urls()]
+
+    def markdown_preview_view(self, request):
+        """POST `text`: the HTML visitors would get from it (sanitised), for the form's
+        "Preview" buttons. Any staff member who may add or change partnerships may ask."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        text = request.POST.get("text", "")
+        if len(text) > MARKDOWN_PREVIEW_LIMIT:
+            return JsonResponse({"error": str(_("The text is too long to preview."))}, status=400)
+        return JsonResponse({"html": str(render_markdown(text))})
 
     def translations_view(self, request, object_id):
         """Which translations of the partnership's content are missing or outdated; staff

@@ -139,6 +139,7 @@ def saved(pages, office):
     visitor, editor = pages["visitor"], pages["dresden-editor"]
     before, etag = public_summary(visitor)  # now in the page cache too
     editor.goto(office.change)
+    editor.locator(".form-tabs [role=tab]", has_text="Story").click()  # the form is in tabs
     summary = editor.locator("#id_summary_en")
     summary.fill(f"{summary.input_value()}\n\n{NEW_SENTENCE}")
     with editor.expect_navigation():
