@@ -193,6 +193,8 @@ class PartialDateField(forms.Field):
     default_error_messages = {"invalid": ACCEPTED_FORMS}
 
     def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip()
         if isinstance(value, PartialDate) or value in self.empty_values:
             return value or None
         if isinstance(value, datetime.date):
