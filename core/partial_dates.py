@@ -188,7 +188,12 @@ class PartialDateField(forms.Field):
     """One text box for a date and its precision; cleans to a PartialDate (or None)."""
 
     widget = forms.TextInput(
-        attrs={"size": 14, "autocomplete": "off", "spellcheck": "false", "class": "vDateField"}
+        attrs={
+            "size": 14,
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "class": "vPartialDateField",
+        }
     )
     default_error_messages = {"invalid": ACCEPTED_FORMS}
 

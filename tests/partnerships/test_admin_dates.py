@@ -178,3 +178,25 @@ def test_a_founded_date_is_shown_read_only_at_its_precision(admin_client, make_p
     assert "established" not in page.context["adminform"].form.fields
     assertContains(page, '<div class="readonly">April 1994</div>', html=True)
     assertNotContains(page, "1 April 1994")
+
+
+def test_a_precision_changed_by_someone_else_meanwhile_is_an_edit_conflict(
+    admin_client, make_partnership
+):
+    activity = Activity.objects.create(
+        partnership=make_partnership(),
+        title="Exhibition",
+        kind=Activity.Kind.EXHIBITION,
+        start_date=D(2010, 5, 1),
+        start_precision="day",
+    )
+    url = admin_url(Activity, "change", activity.pk)
+    data = posted(admin_client.get(url)) | {"title_en": "Porcelain exhibition"}
+    # Meanwhile: the same stored day, now meaning all of May 2010.
+    Activity.objects.filter(pk=activity.pk).update(start_precision="month")
+
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assertContains(response, "changed Start date since you opened this page")
+    activity.refresh_from_db()
+    assert (activity.title, activity.start_precision) == ("Exhibition", "month")
