@@ -200,3 +200,23 @@ def test_a_precision_changed_by_someone_else_meanwhile_is_an_edit_conflict(
     assertContains(response, "changed Start date since you opened this page")
     activity.refresh_from_db()
     assert (activity.title, activity.start_precision) == ("Exhibition", "month")
+
+
+@pytest.mark.parametrize("language", ["de", "zh-hans"])
+def test_the_admin_in_german_and_chinese_reads_every_form(admin_client, make_partnership, language):
+    partnership = make_partnership()
+    page = admin_client.get(admin_url(Milestone, "add"), HTTP_ACCEPT_LANGUAGE=language)
+    assertContains(page, f'<html lang="{language}"')
+    assertContains(page, 'name="date"')
+    assertNotContains(page, 'name="date_precision"')
+    for typed, expected in [("Mai 2011", "month"), ("2011年5月", "month"), ("May 29, 1986", "day")]:
+        response = admin_client.post(
+            admin_url(Milestone, "add"),
+            in_english(
+                Milestone,
+                {"partnership": partnership.pk, "date": typed, "kind": "other", "title": typed},
+            ),
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 302
+        assert Milestone.objects.get(title_en=typed).date_precision == expected
