@@ -26,7 +26,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import router, transaction
 from django.db.models import Model, Q
 from django.db.models.fields.files import FieldFile
-from django.forms.models import InlineForeignKeyField, model_to_dict
+from django.forms.models import InlineForeignKeyField
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reversion.models import Revision, Version
 
+from .partial_dates import PartialDatesForm
 from .translated import fingerprint
 
 FIELD = "edit_token"
@@ -51,7 +52,7 @@ class TokenField(forms.CharField):
         return False
 
 
-class GuardedModelForm(forms.ModelForm):
+class GuardedModelForm(PartialDatesForm):
     """The base of every admin form: refuses a save over someone else's change."""
 
     edit_token = TokenField(required=False, label=gettext_lazy("Version you opened"))
@@ -238,7 +239,7 @@ def _stored_values(form, instance, names):
     fresh = rows.first()
     if fresh is None:
         return None
-    return model_to_dict(fresh, fields=[name for name in names if name in form.fields])
+    return form.stored_values(fresh, [name for name in names if name in form.fields])
 
 
 # --- Who and when -----------------------------------------------------------------------

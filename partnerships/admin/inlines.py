@@ -76,7 +76,7 @@ class MilestoneInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedI
     extra = 0
     show_change_link = True
     fields = [
-        ("date", "date_precision"),
+        "date",
         ("kind", "title"),
         "description",
         ("location", "participants"),
@@ -94,8 +94,7 @@ class ActivityInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedIn
     show_change_link = True
     fields = [
         ("title", "kind"),
-        ("start_date", "start_precision"),
-        ("end_date", "end_precision"),
+        ("start_date", "end_date"),
         "focus_areas",
         "description",
         ("location", "participants"),

@@ -256,7 +256,6 @@ class PartnershipAdminForm(ScheduleForm, GuardedModelForm):
             "kind",
             "status",
             "established",
-            "established_precision",
             "founding_milestone",
             "focus_areas",
             "is_featured",
@@ -273,10 +272,6 @@ class PartnershipAdminForm(ScheduleForm, GuardedModelForm):
             "key_achievements": _("Markdown. What the partnership has achieved so far."),
             "future_expectations": _("Markdown. What both sides expect or plan next."),
             "obstacles_and_needs": _("Markdown. What stands in the way and what help is needed."),
-            "established_precision": _(
-                "How much of the date is known: with “Month” or “Year” the day (and month) "
-                "you typed are ignored, and the site shows only “April 1994” or “1994”."
-            ),
         }
         # The narrative's form fields are per language (summary_en, summary_de, …).
         help_texts |= translated.per_language(help_texts, Partnership.NARRATIVE_FIELDS)
@@ -296,6 +291,20 @@ class PartnershipAdminForm(ScheduleForm, GuardedModelForm):
                 "city_a", _("You can only record partnerships that involve one of your cities.")
             )
         return cleaned_data
+
+
+# Shown instead of the established date while the founding milestone sets it.
+FOUNDED = "established_display"  # PartnershipAdmin.established_display
+
+
+def replaced(fields, old, new):
+    """A fieldset's fields (names and tuples of names) with `old` replaced by `new`."""
+    return [
+        tuple(new if name == old else name for name in item)
+        if isinstance(item, tuple | list)
+        else (new if item == old else item)
+        for item in fields
+    ]
 
 
 # A partner city can be anywhere: the partnership form's city choosers offer every city, not
@@ -361,8 +370,7 @@ class PartnershipAdmin(
                 "fields": [
                     ("city_a", "city_b"),
                     ("kind", "status"),
-                    ("established", "established_precision"),
-                    "founding_milestone",
+                    ("established", "founding_milestone"),
                 ],
                 "classes": ["tab-cities"],
             },
@@ -445,8 +453,18 @@ class PartnershipAdmin(
             readonly.append("is_featured")  # the home page is the publishers' to choose
         if obj is not None and obj.founding_milestone_id:
             # The founding milestone's date is the established date: edit it there.
-            readonly += ["established", "established_precision"]
+            readonly.append(FOUNDED)
         return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.founding_milestone_id:
+            return fieldsets
+        # Read-only, the date is shown at its precision ("April 1994"), not as a made-up day.
+        return [
+            (name, {**options, "fields": replaced(options["fields"], "established", FOUNDED)})
+            for name, options in fieldsets
+        ]
 
     def has_publish_permission(self, request):
         return permissions.can_publish(request.user)

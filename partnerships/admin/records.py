@@ -108,8 +108,7 @@ class ActivityAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, Partnersh
     fields = [
         "partnership",
         ("title", "kind"),
-        ("start_date", "start_precision"),
-        ("end_date", "end_precision"),
+        ("start_date", "end_date"),
         "focus_areas",
         "description",
         ("location", "participants"),
@@ -134,7 +133,7 @@ class MilestoneAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, Partners
     date_hierarchy = "date"
     fields = [
         "partnership",
-        ("date", "date_precision"),
+        "date",
         ("kind", "title"),
         "description",
         ("location", "participants"),

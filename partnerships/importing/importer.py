@@ -34,6 +34,7 @@ from cities.geography import distance_km
 from cities.models import City
 from core.dates import DatePrecision
 from core.page_cache import bump_content_version
+from core.partial_dates import ACCEPTED_FORMS_EN, PartialDateError, parse_partial_date
 from core.text_hygiene import describe_character, find_control_character
 from partnerships.models import (
     SLUG_BASE_LENGTH,
@@ -289,22 +290,15 @@ def parse_coordinate(text, label, limit):
 
 
 def parse_date(text):
-    """ "1988", "1988-05" or "1988-05-12" → (date, precision)."""
-    for pattern, precision in (
-        (r"(\d{4})", DatePrecision.YEAR),
-        (r"(\d{4})-(\d{1,2})", DatePrecision.MONTH),
-        (r"(\d{4})-(\d{1,2})-(\d{1,2})", DatePrecision.DAY),
-    ):
-        match = re.fullmatch(pattern, text)
-        if match:
-            parts = [int(part) for part in match.groups()] + [1, 1]
-            try:
-                return datetime.date(*parts[:3]), precision
-            except ValueError:
-                break
-    raise RowError(
-        "invalid established date", f"“{text}” is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
-    )
+    """ "1988", "1988-05", "May 1988", "12.05.1988", "1988年5月" … → (date, precision): the forms
+    the admin's date fields read (core/partial_dates.py)."""
+    try:
+        parsed = parse_partial_date(text)
+    except PartialDateError:
+        raise RowError(
+            "invalid established date", f"“{text}” is not a date (write {ACCEPTED_FORMS_EN})"
+        ) from None
+    return parsed.date, parsed.precision
 
 
 def choice(choices, text, reason):

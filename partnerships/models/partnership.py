@@ -121,6 +121,8 @@ class Partnership(TranslationStamps):
         null=True, blank=True, help_text=_("When the partnership officially began.")
     )
     established_precision = precision_field()
+    # The forms show the date and its precision as one field (core/partial_dates.py).
+    PARTIAL_DATES = {"established": "established_precision"}
     # Which milestone founded the partnership is the staff's call (the memorandum, or the
     # agreement?); its date then is the established date that anniversaries count from.
     founding_milestone = models.ForeignKey(

@@ -51,6 +51,8 @@ class Milestone(TranslationStamps):
     )
     date = models.DateField()
     date_precision = precision_field()
+    # The forms show each date and its precision as one field (core/partial_dates.py).
+    PARTIAL_DATES = {"date": "date_precision"}
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=250)
     description = models.TextField(blank=True, help_text=_("Markdown."))
@@ -185,6 +187,7 @@ class Activity(TranslationStamps):
     start_precision = precision_field()
     end_date = models.DateField(null=True, blank=True)
     end_precision = precision_field()
+    PARTIAL_DATES = {"start_date": "start_precision", "end_date": "end_precision"}
     focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="activities")
     description = models.TextField(blank=True, help_text=_("Markdown."))
     location = models.CharField(max_length=200, blank=True, help_text=_("Where it took place."))

@@ -176,8 +176,6 @@ def activity_form(activity, **fields):
         "title": activity.title,
         "kind": activity.kind,
         "start_date": "2010-06-01",
-        "start_precision": "day",
-        "end_precision": "day",
         **fields,
     }
     return in_english(Activity, data)
@@ -235,7 +233,6 @@ def test_partnership_admin_refuses_one_in_an_activity_row(admin_client, make_cit
         "kind": Partnership.Kind.TWINNING,
         "status": Partnership.Status.ACTIVE,
         "established": "2009-10-16",
-        "established_precision": "day",
         "slug": "",
         "summary": "Two cities\x0c on one page",
     }
@@ -246,8 +243,6 @@ def test_partnership_admin_refuses_one_in_an_activity_row(admin_client, make_cit
             "activities-TOTAL_FORMS": 1,
             "activities-0-title": "Porcelain\x0b exhibition",
             "activities-0-kind": Activity.Kind.EXHIBITION,
-            "activities-0-start_precision": "day",
-            "activities-0-end_precision": "day",
         }
     )
     response = admin_client.post(admin_url(Partnership, "add"), in_english(Partnership, data))

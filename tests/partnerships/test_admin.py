@@ -65,7 +65,6 @@ def partnership_form_data(city_a, city_b, inlines=None, **fields):
         "kind": Partnership.Kind.TWINNING,
         "status": Partnership.Status.ACTIVE,
         "established": "2009-10-16",
-        "established_precision": "day",
         "slug": "",
         **dict.fromkeys(NARRATIVE, ""),
     }
@@ -213,8 +212,7 @@ class TestSavePartnership:
             inlines={
                 "milestones": [
                     {
-                        "date": "2007-11-15",
-                        "date_precision": "month",
+                        "date": "November 2007",
                         "kind": Milestone.Kind.MEMORANDUM,
                         "title": "Memorandum of understanding",
                     }
@@ -223,10 +221,8 @@ class TestSavePartnership:
                     {
                         "title": "Choir exchange",
                         "kind": Activity.Kind.EXCHANGE,
-                        "start_date": "2002-06-01",
-                        "start_precision": "year",
-                        "end_date": "2011-01-20",
-                        "end_precision": "month",
+                        "start_date": "2002",
+                        "end_date": "01/2011",
                         "focus_areas": [culture.pk],
                     }
                 ],
@@ -285,8 +281,7 @@ class TestSavePartnership:
                     {
                         "id": milestone.pk,
                         "partnership": full_partnership.pk,
-                        "date": "2008-01-01",
-                        "date_precision": "year",
+                        "date": "2008",
                         "kind": milestone.kind,
                         "title": milestone.title,
                     }
@@ -298,17 +293,13 @@ class TestSavePartnership:
                         "title": activity.title,
                         "kind": activity.kind,
                         "start_date": "2010-01-01",
-                        "start_precision": "day",
-                        "end_precision": "day",
                         "focus_areas": [culture.pk],
                     },
                     {
                         "partnership": full_partnership.pk,
                         "title": "Mayors' conference",
                         "kind": Activity.Kind.CONFERENCE,
-                        "start_date": "2030-05-01",
-                        "start_precision": "month",
-                        "end_precision": "day",
+                        "start_date": "2030-05",
                     },
                 ],
                 "plans": [
@@ -395,9 +386,7 @@ class TestValidationMessages:
                         "title": "Exhibition",
                         "kind": Activity.Kind.EXHIBITION,
                         "start_date": "2010-05-01",
-                        "start_precision": "day",
                         "end_date": "2010-04-30",
-                        "end_precision": "day",
                     }
                 ]
             },
@@ -418,9 +407,7 @@ class TestValidationMessages:
                     {
                         "title": "Exhibition",
                         "kind": Activity.Kind.EXHIBITION,
-                        "start_precision": "day",
                         "end_date": "2010-04-30",
-                        "end_precision": "day",
                     }
                 ]
             },
@@ -441,10 +428,8 @@ class TestValidationMessages:
                 "partnership": full_partnership.pk,
                 "title": activity.title,
                 "kind": activity.kind,
-                "start_date": "2010-06-01",
-                "start_precision": "year",
+                "start_date": "2010",
                 "end_date": "2009-12-31",
-                "end_precision": "day",
             },
         )
         assert response.status_code == 200

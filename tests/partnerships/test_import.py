@@ -1,6 +1,7 @@
 """`manage.py import_twinnings`: formats, countries, city matching, bad rows, batches, speed."""
 
 import csv
+import datetime
 import io
 import math
 from decimal import Decimal
@@ -650,8 +651,23 @@ def test_an_impossible_date_is_refused_with_the_formats_it_takes():
     with pytest.raises(RowError) as refused:
         parse_date("1988-13")
     assert refused.value.reason == "invalid established date"
-    assert refused.value.detail == "“1988-13” is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+    assert refused.value.detail == (
+        "“1988-13” is not a date (write 2016, 2011-05, May 2011, 29.05.1986 or 1986-05-29)"
+    )
     assert str(refused.value) == f"invalid established date: {refused.value.detail}"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("1988", (datetime.date(1988, 1, 1), "year")),
+        ("Mai 1988", (datetime.date(1988, 5, 1), "month")),
+        ("12.05.1988", (datetime.date(1988, 5, 12), "day")),
+        ("1988年5月", (datetime.date(1988, 5, 1), "month")),
+    ],
+)
+def test_dates_are_read_as_the_admin_reads_them(written, expected):
+    assert parse_date(written) == expected
 
 
 @pytest.mark.parametrize("written", ["Sister City", "sister cities", "Twin Town", "twinning"])

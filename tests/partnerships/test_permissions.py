@@ -182,8 +182,6 @@ def test_activity_cannot_be_added_to_another_citys_partnership(editor, world):
             "partnership": world["theirs"].pk,
             "title": "Sneaked in",
             "kind": "exchange",
-            "start_precision": "day",
-            "end_precision": "day",
         },
     )
     assert response.status_code == 200

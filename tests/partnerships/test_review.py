@@ -157,8 +157,6 @@ def test_records_added_to_a_published_partnership_wait_for_review(as_, client, w
             **in_english(Activity, {"title": "Lantern exhibition"}),
             "kind": Activity.Kind.EXHIBITION,
             "start_date": "2027-02-10",
-            "start_precision": "day",
-            "end_precision": "day",
         },
     )
 
@@ -171,8 +169,7 @@ def test_records_added_to_a_published_partnership_wait_for_review(as_, client, w
     data.update(
         {
             "milestones-TOTAL_FORMS": str(rows + 1),
-            f"milestones-{rows}-date": "2019-05-01",
-            f"milestones-{rows}-date_precision": "year",
+            f"milestones-{rows}-date": "2019",
             f"milestones-{rows}-kind": Milestone.Kind.ANNIVERSARY,
             f"milestones-{rows}-title_en": "Tenth anniversary",
         }

@@ -173,8 +173,6 @@ def test_document_follows_the_admin_form_with_its_inlines(admin_client, client, 
         "title": "Choir exchange",
         "kind": Activity.Kind.EXCHANGE,
         "start_date": "2010-01-01",
-        "start_precision": "day",
-        "end_precision": "day",
     }
     response = admin_client.post(
         admin_url(Partnership, "add"),
