@@ -183,6 +183,9 @@ class ImportRunAdmin(admin.ModelAdmin):
                     rows_total=form.cleaned_data["rows_total"],
                 )
                 run.file.save(upload.name, upload, save=True)
+                # Recorded before the task starts: an import running in a thread of this
+                # process (no broker) writes at once, and SQLite allows one writer at a time.
+                entry = self.log_addition(request, run, [{"added": {}}])
         except IntegrityError:
             # Another upload between the form's check and this insert: the database's
             # constraint decides, before the file is stored.
@@ -196,9 +199,9 @@ class ImportRunAdmin(admin.ModelAdmin):
         except QueueUnavailable:
             run.file.delete(save=False)
             run.delete()
+            entry.delete()
             form.add_error(None, queue_down_message())
             return None
-        self.log_addition(request, run, [{"added": {}}])
         return run
 
     # The run's page ---------------------------------------------------------------------------
