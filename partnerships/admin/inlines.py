@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationStackedInline
 
 from core.edit_conflicts import GuardedAdmin
+from core.translation_admin import MarkLanguages
 
 from ..models import (
     Activity,
@@ -71,7 +72,9 @@ class SharedChoicesFormSet(BaseInlineFormSet):
             form.fields[name].choices = choices  # what is rendered
 
 
-class MilestoneInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+class MilestoneInline(
+    GuardedAdmin, MarkLanguages, PartOfPartnershipInline, TranslationStackedInline
+):
     model = Milestone
     extra = 0
     show_change_link = True
@@ -87,7 +90,9 @@ class ActivityFormSet(SharedChoicesFormSet):
     shared_choice_fields = ["focus_areas"]
 
 
-class ActivityInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+class ActivityInline(
+    GuardedAdmin, MarkLanguages, PartOfPartnershipInline, TranslationStackedInline
+):
     model = Activity
     formset = ActivityFormSet
     extra = 0
@@ -129,7 +134,7 @@ class PlanFormSet(SharedChoicesFormSet):
         return queryset.filter(partnership=self.instance)
 
 
-class PlanInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+class PlanInline(GuardedAdmin, MarkLanguages, PartOfPartnershipInline, TranslationStackedInline):
     model = Plan
     formset = PlanFormSet
     extra = 0
