@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationStackedInline
 
 from core.edit_conflicts import GuardedAdmin
+from core.labelled_inlines import LabelledCells
 from core.translation_admin import MarkLanguages
 
 from ..models import (
@@ -162,14 +163,16 @@ class PlanInline(GuardedAdmin, MarkLanguages, PartOfPartnershipInline, Translati
         )
 
 
-class SourceInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
+class SourceInline(GuardedAdmin, LabelledCells, PartOfPartnershipInline, admin.TabularInline):
     model = Source
     extra = 0
     formfield_overrides = URL_FIELD_OVERRIDES
     fields = ["title", "publisher", "year", "url", "note"]
 
 
-class PartnershipFigureInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
+class PartnershipFigureInline(
+    GuardedAdmin, LabelledCells, PartOfPartnershipInline, admin.TabularInline
+):
     model = PartnershipFigure
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
