@@ -245,8 +245,8 @@ def test_everyone_who_changed_it_is_named(anna, ben, staff, partnership):
     save(ben, partnership, opened(ben, partnership), funding="Ben's funding.")
     (error,) = refused(save(chen, partnership, third, summary="Chen's summary."))
     assert error.startswith(
-        "Anna Editor and Ben Publisher changed Summary (English) and Funding (English) since you opened "
-        f"this page, at {last_change_time()}."
+        "Anna Editor and Ben Publisher changed Summary (English) and Funding (English) since you "
+        f"opened this page, at {last_change_time()}."
     )
 
 
