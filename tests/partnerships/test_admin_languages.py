@@ -137,3 +137,16 @@ class TestForEveryone:
         response = admin_client.get(reverse("admin:index"))
         assertContains(response, "css/admin_site.css")
         assertContains(response, 'src="/static/js/admin_focus.js" defer')
+
+
+def test_the_busy_import_message_gives_the_local_time(admin_user, settings):
+    from partnerships.admin.imports import busy_message
+    from partnerships.models import ImportRun
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    run = ImportRun.objects.create(started_by=admin_user, file_name="first.csv")
+    ImportRun.objects.filter(pk=run.pk).update(
+        created_at=datetime.datetime(2027, 1, 15, 8, 37, tzinfo=datetime.UTC)
+    )
+    run.refresh_from_db()
+    assert "09:37" in busy_message(run)
