@@ -10,6 +10,7 @@ from modeltranslation.admin import TranslationAdmin
 from core import images, translated
 from core.choosers import OffersWhatTheFormAccepts, autocomplete_source
 from core.edit_conflicts import GuardedAdmin
+from core.labelled_inlines import LabelledCells
 from core.translation_admin import StampTranslations
 from history.admin import HistoryAdmin
 
@@ -17,7 +18,7 @@ from .models import CITY_PARTS, City, CityFigure
 from .permissions import cities_in_scope, is_unrestricted
 
 
-class CityFigureInline(GuardedAdmin, admin.TabularInline):
+class CityFigureInline(GuardedAdmin, LabelledCells, admin.TabularInline):
     model = CityFigure
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]

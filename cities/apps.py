@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CitiesConfig(AppConfig):
     name = "cities"
-    verbose_name = "Cities"
+    verbose_name = _("Cities")
 
     def ready(self):
         # After modeltranslation (listed first) has added the translation fields, so that

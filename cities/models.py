@@ -43,11 +43,19 @@ class CityQuerySet(models.QuerySet):
 
 
 class City(TranslationStamps):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True, help_text=_("Used in the page address."))
-    country = CountryField(help_text=_("The country (ISO 3166-1)."))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    slug = models.SlugField(
+        max_length=220,
+        unique=True,
+        help_text=_("Used in the page address."),
+        verbose_name=_("address name"),
+    )
+    country = CountryField(help_text=_("The country (ISO 3166-1)."), verbose_name=_("country"))
     region = models.CharField(
-        max_length=200, blank=True, help_text=_("State, province or region, e.g. Saxony.")
+        max_length=200,
+        blank=True,
+        help_text=_("State, province or region, e.g. Saxony."),
+        verbose_name=_("region"),
     )
     latitude = models.DecimalField(
         max_digits=8,
@@ -56,6 +64,7 @@ class City(TranslationStamps):
         blank=True,
         validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
         help_text=_("Degrees north (negative for south), between -90 and 90."),
+        verbose_name=_("latitude"),
     )
     longitude = models.DecimalField(
         max_digits=8,
@@ -64,29 +73,43 @@ class City(TranslationStamps):
         blank=True,
         validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
         help_text=_("Degrees east (negative for west), between -180 and 180."),
+        verbose_name=_("longitude"),
     )
-    population = models.PositiveIntegerField(null=True, blank=True)
+    population = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("population"))
     population_year = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=YEAR_VALIDATORS,
         help_text=_("The year the population figure refers to."),
+        verbose_name=_("population year"),
     )
     summary = models.CharField(
-        max_length=300, blank=True, help_text=_("One or two sentences for lists and previews.")
+        max_length=300,
+        blank=True,
+        help_text=_("One or two sentences for lists and previews."),
+        verbose_name=_("summary"),
     )
-    description = models.TextField(blank=True, help_text=_("The city's profile, in Markdown."))
+    description = models.TextField(
+        blank=True, help_text=_("The city's profile, in Markdown."), verbose_name=_("description")
+    )
     image = images.PictureField(
         upload_to=city_image_name,
         blank=True,
         help_text=_("A JPEG, PNG or WebP picture of the city."),
+        verbose_name=_("picture"),
     )
     # Set when a picture is stored (core/images.py): its size in pixels; then, by the
     # renditions task (cities/tasks.py), the widths of the renditions stored next to it, so
     # pages build `srcset` without looking at files.
-    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_renditions = models.JSONField(default=list, blank=True, editable=False)
+    image_width = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("picture width")
+    )
+    image_height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("picture height")
+    )
+    image_renditions = models.JSONField(
+        default=list, blank=True, editable=False, verbose_name=_("picture renditions")
+    )
     image_renditions_state = models.CharField(
         _("renditions"),
         max_length=10,
@@ -99,11 +122,15 @@ class City(TranslationStamps):
         max_length=250,
         blank=True,
         help_text=_("What the picture shows, for visitors who cannot see it."),
+        verbose_name=_("picture description"),
     )
     image_credit = models.CharField(
-        max_length=250, blank=True, help_text=_("Photographer or rights holder.")
+        max_length=250,
+        blank=True,
+        help_text=_("Photographer or rights holder."),
+        verbose_name=_("picture credit"),
     )
-    website = models.URLField(blank=True)
+    website = models.URLField(blank=True, verbose_name=_("website"))
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -112,8 +139,9 @@ class City(TranslationStamps):
             "Staff members who look after this city: they may edit it and the partnerships "
             "that involve it."
         ),
+        verbose_name=_("staff"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
 
     objects = CityQuerySet.as_manager()
 
@@ -121,7 +149,8 @@ class City(TranslationStamps):
         # The original name's column: "name" would be rewritten to the active language's,
         # where untranslated names tie on NULL. Public lists order by the name read.
         ordering = ["name_en", "country", "pk"]
-        verbose_name_plural = "cities"
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
         constraints = [
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
@@ -263,15 +292,33 @@ class KeyFigure(models.Model):
         MORE_THAN = "more_than", _("more than")
         UP_TO = "up_to", _("up to")
 
-    label = models.CharField(max_length=200, help_text=_("What is counted, e.g. Agglomeration."))
-    qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT)
-    value = models.DecimalField(max_digits=16, decimal_places=2)
-    unit = models.CharField(max_length=50, blank=True, help_text=_("e.g. inhabitants, %, schools."))
-    year = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=YEAR_VALIDATORS, help_text=_("The reference year.")
+    label = models.CharField(
+        max_length=200, help_text=_("What is counted, e.g. Agglomeration."), verbose_name=_("label")
     )
-    note = models.CharField(max_length=300, blank=True)
-    position = models.PositiveSmallIntegerField(default=0, help_text=_("Order on the page."))
+    qualifier = models.CharField(
+        max_length=10,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACT,
+        verbose_name=_("qualifier"),
+    )
+    value = models.DecimalField(max_digits=16, decimal_places=2, verbose_name=_("value"))
+    unit = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text=_("e.g. inhabitants, %, schools."),
+        verbose_name=_("unit"),
+    )
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=YEAR_VALIDATORS,
+        help_text=_("The reference year."),
+        verbose_name=_("year"),
+    )
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Order on the page."), verbose_name=_("position")
+    )
 
     class Meta:
         abstract = True
@@ -295,10 +342,13 @@ class KeyFigure(models.Model):
 
 
 class CityFigure(KeyFigure):
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="figures")
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="figures", verbose_name=_("city")
+    )
 
     class Meta(KeyFigure.Meta):
-        verbose_name = "key figure"
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
         constraints = [
             models.UniqueConstraint(
                 fields=["city", "label", "year"],

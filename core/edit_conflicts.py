@@ -44,8 +44,17 @@ SALT = "core.edit_conflicts"
 CODE = "edit_conflict"
 
 
+class TokenInput(forms.HiddenInput):
+    """The admin's fieldset prints a label for every field of a fieldset, this hidden one too
+    (in a hidden row): a label pointing at a hidden input is invalid HTML, so it points at
+    nothing."""
+
+    def id_for_label(self, id_):
+        return ""
+
+
 class TokenField(forms.CharField):
-    widget = forms.HiddenInput
+    widget = TokenInput
 
     def has_changed(self, initial, data):
         # The token is not content: it never makes a form (or an unchanged inline row) "changed".

@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import F, Q, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
 from modeltranslation.utils import build_localized_fieldname, get_language
 
@@ -36,7 +37,9 @@ class TranslationStamps(models.Model):
     """The bookkeeping of a translated model: which English text each translation was made
     from (see above), so that the admin can tell missing, outdated and current translations."""
 
-    translated_from = models.JSONField(default=dict, blank=True, editable=False)
+    translated_from = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("translated from")
+    )
 
     class Meta:
         abstract = True

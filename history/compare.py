@@ -12,10 +12,12 @@ whatever their form: a browser sends a text area's as CRLF, so text first stored
 demo, an import) would otherwise differ in every paragraph the first time a form saves it.
 """
 
+import datetime
 import difflib
 import re
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -110,6 +112,8 @@ def display_value(model_field, value, names=None):
         return str(labels.get(str(value), value))
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)  # stored in UTC; read in the site's time zone
     return str(localize(value))
 
 
@@ -123,7 +127,7 @@ def _name_of(names, model, pk):
 def compared_fields(model, exclude=()):
     """The fields a member of staff edits, in the model's order (no keys, no timestamps).
 
-    A translated field counts in its languages ("Summary [en]", "Summary [de]"), not in its
+    A translated field counts in its languages ("Summary (English)", "Summary (German)"), not in its
     original column, which holds whichever language was saved last (core/translated.py).
     """
     exclude = {*exclude, *translated_fields(model)}

@@ -185,6 +185,19 @@ LANGUAGES = [
 # original; a field left empty in German or Chinese falls back to the English text.
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# A language's column is labelled "Summary (German)", not "Summary [de]", in every form and
+# admin list; the label and the language's name follow the admin's language.
+CONTENT_LANGUAGE_NAMES = {"en": _("English"), "de": _("German"), "zh-hans": _("Chinese")}
+
+
+def _localized_verbose_name(verbose_name, language):
+    return _("%(field)s (%(language)s)") % {
+        "field": verbose_name,
+        "language": CONTENT_LANGUAGE_NAMES.get(language, language),
+    }
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _localized_verbose_name
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHt
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,7 +38,7 @@ def busy_message(run):
         "state": run.get_state_display(),
         "file": run.file_name,
         "user": run.started_by.get_username() if run.started_by else _("a deleted user"),
-        "when": formats.date_format(run.created_at, "DATETIME_FORMAT"),
+        "when": formats.date_format(timezone.localtime(run.created_at), "DATETIME_FORMAT"),
     }
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationStackedInline
 
 from core.edit_conflicts import GuardedAdmin
+from core.labelled_inlines import LabelledCells
+from core.translation_admin import MarkLanguages
 
 from ..models import (
     Activity,
@@ -71,7 +73,9 @@ class SharedChoicesFormSet(BaseInlineFormSet):
             form.fields[name].choices = choices  # what is rendered
 
 
-class MilestoneInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+class MilestoneInline(
+    GuardedAdmin, MarkLanguages, PartOfPartnershipInline, TranslationStackedInline
+):
     model = Milestone
     extra = 0
     show_change_link = True
@@ -87,7 +91,9 @@ class ActivityFormSet(SharedChoicesFormSet):
     shared_choice_fields = ["focus_areas"]
 
 
-class ActivityInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+class ActivityInline(
+    GuardedAdmin, MarkLanguages, PartOfPartnershipInline, TranslationStackedInline
+):
     model = Activity
     formset = ActivityFormSet
     extra = 0
@@ -128,7 +134,7 @@ class PlanFormSet(SharedChoicesFormSet):
         return queryset.filter(partnership=self.instance)
 
 
-class PlanInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+class PlanInline(GuardedAdmin, MarkLanguages, PartOfPartnershipInline, TranslationStackedInline):
     model = Plan
     formset = PlanFormSet
     extra = 0
@@ -156,14 +162,16 @@ class PlanInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline
         )
 
 
-class SourceInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
+class SourceInline(GuardedAdmin, LabelledCells, PartOfPartnershipInline, admin.TabularInline):
     model = Source
     extra = 0
     formfield_overrides = URL_FIELD_OVERRIDES
     fields = ["title", "publisher", "year", "url", "note"]
 
 
-class PartnershipFigureInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
+class PartnershipFigureInline(
+    GuardedAdmin, LabelledCells, PartOfPartnershipInline, admin.TabularInline
+):
     model = PartnershipFigure
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]

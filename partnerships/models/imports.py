@@ -44,7 +44,7 @@ class ImportRun(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_processed = models.PositiveIntegerField(_("rows processed"), default=0)
     # The file's last line of the last batch written: a resumed import goes on after it.
-    last_line = models.PositiveIntegerField(default=0)
+    last_line = models.PositiveIntegerField(default=0, verbose_name=_("last line"))
     partnerships_created = models.PositiveIntegerField(_("partnerships created"), default=0)
     cities_created = models.PositiveIntegerField(_("cities created"), default=0)
     skipped = models.PositiveIntegerField(_("already present"), default=0)
@@ -54,7 +54,9 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)  # each batch: is a worker on it?
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last sign of life")
+    )  # each batch: is a worker on it?
 
     objects = ImportRunQuerySet.as_manager()
 
@@ -116,7 +118,9 @@ class ImportRun(models.Model):
 class ImportRunEntry(models.Model):
     """A line of an import's report: a row rejected, already present, or a note on it."""
 
-    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="entries")
+    run = models.ForeignKey(
+        ImportRun, on_delete=models.CASCADE, related_name="entries", verbose_name=_("import")
+    )
     line = models.PositiveIntegerField(_("line"))
     outcome = models.CharField(_("outcome"), max_length=20)
     message = models.TextField(_("message"))

@@ -105,6 +105,7 @@ class Partnership(TranslationStamps):
         unique=True,
         blank=True,
         help_text=_("Used in the page address. Leave empty to make one from the city names."),
+        verbose_name=_("address name"),
     )
     city_a = models.ForeignKey(
         City, on_delete=models.PROTECT, related_name="partnerships_as_a", verbose_name=_("city")
@@ -115,10 +116,17 @@ class Partnership(TranslationStamps):
         related_name="partnerships_as_b",
         verbose_name=_("partner city"),
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TWINNING)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.TWINNING, verbose_name=_("kind")
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
+    )
     established = models.DateField(
-        null=True, blank=True, help_text=_("When the partnership officially began.")
+        null=True,
+        blank=True,
+        help_text=_("When the partnership officially began."),
+        verbose_name=_("established"),
     )
     established_precision = precision_field()
     # The forms show the date and its precision as one field (core/partial_dates.py).
@@ -138,7 +146,9 @@ class Partnership(TranslationStamps):
             "date yourself."
         ),
     )
-    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="partnerships")
+    focus_areas = models.ManyToManyField(
+        FocusArea, blank=True, related_name="partnerships", verbose_name=_("focus areas")
+    )
     state = models.CharField(
         _("publication"),
         max_length=12,
@@ -208,19 +218,31 @@ class Partnership(TranslationStamps):
     is_featured = models.BooleanField(
         _("featured"), default=False, help_text=_("Shown on the home page.")
     )
-    summary = models.TextField(blank=True, help_text=_("A short introduction, in Markdown."))
+    summary = models.TextField(
+        blank=True, help_text=_("A short introduction, in Markdown."), verbose_name=_("summary")
+    )
     character = models.TextField(
         _("character, start and duration"), blank=True, help_text=_("Markdown.")
     )
-    funding = models.TextField(blank=True, help_text=_("Who pays for what. Markdown."))
-    key_achievements = models.TextField(blank=True, help_text=_("Markdown."))
-    future_expectations = models.TextField(blank=True, help_text=_("Markdown."))
-    obstacles_and_needs = models.TextField(blank=True, help_text=_("Markdown."))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    funding = models.TextField(
+        blank=True, help_text=_("Who pays for what. Markdown."), verbose_name=_("funding")
+    )
+    key_achievements = models.TextField(
+        blank=True, help_text=_("Markdown."), verbose_name=_("key achievements")
+    )
+    future_expectations = models.TextField(
+        blank=True, help_text=_("Markdown."), verbose_name=_("future expectations")
+    )
+    obstacles_and_needs = models.TextField(
+        blank=True, help_text=_("Markdown."), verbose_name=_("obstacles and needs")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("last changed"))
     # PostgreSQL full-text search: city names, narrative sections and activities, weighted
     # (partnerships/search.py). Derived data: never edited, dumped or versioned; empty elsewhere.
-    search_document = SearchVectorField(null=True, blank=True, editable=False, serialize=False)
+    search_document = SearchVectorField(
+        null=True, blank=True, editable=False, serialize=False, verbose_name=_("search document")
+    )
 
     # The survey template's story sections, all Markdown.
     NARRATIVE_FIELDS = [
@@ -241,6 +263,8 @@ class Partnership(TranslationStamps):
     class Meta:
         # By the original names (see FocusArea); public lists order by the name read.
         ordering = ["city_a__name_en", "city_b__name_en", "pk"]
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
         permissions = [("publish_partnership", "Can publish and unpublish partnerships")]
         constraints = [
             models.CheckConstraint(

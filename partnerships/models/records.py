@@ -47,22 +47,35 @@ class Milestone(TranslationStamps):
         OTHER = "other", _("Other")
 
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="milestones"
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="milestones",
+        verbose_name=_("partnership"),
     )
-    date = models.DateField()
+    date = models.DateField(verbose_name=_("date"))
     date_precision = precision_field()
     # The forms show each date and its precision as one field (core/partial_dates.py).
     PARTIAL_DATES = {"date": "date_precision"}
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    title = models.CharField(max_length=250)
-    description = models.TextField(blank=True, help_text=_("Markdown."))
-    location = models.CharField(max_length=200, blank=True, help_text=_("Where it happened."))
-    participants = models.TextField(blank=True, help_text=_("Who signed, travelled or took part."))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    title = models.CharField(max_length=250, verbose_name=_("title"))
+    description = models.TextField(
+        blank=True, help_text=_("Markdown."), verbose_name=_("description")
+    )
+    location = models.CharField(
+        max_length=200, blank=True, help_text=_("Where it happened."), verbose_name=_("location")
+    )
+    participants = models.TextField(
+        blank=True,
+        help_text=_("Who signed, travelled or took part."),
+        verbose_name=_("participants"),
+    )
 
     objects = PartnershipRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
         # The milestone feeds read the newest first.
         indexes = [models.Index(fields=["-date", "-id"], name="milestone_newest_idx")]
 
@@ -177,21 +190,35 @@ class Activity(TranslationStamps):
         OTHER = "other", _("Other")
 
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="activities"
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="activities",
+        verbose_name=_("partnership"),
     )
-    title = models.CharField(max_length=250)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=250, verbose_name=_("title"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
     start_date = models.DateField(
-        null=True, blank=True, help_text=_("Leave empty for ongoing cooperation without a date.")
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for ongoing cooperation without a date."),
+        verbose_name=_("start date"),
     )
     start_precision = precision_field()
-    end_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
     end_precision = precision_field()
     PARTIAL_DATES = {"start_date": "start_precision", "end_date": "end_precision"}
-    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="activities")
-    description = models.TextField(blank=True, help_text=_("Markdown."))
-    location = models.CharField(max_length=200, blank=True, help_text=_("Where it took place."))
-    participants = models.TextField(blank=True, help_text=_("Who took part."))
+    focus_areas = models.ManyToManyField(
+        FocusArea, blank=True, related_name="activities", verbose_name=_("focus areas")
+    )
+    description = models.TextField(
+        blank=True, help_text=_("Markdown."), verbose_name=_("description")
+    )
+    location = models.CharField(
+        max_length=200, blank=True, help_text=_("Where it took place."), verbose_name=_("location")
+    )
+    participants = models.TextField(
+        blank=True, help_text=_("Who took part."), verbose_name=_("participants")
+    )
     # The last day the activity counts as upcoming, kept by the database on every write (also
     # bulk loads), so "upcoming" is an index range rather than a scan of every activity.
     upcoming_until = models.GeneratedField(
@@ -206,7 +233,8 @@ class Activity(TranslationStamps):
     class Meta:
         # Undated activities last, on every database.
         ordering = [F("start_date").asc(nulls_last=True), "id"]
-        verbose_name_plural = "activities"
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
@@ -305,50 +333,73 @@ class Plan(TranslationStamps):
         DONE = "done", _("Done")
         DROPPED = "dropped", _("Dropped")
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="plans")
-    title = models.CharField(max_length=250)
-    description = models.TextField(blank=True, help_text=_("Markdown."))
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="plans", verbose_name=_("partnership")
+    )
+    title = models.CharField(max_length=250, verbose_name=_("title"))
+    description = models.TextField(
+        blank=True, help_text=_("Markdown."), verbose_name=_("description")
+    )
     focus_area = models.ForeignKey(
-        FocusArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans"
+        FocusArea,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plans",
+        verbose_name=_("focus area"),
     )
     target_year = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=YEAR_VALIDATORS
+        null=True, blank=True, validators=YEAR_VALIDATORS, verbose_name=_("target year")
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PLANNED, verbose_name=_("status")
+    )
     activities = models.ManyToManyField(
         Activity,
         blank=True,
         related_name="plans",
         help_text=_("The activities that delivered this plan."),
+        verbose_name=_("activities"),
     )
 
     class Meta:
         ordering = [F("target_year").asc(nulls_last=True), "id"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
 
     def __str__(self):
         return self.title
 
 
 class Source(models.Model):
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="sources")
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=300, blank=True)
-    year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="sources", verbose_name=_("partnership")
+    )
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    publisher = models.CharField(max_length=300, blank=True, verbose_name=_("publisher"))
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=YEAR_VALIDATORS, verbose_name=_("year")
+    )
     url = models.URLField(_("URL"), blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
 
     def __str__(self):
         return self.title
 
 
 class PartnershipFigure(KeyFigure):
-    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="figures")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="figures", verbose_name=_("partnership")
+    )
 
     class Meta(KeyFigure.Meta):
-        verbose_name = "key figure"
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
         constraints = [
             models.UniqueConstraint(
                 fields=["partnership", "label", "year"],

@@ -33,10 +33,15 @@ class PendingChange(models.Model):
     OPEN_STATES = (State.DRAFT, State.IN_REVIEW)
 
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="pending_changes"
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="pending_changes",
+        verbose_name=_("partnership"),
     )
-    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
-    content = models.JSONField(editable=False)
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.DRAFT, verbose_name=_("state")
+    )
+    content = models.JSONField(editable=False, verbose_name=_("content"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -129,17 +134,29 @@ class ReviewNote(models.Model):
         SCHEDULED = "scheduled", _("scheduled")
 
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="review_notes"
+        Partnership,
+        on_delete=models.CASCADE,
+        related_name="review_notes",
+        verbose_name=_("partnership"),
     )
     pending_change = models.ForeignKey(
-        PendingChange, on_delete=models.SET_NULL, null=True, blank=True, related_name="notes"
+        PendingChange,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notes",
+        verbose_name=_("pending change"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
-    action = models.CharField(max_length=12, choices=Action.choices)
+    action = models.CharField(max_length=12, choices=Action.choices, verbose_name=_("action"))
     message = models.TextField(_("message"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("written"))
 
     objects = ReviewNoteQuerySet.as_manager()
 

@@ -246,7 +246,7 @@ def test_the_submission_awaits_dresden_s_publisher_only(submitted):
 def test_the_publisher_sees_the_new_words_and_returns_them_with_a_comment(returned, office):
     assert returned.opened_from_desk.endswith(office.change)
     # Only the field the editor changed, with the new sentence marked as inserted.
-    assert returned.changed_fields == ["Summary [en]"]
+    assert returned.changed_fields == ["Summary (English)"]
     assert NEW_SENTENCE in returned.inserted
     assert returned.deleted == ""  # a sentence added, nothing taken away
     assert FIRST_NOTE in returned.conversation

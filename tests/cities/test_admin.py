@@ -271,7 +271,9 @@ class TestValidationMessages:
     def test_duplicate_slug(self, admin_client, dresden):
         response = admin_client.post(ADD, city_form_data())
         assertFormError(
-            response.context["adminform"].form, "slug", ["City with this Slug already exists."]
+            response.context["adminform"].form,
+            "slug",
+            ["City with this Address name already exists."],
         )
 
     def test_duplicate_figure_for_the_same_year(self, admin_client, dresden):

@@ -97,11 +97,11 @@ class TestPartnershipWithMilestones:
 
         (error,) = refused(response)
         assert error.startswith(
-            f"Anna Editor changed Summary [en] and Milestones since you opened this page, "
+            f"Anna Editor changed Summary (English) and Milestones since you opened this page, "
             f"at {last_change_time()}. Nothing was saved."
         )
         assertContains(response, f'<a href="{change_url(partnership)}">Reload the page</a>')
-        assertContains(response, "Anna Editor changed Title [en] since you opened this page")
+        assertContains(response, "Anna Editor changed Title (English) since you opened this page")
         assertContains(response, 'value="Ben&#x27;s title"')  # to copy from
         partnership.refresh_from_db()
         milestone.refresh_from_db()
@@ -152,7 +152,7 @@ class TestPartnershipWithMilestones:
         second = opened(ben, partnership)
         Partnership.objects.filter(pk=partnership.pk).update(summary_en="Imported.")
         (error,) = refused(save(ben, partnership, second, summary="Ben's summary."))
-        assert error.startswith("Someone changed Summary [en] since you opened this page.")
+        assert error.startswith("Someone changed Summary (English) since you opened this page.")
         partnership.refresh_from_db()
         assert partnership.summary == "Imported."
 
@@ -214,7 +214,7 @@ def test_an_activity_changed_meanwhile_on_its_own_page(anna, ben, partnership, m
     second = opened(ben, activity)
     assert save(anna, activity, opened(anna, activity), title="Choir festival").status_code == 302
     (error,) = refused(save(ben, activity, second, location="Dresden"))
-    assert error.startswith("Anna Editor changed Title [en] since you opened this page")
+    assert error.startswith("Anna Editor changed Title (English) since you opened this page")
     activity.refresh_from_db()
     assert (activity.title, activity.location) == ("Choir festival", "")
 
@@ -245,8 +245,8 @@ def test_everyone_who_changed_it_is_named(anna, ben, staff, partnership):
     save(ben, partnership, opened(ben, partnership), funding="Ben's funding.")
     (error,) = refused(save(chen, partnership, third, summary="Chen's summary."))
     assert error.startswith(
-        "Anna Editor and Ben Publisher changed Summary [en] and Funding [en] since you opened "
-        f"this page, at {last_change_time()}."
+        "Anna Editor and Ben Publisher changed Summary (English) and Funding (English) since you "
+        f"opened this page, at {last_change_time()}."
     )
 
 

@@ -124,7 +124,7 @@ class TestFieldChanges:
         assert [(c.label, c.old, c.new) for c in changes] == [
             ("Partner city", "Hangzhou (CN)", "Ulm (DE)"),
             ("Kind", "Twinning / sister cities", "Friendship"),
-            ("Summary [en]", "Old summary.", "New summary."),
+            ("Summary (English)", "Old summary.", "New summary."),
         ]
         by_name = {c.name: c for c in changes}
         assert by_name["summary_en"].diff == "<del>Old</del><ins>New</ins> summary."
@@ -170,7 +170,7 @@ class TestPartChanges:
         assert result.removed == ["Choir"]
         ((name, (change,)),) = result.changed
         assert name == "Memorandum"
-        assert change.label == "Title [en]"
+        assert change.label == "Title (English)"
         assert bool(result)
 
     def test_unchanged_parts_are_not_listed(self):

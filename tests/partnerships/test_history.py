@@ -199,7 +199,7 @@ class TestHistoryAndCompare:
         response = admin_client.get(url("history", partnership.pk))
 
         assertContains(response, "admin")
-        assertContains(response, "Changed Summary [en].")
+        assertContains(response, "Changed Summary (English).")
         assertContains(response, str(BASELINE_COMMENT))
         assertContains(response, url("revision", partnership.pk, latest.pk))
         assertContains(response, f'name="old" value="{baseline.pk}"')
@@ -220,7 +220,7 @@ class TestHistoryAndCompare:
         response = admin_client.get(compare_url(partnership, baseline, latest))
 
         changes = {c.label: c for c in response.context["changes"]}
-        assert set(changes) == {"Kind", "Focus areas", "Summary [en]"}
+        assert set(changes) == {"Kind", "Focus areas", "Summary (English)"}
         assert (changes["Kind"].old, changes["Kind"].new) == (
             "Twinning / sister cities",
             "Friendship",
@@ -248,7 +248,7 @@ class TestHistoryAndCompare:
         assert parts["Activities"].removed == ["Choir exchange"]
         assert parts["Sources"].added == ["Case study"]
         ((name, changes),) = parts["Milestones"].changed
-        assert [c.label for c in changes] == ["Title [en]"]
+        assert [c.label for c in changes] == ["Title (English)"]
         assertContains(response, "<del>Letter of intent</del><ins>Memorandum</ins>", html=False)
 
     def test_compare_escapes_hostile_text(self, admin_client, partnership):
@@ -297,7 +297,7 @@ class TestHistoryAndCompare:
         response = admin_client.get(url("history", activity.pk, model=Activity))
 
         comments = [row["revision"].comment for row in response.context["action_list"]]
-        assert comments[0] == "Changed Title [en]."
+        assert comments[0] == "Changed Title (English)."
         assert comments[1:] == [str(BASELINE_COMMENT)]
 
 
