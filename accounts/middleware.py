@@ -41,7 +41,7 @@ class TwoFactorMiddleware:
             return None
         if request.path.startswith(f"/{settings.ADMIN_URL}welcome/"):
             return None
-        if twofactor.has_device(user):
+        if twofactor.session_has_device(request):
             target = "two_factor_verify"
         elif twofactor.is_required(user):
             target = "two_factor_setup"

@@ -33,6 +33,29 @@ def has_device(user):
     return user_has_device(user, confirmed=True)
 
 
+# Whether the signed-in user has set up two-factor sign-in, noted in the session when they sign
+# in (and changed by set-up), so that the admin's pages do not look it up on every request.
+HAS_DEVICE_SESSION_KEY = "accounts_has_two_factor"
+
+
+def note_device(request, user):
+    request.session[HAS_DEVICE_SESSION_KEY] = has_device(user)
+
+
+def session_has_device(request):
+    noted = request.session.get(HAS_DEVICE_SESSION_KEY)
+    if noted is None:  # a session from before this was noted
+        note_device(request, request.user)
+        noted = request.session[HAS_DEVICE_SESSION_KEY]
+    return noted
+
+
+def on_sign_in(sender, request, user, **kwargs):
+    """user_logged_in: note whether the user has a device (AccountsConfig.ready connects it)."""
+    if request is not None and hasattr(request, "session"):
+        note_device(request, user)
+
+
 def has_app(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -112,8 +112,10 @@ def verify(request):
     if request.user.is_authenticated and request.user.is_verified():
         return HttpResponseRedirect(safe_next(request))
     user, backend = pending_user(request)
-    if user is None and request.user.is_authenticated and twofactor.has_device(request.user):
-        user, backend = request.user, request.session.get(BACKEND_SESSION_KEY)
+    if user is None and request.user.is_authenticated:
+        twofactor.note_device(request, request.user)  # a device removed meanwhile: no code
+        if twofactor.session_has_device(request):
+            user, backend = request.user, request.session.get(BACKEND_SESSION_KEY)
     if user is None:
         return HttpResponseRedirect(with_next(reverse("admin:login"), safe_next(request)))
     form = TokenForm(request.POST if request.method == "POST" else None)
@@ -133,9 +135,12 @@ def verify(request):
                     left = twofactor.remaining_recovery_codes(user)
                     messages.warning(
                         request,
-                        _(
+                        ngettext(
+                            "You signed in with a recovery code; %(count)d is left. Make new "
+                            "ones on the two-factor page.",
                             "You signed in with a recovery code; %(count)d are left. Make new "
-                            "ones on the two-factor page."
+                            "ones on the two-factor page.",
+                            left,
                         )
                         % {"count": left},
                     )
@@ -178,6 +183,7 @@ def setup(request):
     if request.method == "POST" and form.is_valid():
         if twofactor.confirm_app(device, twofactor.normalize(form.cleaned_data["token"])):
             otp_login(request, device)
+            twofactor.note_device(request, user)
             return show_codes(request, twofactor.new_recovery_codes(user))
         form.add_error("token", _("This code is not right. Check the time on your phone."))
     context = {
