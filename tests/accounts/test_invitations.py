@@ -217,3 +217,15 @@ class TestCityStaffPicker:
         assertContains(
             form, f'<option value="{dresden.pk}" selected>Dresden (DE)</option>', html=True
         )
+
+
+@pytest.mark.parametrize("cities", [3, 30])
+def test_the_form_costs_the_same_queries_for_few_or_many_cities(
+    client, superuser, make_city, django_assert_max_num_queries, cities
+):
+    for n in range(cities):
+        make_city(name=f"Town {n}")
+    client.force_login(superuser)
+    with django_assert_max_num_queries(4):
+        response = client.get(INVITE)
+    assert response.content.decode().count("<option value=") == cities + 2  # and the 2 roles
