@@ -2,7 +2,9 @@ from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
 from django.http import Http404
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 from modeltranslation.admin import TranslationAdmin
@@ -129,8 +131,27 @@ class CityAdmin(
         fieldsets = list(super().get_fieldsets(request, obj))
         if is_unrestricted(request.user):
             description = _("Staff members who may edit this city and its partnerships.")
+            # Someone new is invited (an account with a role and a way to sign in), not made
+            # here: the "+" of the picker is replaced by this link (formfield_for_dbfield).
+            invite_url = reverse("staff_invite")
+            if obj is not None:
+                invite_url += "?" + urlencode({"city": obj.pk})
+            description = format_html(
+                '{} <a href="{}" class="addlink" id="invite-staff-link">{}</a>',
+                description,
+                invite_url,
+                _("Invite someone new"),
+            )
             fieldsets.insert(-1, (_("Staff"), {"fields": ["staff"], "description": description}))
         return fieldsets
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "staff" and formfield is not None:
+            # Django's "+" would make an account without staff status or role (it cannot sign
+            # in): the fieldset's "Invite someone new" link takes its place.
+            formfield.widget.can_add_related = False
+        return formfield
 
     def view_on_site(self, city):
         # The public lists a city only once one of its partnerships is published.

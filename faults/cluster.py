@@ -555,6 +555,8 @@ class Cluster:
             "DJANGO_SUPERUSER_USERNAME": USER,
             "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
             "DJANGO_SUPERUSER_EMAIL": "probe@example.org",
+            # The probe signs in with the password only (no authenticator app to give a code).
+            "TWO_FACTOR_REQUIRED": "0",
         }
 
     def manage(self, *args):

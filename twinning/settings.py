@@ -63,11 +63,16 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "reversion",
+    # Two-factor sign-in (accounts/twofactor.py): authenticator apps and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "history",
     "twinning",
     "cities",
     "partnerships",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +99,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # In the admin: a code first, or two-factor set-up first where it is required.
+    "accounts.middleware.TwoFactorMiddleware",
     # Outside axes, so that its lockout page is marked too.
     "twinning.middleware.AdminNoIndexMiddleware",
     # django-axes wants to be last: it turns a locked-out login into the lockout page.
@@ -331,6 +340,18 @@ AXES_VERBOSE = False
 # from X-Forwarded-For as the proxies appended it (core/client_ip.py).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+
+# Two-factor sign-in (accounts/twofactor.py, django-otp): required for superusers and publishers
+# (offered to editors) unless TWO_FACTOR_REQUIRED=0. Whoever has set it up gives a code at every
+# sign-in either way. The tests turn the requirement off (pyproject.toml) and on where they test it.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=True)
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Twinning")
+# Wrong codes in a row slow further tries down (1, 2, 4 … seconds), besides the axes lockout.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# An invitation's link to set a password works this long (and once).
+INVITATION_TIMEOUT_DAYS = int(os.environ.get("INVITATION_TIMEOUT_DAYS", "7"))
 
 # Cache: Redis when REDIS_URL is set (shared by every app server), else this process's memory.
 # Redis only accelerates: refused, hung or slow, it is skipped (core/resilient_cache.py) after

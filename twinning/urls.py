@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from accounts import views as accounts
 from core.page_cache import cached_page
 from partnerships.admin.notifications import notification_preferences
 from twinning import views
@@ -25,6 +26,20 @@ urlpatterns = [
         admin.site.admin_view(notification_preferences),
         name="notification_preferences",
     ),
+    # Sign-in with reasons and a second factor, two-factor set-up, invitations (accounts/).
+    path(f"{settings.ADMIN_URL}login/", accounts.login, name="staff_login"),
+    path(f"{settings.ADMIN_URL}two-factor/", accounts.verify, name="two_factor_verify"),
+    path(
+        f"{settings.ADMIN_URL}two-factor/setup/",
+        admin.site.admin_view(accounts.setup),
+        name="two_factor_setup",
+    ),
+    path(
+        f"{settings.ADMIN_URL}invite/",
+        admin.site.admin_view(accounts.invite_staff),
+        name="staff_invite",
+    ),
+    path(f"{settings.ADMIN_URL}welcome/<uidb64>/<token>/", accounts.welcome, name="staff_welcome"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

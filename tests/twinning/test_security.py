@@ -298,7 +298,9 @@ class TestAdminGivesNothingAway:
         assertNotContains(response, "Django administration")
         assertNotContains(response, "Site administration")
 
-    def test_one_message_for_every_failed_sign_in(self, client, django_user_model, staff):
+    def test_no_reason_is_given_before_the_right_password(self, client, django_user_model, staff):
+        """Issue 20: an account that cannot sign in says why, but only to whoever gave its
+        password; otherwise every failure reads the same (no telling which names exist)."""
         django_user_model.objects.create_user("visitor", password=PASSWORD)  # not staff
         django_user_model.objects.create_user(
             "former-editor", password=PASSWORD, is_staff=True, is_active=False
@@ -306,6 +308,8 @@ class TestAdminGivesNothingAway:
         attempts = {
             "wrong password": (staff.username, "not the password"),
             "unknown user": ("no-such-user", PASSWORD),
+            "not staff, wrong password": ("visitor", "not the password"),
+            "inactive, wrong password": ("former-editor", "not the password"),
             "not staff": ("visitor", PASSWORD),
             "inactive": ("former-editor", PASSWORD),
         }
@@ -316,10 +320,19 @@ class TestAdminGivesNothingAway:
             assert response.status_code == 200, case
             assert not signed_in(client), case
             errors[case] = response.context["form"].non_field_errors()
-        assert len({tuple(e) for e in errors.values()}) == 1, errors
-        assert errors["unknown user"] == [
-            "Please enter the correct username and password for a staff account. "
-            "Note that both fields may be case-sensitive."
+        generic = [
+            "Please enter the correct username and password for a staff account. Note that "
+            "both fields may be case-sensitive. Invited and no password yet? Use the link in "
+            "your invitation e-mail to set one."
+        ]
+        for case in list(attempts)[:4]:
+            assert errors[case] == generic, case
+        assert errors["not staff"] == [
+            "This account has no staff access. Ask an administrator, or a publisher of your "
+            "city, to invite you as an editor or publisher."
+        ]
+        assert errors["inactive"] == [
+            "This account is deactivated. Ask an administrator to reactivate it."
         ]
 
     @pytest.mark.parametrize("path", ["", "login/", "auth/user/", "no-such-page/"])

@@ -1,0 +1,1 @@
+"""Staff accounts (issue 20): invitations, sign-in reasons, two-factor sign-in."""
