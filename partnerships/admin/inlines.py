@@ -7,9 +7,10 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationStackedInline
+from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
 
 from core.edit_conflicts import GuardedAdmin
+from core.translation_admin import OriginalColumnNames
 
 from ..models import (
     Activity,
@@ -164,8 +165,13 @@ class SourceInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
     fields = ["title", "publisher", "year", "url", "note"]
 
 
-class PartnershipFigureInline(GuardedAdmin, PartOfPartnershipInline, admin.TabularInline):
+class PartnershipFigureFormSet(OriginalColumnNames, BaseInlineFormSet):
+    pass
+
+
+class PartnershipFigureInline(GuardedAdmin, PartOfPartnershipInline, TranslationTabularInline):
     model = PartnershipFigure
+    formset = PartnershipFigureFormSet
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
 

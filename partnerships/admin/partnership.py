@@ -17,7 +17,7 @@ from django_countries import countries
 from modeltranslation.admin import TranslationAdmin
 
 from cities.admin import OPEN_CITY_CHOOSERS
-from cities.models import City
+from cities.models import City, CityFigure
 from cities.permissions import cities_in_scope
 from core import translated
 from core.choosers import OffersWhatTheFormAccepts
@@ -418,6 +418,8 @@ class PartnershipAdmin(
             ),
             **translation_report.parts_of(partnership),
         }
+        # A city's key figures only where the user may edit the city.
+        reachable[CityFigure] = reachable[CityFigure].filter(city__in=reachable[City])
         count = 0
         for model, by_pk in wanted.items():
             opts = model._meta

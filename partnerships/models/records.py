@@ -347,8 +347,9 @@ class PartnershipFigure(KeyFigure):
     class Meta(KeyFigure.Meta):
         verbose_name = "key figure"
         constraints = [
+            # On the original (English) label (partnerships/translation.py adds the column).
             models.UniqueConstraint(
-                fields=["partnership", "label", "year"],
+                fields=["partnership", "label_en", "year"],
                 name="partnershipfigure_unique_label_year",
                 violation_error_message=_(
                     "This partnership already has this figure for that year."
