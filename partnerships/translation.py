@@ -7,7 +7,16 @@ which English text each translation was made from (core/translated.py).
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Activity, FocusArea, Milestone, Partnership, PartnershipFigure, Plan
+from .models import (
+    Activity,
+    Document,
+    FocusArea,
+    Milestone,
+    Partnership,
+    PartnershipFigure,
+    Picture,
+    Plan,
+)
 
 
 @register(FocusArea)
@@ -38,3 +47,13 @@ class PlanTranslationOptions(TranslationOptions):
 @register(PartnershipFigure)
 class PartnershipFigureTranslationOptions(TranslationOptions):
     fields = ("label", "unit", "note")
+
+
+@register(Picture)
+class PictureTranslationOptions(TranslationOptions):
+    fields = ("alt", "credit")
+
+
+@register(Document)
+class DocumentTranslationOptions(TranslationOptions):
+    fields = ("title",)

@@ -1,12 +1,13 @@
 """Which translations of a partnership's content are missing or older than the original.
 
-For the partnership, its two cities, its milestones, activities and plans, the focus areas
-it (or one of its activities or plans) is about, and the key figures of the partnership and its
-cities: every translated field with English text, in every other language, that has no
-translation (missing) or whose English changed since it was translated or confirmed (outdated;
-core/translated.py). Eight queries at most, whatever the number of records: the partnership
-with its cities (the caller's), then one `.values()` query each for milestones, activities,
-plans, focus areas, partnership figures and city figures.
+For the partnership, its two cities, its milestones, activities and plans, the focus areas it
+(or one of its activities or plans) is about, the key figures of the partnership and of its
+cities, and its pictures and documents: every translated field with English text, in every
+other language, that has no translation (missing) or whose English changed since it was
+translated or confirmed (outdated; core/translated.py). Ten queries at most, whatever the
+number of records: the partnership with its cities (the caller's), then one `.values()` query
+each for milestones, activities, plans, focus areas, partnership figures, city figures,
+pictures and documents.
 """
 
 from dataclasses import dataclass
@@ -19,7 +20,16 @@ from django.utils.text import capfirst
 from cities.models import City, CityFigure
 from core import translated
 
-from .models import Activity, FocusArea, Milestone, Partnership, PartnershipFigure, Plan
+from .models import (
+    Activity,
+    Document,
+    FocusArea,
+    Milestone,
+    Partnership,
+    PartnershipFigure,
+    Picture,
+    Plan,
+)
 
 REPORTED_MODELS = (
     Partnership,
@@ -30,6 +40,8 @@ REPORTED_MODELS = (
     FocusArea,
     PartnershipFigure,
     CityFigure,
+    Picture,
+    Document,
 )
 # Key figures are edited on their partnership's or city's form: the report links there.
 EDITED_WITH = {PartnershipFigure: (Partnership, "partnership"), CityFigure: (City, "city")}
@@ -117,6 +129,8 @@ def parts_of(partnership):
         CityFigure: CityFigure.objects.filter(
             city__in=[partnership.city_a_id, partnership.city_b_id]
         ),
+        Picture: Picture.objects.filter(partnership=partnership),
+        Document: Document.objects.filter(partnership=partnership),
     }
 
 
@@ -143,6 +157,8 @@ def report(partnership):
         FocusArea: "name",
         PartnershipFigure: "label",
         CityFigure: "label",
+        Picture: "alt",
+        Document: "title",
     }
     for model, queryset in parts_of(partnership).items():
         for row in _values(queryset, model):

@@ -39,8 +39,10 @@ from ..views.partnerships import PartnershipDetailView
 from .base import MARKDOWN_HELP, ScopedAdmin, partnership_change_url
 from .inlines import (
     ActivityInline,
+    DocumentInline,
     MilestoneInline,
     PartnershipFigureInline,
+    PictureInline,
     PlanInline,
     SourceInline,
 )
@@ -255,6 +257,8 @@ class PartnershipAdmin(
         PlanInline,
         SourceInline,
         PartnershipFigureInline,
+        PictureInline,
+        DocumentInline,
     ]
     fieldsets = [
         (

@@ -143,8 +143,9 @@ class TestReport:
         for n in range(size):
             make_milestone(rich, title=f"Milestone {n}", title_de=f"Meilenstein {n}")
         # session, user, the partnership with its cities, milestones, activities, plans, topics,
-        # and (issue 20: their labels are translated) partnership figures and city figures
-        with django_assert_max_num_queries(9):
+        # and (issue 20: their texts are translated) partnership figures, city figures,
+        # pictures and documents
+        with django_assert_max_num_queries(11):
             response = admin_client.get(report_url(rich))
         assert response.status_code == 200
 
