@@ -123,14 +123,16 @@ class Picture(TranslationStamps):
         null=True,
         blank=True,
         validators=PERCENT_VALIDATORS,
-        help_text=_("Where the picture's subject is, in % from the left; kept in view in crops."),
+        help_text=_(
+            "Where the picture's subject is, in percent from the left; kept in view in crops."
+        ),
     )
     focal_y = models.PositiveSmallIntegerField(
         _("focal point down"),
         null=True,
         blank=True,
         validators=PERCENT_VALIDATORS,
-        help_text=_("Where the picture's subject is, in % from the top."),
+        help_text=_("Where the picture's subject is, in percent from the top."),
     )
     activities = models.ManyToManyField(
         Activity, blank=True, related_name="pictures", verbose_name=_("activities")
@@ -153,7 +155,9 @@ class Picture(TranslationStamps):
                 condition=models.Q(focal_x__isnull=True, focal_y__isnull=True)
                 | models.Q(focal_x__lte=100, focal_y__lte=100),
                 name="picture_focal_point_in_range",
-                violation_error_message=_("A focal point is given in % (0 to 100), both or none."),
+                violation_error_message=_(
+                    "A focal point is given in percent (0 to 100), both coordinates or neither."
+                ),
             ),
         ]
 
