@@ -192,14 +192,13 @@ class Picture(TranslationStamps):
                 images.delete_quietly(self.image.storage, self.image.name)
                 self.image = upload
             raise
-        if stored is not None:
-            # Removed again if the surrounding transaction rolls back (e.g. a pending change
-            # tried out, partnerships/pending.py); kept once committed.
-            images.remove_unless_committed(self.image.storage, self.image.name, (), using=using)
-            if self.image_renditions_state == images.RenditionsState.PENDING:
-                from ..tasks import make_picture_renditions  # the tasks import the models
+        # The file is kept even if the surrounding transaction rolls back, unlike a city's
+        # picture: a save to a published partnership is tried out and rolled back, and its
+        # pending changes (partnerships/pending.py) name the file, to be shown once published.
+        if stored is not None and self.image_renditions_state == images.RenditionsState.PENDING:
+            from ..tasks import make_picture_renditions  # the tasks import the models
 
-                enqueue(make_picture_renditions, self.pk, self.image.name)
+            enqueue(make_picture_renditions, self.pk, self.image.name)
 
     @property
     def picture(self):

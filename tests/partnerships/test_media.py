@@ -18,8 +18,10 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django.asserts import assertFormError
 
-from partnerships.models import Document, Picture
+from partnerships.models import Document, PendingChange, Picture
 from tests.cities.test_images import picture
+from tests.partnerships.test_history import posted
+from tests.partnerships.test_review import people, world  # noqa: F401 - fixtures
 from tests.translations import in_english
 
 pytestmark = pytest.mark.django_db
@@ -283,3 +285,38 @@ class TestAdmin:
         document = Document.objects.get()
         assert document.title_en == "Decision"
         assert document.partnership == partnership
+
+
+class TestPendingChanges:
+    """Media are parts of the partnership: an editor's new document for a published
+    partnership waits for review like a new milestone, its file stored meanwhile."""
+
+    def test_a_document_added_by_an_editor_waits_for_review(self, client, world, people):  # noqa: F811
+        ours = world["ours"]
+        client.force_login(people["editor"])
+        url = reverse(ADMIN_CHANGE.format("partnership"), args=[ours.pk])
+        data = posted(client.get(url))
+        rows = int(data["documents-TOTAL_FORMS"])
+        data.update(
+            {
+                "documents-TOTAL_FORMS": str(rows + 1),
+                f"documents-{rows}-title_en": "Council decision",
+                f"documents-{rows}-file": pdf("decision.pdf"),
+                f"documents-{rows}-date": "2011-05-29",
+                f"documents-{rows}-position": "0",
+            }
+        )
+        response = client.post(url, data)
+        assert response.status_code == 302, response.context and response.context["errors"]
+        assert PendingChange.objects.filter(partnership=ours).exists()
+        assert not Document.objects.exists()  # not live yet
+
+        client.force_login(people["publisher"])
+        review_url = reverse("admin:partnerships_partnership_review", args=[ours.pk])
+        assert client.post(review_url, {"move": "publish", "message": ""}).status_code == 302
+        document = Document.objects.get(partnership=ours)
+        assert document.title_en == "Council decision"
+        client.logout()
+        download = client.get(download_url(document))
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == PDF  # the file kept for the review
