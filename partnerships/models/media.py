@@ -92,6 +92,20 @@ class MediaQuerySet(PartnershipRecordQuerySet):
     pass
 
 
+class PictureQuerySet(MediaQuerySet):
+    def ask_for_renditions(self):
+        """Queue the renditions these pictures still wait for: those of a picture saved into
+        pending changes were asked for in a transaction that was rolled back, and are asked
+        for again when the changes are published (partnerships/review.py)."""
+        from ..tasks import make_picture_renditions  # the tasks import the models
+
+        waiting = self.filter(image_renditions_state=images.RenditionsState.PENDING).exclude(
+            image=""
+        )
+        for pk, name in waiting.values_list("pk", "image"):
+            enqueue(make_picture_renditions, pk, name)
+
+
 class Picture(TranslationStamps):
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="pictures")
     image = images.PictureField(
@@ -144,7 +158,7 @@ class Picture(TranslationStamps):
         _("position"), default=0, help_text=_("Order on the page.")
     )
 
-    objects = MediaQuerySet.as_manager()
+    objects = PictureQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

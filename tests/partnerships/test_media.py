@@ -320,3 +320,43 @@ class TestPendingChanges:
         download = client.get(download_url(document))
         assert download.status_code == 200
         assert b"".join(download.streaming_content) == PDF  # the file kept for the review
+
+    def test_a_picture_added_by_an_editor_gets_its_renditions_once_published(
+        self,
+        client,
+        world,  # noqa: F811
+        people,  # noqa: F811
+        django_capture_on_commit_callbacks,
+    ):
+        ours = world["ours"]
+        client.force_login(people["editor"])
+        url = reverse(ADMIN_CHANGE.format("partnership"), args=[ours.pk])
+        data = posted(client.get(url))
+        rows = int(data["pictures-TOTAL_FORMS"])
+        data.update(
+            {
+                "pictures-TOTAL_FORMS": str(rows + 1),
+                f"pictures-{rows}-image": SimpleUploadedFile(
+                    "choir.jpg", picture(size=(1200, 900))
+                ),
+                f"pictures-{rows}-alt_en": "The choir on stage",
+                f"pictures-{rows}-alt_zh_hans": "舞台上的合唱团",
+                f"pictures-{rows}-position": "0",
+            }
+        )
+        response = client.post(url, data)
+        assert response.status_code == 302, response.context and response.context["errors"]
+        assert not Picture.objects.exists()
+
+        client.force_login(people["publisher"])
+        review_url = reverse("admin:partnerships_partnership_review", args=[ours.pk])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(review_url, {"move": "publish", "message": ""})
+        assert response.status_code == 302
+        item = Picture.objects.get(partnership=ours)
+        assert item.image_renditions_state == "ready"
+        assert item.image_renditions
+        assert item.image.storage.exists(item.image.name)
+        client.logout()
+        html = page(client, ours, "zh-hans")
+        assert 'alt="舞台上的合唱团"' in html
