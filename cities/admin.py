@@ -1,27 +1,33 @@
 from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
-from modeltranslation.admin import TranslationAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from core import images, translated
 from core.choosers import OffersWhatTheFormAccepts, autocomplete_source
 from core.edit_conflicts import GuardedAdmin
 from core.labelled_inlines import LabelledCells
-from core.translation_admin import StampTranslations
+from core.translation_admin import MarkLanguages, OriginalColumnNames, StampTranslations
 from history.admin import HistoryAdmin
 
 from .models import CITY_PARTS, City, CityFigure
 from .permissions import cities_in_scope, is_unrestricted
 
 
-class CityFigureInline(GuardedAdmin, LabelledCells, admin.TabularInline):
+class CityFigureFormSet(OriginalColumnNames, BaseInlineFormSet):
+    pass
+
+
+class CityFigureInline(GuardedAdmin, LabelledCells, MarkLanguages, TranslationTabularInline):
     model = CityFigure
+    formset = CityFigureFormSet
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
 
@@ -61,7 +67,7 @@ class CityAdmin(
     list_filter = [("country", CountryFilter), "image_renditions_state"]
     # Also what the city autocomplete (partnership form) searches: names in every language
     # ("Bei", "Pek" and "北京" all find Beijing).
-    search_fields = [*translated.columns("name"), "region", "slug"]
+    search_fields = [*translated.columns("name"), *translated.columns("region"), "slug"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["image_preview", "renditions_display", "updated_at"]
     inlines = [CityFigureInline]

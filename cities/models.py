@@ -14,7 +14,7 @@ from django_countries.fields import CountryField
 
 from core import images
 from core.tasks import enqueue
-from core.translated import TranslationStamps
+from core.translated import ORIGINAL, TranslationStamps, column
 
 YEAR_VALIDATORS = [MinValueValidator(1000), MaxValueValidator(2200)]
 
@@ -273,8 +273,10 @@ class City(TranslationStamps):
             errors[missing] = _("Give both latitude and longitude, or neither.")
         if self.population_year is not None and self.population is None:
             errors["population"] = _("A population year was given without a population.")
-        if self.image and not self.image_alt.strip():
-            errors["image_alt"] = _("Describe the picture for visitors who cannot see it.")
+        # The original (English) description: the translations fall back to it.
+        alt = column("image_alt", ORIGINAL)
+        if self.image and not (getattr(self, alt, None) or "").strip():
+            errors[alt] = _("Describe the picture for visitors who cannot see it.")
         if errors:
             raise ValidationError(errors)
 
@@ -283,8 +285,11 @@ class City(TranslationStamps):
         return self.latitude is not None and self.longitude is not None
 
 
-class KeyFigure(models.Model):
-    """A number with its reference year: "about 780,000 inhabitants (2008)"."""
+class KeyFigure(TranslationStamps):
+    """A number with its reference year: "about 780,000 inhabitants (2008)".
+
+    Its label, unit and note are kept per language (translation.py of each app).
+    """
 
     class Qualifier(models.TextChoices):
         EXACT = "exact", _("exactly")
@@ -350,8 +355,10 @@ class CityFigure(KeyFigure):
         verbose_name = _("key figure")
         verbose_name_plural = _("key figures")
         constraints = [
+            # On the original (English) label, the column cities/translation.py adds: the
+            # plain "label" column holds whichever language was saved last.
             models.UniqueConstraint(
-                fields=["city", "label", "year"],
+                fields=["city", "label_en", "year"],
                 name="cityfigure_unique_label_year",
                 violation_error_message=_("This city already has this figure for that year."),
             )

@@ -2,9 +2,14 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import City
+from .models import City, CityFigure
 
 
 @register(City)
 class CityTranslationOptions(TranslationOptions):
-    fields = ("name", "summary", "description")
+    fields = ("name", "summary", "description", "region", "image_alt", "image_credit")
+
+
+@register(CityFigure)
+class CityFigureTranslationOptions(TranslationOptions):
+    fields = ("label", "unit", "note")

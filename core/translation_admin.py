@@ -45,3 +45,16 @@ class StampTranslations(MarkLanguages):
             if inline_form.has_changed() and translated.translated_fields(type(instance)):
                 translated.stamp_changed(instance, inline_form.changed_data)
         super().save_formset(request, form, formset, change)
+
+
+class OriginalColumnNames:
+    """A formset mixin: a unique constraint on an original column (e.g. `label_en`) is reported
+    under the field's name ("label and year"), as staff know it, not the column's."""
+
+    def get_unique_error_message(self, unique_check):
+        model = self.model
+        names = {
+            translated.column(field, translated.ORIGINAL): field
+            for field in translated.translated_fields(model)
+        }
+        return super().get_unique_error_message([names.get(name, name) for name in unique_check])

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from history.admin import record_baseline
 
 from . import notifications, pending
-from .models import Partnership, PendingChange, ReviewNote, WorkflowError
+from .models import Partnership, PendingChange, Picture, ReviewNote, WorkflowError
 
 
 def open_change(partnership):
@@ -114,6 +114,7 @@ def publish(partnership, user, comment="", change=None):
                     _("Published the changes of %(author)s.") % {"author": author or "—"}
                 )
                 live = pending.write(partnership, change.content)
+                Picture.objects.filter(partnership=live).ask_for_renditions()
                 Partnership.objects.filter(pk=live.pk).update(
                     published_at=change.decided_at, published_by=user
                 )

@@ -12,6 +12,8 @@ EDITOR = {
     "partnerships.plan": _EDIT,
     "partnerships.source": _EDIT,
     "partnerships.partnershipfigure": _EDIT,
+    "partnerships.picture": _EDIT,
+    "partnerships.document": _EDIT,
     "partnerships.focusarea": ["view"],
 }
 PUBLISHER = {

@@ -7,7 +7,16 @@ which English text each translation was made from (core/translated.py).
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Activity, FocusArea, Milestone, Partnership, Plan
+from .models import (
+    Activity,
+    Document,
+    FocusArea,
+    Milestone,
+    Partnership,
+    PartnershipFigure,
+    Picture,
+    Plan,
+)
 
 
 @register(FocusArea)
@@ -22,14 +31,29 @@ class PartnershipTranslationOptions(TranslationOptions):
 
 @register(Milestone)
 class MilestoneTranslationOptions(TranslationOptions):
-    fields = ("title", "description")
+    fields = ("title", "description", "location", "participants")
 
 
 @register(Activity)
 class ActivityTranslationOptions(TranslationOptions):
-    fields = ("title", "description")
+    fields = ("title", "description", "location", "participants")
 
 
 @register(Plan)
 class PlanTranslationOptions(TranslationOptions):
     fields = ("title", "description")
+
+
+@register(PartnershipFigure)
+class PartnershipFigureTranslationOptions(TranslationOptions):
+    fields = ("label", "unit", "note")
+
+
+@register(Picture)
+class PictureTranslationOptions(TranslationOptions):
+    fields = ("alt", "credit")
+
+
+@register(Document)
+class DocumentTranslationOptions(TranslationOptions):
+    fields = ("title",)

@@ -1,11 +1,13 @@
 """Which translations of a partnership's content are missing or older than the original.
 
-For the partnership, its two cities, its milestones, activities and plans and the focus areas
-it (or one of its activities or plans) is about: every translated field with English text,
-in every other language, that has no translation (missing) or whose English changed since it
-was translated or confirmed (outdated; core/translated.py). Six queries at most, whatever
-the number of records: the partnership with its cities (the caller's), then one `.values()`
-query each for milestones, activities, plans and focus areas.
+For the partnership, its two cities, its milestones, activities and plans, the focus areas it
+(or one of its activities or plans) is about, the key figures of the partnership and of its
+cities, and its pictures and documents: every translated field with English text, in every
+other language, that has no translation (missing) or whose English changed since it was
+translated or confirmed (outdated; core/translated.py). Ten queries at most, whatever the
+number of records: the partnership with its cities (the caller's), then one `.values()` query
+each for milestones, activities, plans, focus areas, partnership figures, city figures,
+pictures and documents.
 """
 
 from dataclasses import dataclass
@@ -15,12 +17,34 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import capfirst
 
-from cities.models import City
+from cities.models import City, CityFigure
 from core import translated
 
-from .models import Activity, FocusArea, Milestone, Partnership, Plan
+from .models import (
+    Activity,
+    Document,
+    FocusArea,
+    Milestone,
+    Partnership,
+    PartnershipFigure,
+    Picture,
+    Plan,
+)
 
-REPORTED_MODELS = (Partnership, City, Milestone, Activity, Plan, FocusArea)
+REPORTED_MODELS = (
+    Partnership,
+    City,
+    Milestone,
+    Activity,
+    Plan,
+    FocusArea,
+    PartnershipFigure,
+    CityFigure,
+    Picture,
+    Document,
+)
+# Key figures are edited on their partnership's or city's form: the report links there.
+EDITED_WITH = {PartnershipFigure: (Partnership, "partnership"), CityFigure: (City, "city")}
 
 
 @dataclass(frozen=True)
@@ -74,8 +98,11 @@ def _admin_url(model, pk):
 
 
 def _values(queryset, model):
+    parent = [EDITED_WITH[model][1]] if model in EDITED_WITH else []
     return list(
-        queryset.order_by("pk").values("pk", translated.STAMPS, *translated.value_columns(model))
+        queryset.order_by("pk").values(
+            "pk", *parent, translated.STAMPS, *translated.value_columns(model)
+        )
     )
 
 
@@ -98,6 +125,12 @@ def parts_of(partnership):
             )
             | Q(pk__in=Plan.objects.filter(partnership=partnership).values("focus_area"))
         ),
+        PartnershipFigure: PartnershipFigure.objects.filter(partnership=partnership),
+        CityFigure: CityFigure.objects.filter(
+            city__in=[partnership.city_a_id, partnership.city_b_id]
+        ),
+        Picture: Picture.objects.filter(partnership=partnership),
+        Document: Document.objects.filter(partnership=partnership),
     }
 
 
@@ -108,20 +141,33 @@ def report(partnership):
     """
     records = []
 
-    def add(model, pk, name, record):
+    def add(model, pk, name, record, url=None):
         entries = _record_entries(model, record, pk)
         if entries:
             kind = capfirst(model._meta.verbose_name)
-            records.append(Record(kind, name, _admin_url(model, pk), entries))
+            records.append(Record(kind, name, url or _admin_url(model, pk), entries))
 
     add(Partnership, partnership.pk, partnership_name(partnership), partnership)
     for city in (partnership.city_a, partnership.city_b):
         add(City, city.pk, city.name_en, city)
-    name_field = {Milestone: "title", Activity: "title", Plan: "title", FocusArea: "name"}
+    name_field = {
+        Milestone: "title",
+        Activity: "title",
+        Plan: "title",
+        FocusArea: "name",
+        PartnershipFigure: "label",
+        CityFigure: "label",
+        Picture: "alt",
+        Document: "title",
+    }
     for model, queryset in parts_of(partnership).items():
         for row in _values(queryset, model):
             name = row[translated.column(name_field[model], translated.ORIGINAL)]
-            add(model, row["pk"], name, row)
+            url = None
+            if model in EDITED_WITH:
+                parent, field = EDITED_WITH[model]
+                url = _admin_url(parent, row[field])
+            add(model, row["pk"], name, row, url)
     return records
 
 

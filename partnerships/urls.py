@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from core.page_cache import cached_page
 
-from .views import cities, figures, partnerships, search
+from .views import cities, figures, media, partnerships, search
 
 urlpatterns = [
     path(
@@ -36,6 +36,8 @@ urlpatterns = [
         name="activity_list",
     ),
     path("search/", cached_page(search.SearchView.as_view()), name="search"),
+    # Not through the page cache: a file, and its headers are the view's own.
+    path("documents/<int:pk>/download/", media.download, name="document_download"),
     path(
         "anniversaries/",
         cached_page(figures.AnniversaryListView.as_view()),

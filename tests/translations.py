@@ -13,6 +13,8 @@ INLINE_MODELS = {
     "milestones": "partnerships.Milestone",
     "activities": "partnerships.Activity",
     "plans": "partnerships.Plan",
+    # The key figures of a city's form and of a partnership's: the same translated fields.
+    "figures": "cities.CityFigure",
 }
 
 

@@ -319,6 +319,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # each), and how long a running import may go without a batch before it counts as abandoned
 # (its worker killed): a redelivered task then resumes it, and Cancel stops it at once.
 MAX_IMPORT_UPLOAD_BYTES = int(os.environ.get("MAX_IMPORT_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# A partnership's PDF documents (partnerships/models/media.py): a larger upload is refused with
+# a form error. DATA_UPLOAD_MAX_MEMORY_SIZE does not limit files, so this is the only cap.
+MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(20 * 1024 * 1024)))
 IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "1000"))
 IMPORT_STALE_SECONDS = int(os.environ.get("IMPORT_STALE_SECONDS", "120"))
 # A published partnership is due for review this many months after its publication or its last

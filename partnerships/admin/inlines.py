@@ -7,16 +7,18 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TranslationStackedInline
+from modeltranslation.admin import TranslationStackedInline, TranslationTabularInline
 
 from core.edit_conflicts import GuardedAdmin
 from core.labelled_inlines import LabelledCells
-from core.translation_admin import MarkLanguages
+from core.translation_admin import MarkLanguages, OriginalColumnNames
 
 from ..models import (
     Activity,
+    Document,
     Milestone,
     PartnershipFigure,
+    Picture,
     Plan,
     Source,
 )
@@ -169,12 +171,64 @@ class SourceInline(GuardedAdmin, LabelledCells, PartOfPartnershipInline, admin.T
     fields = ["title", "publisher", "year", "url", "note"]
 
 
+class PartnershipFigureFormSet(OriginalColumnNames, BaseInlineFormSet):
+    pass
+
+
 class PartnershipFigureInline(
-    GuardedAdmin, LabelledCells, PartOfPartnershipInline, admin.TabularInline
+    GuardedAdmin, LabelledCells, MarkLanguages, PartOfPartnershipInline, TranslationTabularInline
 ):
     model = PartnershipFigure
+    formset = PartnershipFigureFormSet
     extra = 0
     fields = ["label", "qualifier", "value", "unit", "year", "note", "position"]
+
+
+class MediaFormSet(SharedChoicesFormSet):
+    """Pictures and documents are attached to activities and milestones of their own
+    partnership only."""
+
+    shared_choice_fields = ["activities", "milestones"]
+
+    def limit_queryset(self, name, queryset):
+        if self.instance.pk is None:  # a new partnership has no saved records yet
+            return queryset.none()
+        return queryset.filter(partnership=self.instance)
+
+
+class MediaInline(GuardedAdmin, PartOfPartnershipInline, TranslationStackedInline):
+    formset = MediaFormSet
+    extra = 0
+    show_change_link = True
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("activities", "milestones"):
+            formfield.help_text = _(
+                "This partnership's own; new ones can be chosen once the partnership is saved."
+            )
+            formfield.widget.can_add_related = False
+        return formfield
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("activities", "milestones")
+
+
+class PictureInline(MediaInline):
+    model = Picture
+    fields = [
+        "image",
+        "alt",
+        "credit",
+        ("focal_x", "focal_y"),
+        ("activities", "milestones"),
+        "position",
+    ]
+
+
+class DocumentInline(MediaInline):
+    model = Document
+    fields = ["title", ("file", "date"), ("activities", "milestones"), "position"]
 
 
 # --- Partnership ----------------------------------------------------------------------------

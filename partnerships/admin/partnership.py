@@ -22,7 +22,7 @@ from django_countries import countries
 from modeltranslation.admin import TranslationAdmin
 
 from cities.admin import OPEN_CITY_CHOOSERS
-from cities.models import City
+from cities.models import City, CityFigure
 from cities.permissions import cities_in_scope
 from core import translated
 from core.choosers import OffersWhatTheFormAccepts
@@ -49,8 +49,10 @@ from ..views.partnerships import PartnershipDetailView
 from .base import MARKDOWN_HELP, ScopedAdmin, partnership_change_url
 from .inlines import (
     ActivityInline,
+    DocumentInline,
     MilestoneInline,
     PartnershipFigureInline,
+    PictureInline,
     PlanInline,
     SourceInline,
 )
@@ -362,6 +364,8 @@ class PartnershipAdmin(
         PlanInline,
         SourceInline,
         PartnershipFigureInline,
+        PictureInline,
+        DocumentInline,
     ]
     fieldsets = [
         (
@@ -578,6 +582,8 @@ class PartnershipAdmin(
             ),
             **translation_report.parts_of(partnership),
         }
+        # A city's key figures only where the user may edit the city.
+        reachable[CityFigure] = reachable[CityFigure].filter(city__in=reachable[City])
         count = 0
         for model, by_pk in wanted.items():
             opts = model._meta

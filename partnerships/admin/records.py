@@ -102,7 +102,11 @@ class PartnershipChildAdmin(ScopedAdmin):
 class ActivityAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, PartnershipChildAdmin):
     list_display = ["title", "kind", "when", "partnership", "partnership_published"]
     list_filter = ["kind", "focus_areas", "partnership__state", "start_precision"]
-    search_fields = [*translated.columns("title"), "location", *PARTNERSHIP_SEARCH]
+    search_fields = [
+        *translated.columns("title"),
+        *translated.columns("location"),
+        *PARTNERSHIP_SEARCH,
+    ]
     date_hierarchy = "start_date"
     filter_horizontal = ["focus_areas"]
     fields = [
@@ -129,7 +133,11 @@ class ActivityAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, Partnersh
 class MilestoneAdmin(GuardedAdmin, StampTranslations, TranslationAdmin, PartnershipChildAdmin):
     list_display = ["title", "kind", "date_display", "partnership", "partnership_published"]
     list_filter = ["kind", "partnership__state", "date_precision"]
-    search_fields = [*translated.columns("title"), "location", *PARTNERSHIP_SEARCH]
+    search_fields = [
+        *translated.columns("title"),
+        *translated.columns("location"),
+        *PARTNERSHIP_SEARCH,
+    ]
     date_hierarchy = "date"
     fields = [
         "partnership",

@@ -5,6 +5,7 @@ here."""
 import reversion
 
 from .imports import ImportRun, ImportRunEntry
+from .media import Document, Picture
 from .notifications import NotificationPreferences, NotificationPreferencesQuerySet
 from .partnership import (
     SLUG_BASE_LENGTH,
@@ -31,7 +32,16 @@ from .records import (
 from .review import PendingChange, ReviewNote
 from .topics import FocusArea
 
-PARTNERSHIP_PARTS = ("milestones", "activities", "plans", "sources", "figures")
+# The media library's rows (not their files) after the records they can be attached to.
+PARTNERSHIP_PARTS = (
+    "milestones",
+    "activities",
+    "plans",
+    "sources",
+    "figures",
+    "pictures",
+    "documents",
+)
 
 
 def register_history():
@@ -42,6 +52,8 @@ def register_history():
         (Plan, {}),
         (Source, {}),
         (PartnershipFigure, {}),
+        (Picture, {}),
+        (Document, {}),
         (FocusArea, {}),
     ]:
         if reversion.is_registered(model):  # VersionAdmin registers its model on its own
@@ -55,6 +67,7 @@ __all__ = [
     "Activity",
     "ActivityQuerySet",
     "ActivitySection",
+    "Document",
     "FocusArea",
     "ImportRun",
     "ImportRunEntry",
@@ -66,6 +79,7 @@ __all__ = [
     "PartnershipQuerySet",
     "PartnershipRecordQuerySet",
     "PendingChange",
+    "Picture",
     "Plan",
     "ReviewNote",
     "Source",

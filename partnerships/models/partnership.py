@@ -72,6 +72,8 @@ class PartnershipQuerySet(models.QuerySet):
             "milestones",
             "sources",
             "figures",
+            "pictures",
+            "documents",
             "city_a__figures",
             "city_b__figures",
             models.Prefetch(

@@ -401,8 +401,9 @@ class PartnershipFigure(KeyFigure):
         verbose_name = _("key figure")
         verbose_name_plural = _("key figures")
         constraints = [
+            # On the original (English) label (partnerships/translation.py adds the column).
             models.UniqueConstraint(
-                fields=["partnership", "label", "year"],
+                fields=["partnership", "label_en", "year"],
                 name="partnershipfigure_unique_label_year",
                 violation_error_message=_(
                     "This partnership already has this figure for that year."

@@ -107,6 +107,7 @@ class JoinedIds(Aggregate):
 # The original (English) name's own column: through a relation, values("city_a__name") would
 # read the untranslated model column, which holds whatever language the city was last saved in.
 CITY_NAME = column("name", ORIGINAL)
+CITY_REGION = column("region", ORIGINAL)
 
 LIST_FIELDS = (
     "slug",
@@ -120,7 +121,7 @@ LIST_FIELDS = (
     *(
         f"{side}__{name}"
         for side in ("city_a", "city_b")
-        for name in ("slug", CITY_NAME, "country", "region", "latitude", "longitude")
+        for name in ("slug", CITY_NAME, "country", CITY_REGION, "latitude", "longitude")
     ),
 )
 
@@ -189,7 +190,7 @@ def city_of(row, side, context):
         "name": row[f"{side}__{CITY_NAME}"],
         "country": code,
         "country_name": context.country_names.get(code, ""),
-        "region": row[f"{side}__region"],
+        "region": row[f"{side}__{CITY_REGION}"] or "",
         "latitude": coordinate(row[f"{side}__latitude"]),
         "longitude": coordinate(row[f"{side}__longitude"]),
         "url": context.city_url(row[f"{side}__slug"]),

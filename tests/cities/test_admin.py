@@ -96,8 +96,10 @@ class TestPagesRender:
         response = admin_client.get(ADD)
         assert response.status_code == 200
         assert "#id_slug" in response.context["prepopulated_fields_json"]
-        assertContains(response, 'name="image_alt"')
-        assertContains(response, 'name="image_credit"')
+        for language in ("en", "de", "zh_hans"):
+            assertContains(response, f'name="image_alt_{language}"')
+            assertContains(response, f'name="image_credit_{language}"')
+            assertContains(response, f'name="region_{language}"')
 
     def test_change_form(self, admin_client, dresden):
         response = admin_client.get(change_url(dresden))
@@ -264,7 +266,7 @@ class TestValidationMessages:
         response = admin_client.post(ADD, city_form_data(image=upload))
         assertFormError(
             response.context["adminform"].form,
-            "image_alt",
+            "image_alt_en",
             ["Describe the picture for visitors who cannot see it."],
         )
 

@@ -88,7 +88,7 @@ class TestCityRules:
 
     def test_image_needs_alt_text(self):
         errors = errors_of(new_city(image=png_upload(), image_alt="  "))
-        assert errors == {"image_alt": ["Describe the picture for visitors who cannot see it."]}
+        assert errors == {"image_alt_en": ["Describe the picture for visitors who cannot see it."]}
         new_city(image=png_upload(), image_alt="The Frauenkirche").full_clean()
 
     def test_oversized_image(self, settings):

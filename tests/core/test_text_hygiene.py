@@ -361,7 +361,7 @@ def stored(make_city, make_focus_area, make_partnership, make_activity, make_mil
     Activity.objects.filter(pk=activity.pk).update(title_en=TITLE, title_de=TITLE_DE)
     City.objects.filter(pk=dresden.pk).update(name_en=CITY)
     # A cell that would become a formula once the character is gone.
-    City.objects.filter(pk=hangzhou.pk).update(region="\x0b=1+1")
+    City.objects.filter(pk=hangzhou.pk).update(region_en="\x0b=1+1")
     return pair
 
 

@@ -472,7 +472,16 @@ def codenames(actions, *models):
 def test_each_role_has_exactly_the_permissions_of_its_work():
     """Editors keep the focus areas' list as it is and never delete or publish a partnership."""
     edit = ["view", "add", "change", "delete"]
-    parts = ["milestone", "activity", "plan", "source", "partnershipfigure", "cityfigure"]
+    parts = [
+        "milestone",
+        "activity",
+        "plan",
+        "source",
+        "partnershipfigure",
+        "cityfigure",
+        "picture",  # the media library (issue 20)
+        "document",
+    ]
     common = codenames(["view", "add", "change"], "city", "partnership") | codenames(edit, *parts)
     setup_roles()
     assert role_permissions() == {
@@ -489,8 +498,8 @@ def test_setup_roles_says_what_it_created_and_what_it_checked():
     out = StringIO()
     call_command("setup_roles", stdout=out)
     assert out.getvalue().splitlines() == [
-        "Checked the role “Editor” (9 kinds of record).",
-        "Created the role “Publisher” (9 kinds of record).",
+        "Checked the role “Editor” (11 kinds of record).",
+        "Created the role “Publisher” (11 kinds of record).",
     ]
 
 

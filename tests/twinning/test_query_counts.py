@@ -19,10 +19,12 @@ from django_countries import countries
 from cities.models import City, CityFigure
 from partnerships.models import (
     Activity,
+    Document,
     FocusArea,
     Milestone,
     Partnership,
     PartnershipFigure,
+    Picture,
     Plan,
     Source,
 )
@@ -35,8 +37,9 @@ MAX_QUERIES = {
     "home": 6,
     "partnership_list": 5,  # focus-area choices, count, page, focus areas of the page
     # the partnership and cities, one query per section, and for the activities: their
-    # counts, then up to 20 of each of the three sections with their focus areas
-    "partnership_detail": 16,
+    # counts, then up to 20 of each of the three sections with their focus areas; and (issue
+    # 20) one query each for the pictures and the documents, however many there are
+    "partnership_detail": 18,
     "city_list": 2,  # count, page
     # city, its figures, its partnerships, its partnerships and its activities in figures
     "city_detail": 5,
@@ -118,6 +121,14 @@ def build(size):
     )
     PartnershipFigure.objects.bulk_create(
         PartnershipFigure(partnership=rich, label=f"Figure {i}", value=i) for i in range(per_item)
+    )
+    Picture.objects.bulk_create(
+        Picture(partnership=rich, image=f"pictures/{i}.jpg", alt=f"Picture {i}", credit="Me")
+        for i in range(per_item)
+    )
+    Document.objects.bulk_create(
+        Document(partnership=rich, file=f"documents/{i}.pdf", title=f"Document {i}", size=1000)
+        for i in range(per_item)
     )
     return {
         "home": "/en/",

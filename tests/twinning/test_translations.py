@@ -142,8 +142,10 @@ class TestReport:
     ):
         for n in range(size):
             make_milestone(rich, title=f"Milestone {n}", title_de=f"Meilenstein {n}")
-        # session, user, the partnership with its cities, milestones, activities, plans, topics
-        with django_assert_max_num_queries(7):
+        # session, user, the partnership with its cities, milestones, activities, plans, topics,
+        # and (issue 20: their texts are translated) partnership figures, city figures,
+        # pictures and documents
+        with django_assert_max_num_queries(11):
             response = admin_client.get(report_url(rich))
         assert response.status_code == 200
 
