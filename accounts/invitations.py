@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from cities.models import City
 from cities.permissions import is_unrestricted
 from core.mail import send_staff_email
+from core.roles import EDITOR, PUBLISHER, ROLE_NAMES, ensure_roles
 from partnerships.notifications import absolute_url, display_name
 from partnerships.permissions import can_publish
-from twinning.roles import EDITOR, PUBLISHER, ROLES, setup_roles
 
 from .tokens import invitation_token
 
@@ -46,7 +46,7 @@ def existing_account(email):
 
 
 def role_of(user):
-    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    names = set(user.groups.filter(name__in=ROLE_NAMES).values_list("name", flat=True))
     if PUBLISHER in names:
         return PUBLISHER
     if EDITOR in names:
@@ -67,7 +67,7 @@ def unique_username(email):
 def role_group(role):
     group = Group.objects.filter(name=role).first()
     if group is None:  # roles never set up on this site: do it now
-        setup_roles()
+        ensure_roles()
         group = Group.objects.get(name=role)
     return group
 
@@ -78,7 +78,7 @@ def invite(inviter, email, role, cities, first_name="", last_name=""):
 
     Returns (user, created). A new account has no usable password: the e-mail's link sets one.
     """
-    if role not in ROLES:
+    if role not in ROLE_NAMES:
         raise ValueError(f"Unknown role {role!r}")
     user = existing_account(email)
     created = user is None
@@ -90,7 +90,7 @@ def invite(inviter, email, role, cities, first_name="", last_name=""):
     user.is_staff = True
     user.is_active = True
     user.save()
-    other_roles = Group.objects.filter(name__in=ROLES).exclude(name=role)
+    other_roles = Group.objects.filter(name__in=ROLE_NAMES).exclude(name=role)
     user.groups.remove(*other_roles)
     user.groups.add(role_group(role))
     user.assigned_cities.add(*cities)

@@ -7,3 +7,10 @@ class TwinningConfig(AppConfig):
 
     name = "twinning"
     verbose_name = "Twinning"
+
+    def ready(self):
+        from core.roles import register_setup
+
+        from .roles import setup_roles
+
+        register_setup(setup_roles)

@@ -9,10 +9,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from cities import roles as city_roles
+from core.roles import EDITOR, PUBLISHER
 from partnerships import roles as partnership_roles
-
-EDITOR = "Editor"
-PUBLISHER = "Publisher"
 
 # Each app says what each role may do with its own records; the project puts them together.
 APP_ROLES = [city_roles, partnership_roles]

@@ -97,7 +97,7 @@ def test_the_report_lists_the_new_texts(hamburg_shanghai):
         for record in records
         for entry in record.entries
     }
-    assert ("City", "Hamburg", "Image alt", "de") in entries
+    assert ("City", "Hamburg", "Picture description", "de") in entries
     assert ("City", "Shanghai", "Region", "de") in entries
     assert ("Milestone", hamburg_shanghai.milestones.get().title, "Participants", "zh-hans") in (
         entries
