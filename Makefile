@@ -32,7 +32,7 @@ run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py demo_login --url http://$(HOST):$(PORT)/$${ADMIN_URL:-admin/}
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 TWO_FACTOR_REQUIRED=$${TWO_FACTOR_REQUIRED:-0} $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production-style serving: hashed, compressed static files and gunicorn (gthread workers).
 # Needs the production environment (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, …): docs/deploy.md.
