@@ -722,3 +722,60 @@ def picture(field_file, width, height, renditions):
     srcset = ", ".join(f"{url} {w}w" for w, url in candidates) if len(candidates) > 1 else ""
     shown = min(src_width, max(settings.IMAGE_RENDITION_WIDTHS, default=src_width))
     return Picture(src, srcset, shown, rendition_height(width, height, shown))
+
+
+# --- Renditions on a worker (cities/tasks.py, partnerships/tasks.py) ------------------------
+
+# A storage that does not answer gets about ten minutes to come back: 10, 20, 40, 80, 160,
+# 320 s (each plus up to a quarter more, so that many waiting tasks do not retry at once).
+RENDITIONS_MAX_RETRIES = 6
+RENDITIONS_BACKOFF_SECONDS = 10
+
+
+def renditions_task(task, showing, name, on_replaced=None):
+    """What a renditions task does: make the renditions of the picture `name` for the records
+    `showing` (a queryset of those that must still show it, with `image_renditions` and
+    `image_renditions_state`), then mark them ready — or failed, when the picture is refused or
+    the last try fails. Returns the widths, or None.
+
+    Idempotent: run again (a worker killed mid-task gives it back to the queue), it writes the
+    same files under the same names and sets the same values. It never touches a newer picture:
+    the records must still show `name` when it starts and when it records the result; when they
+    no longer do, `on_replaced(storage, widths)` may remove what was made.
+    """
+    from core import tasks
+    from core.page_cache import bump_content_version
+
+    if not showing.exists():
+        logger.info("%s no longer shown: its renditions are not needed", name)
+        return None
+    storage = showing.model._meta.get_field("image").storage
+    try:
+        widths = make_renditions(storage, name)
+    except RenditionsRefused as error:
+        return _renditions_failed(showing, name, error)
+    except Exception as error:  # the storage or the picture process: may pass on another try
+        if task.request.retries >= task.max_retries:
+            return _renditions_failed(showing, name, error)
+        countdown = tasks.backoff(task.request.retries, RENDITIONS_BACKOFF_SECONDS)
+        logger.warning(
+            "Renditions of %s failed (%r); trying again in %.0f s", name, error, countdown
+        )
+        raise task.retry(exc=error, countdown=countdown) from error
+    if not showing.update(image_renditions=widths, image_renditions_state=RenditionsState.READY):
+        if on_replaced is not None:
+            on_replaced(storage, widths)
+        return None
+    bump_content_version()  # an update sends no signal; cached pages would keep the original
+    logger.info("Renditions of %s made: %s", name, widths)
+    return widths
+
+
+def _renditions_failed(showing, name, error):
+    """Give up: staff see the state in the admin, operators the ERROR."""
+    from core.page_cache import bump_content_version
+
+    logger.error("Renditions of %s could not be made: %s", name, error)
+    showing.update(image_renditions_state=RenditionsState.FAILED)
+    bump_content_version()
+    return None

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, transaction
 
+from core import images
 from core.page_cache import bump_content_version
 
 from . import scheduling, search
@@ -51,42 +52,11 @@ def publish_scheduled_task():
     return len(outcomes)
 
 
-@shared_task(bind=True, max_retries=6)
+@shared_task(bind=True, max_retries=images.RENDITIONS_MAX_RETRIES)
 def make_picture_renditions(self, picture_pk, name):
-    """The renditions of a partnership picture: what cities.tasks.make_renditions does for a
-    city's picture (the same pipeline, core/images.py), for the Picture row `picture_pk`."""
-    from cities.tasks import backoff  # the same back-off as the city pictures'
-    from core import images
-
+    """The renditions of a partnership picture (core.images.renditions_task). A picture
+    replaced meanwhile keeps its files (partnerships/models/media.py)."""
     from .models import Picture
 
-    pictures = Picture._base_manager.filter(pk=picture_pk, image=name)
-    if not pictures.exists():
-        logger.info(
-            "Picture %s no longer shows %s: its renditions are not needed", picture_pk, name
-        )
-        return None
-    storage = Picture._meta.get_field("image").storage
-    try:
-        widths = images.make_renditions(storage, name)
-    except images.RenditionsRefused as error:
-        return _picture_renditions_failed(pictures, name, error)
-    except Exception as error:  # the storage or the picture process: may pass on another try
-        if self.request.retries >= self.max_retries:
-            return _picture_renditions_failed(pictures, name, error)
-        raise self.retry(exc=error, countdown=backoff(self.request.retries)) from error
-    if not pictures.update(
-        image_renditions=widths, image_renditions_state=images.RenditionsState.READY
-    ):
-        return None  # replaced meanwhile; the files are kept (partnerships/models/media.py)
-    bump_content_version()
-    return widths
-
-
-def _picture_renditions_failed(pictures, name, error):
-    from core import images
-
-    logger.error("Renditions of %s could not be made: %s", name, error)
-    pictures.update(image_renditions_state=images.RenditionsState.FAILED)
-    bump_content_version()
-    return None
+    showing = Picture._base_manager.filter(pk=picture_pk, image=name)
+    return images.renditions_task(self, showing, name)

@@ -145,9 +145,10 @@ class TestFailures:
         assert "No space left on device" in caplog.text and "trying again in" in caplog.text
 
     def test_the_backoff_doubles(self):
-        waits = [city_tasks.backoff(n) for n in range(city_tasks.MAX_RETRIES)]
+        first = images.RENDITIONS_BACKOFF_SECONDS
+        waits = [core_tasks.backoff(n, first) for n in range(images.RENDITIONS_MAX_RETRIES)]
         for n, wait in enumerate(waits):
-            base = city_tasks.BACKOFF_SECONDS * 2**n
+            base = first * 2**n
             assert base <= wait <= base * 1.25
 
     def test_an_error_that_does_not_pass_marks_them_failed(self, wide_city, monkeypatch, caplog):
@@ -157,7 +158,7 @@ class TestFailures:
         monkeypatch.setattr(FileSystemStorage, "save", full)
         city = wide_city.run_commit()
         assert city.image_renditions_state == FAILED
-        assert caplog.text.count("trying again in") == city_tasks.MAX_RETRIES
+        assert caplog.text.count("trying again in") == images.RENDITIONS_MAX_RETRIES
         errors = [r for r in caplog.records if r.levelno == logging.ERROR]
         assert len(errors) == 1 and "could not be made" in errors[0].getMessage()
 
