@@ -37,3 +37,21 @@ class NullsOrderedIndex(models.Index):
         ]
         index = models.Index(*plain, name=self.name, condition=self.condition)
         return index.create_sql(model, schema_editor, using=using, **kwargs)
+
+
+def refresh_planner_statistics(*models, using="default"):
+    """ANALYZE the tables of `models` on PostgreSQL, after a bulk load.
+
+    Until autovacuum gets to it (a minute or more), PostgreSQL plans with the statistics of the
+    table as it was: after thousands of rows arrive in an empty table, it expects one row and
+    picks nested loops that visit the whole table once per row — minutes for a page at world
+    scale. SQLite plans without such statistics: nothing to do there.
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -33,6 +33,7 @@ from django.utils.text import slugify
 from cities.geography import distance_km
 from cities.models import City
 from core.dates import DatePrecision
+from core.indexes import refresh_planner_statistics
 from core.page_cache import bump_content_version
 from core.partial_dates import ACCEPTED_FORMS_EN, PartialDateError, parse_partial_date
 from core.text_hygiene import describe_character, find_control_character
@@ -461,6 +462,8 @@ class Importer:
                     raise ImportCancelled(line)
         if read:
             self.flush(batch_first, line)
+        if not self.dry_run and (self.summary.cities_created or self.summary.partnerships_created):
+            refresh_planner_statistics(City, Partnership, using=self.using)
         return self.summary
 
     def records(self, stream, progress):

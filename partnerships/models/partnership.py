@@ -301,10 +301,14 @@ class Partnership(TranslationStamps):
                 condition=Q(take_down_at__isnull=False),
                 name="partnership_take_down_idx",
             ),
+            # Only rows with a review date: a condition of `state` alone would match every
+            # public query ("state = 'published'"), and PostgreSQL, before it has statistics
+            # (a bulk load, a test), took this small index for the whole table and chose
+            # nested loops that ran for minutes.
             models.Index(
                 fields=["review_by"],
-                condition=Q(state="published"),
-                name="partnership_review_by_idx",
+                condition=Q(state="published", review_by__isnull=False),
+                name="partnership_review_due_idx",
             ),
             search.SearchDocumentIndex(
                 fields=["search_document"], name="partnership_search_idx", fastupdate=False

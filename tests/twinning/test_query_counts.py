@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from cities.models import City, CityFigure
+from core.indexes import refresh_planner_statistics
 from partnerships.models import (
     Activity,
     Document,
@@ -222,6 +223,7 @@ def build_world():
         ),
         batch_size=2000,
     )
+    refresh_planner_statistics(City, Partnership)  # as the importer does after a bulk load
     return {
         "home": "/en/",
         "statistics": "/en/statistics/",
