@@ -189,6 +189,26 @@ def test_dry_run_writes_nothing_and_reports_what_would_change(demo):
     assert "line 6: rejected: unknown country" in out
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_postgresql_plans_with_the_imported_rows_at_once(db, tmp_path):
+    """Without an ANALYZE, PostgreSQL plans with an empty table's statistics until autovacuum
+    gets to it, and the pages' queries ran for minutes on nested loops."""
+    path = tmp_path / "many.csv"
+    rows = [f"A{n},Germany,50.{n:03d},8.1,B{n},France,45.{n:03d},2.1" for n in range(300)]
+    path.write_text(HEKMAN_HEADER + "\n".join(rows) + "\n")
+
+    run_import(path)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN (%s, %s)",
+            [City._meta.db_table, Partnership._meta.db_table],
+        )
+        planned = dict(cursor.fetchall())
+    assert planned[Partnership._meta.db_table] >= 300
+    assert planned[City._meta.db_table] >= 600
+
+
 def test_the_source_can_be_named(demo):
     run_import(
         BAD_ROWS,
