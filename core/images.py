@@ -749,6 +749,7 @@ def renditions_task(task, showing, name, on_replaced=None):
     if not showing.exists():
         logger.info("%s no longer shown: its renditions are not needed", name)
         return None
+    logger.info("Making the renditions of %s", name)
     storage = showing.model._meta.get_field("image").storage
     try:
         widths = make_renditions(storage, name)
