@@ -11,6 +11,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
@@ -156,10 +157,14 @@ def verify(request):
 
 
 def match(user, token):
+    """The user's device that accepts `token`, or None. The devices are locked while a code is
+    checked (django-otp's for_verify: a code counts once, even from two requests at a time),
+    which needs a transaction on PostgreSQL."""
     token = twofactor.normalize(token)
-    for device in devices_for_user(user, for_verify=True):
-        if device.verify_token(token):
-            return device
+    with transaction.atomic():
+        for device in devices_for_user(user, for_verify=True):
+            if device.verify_token(token):
+                return device
     return None
 
 
