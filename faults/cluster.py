@@ -677,7 +677,7 @@ class Cluster:
         save_city(
             staff,
             city_id,
-            {"image_alt": "Probe picture, uploaded through node A"},
+            {"image_alt_en": "Probe picture, uploaded through node A"},
             files=[("image", "probe.jpg", "image/jpeg", picture_bytes())],
         )
         _city_id, image = self.city()

@@ -403,7 +403,7 @@ def run(args, browser, master, env, png, size, city_id, city_slug):
         status, _, page = browser.request(change)
         fields = form_fields(page)
         for field in fields:
-            if field[0] == "image_alt":
+            if field[0] == "image_alt_en":
                 field[1] = "A picture of many megapixels"
         forms.append(multipart(fields, "big.png", png))
 
