@@ -98,6 +98,17 @@ def record_baseline(obj):
             reversion.add_to_revision(obj)
 
 
+@contextmanager
+def revision(user, comment, using=None):
+    """A revision of its own for what is saved inside, by `user` (None: nobody signed in, e.g.
+    the scheduler's cancellations), with `comment`."""
+    with reversion.create_revision(using=using):
+        if user is not None:
+            reversion.set_user(user)
+        reversion.set_comment(str(comment))
+        yield
+
+
 class HistoryAdmin(VersionAdmin):
     object_history_template = "admin/twinning/object_history.html"
     compare_template = "admin/twinning/compare.html"
@@ -119,13 +130,9 @@ class HistoryAdmin(VersionAdmin):
 
     # --- Recording --------------------------------------------------------------------------
 
-    @contextmanager
     def record(self, request, comment):
         """A revision of its own for what is saved inside, with the user and `comment`."""
-        with reversion.create_revision():
-            reversion.set_user(request.user)
-            reversion.set_comment(str(comment))
-            yield
+        return revision(request.user, comment)
 
     def record_baseline(self, obj):
         record_baseline(obj)

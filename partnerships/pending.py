@@ -204,9 +204,10 @@ def _drop_what_is_gone(objects):
     kind of record linked to."""
     links = []  # (object, field)
     wanted = {}
+    own = {Partnership, *(model for model, _key in part_relations())}  # written here
     for obj in objects:
         for field in obj._meta.concrete_fields:
-            if not field.is_relation or field.related_model in (Partnership, *part_models()):
+            if not field.is_relation or field.related_model in own:
                 continue
             value = getattr(obj, field.attname)
             if value is not None:
@@ -225,10 +226,6 @@ def _drop_what_is_gone(objects):
                 % {"name": _name(obj), "field": field.verbose_name}
             )
         setattr(obj, field.attname, None)
-
-
-def part_models():
-    return tuple(model for model, _key in part_relations())
 
 
 class _RollBack(Exception):

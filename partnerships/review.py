@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
-from history.admin import record_baseline
+from history.admin import record_baseline, revision
 
 from . import notifications, pending
 from .models import Partnership, PendingChange, Picture, ReviewNote, WorkflowError
@@ -108,11 +108,10 @@ def publish(partnership, user, comment="", change=None):
                 decided_at=timezone.now(),
             )
             record_baseline(partnership)
-            with reversion.create_revision():
-                reversion.set_user(user)
-                reversion.set_comment(
-                    _("Published the changes of %(author)s.") % {"author": author or "—"}
-                )
+            comment_of_revision = _("Published the changes of %(author)s.") % {
+                "author": author or "—"
+            }
+            with revision(user, comment_of_revision):
                 live = pending.write(partnership, change.content)
                 Picture.objects.filter(partnership=live).ask_for_renditions()
                 Partnership.objects.filter(pk=live.pk).update(
@@ -127,9 +126,7 @@ def publish(partnership, user, comment="", change=None):
                 % {"partnership": partnership}
             )
         else:
-            with reversion.create_revision():
-                reversion.set_user(user)
-                reversion.set_comment(_("Published."))
+            with revision(user, _("Published.")):
                 partnership.publish(user)
         note(partnership, user, ReviewNote.Action.PUBLISHED, comment, change)
     _tell(partnership, "decided", author=author, by=user, decision="published", comment=comment)
@@ -153,9 +150,7 @@ def return_for_changes(partnership, user, comment):
             )
         else:
             author = partnership.submitted_by
-            with reversion.create_revision():
-                reversion.set_user(user)
-                reversion.set_comment(_("Returned to draft."))
+            with revision(user, _("Returned to draft.")):
                 partnership.return_to_draft(user)
         note(partnership, user, ReviewNote.Action.RETURNED, comment, change)
     _tell(partnership, "decided", author=author, by=user, decision="returned", comment=comment)

@@ -25,7 +25,6 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import reversion
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -36,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.dates import months_after
-from history.admin import record_baseline
+from history.admin import record_baseline, revision
 
 from . import permissions, review
 from .models import Partnership, PendingChange, ReviewNote, WorkflowError
@@ -291,9 +290,7 @@ def _revision(partnership, user, comment):
     """A revision of its own for what is saved inside, with the user and the comment, and an
     admin log entry; the partnership as it was first, if it has no history yet."""
     record_baseline(partnership)
-    with reversion.create_revision(using=partnership._state.db):
-        reversion.set_user(user)
-        reversion.set_comment(str(comment))
+    with revision(user, comment, using=partnership._state.db):
         yield
     if user is not None:
         LogEntry.objects.log_actions(
