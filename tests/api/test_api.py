@@ -4,9 +4,11 @@ filters, language, paging, ETags, CORS, the rate limit, privacy and query counts
 import datetime
 import json
 import re
+import sys
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import translation
 from openapi_spec_validator import validate
 
@@ -331,16 +333,65 @@ QUERIES = {
 }
 
 
-@pytest.mark.parametrize("size", [1, 100], ids=["small", "large"])
-@pytest.mark.parametrize("path", sorted(QUERIES))
-def test_each_endpoint_makes_a_fixed_number_of_queries(
-    client, django_assert_num_queries, size, path
-):
-    build(size)
-    translate_half()
+def assert_queries(client, django_assert_num_queries, path):
     with django_assert_num_queries(QUERIES[path]):
         response = client.get(f"{API}{path}", headers={"accept-language": "de"})
     assert response.status_code == 200
     body = json.loads(response.content)
     if "results" in body:
         assert body["results"]
+    return body
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES))
+def test_each_endpoint_makes_a_fixed_number_of_queries(client, django_assert_num_queries, path):
+    """A little data: one partnership with two of each record."""
+    build(1)
+    translate_half()
+    assert_queries(client, django_assert_num_queries, path)
+
+
+@pytest.fixture(scope="class")
+def large_world(django_db_setup, django_db_blocker):
+    """100 partnerships around one city, the first with 200 of each record, half translated:
+    built once for the class in a transaction rolled back after its last test (each test runs
+    in a savepoint of it, rolled back in turn)."""
+    with django_db_blocker.unblock():
+        world = transaction.atomic()
+        world.__enter__()
+        try:
+            build(100)
+            translate_half()
+        except BaseException:
+            world.__exit__(*sys.exc_info())
+            raise
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        world.__exit__(None, None, None)
+
+
+# One xdist worker runs the whole class (tests/conftest.py), so the world is built once.
+class TestLargeWorld:
+    @pytest.mark.parametrize("path", sorted(QUERIES))
+    def test_the_same_number_of_queries_with_a_lot_of_data(
+        self, large_world, client, django_assert_num_queries, path
+    ):
+        body = assert_queries(client, django_assert_num_queries, path)
+        if path.startswith("/partnerships/?"):
+            assert body["count"] == 100 and len(body["results"]) == 20
+        if path == "/partnerships/p-1/":
+            assert len(body["activities"]) == 200 and len(body["plans"]) == 200
+
+    def test_a_cached_answer_costs_no_query(
+        self, large_world, client, django_assert_num_queries, settings
+    ):
+        settings.PAGE_CACHE_SECONDS = 300
+        first = client.get(f"{API}/partnerships/p-1/")
+        with django_assert_num_queries(0):
+            second = client.get(f"{API}/partnerships/p-1/")
+            not_modified = client.get(
+                f"{API}/partnerships/p-1/", headers={"if-none-match": first["ETag"]}
+            )
+        assert second.content == first.content
+        assert not_modified.status_code == 304
