@@ -6,9 +6,10 @@ language, and the page cache (core/page_cache.py), in that order from the outsid
   A dozen lines, not django-cors-headers: that is middleware for the whole site, configured
   by settings, where the API needs one fixed answer on its own addresses.
 - Rate limit: API_RATE_LIMIT requests per API_RATE_PERIOD seconds per client address
-  (core/client_ip.py), counted in the shared cache in fixed windows (one atomic increment per
-  request). Past it: 429 with Retry-After. When the cache cannot be reached, requests are not
-  counted and are served (core/resilient_cache.py): the limit degrades, the API does not.
+  (core/client_ip.py), counted in the shared cache in fixed windows (an add that starts the
+  window and an atomic increment per request). Past it: 429 with Retry-After. When the cache
+  cannot be reached, requests are not counted and are served (core/resilient_cache.py): the
+  limit degrades, the API does not.
 - Language: `?lang=` (en, de, zh), else Accept-Language, else English; the response says
   `Content-Language` and varies on Accept-Language. An unknown `lang` is a 400.
 - Cache: cached_page, one copy per address and language; conditional GET answers 304.
