@@ -67,8 +67,8 @@ class TwinningAPI(NinjaAPI):
             for operation in operations.values():
                 operation.setdefault("parameters", []).extend(LANGUAGE_PARAMETERS)
                 responses = operation.setdefault("responses", {})
-                responses.setdefault(400, ERROR_RESPONSE("A parameter is not valid."))
-                responses[429] = ERROR_RESPONSE("Too many requests: see Retry-After.")
+                responses.setdefault(400, error_response("A parameter is not valid."))
+                responses[429] = error_response("Too many requests: see Retry-After.")
         return schema
 
 
@@ -90,7 +90,7 @@ LANGUAGE_PARAMETERS = [
 ]
 
 
-def ERROR_RESPONSE(description):  # noqa: N802 (reads as the constant it builds)
+def error_response(description):
     return {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -125,6 +125,13 @@ def not_found(request, exc):
     return error(404, str(exc) or "Not found.")
 
 
+class FilterError(Exception):
+    """The public page's FilterSet refused a parameter: a 400 with its messages."""
+
+    def __init__(self, errors):
+        self.errors = errors
+
+
 def filtered(filterset_class, request, queryset):
     """The queryset narrowed by the public page's FilterSet, or a 400 naming the parameters."""
     filterset = filterset_class(request.GET, queryset=queryset, request=request)
@@ -132,11 +139,6 @@ def filtered(filterset_class, request, queryset):
         errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
         raise FilterError(errors)
     return filterset.qs
-
-
-class FilterError(Exception):
-    def __init__(self, errors):
-        self.errors = errors
 
 
 @api.exception_handler(FilterError)
