@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags
 
@@ -84,13 +84,18 @@ def content_models():
     return [model._meta.label for model in _content_models]
 
 
-def cached_page(view):
+def cached_page(view=None, *, per_language=False):
     """Serve a public page from the cache, or 304 when the visitor's copy is current.
 
     A hit costs one round trip to the cache: the content version and the page are fetched
     together, and the stored page says which version it was rendered from. Each address keeps
     one entry, replaced when it is out of date, so old versions do not pile up in the cache.
+
+    `per_language`: one copy per address and active language, for responses whose language is
+    not in their address (the JSON API reads Accept-Language); their ETags differ too.
     """
+    if view is None:
+        return lambda view: cached_page(view, per_language=per_language)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -99,7 +104,10 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         # Pages carry absolute URLs (canonical, feeds, structured data): one copy per origin.
         origin = f"{request.scheme}://{request.get_host()}"
-        address = hashlib.sha256(f"{origin}{request.get_full_path()}".encode()).hexdigest()[:32]
+        language = f"|{translation.get_language()}" if per_language else ""
+        address = hashlib.sha256(
+            f"{origin}{request.get_full_path()}{language}".encode()
+        ).hexdigest()[:32]
         key = f"twinning:page:{address}"  # (etag, body, headers)
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY)

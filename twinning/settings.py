@@ -67,12 +67,16 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The JSON API's library (api/): in the apps so its documentation page uses the Swagger UI
+    # files it ships (served from here: no CDN), not a CDN copy.
+    "ninja",
     "core",
     "history",
     "twinning",
     "cities",
     "partnerships",
     "accounts",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -459,6 +463,11 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
 # Whole public pages are cached for this long (core/page_cache.py). It needs a cache every
 # app server shares, so it is off unless REDIS_URL is set.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300" if REDIS_URL else "0"))
+
+# The JSON API (api/, docs/open-data.md): at most this many requests per period (seconds) from
+# one client address, counted in the shared cache (not counted while it is unavailable).
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "60"))
+API_RATE_PERIOD = int(os.environ.get("API_RATE_PERIOD", "60"))
 
 # HTTPS: on by default in production, off for local development (DEBUG=1).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)

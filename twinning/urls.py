@@ -14,6 +14,8 @@ from twinning.admin import view_on_site
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("partnerships.opendata.export_urls")),
+    # The read-only JSON API, /api/v1/ (its language comes from ?lang= or Accept-Language).
+    path("", include("api.urls")),
     path("", include("twinning.seo_urls")),
     # Ahead of the admin's own "view on site" redirect: this one keeps to the user's scope.
     path(

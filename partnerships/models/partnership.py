@@ -21,7 +21,7 @@ from core.dates import (
     precision_field,
     truncate,
 )
-from core.translated import TranslationStamps
+from core.translated import TranslationStamps, by_name
 
 from .. import search
 from ..anniversaries import next_jubilee
@@ -57,6 +57,16 @@ class PartnershipQuerySet(models.QuerySet):
 
     def with_cities(self):
         return self.select_related("city_a", "city_b").prefetch_related("focus_areas")
+
+    def listed(self):
+        """The partnership list: published, with their cities and focus areas, by name as the
+        visitor reads it (Meta.ordering would use the translation's column alone). The list
+        page and the API use it; a sort or a search chosen in the filters replaces the order."""
+        return (
+            self.published()
+            .with_cities()
+            .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
+        )
 
     def refresh_search_document(self):
         """Recompute these partnerships' full-text search documents (PostgreSQL; see search.py)."""
@@ -524,6 +534,12 @@ def public_cities():
     return City.objects.public().annotate(
         partnership_count=Coalesce(count_on("city_a"), 0) + Coalesce(count_on("city_b"), 0)
     )
+
+
+def listed_cities():
+    """The city directory: the public cities by name as the visitor reads it (the city list
+    page and the API)."""
+    return public_cities().order_by(by_name("name"), "country", "pk")
 
 
 def with_a_published_partnership(cities):

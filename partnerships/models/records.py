@@ -150,6 +150,16 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             .order_by("-start_date", "-id")
         )
 
+    def listed(self):
+        """The activity list: published, with their partnership's cities and their focus areas,
+        newest first, undated last. The list page and the API use it."""
+        return (
+            self.published()
+            .select_related("partnership__city_a", "partnership__city_b")
+            .prefetch_related("focus_areas")
+            .order_by(F("start_date").desc(nulls_last=True), "-id")
+        )
+
     def sections(self, today=None, size=20):
         """The partnership page's three activity sections, each at most `size` long, with
         their full lengths: upcoming (soonest first), past (newest first), undated.

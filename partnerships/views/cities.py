@@ -7,11 +7,10 @@ from django_filters.views import FilterView
 
 from cities import maps
 from core import charts
-from core.translated import by_name
 
 from .. import statistics
 from ..filters import CityFilter
-from ..models import Partnership, public_cities
+from ..models import Partnership, listed_cities, public_cities
 from . import PAGE_SIZE
 
 # The most partners a city page lists; the rest are one click away in the filtered list.
@@ -25,7 +24,7 @@ class CityListView(FilterView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return public_cities().order_by(by_name("name"), "country", "pk")
+        return listed_cities()
 
 
 class CityDetailView(DetailView):

@@ -25,13 +25,7 @@ class PartnershipListView(FilterView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        # By name as the visitor reads it (Meta.ordering would use the translation's column
-        # alone); a sort or a search chosen in the filters replaces this order.
-        return (
-            Partnership.objects.published()
-            .with_cities()
-            .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
-        )
+        return Partnership.objects.listed()
 
 
 class PartnershipDetailView(DetailView):
@@ -105,9 +99,4 @@ class ActivityListView(FilterView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return (
-            Activity.objects.published()
-            .select_related("partnership__city_a", "partnership__city_b")
-            .prefetch_related("focus_areas")
-            .order_by(F("start_date").desc(nulls_last=True), "-id")
-        )
+        return Activity.objects.listed()

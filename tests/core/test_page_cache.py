@@ -8,13 +8,15 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from core import page_cache as page_cache_module
 from core.page_cache import (
     bump_content_version,
+    cached_page,
     content_models,
     content_version,
     invalidate_on_change,
@@ -251,6 +253,32 @@ def test_each_search_filter_and_page_gets_its_own_copy(
     search = reverse("search")
     assertContains(client.get(search + "?q=Lyon"), "Lyon – Hangzhou")
     assertNotContains(client.get(search + "?q=Dresden"), "Lyon – Hangzhou")
+
+
+def test_per_language_keeps_one_copy_per_language_at_one_address(rf):
+    """A response whose language is not in its address (the JSON API's Accept-Language): with
+    per_language each language has its own copy and ETag; without it one copy serves all."""
+    calls = []
+
+    def view(request):
+        calls.append(translation.get_language())
+        return HttpResponse(f"text in {translation.get_language()}")
+
+    for per_language, copies in [(True, ["en", "de"]), (False, ["en"])]:
+        cache.clear()
+        calls.clear()
+        cached = cached_page(view, per_language=per_language)
+        answers = {}
+        for language in ["en", "de", "en", "de"]:
+            with translation.override(language):
+                answers.setdefault(language, []).append(cached(rf.get("/api/v1/topics/")))
+        assert calls == copies  # each language's copy rendered once, then served from the cache
+        if per_language:
+            assert [r.content for r in answers["de"]] == [b"text in de"] * 2
+            assert answers["de"][0]["ETag"] != answers["en"][0]["ETag"]
+        else:
+            assert [r.content for r in answers["de"]] == [b"text in en"] * 2
+            assert answers["de"][0]["ETag"] == answers["en"][0]["ETag"]
 
 
 # Every model staff edit, with a text of it the partnership page shows. A content model missing

@@ -1,0 +1,159 @@
+"""What every address of the API does around its view: cross-origin access, the rate limit, the
+language, and the page cache (core/page_cache.py), in that order from the outside in.
+
+- CORS: any site's scripts may read the API (`Access-Control-Allow-Origin: *`; no cookies are
+  ever needed or read), and a preflight OPTIONS is answered here, before the rate limit.
+  A dozen lines, not django-cors-headers: that is middleware for the whole site, configured
+  by settings, where the API needs one fixed answer on its own addresses.
+- Rate limit: API_RATE_LIMIT requests per API_RATE_PERIOD seconds per client address
+  (core/client_ip.py), counted in the shared cache in fixed windows (an add that starts the
+  window and an atomic increment per request). Past it: 429 with Retry-After. When the cache
+  cannot be reached, requests are not counted and are served (core/resilient_cache.py): the
+  limit degrades, the API does not.
+- Language: `?lang=` (en, de, zh), else Accept-Language, else English; the response says
+  `Content-Language` and varies on Accept-Language. An unknown `lang` is a 400.
+- Cache: cached_page, one copy per address and language; conditional GET answers 304.
+"""
+
+import hashlib
+import math
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+from core.client_ip import client_ip
+from core.page_cache import cached_page
+
+# The codes `lang` takes, and the language each stands for.
+LANGUAGES = {"en": "en", "de": "de", "zh": "zh-hans", "zh-hans": "zh-hans"}
+PUBLIC_LANGUAGES = ("en", "de", "zh")
+ALLOWED_METHODS = "GET, OPTIONS"
+RATE_KEY = "twinning:api-rate"
+
+
+def error(status, message, errors=None, **headers):
+    """The API's error body: {"error": "…", "errors": {"parameter": ["…"]}}."""
+    body = {"error": message}
+    if errors:
+        body["errors"] = errors
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+# --- Cross-origin access --------------------------------------------------------------------
+
+
+def open_to_all(response):
+    response["Access-Control-Allow-Origin"] = "*"
+    # What a script on another site may read besides the simple headers.
+    response["Access-Control-Expose-Headers"] = (
+        "ETag, Content-Language, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining"
+    )
+    return response
+
+
+def preflight():
+    response = HttpResponse(status=204)
+    response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+    response["Access-Control-Allow-Headers"] = "Accept, Accept-Language, If-None-Match"
+    response["Access-Control-Max-Age"] = "86400"
+    response["Allow"] = ALLOWED_METHODS
+    return open_to_all(response)
+
+
+# --- Rate limit -----------------------------------------------------------------------------
+
+
+def count_request(request):
+    """This client's requests in the current window, this one included, and the seconds until
+    the window ends; None for the count when the cache cannot count."""
+    period = settings.API_RATE_PERIOD
+    now = time.time()
+    window = int(now // period)
+    address = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
+    key = f"{RATE_KEY}:{window}:{address}"
+    # add() starts the window's count (and its expiry) only if it is not there yet; incr() is
+    # atomic in Redis, so concurrent requests are each counted once.
+    cache.add(key, 0, timeout=period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between the two calls: start again next time
+        count = None
+    reset = max(1, math.ceil((window + 1) * period - now))
+    return count, reset
+
+
+def limited(request):
+    """A 429 response when this client is over the limit, else None; the headers to add."""
+    limit = settings.API_RATE_LIMIT
+    count, reset = count_request(request)
+    if count is None:
+        return None, {}
+    headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(0, limit - count))}
+    if count > limit:
+        return error(
+            429,
+            f"Too many requests: at most {limit} per {settings.API_RATE_PERIOD} seconds from one "
+            f"address. Try again in {reset} seconds.",
+            Retry_After=str(reset),
+        ), headers
+    return None, headers
+
+
+# --- Language -------------------------------------------------------------------------------
+
+
+def language_of(request):
+    """The language asked for, or None for an unknown `lang`."""
+    asked = request.GET.get("lang")
+    if asked is not None:
+        return LANGUAGES.get(asked.strip().lower())
+    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+# --- All together ---------------------------------------------------------------------------
+
+
+def api_view(view):
+    """An API address: see the module's docstring."""
+    cached = cached_page(view, per_language=True)
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return preflight()
+        response, rate_headers = limited(request)
+        if response is None:
+            language = language_of(request)
+            if language is None:
+                response = error(
+                    400,
+                    f"Unknown language “{request.GET['lang'][:20]}”. "
+                    f"Languages: {', '.join(PUBLIC_LANGUAGES)}.",
+                    {"lang": [f"Choose one of {', '.join(PUBLIC_LANGUAGES)}."]},
+                )
+            else:
+                with translation.override(language):
+                    response = cached(request, *args, **kwargs)
+                response["Content-Language"] = language
+        for name, value in rate_headers.items():
+            response[name] = value
+        patch_vary_headers(response, ("Accept-Language",))
+        return open_to_all(response)
+
+    return wrapped
