@@ -137,6 +137,10 @@ def api_view(view):
     def wrapped(request, *args, **kwargs):
         if request.method == "OPTIONS":
             return preflight()
+        # HEAD as GET without the body (link checkers and monitors ask HEAD); ninja routes GET.
+        head = request.method == "HEAD"
+        if head:
+            request.method = "GET"
         response, rate_headers = limited(request)
         if response is None:
             language = language_of(request)
@@ -154,6 +158,8 @@ def api_view(view):
         for name, value in rate_headers.items():
             response[name] = value
         patch_vary_headers(response, ("Accept-Language",))
+        if head and not response.streaming:
+            response.content = b""
         return open_to_all(response)
 
     return wrapped

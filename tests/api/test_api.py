@@ -261,6 +261,14 @@ def test_the_api_is_read_only(client, world):
     assert response.status_code == 405
 
 
+def test_head_answers_as_get_without_a_body(client, world):
+    # Link checkers and uptime monitors ask HEAD.
+    get = client.get(f"{API}/partnerships/")
+    head = client.head(f"{API}/partnerships/")
+    assert head.status_code == 200 and head.content == b""
+    assert head["Content-Type"] == get["Content-Type"] == "application/json; charset=utf-8"
+
+
 def test_the_rate_limit_answers_429_with_retry_after(client, world, settings):
     settings.API_RATE_LIMIT = 3
     for remaining in (2, 1, 0):
