@@ -15,7 +15,7 @@ import functools
 import json
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -252,6 +252,7 @@ class MapPoint:
     note: str = ""  # a tooltip
     url: str = ""  # where a tap or click on the point leads; empty: nowhere
     label: str = ""  # the link's accessible name
+    target: str = ""  # the radius of the room that answers a tap on a linked point
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,9 @@ class WorldMap:
         """Points keep about the same size on screen however far the map is cropped."""
         return svg_number(max(1.5, self.view_box[2] / 120))
 
+    def __post_init__(self):
+        self.points = with_targets(self.points, self.view_box[2] / HIT_SHARE, float(self.radius))
+
     @property
     def target_radius(self):
         """The room around a linked point that answers a tap: at least 24 px across on a
@@ -298,6 +302,30 @@ class WorldMap:
     @property
     def has_links(self):
         return any(point.url for point in self.points)
+
+
+def with_targets(points, radius, point_radius):
+    """The points, each linked one with a tap target of `radius` around it, or less where
+    another linked point is nearer: half the way to it (but never less than the point itself),
+    so that no target covers a neighbour and every point answers a tap on itself."""
+    linked = [point for point in points if point.url]
+    placed = []
+    for point in points:
+        if not point.url:
+            placed.append(point)
+            continue
+        nearest = min(
+            (
+                math.dist((point.x, point.y), (other.x, other.y))
+                for other in linked
+                if other is not point
+            ),
+            default=math.inf,
+        )
+        own = float(point.radius) if point.radius else point_radius
+        target = min(radius, max(own, nearest / 2))
+        placed.append(replace(point, target=svg_number(target)))
+    return placed
 
 
 def view_box(points, padding=0.15):

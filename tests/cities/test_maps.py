@@ -313,3 +313,24 @@ class TestMapLinks:
         world_map = maps.WorldMap("", "", view_box=(0, 0, width, width / 2))
         phone_map = 320  # px: the narrowest phone, less the page's margins
         assert 2 * float(world_map.target_radius) * phone_map / width >= 24
+
+    def test_crowded_points_share_the_room_between_them(self):
+        linked = [
+            maps.MapPoint(500, 100, "Berlin", url="/berlin/"),
+            maps.MapPoint(504, 97, "Riga", url="/riga/"),  # 5 units away
+            maps.MapPoint(590, 140, "Far", url="/far/"),
+            maps.MapPoint(501, 100, "Home"),  # not a link: has no target, takes no room
+        ]
+        box = (400, 50, 200, 100)  # targets of 200 / 24 = 8.3, points of 200 / 120 = 1.7
+        world_map = maps.WorldMap("", "", points=linked, view_box=box)
+        berlin, riga, far, home = world_map.points
+        assert float(berlin.target) == float(riga.target) == 2.5  # they meet half-way
+        assert float(far.target) == float(world_map.target_radius) == pytest.approx(200 / 24, 0.01)
+        assert home.target == ""
+        # Never smaller than the point drawn.
+        close = [
+            maps.MapPoint(500, 100, "A", url="/a/"),
+            maps.MapPoint(500.5, 100, "B", url="/b/"),
+        ]
+        a, b = maps.WorldMap("", "", points=close, view_box=box).points
+        assert float(a.target) == float(b.target) == float(world_map.radius) == 1.7
