@@ -15,7 +15,7 @@ import functools
 import json
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -35,6 +35,7 @@ ARC_STEP_DEGREES = 2.0
 # The smallest view box a cropped map shows (in canvas units, about 36 × 18 degrees), so two
 # neighbouring towns still show the coastline around them.
 MIN_VIEW_WIDTH = 100
+HIT_SHARE = 24  # a linked point answers a tap within 1/24 of the map's width: 14 px on a phone
 
 
 # TopoJSON -----------------------------------------------------------------------------------
@@ -249,6 +250,9 @@ class MapPoint:
     home: bool = False
     radius: str = ""  # canvas units; empty: the map's standard size
     note: str = ""  # a tooltip
+    url: str = ""  # where a tap or click on the point leads; empty: nowhere
+    label: str = ""  # the link's accessible name
+    target: str = ""  # the radius of the room that answers a tap on a linked point
 
 
 @dataclass(frozen=True)
@@ -286,6 +290,43 @@ class WorldMap:
         """Points keep about the same size on screen however far the map is cropped."""
         return svg_number(max(1.5, self.view_box[2] / 120))
 
+    def __post_init__(self):
+        self.points = with_targets(self.points, self.view_box[2] / HIT_SHARE, float(self.radius))
+
+    @property
+    def target_radius(self):
+        """The room around a linked point that answers a tap: at least 24 px across on a
+        phone, where the map is about 340 px wide."""
+        return svg_number(self.view_box[2] / HIT_SHARE)
+
+    @property
+    def has_links(self):
+        return any(point.url for point in self.points)
+
+
+def with_targets(points, radius, point_radius):
+    """The points, each linked one with a tap target of `radius` around it, or less where
+    another linked point is nearer: half the way to it (but never less than the point itself),
+    so that no target covers a neighbour and every point answers a tap on itself."""
+    linked = [point for point in points if point.url]
+    placed = []
+    for point in points:
+        if not point.url:
+            placed.append(point)
+            continue
+        nearest = min(
+            (
+                math.dist((point.x, point.y), (other.x, other.y))
+                for other in linked
+                if other is not point
+            ),
+            default=math.inf,
+        )
+        own = float(point.radius) if point.radius else point_radius
+        target = min(radius, max(own, nearest / 2))
+        placed.append(replace(point, target=svg_number(target)))
+    return placed
+
 
 def view_box(points, padding=0.15):
     """The smallest box around the points (with padding) in the map's 2:1 shape, at least
@@ -305,8 +346,10 @@ def _arc_between(city_a, city_b):
     return line_path(segments), [project(lon, lat) for segment in segments for lon, lat in segment]
 
 
-def _point(city, home=False):
-    return MapPoint(*project(city.longitude, city.latitude), name=city.name, home=home)
+def _point(city, home=False, url="", label=""):
+    return MapPoint(
+        *project(city.longitude, city.latitude), name=city.name, home=home, url=url, label=label
+    )
 
 
 def partnership_map(partnership):
@@ -316,7 +359,10 @@ def partnership_map(partnership):
     if not (city_a.has_coordinates and city_b.has_coordinates):
         return None
     arc, arc_points = _arc_between(city_a, city_b)
-    points = [_point(city_a, home=True), _point(city_b, home=True)]
+    points = [
+        _point(city, home=True, url=city.get_absolute_url(), label=city.name)
+        for city in (city_a, city_b)
+    ]
     return WorldMap(
         title=gettext("Map: %(city_a)s and %(city_b)s")
         % {"city_a": city_a.name, "city_b": city_b.name},
@@ -339,14 +385,21 @@ def city_map(city, partners):
     home = _point(city, home=True)
     points, arcs, extent = [home], [], [(home.x, home.y)]
     seen = {city.pk}
-    for _partnership, partner in partners:
+    for partnership, partner in partners:
         if not partner.has_coordinates or partner.pk in seen:
             continue
         seen.add(partner.pk)
         arc, arc_points = _arc_between(city, partner)
         arcs.append(arc)
         extent.extend(arc_points)
-        points.append(_point(partner))
+        # A partner's point leads to the partnership (the page about the two cities together).
+        points.append(
+            _point(
+                partner,
+                url=(partnership or partner).get_absolute_url(),
+                label=gettext("Partnership with %(city)s") % {"city": partner.name},
+            )
+        )
     shown = len(points) - 1
     return WorldMap(
         title=(

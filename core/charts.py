@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext
 
+from .text_width import fit
+
 WIDTH = 640
 NARROW_WIDTH = 360
 BAR_HEIGHT = 22
@@ -31,6 +33,7 @@ TOP_ROOM = 20  # room above the tallest column for its number
 MAX_AXIS_LABELS = 12  # a long time axis labels every n-th column only
 NARROW_AXIS_LABELS = 6
 SIDE_ROOM = 20  # room left and right of the columns, so the outer axis labels fit
+FONT_SIZE = 13  # of the labels (static/css/site.css)
 
 
 def _number(value):
@@ -39,9 +42,12 @@ def _number(value):
     return text if text != "-0" else "0"
 
 
-def _label(text, limit=24):
+def _label(text, limit=24, room=None):
+    """`text` in at most `limit` characters and, given a `room`, at most that wide (a Chinese
+    character takes twice the room of a Latin letter: core/text_width.py)."""
     text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if room is None else fit(text, room, FONT_SIZE)
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,11 @@ def _narrow_bar_chart(rows, top, chart_id, title, variant):
             y=_number(i * step + NARROW_LABEL_ROOM),
             width=_number(plot * row["value"] / top),
             height=_number(BAR_HEIGHT),
-            label=Text("0", _number(i * step + NARROW_LABEL_ROOM * 0.75), _label(row["label"], 44)),
+            label=Text(
+                "0",
+                _number(i * step + NARROW_LABEL_ROOM * 0.75),
+                _label(row["label"], 44, NARROW_WIDTH),
+            ),
             value=Text(
                 _number(plot * row["value"] / top + 6),
                 _number(i * step + NARROW_LABEL_ROOM + BAR_HEIGHT * 0.72),
@@ -136,7 +146,12 @@ def bar_chart(rows, *, chart_id, title, narrow=False, variant=""):
                 y=_number(i * step),
                 width=_number(plot * row["value"] / top),
                 height=_number(BAR_HEIGHT),
-                label=Text(_number(LABEL_WIDTH - 8), text_y, _label(row["label"]), "end"),
+                label=Text(
+                    _number(LABEL_WIDTH - 8),
+                    text_y,
+                    _label(row["label"], room=LABEL_WIDTH - 8),
+                    "end",
+                ),
                 value=Text(
                     _number(LABEL_WIDTH + plot * row["value"] / top + 6), text_y, str(row["value"])
                 ),
@@ -160,7 +175,10 @@ def column_chart(rows, *, chart_id, title, narrow=False, variant=""):
     bars = []
     for i, row in enumerate(rows):
         height = COLUMN_HEIGHT * row["value"] / top
-        centre = _number(SIDE_ROOM + i * step + step / 2)
+        middle = SIDE_ROOM + i * step + step / 2
+        centre = _number(middle)
+        # A label's room: its share of the axis, and no further than either edge.
+        room = min(step * every - 4, 2 * middle, 2 * (width - middle))
         # Numbers over the columns while they fit, else over the tallest only.
         shows_value = row["value"] and (len(rows) <= axis_labels * 2 or row["value"] == top)
         bars.append(
@@ -170,7 +188,7 @@ def column_chart(rows, *, chart_id, title, narrow=False, variant=""):
                 width=_number(step - gap),
                 height=_number(height),
                 label=(
-                    Text(centre, _number(base + 18), _label(row["label"], 10), "middle")
+                    Text(centre, _number(base + 18), _label(row["label"], 10, room), "middle")
                     if i % every == 0
                     else None
                 ),

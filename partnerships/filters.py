@@ -93,6 +93,9 @@ class PartnershipFilter(django_filters.FilterSet):
         label=_("Established from (year)"), method="filter_established_from"
     )
     established_to = YearFilter(label=_("Established until (year)"), method="filter_established_to")
+    # Each order once, named for its direction, in this order. (Given `field_labels` instead,
+    # django-filter looks a descending label up by the parameter, "-name", and makes a missing
+    # one from the ascending label and "(descending)", in English at import time.)
     sort = TranslatedOrderingFilter(
         label=_("Sort by"),
         fields=(
@@ -100,20 +103,32 @@ class PartnershipFilter(django_filters.FilterSet):
             ("established", "established"),
             ("updated_at", "updated"),
         ),
-        field_labels={
-            "city_a__name": _("Name (A–Z)"),
-            "-city_a__name": _("Name (Z–A)"),
-            "established": _("Oldest first"),
-            "-established": _("Newest first"),
-            "updated_at": _("Least recently updated"),
-            "-updated_at": _("Recently updated"),
-        },
-        empty_label=_("Name (A–Z)"),
+        choices=(
+            ("name", _("Name (A–Z)")),
+            ("-name", _("Name (Z–A)")),
+            ("-established", _("Newest first")),
+            ("established", _("Oldest first")),
+            ("-updated", _("Recently updated")),
+            ("updated", _("Least recently updated")),
+        ),
+        empty_label=None,  # see __init__
     )
 
     class Meta:
         model = Partnership
         fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # No sort chosen: by name (the list's own order), which "Name (A–Z)" already names, so
+        # the menu has no empty choice and shows that one; while searching, best match first,
+        # the empty choice, named so and chosen.
+        if self.searching:
+            self.filters["sort"].extra["empty_label"] = _("Best match")
+
+    @property
+    def searching(self):
+        return bool(self.data and str(self.data.get("q") or "").strip())
 
     def filter_text(self, queryset, name, value):
         # Best match first; a sort the visitor picks (applied after this) replaces that order.

@@ -3,7 +3,9 @@ cities/maps.py (projection, great circles, the map's points and lines)."""
 
 import math
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 
@@ -72,6 +74,7 @@ def overview_map(countries, links):
     if not drawn:
         return None
     busiest = drawn[0].partnerships
+    list_url = reverse("partnership_list")  # a country's circle leads to its partnerships
     points = []
     for country in drawn:  # largest first, so smaller circles lie on top and stay visible
         share = math.sqrt(country.partnerships / busiest)
@@ -82,6 +85,8 @@ def overview_map(countries, links):
                 name=country.name,
                 radius=svg_number(max(MIN_COUNTRY_RADIUS, MAX_COUNTRY_RADIUS * share)),
                 note=f"{country.name}: {partnerships}",
+                url=f"{list_url}?{urlencode({'country': country.code})}",
+                label=f"{country.name}: {partnerships}",
             )
         )
     shown = sorted(

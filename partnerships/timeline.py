@@ -12,6 +12,12 @@ stay the accessible version.
 - Each mark carries its title as a label beside it (right if there is room, else left,
   shortened with an ellipsis if need be). Marks and labels are packed into lanes (rows) so
   that nothing overlaps: two entries on the same date land in different lanes.
+- The narrow drawing (for phones) puts each label under its mark instead, starting where the
+  mark starts or moved left as far as it must to end inside the chart, so a label has the
+  whole width and is never cut at either edge.
+- Label widths are estimated per character (`core.text_width`): a Chinese character takes a
+  whole em, a Latin letter about 0.6 of one; a label is shortened to the room it has, and the
+  drawing's tooltip (`<title>`) keeps the full title.
 - Entries without a date are left out; no dated entries, no timeline (None).
 """
 
@@ -19,6 +25,7 @@ import datetime
 from dataclasses import dataclass, replace
 
 from core.dates import DatePrecision, period_end, truncate
+from core.text_width import ELLIPSIS, fit, text_width
 
 MILESTONE = "milestone"
 ACTIVITY = "activity"
@@ -30,14 +37,18 @@ LANE_HEIGHT = 22
 MARK_HEIGHT = 12
 MIN_MARK = 6  # a single day is still a visible dot
 FONT_SIZE = 12
-CHAR_WIDTH = 7  # an estimate of a character's width at FONT_SIZE, generous for capitals
 LABEL_GAP = 4  # between a mark and its label
 LANE_GAP = 10  # between two things in the same lane
+EDGE = 2  # labels keep this far from the chart's edges
 MAX_LABEL_CHARS = 40
-ELLIPSIS = "…"
 MIN_TICK_SPACING = 44  # between two labelled years
 TICK_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000)
 BOTTOM = 6
+# The narrow drawing: a lane holds the mark and, under it, its label.
+NARROW_LANE_HEIGHT = 34
+NARROW_LABEL_BASELINE = 28  # from the lane's top
+ASCENT = 1.0  # of the font size, above the baseline: a label's box, generously
+DESCENT = 0.3  # below it
 
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -87,19 +98,35 @@ class Item:
     height: float
     label_x: float
     label_y: float
-    label_anchor: str  # "start" (right of the mark) or "end" (left of it)
+    label_anchor: str  # "start" (right of the mark, or under it) or "end" (left of it)
 
     @property
     def right(self):
         return self.x + self.width
 
     @property
-    def extent(self):
-        """The horizontal room the mark and its label take."""
+    def label_span(self):
+        """(left, right) of the label."""
         label = label_width(self.label)
         if self.label_anchor == "start":
-            return self.x, self.label_x + label
-        return self.label_x - label, self.right
+            return self.label_x, self.label_x + label
+        return self.label_x - label, self.label_x
+
+    @property
+    def label_box(self):
+        """(left, top, right, bottom) of the label, as estimated."""
+        left, right = self.label_span
+        return (left, self.label_y - ASCENT * FONT_SIZE, right, self.label_y + DESCENT * FONT_SIZE)
+
+    @property
+    def mark_box(self):
+        return (self.x, self.y, self.right, self.y + self.height)
+
+    @property
+    def extent(self):
+        """The horizontal room the mark and its label take."""
+        left, right = self.label_span
+        return min(self.x, left), max(self.right, right)
 
 
 @dataclass(frozen=True)
@@ -151,7 +178,7 @@ def entries(milestones, activities):
 
 
 def label_width(text):
-    return len(text) * CHAR_WIDTH
+    return text_width(text, FONT_SIZE)
 
 
 def shorten(text, chars):
@@ -169,8 +196,9 @@ def tick_step(years, plot_width):
     return TICK_STEPS[-1]
 
 
-def layout(dated, width=720):
-    """A `Timeline` of the entries that have a date, `width` units wide; None if none has."""
+def layout(dated, width=720, narrow=False):
+    """A `Timeline` of the entries that have a date, `width` units wide; None if none has.
+    `narrow`: each label under its mark (for phones)."""
     periods = [(entry, entry.period) for entry in dated]
     periods = [(entry, period) for entry, period in periods if period is not None]
     if not periods:
@@ -202,23 +230,31 @@ def layout(dated, width=720):
         mark = max(x_of(end) - x, MIN_MARK)
         x = min(x, width - PAD - mark)  # a minimum-width mark at the very end stays inside
         right = x + mark
+        if narrow:  # under the mark, moved left as far as it must to end inside
+            anchor = "start"
+            label = fit(entry.title, width - 2 * EDGE, FONT_SIZE)
+            label_x = max(EDGE, min(x, width - EDGE - label_width(label)))
+            placed.append((entry, start, end, x, mark, label, label_x, anchor))
+            continue
         label = shorten(entry.title, MAX_LABEL_CHARS)
-        room_right = width - (right + LABEL_GAP)
-        room_left = x - LABEL_GAP
+        room_right = width - EDGE - (right + LABEL_GAP)
+        room_left = x - LABEL_GAP - EDGE
         if label_width(label) <= room_right:
             anchor = "start"
         elif label_width(label) <= room_left:
             anchor = "end"
         else:
             anchor = "start" if room_right >= room_left else "end"
-            label = shorten(label, int(max(room_right, room_left) // CHAR_WIDTH))
+            label = fit(label, max(room_right, room_left), FONT_SIZE)
         label_x = right + LABEL_GAP if anchor == "start" else x - LABEL_GAP
         placed.append((entry, start, end, x, mark, label, label_x, anchor))
 
     # First fit in the order of the left edges: as few lanes as the overlaps allow.
     def left_edge(row):
         _, start, end, x, mark, label, label_x, anchor = row
-        return x if anchor == "start" else label_x - label_width(label)
+        if anchor == "end":
+            return label_x - label_width(label)
+        return min(x, label_x)
 
     placed.sort(key=lambda row: (left_edge(row), row[1], row[2], row[0].kind, row[0].title))
     lane_ends = []
@@ -248,19 +284,18 @@ def layout(dated, width=720):
             lane_ends.append(right)
         else:
             lane_ends[lane] = right
-        top = LANE_TOP + lane * LANE_HEIGHT
-        items.append(
-            replace(
-                item,
-                lane=lane,
-                y=top + (LANE_HEIGHT - MARK_HEIGHT) / 2,
-                label_y=top + (LANE_HEIGHT + FONT_SIZE) / 2 - 2,
-            )
-        )
+        if narrow:
+            top = LANE_TOP + lane * NARROW_LANE_HEIGHT
+            y, label_y = top + 3, top + NARROW_LABEL_BASELINE
+        else:
+            top = LANE_TOP + lane * LANE_HEIGHT
+            y = top + (LANE_HEIGHT - MARK_HEIGHT) / 2
+            label_y = top + (LANE_HEIGHT + FONT_SIZE) / 2 - 2
+        items.append(replace(item, lane=lane, y=y, label_y=label_y))
     items.sort(key=lambda item: (item.start, item.end, item.lane))
     return Timeline(
         width=width,
-        height=LANE_TOP + len(lane_ends) * LANE_HEIGHT + BOTTOM,
+        height=LANE_TOP + len(lane_ends) * (NARROW_LANE_HEIGHT if narrow else LANE_HEIGHT) + BOTTOM,
         start=axis_start,
         end=axis_end,
         ticks=ticks,
@@ -270,7 +305,7 @@ def layout(dated, width=720):
 
 
 # The chart is drawn twice, one shows at a time: a wide one for screens and print, and a
-# narrow one for phones, whose labels stay legible at a phone's width.
+# narrow one for phones, whose labels stay legible at a phone's width (each under its mark).
 WIDE = 720
 NARROW = 340
 
@@ -282,4 +317,4 @@ def charts(milestones, activities):
     wide = layout(dated, WIDE)
     if wide is None:
         return None
-    return {"wide": wide, "narrow": layout(dated, NARROW)}
+    return {"wide": wide, "narrow": layout(dated, NARROW, narrow=True)}

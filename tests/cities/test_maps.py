@@ -1,6 +1,7 @@
 """The server-rendered SVG maps: projection, TopoJSON decoding, great-circle arcs, pages."""
 
 import re
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +20,7 @@ def city(name, lon, lat, pk=None):
         longitude=lon,
         latitude=lat,
         has_coordinates=lon is not None and lat is not None,
+        get_absolute_url=lambda: f"/en/cities/{name.lower()}/",
     )
 
 
@@ -183,7 +185,7 @@ class TestPages:
             city_b=make_city(name="Hangzhou", latitude="30.27", longitude="120.15"),
         )
         response = client.get(partnership.get_absolute_url())
-        assertContains(response, 'role="img"')
+        assertContains(response, 'role="group"')  # its points are links
         assertContains(response, '<title id="partnership-map-title">Map: &lt;b&gt;Dres&amp;den')
         assertNotContains(response, "<b>Dres")
         assertContains(response, 'class="map-arc"', count=1)
@@ -243,3 +245,92 @@ class TestStaticOutline:
         assert '<use class="map-land" href="/static/maps/land-110m.svg#land"/>' in html
         assert maps.world_path()[:40] not in html
         assert len(html) < 5000
+
+
+def map_links(html):
+    """(href, accessible name) of each link in a page's map."""
+    svg = re.search(r'<svg class="map-svg".*?</svg>', html, re.S).group(0)
+    return re.findall(r'<a class="map-target" href="([^"]*)" aria-label="([^"]*)">', svg)
+
+
+@pytest.mark.django_db
+class TestMapLinks:
+    """A map's points are links to the page about them, with a name and a target wide enough to
+    tap (issue 21)."""
+
+    def test_a_partnership_map_leads_to_its_two_cities(self, client, make_city, make_partnership):
+        dresden = make_city(name="Dresden", latitude="51.05", longitude="13.74")
+        hangzhou = make_city(name="Hangzhou", latitude="30.27", longitude="120.15")
+        partnership = make_partnership(city_a=dresden, city_b=hangzhou)
+        html = client.get(partnership.get_absolute_url()).content.decode()
+        assert map_links(html) == [
+            (dresden.get_absolute_url(), "Dresden"),
+            (hangzhou.get_absolute_url(), "Hangzhou"),
+        ]
+        assert html.count('class="map-hit"') == 2
+
+    def test_a_city_map_leads_from_each_partner_to_the_partnership(
+        self, client, make_city, make_partnership
+    ):
+        dresden = make_city(name="Dresden", latitude="51.05", longitude="13.74")
+        hangzhou = make_city(name="Hangzhou", latitude="30.27", longitude="120.15")
+        columbus = make_city(name="Columbus", latitude="39.96", longitude="-83")
+        with_hangzhou = make_partnership(city_a=dresden, city_b=hangzhou)
+        with_columbus = make_partnership(city_a=columbus, city_b=dresden)
+        html = client.get(dresden.get_absolute_url()).content.decode()
+        # The city itself is this page: not a link.
+        assert sorted(map_links(html)) == sorted(
+            [
+                (with_columbus.get_absolute_url(), "Partnership with Columbus"),
+                (with_hangzhou.get_absolute_url(), "Partnership with Hangzhou"),
+            ]
+        )
+
+    def test_the_world_map_leads_from_a_country_to_its_partnerships(
+        self, client, make_city, make_partnership
+    ):
+        make_partnership(
+            city_a=make_city(name="Dresden", country="DE", latitude="51.05", longitude="13.74"),
+            city_b=make_city(name="Hangzhou", country="CN", latitude="30.27", longitude="120.15"),
+        )
+        html = client.get("/en/").content.decode()
+        assert sorted(map_links(html)) == [
+            ("/en/partnerships/?country=CN", "China: 1 partnership"),
+            ("/en/partnerships/?country=DE", "Germany: 1 partnership"),
+        ]
+
+    def test_a_map_without_links_stays_one_picture(self):
+        partnership = SimpleNamespace(
+            city_a=city("Dresden", 13.74, 51.05), city_b=city("Hangzhou", 120.15, 30.27)
+        )
+        world_map = maps.partnership_map(partnership)
+        world_map.points = [replace(point, url="") for point in world_map.points]
+        html = render_to_string("includes/map.html", {"map": world_map, "map_id": "m"})
+        assert 'role="img"' in html and "<a " not in html and "map-hit" not in html
+
+    @pytest.mark.parametrize("width", [maps.MIN_VIEW_WIDTH, 400, maps.WIDTH])
+    def test_the_tap_target_is_at_least_24_px_on_a_phone(self, width):
+        world_map = maps.WorldMap("", "", view_box=(0, 0, width, width / 2))
+        phone_map = 320  # px: the narrowest phone, less the page's margins
+        assert 2 * float(world_map.target_radius) * phone_map / width >= 24
+
+    def test_crowded_points_share_the_room_between_them(self):
+        linked = [
+            maps.MapPoint(500, 100, "Berlin", url="/berlin/"),
+            maps.MapPoint(504, 97, "Riga", url="/riga/"),  # 5 units away
+            maps.MapPoint(590, 140, "Far", url="/far/"),
+            maps.MapPoint(501, 100, "Home"),  # not a link: has no target, takes no room
+        ]
+        box = (400, 50, 200, 100)  # targets of 200 / 24 = 8.3, points of 200 / 120 = 1.7
+        world_map = maps.WorldMap("", "", points=linked, view_box=box)
+        berlin, riga, far, home = world_map.points
+        assert float(berlin.target) == float(riga.target) == 2.5  # they meet half-way
+        assert float(far.target) == float(world_map.target_radius) == pytest.approx(200 / 24, 0.01)
+        assert home.target == ""
+        # Never smaller than the point drawn.
+        close = [
+            maps.MapPoint(500, 100, "A", url="/a/"),
+            maps.MapPoint(500.5, 100, "B", url="/b/"),
+        ]
+        a, b = maps.WorldMap("", "", points=close, view_box=box).points
+        assert float(a.target) == float(b.target) == float(world_map.radius) == 1.7

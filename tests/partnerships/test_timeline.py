@@ -11,6 +11,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from core.dates import DatePrecision
+from core.text_width import fit, text_width
 from partnerships import timeline
 from partnerships.models import Partnership
 from partnerships.timeline import ACTIVITY, MILESTONE, Entry, layout
@@ -141,15 +142,18 @@ class TestLayout:
     def test_labels_stay_inside_the_chart(self):
         long_title = "A very long title for a delegation visit that goes on and on " * 3
         entries = [milestone(long_title, D(2000 + n, 1, 1)) for n in range(25)]
-        for width in (timeline.NARROW, timeline.WIDE):
-            chart = layout(entries, width)
+        for width, narrow in ((timeline.NARROW, True), (timeline.WIDE, False)):
+            chart = layout(entries, width, narrow=narrow)
             for item in chart.items:
                 left, right = item.extent
                 assert left >= 0 and right <= width, item
-                assert len(item.label) <= timeline.MAX_LABEL_CHARS
+                if not narrow:  # the narrow drawing's labels have the whole width
+                    assert len(item.label) <= timeline.MAX_LABEL_CHARS
                 assert item.label.endswith(timeline.ELLIPSIS)
-            # The last ones have no room to their right: their labels go left.
-            assert chart.items[-1].label_anchor == "end"
+            # The last ones have no room to their right: their labels go left (or, drawn
+            # narrow, under the mark and moved left).
+            assert chart.items[-1].label_anchor == ("start" if narrow else "end")
+            assert chart.items[-1].label_x < chart.items[-1].x
 
     def test_entries_from_models(self, make_partnership, make_milestone, make_activity):
         pair = make_partnership()
@@ -166,6 +170,90 @@ class TestLayout:
         assert charts["wide"].width == timeline.WIDE
         assert charts["narrow"].width == timeline.NARROW
         assert len(charts["wide"].items) == len(charts["narrow"].items) == 2
+
+
+# Titles like the Berlin–Beijing and Dresden–Hangzhou milestones, in Chinese and German: long,
+# close together, and a few on the same day.
+CROWDED = [
+    milestone("关于继续举办法官研讨会和继续教育项目的备忘录", D(2014, 6, 1)),
+    milestone("友好合作协议", D(1988, 1, 1), YEAR),
+    milestone("关于交流项目的备忘录", D(1994, 5, 1), MONTH),
+    milestone("关于建立友好城市关系的联合声明", D(1994, 5, 1), MONTH),
+    milestone("关于职业教育合作的备忘录", D(2009, 9, 1)),
+    milestone("友好城市关系建立25周年", D(2019, 4, 1), MONTH),
+    activity("德累斯顿首个代表团访问杭州", D(2009, 1, 1), YEAR),
+    activity("杭州代表团回访德累斯顿", D(2010, 1, 1), YEAR),
+    milestone(
+        "Memorandum über die Fortsetzung des Richterseminars und der Weiterbildung", D(2014, 6, 1)
+    ),
+    milestone("Vereinbarung über freundschaftliche Zusammenarbeit", D(1988, 1, 1), YEAR),
+    activity(
+        "Continuing-education programmes for judges", D(2002, 1, 1), YEAR, D(2010, 1, 1), YEAR
+    ),
+    activity("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", D(2020, 12, 31)),
+]
+
+
+def boxes_overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+class TestNarrow:
+    """The phone drawing: labels under their marks, never over another label or mark, never
+    past either edge, in any script."""
+
+    @pytest.mark.parametrize("narrow", [True, False])
+    def test_no_label_overlaps_another_label_or_a_mark(self, narrow):
+        width = timeline.NARROW if narrow else timeline.WIDE
+        chart = layout(CROWDED, width, narrow=narrow)
+        assert len(chart.items) == len(CROWDED)
+        labels = [item.label_box for item in chart.items]
+        marks = [item.mark_box for item in chart.items]
+        for n, box in enumerate(labels):
+            assert box[0] >= 0 and box[2] <= width, chart.items[n]
+            assert box[1] > chart.axis_y and box[3] <= chart.height, chart.items[n]
+            for other in labels[n + 1 :]:
+                assert not boxes_overlap(box, other), (chart.items[n], other)
+            for mark in marks:
+                assert not boxes_overlap(box, mark), (chart.items[n], mark)
+
+    def test_labels_sit_under_their_marks_and_use_the_whole_width(self):
+        chart = layout(CROWDED, timeline.NARROW, narrow=True)
+        items = by_title(chart)
+        for item in chart.items:
+            assert item.label_anchor == "start"
+            assert item.label_box[1] >= item.y + item.height  # under the mark
+        # Near the right edge a label moves left so it ends inside.
+        last = items["友好城市关系建立25周年"]
+        assert last.label_x < last.x
+        assert last.label_span[1] <= timeline.NARROW
+        # A label that fits the whole width is not shortened, however many characters.
+        assert items["关于继续举办法官研讨会和继续教育项目的备忘录"].label == (
+            "关于继续举办法官研讨会和继续教育项目的备忘录"
+        )
+        # One that does not ends in an ellipsis; the tooltip keeps the whole title.
+        long = items["WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW"]
+        assert long.label.endswith(timeline.ELLIPSIS)
+        left, right = long.label_span
+        assert timeline.EDGE <= left < right <= timeline.NARROW - timeline.EDGE
+        assert right - left > timeline.NARROW - 2 * timeline.EDGE - timeline.FONT_SIZE
+
+    def test_chinese_characters_are_measured_a_whole_em_wide(self):
+        assert text_width("北京", 12) == 24
+        assert text_width("ab", 12) < 24 < text_width("北京a", 12)
+        assert timeline.label_width("关于职业教育合作的备忘录") == 12 * timeline.FONT_SIZE
+        assert fit("关于职业教育合作的备忘录", 60, 12) == "关于职业…"
+        assert fit("Memorandum", 1000, 12) == "Memorandum"
+        assert fit("Memorandum", 5, 12) == ""
+
+    def test_the_demo_pages_are_drawn_narrow(self, make_partnership, make_milestone):
+        pair = make_partnership()
+        make_milestone(pair, date=D(1994, 5, 1), date_precision=MONTH, title="关于交流项目的备忘录")
+        charts = timeline.charts(pair.milestones.all(), [])
+        (item,) = charts["narrow"].items
+        assert item.label_y > item.y + item.height
+        (item,) = charts["wide"].items
+        assert item.label_y < item.y + item.height
 
 
 def chart_markup(html):

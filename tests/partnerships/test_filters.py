@@ -1,0 +1,87 @@
+"""The partnership list's filters (partnerships/filters.py): the sort menu and the panel."""
+
+import re
+
+import pytest
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import translation
+
+from partnerships.filters import PartnershipFilter
+
+ORDERS = ["name", "-name", "-established", "established", "-updated", "updated"]
+LABELS = {
+    "en": [
+        "Name (A–Z)",
+        "Name (Z–A)",
+        "Newest first",
+        "Oldest first",
+        "Recently updated",
+        "Least recently updated",
+    ],
+    "de": [
+        "Name (A–Z)",
+        "Name (Z–A)",
+        "Neueste zuerst",
+        "Älteste zuerst",
+        "Zuletzt aktualisiert",
+        "Am längsten nicht aktualisiert",
+    ],
+    "zh-hans": ["名称（A–Z）", "名称（Z–A）", "最新的在前", "最早的在前", "最近更新", "最久未更新"],
+}
+
+
+def sort_choices(query, language):
+    with translation.override(language):
+        form = PartnershipFilter(QueryDict(query)).form
+        return [(value, str(label)) for value, label in form.fields["sort"].choices]
+
+
+def options(html):
+    """(value, selected, label) of each option of the sort menu in a page."""
+    menu = re.search(r'<select name="sort".*?</select>', html, re.S).group(0)
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', menu)
+
+
+@pytest.mark.parametrize("language", LABELS)
+def test_each_order_once_with_a_label_for_its_direction(language):
+    choices = sort_choices("", language)
+    assert [value for value, _ in choices] == ORDERS
+    assert [label for _, label in choices] == LABELS[language]
+    assert len({label for _, label in choices}) == len(ORDERS)
+    assert not any("descending" in label or "absteigend" in label for _, label in choices)
+
+
+@pytest.mark.parametrize("language", LABELS)
+def test_while_searching_best_match_comes_first(language):
+    choices = sort_choices("q=culture", language)
+    assert choices[0][0] == ""
+    assert choices[0][1] not in LABELS[language]  # "Best match", in the page's language
+    assert [value for value, _ in choices[1:]] == ORDERS
+    # A blank search is no search.
+    assert [value for value, _ in sort_choices("q=++&sort=", language)] == ORDERS
+
+
+@pytest.mark.django_db
+class TestPage:
+    def test_by_name_without_a_search(self, client, make_partnership):
+        make_partnership()
+        found = options(client.get(reverse("partnership_list")).content.decode())
+        assert [value for value, _, _ in found] == ORDERS
+        assert not any(selected for _, selected, _ in found)  # the first one shows: by name
+        found = options(client.get(reverse("partnership_list"), {"sort": "-name"}).content.decode())
+        assert [value for value, selected, _ in found if selected] == ["-name"]
+
+    def test_best_match_chosen_while_searching(self, client, make_partnership):
+        make_partnership()
+        html = client.get(reverse("partnership_list"), {"q": "culture"}).content.decode()
+        found = options(html)
+        assert found[0] == ("", " selected", "Best match")
+        assert [value for value, _, _ in found[1:]] == ORDERS
+        html = client.get(reverse("partnership_list"), {"q": "x", "sort": "name"}).content.decode()
+        assert [value for value, selected, _ in options(html) if selected] == ["name"]
+
+    def test_sort_labels_in_german(self, client, make_partnership):
+        make_partnership()
+        html = client.get("/de/partnerships/").content.decode()
+        assert [label for _, _, label in options(html)] == LABELS["de"]
