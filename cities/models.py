@@ -9,12 +9,18 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, router, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core import images
 from core.tasks import enqueue
-from core.translated import ORIGINAL, TranslationStamps, column
+from core.translated import ORIGINAL, TranslationStamps, column, translated_text
+
+from . import figure_terms
+from .figure_terms import shown_term
 
 YEAR_VALIDATORS = [MinValueValidator(1000), MaxValueValidator(2200)]
 
@@ -332,18 +338,48 @@ class KeyFigure(TranslationStamps):
     def __str__(self):
         return f"{self.label}: {self.value_display}"
 
-    @property
-    def value_display(self):
-        """ "about 780,000 inhabitants", "up to 15 %"."""
+    def _number_parts(self):
         value = self.value.normalize() if self.value is not None else Decimal(0)
         number = intcomma(int(value) if value == value.to_integral_value() else value)
         parts = (
             [] if self.qualifier == self.Qualifier.EXACT else [str(self.get_qualifier_display())]
         )
         parts.append(number)
+        return parts
+
+    @property
+    def value_display(self):
+        """ "about 780,000 inhabitants", "up to 15 %": as written (exports, the admin)."""
+        parts = self._number_parts()
         if self.unit:
             parts.append(self.unit)
         return " ".join(parts)
+
+    # --- As a public page shows it, in the visitor's language (cities/figure_terms.py) ---
+
+    @property
+    def shown_label(self):
+        return shown_term(self, "label", figure_terms.LABELS)
+
+    @property
+    def shown_unit(self):
+        return shown_term(self, "unit", figure_terms.UNITS)
+
+    @property
+    def shown_note(self):
+        return translated_text(self, "note")
+
+    @property
+    def shown_value(self):
+        """Safe HTML: "etwa 780.000 Einwohner", "约780,000人" (Chinese sets no spaces). A unit
+        that says what the label says is left out (label "Einwohner", not "513.000
+        Einwohner"); a unit shown in English is marked so (core/translated.py)."""
+        separator = "" if (get_language() or "").startswith("zh") else " "
+        parts = [conditional_escape(part) for part in self._number_parts()]
+        unit = self.shown_unit
+        if unit and figure_terms.key(unit) != figure_terms.key(self.shown_label):
+            parts.append(unit.marked)
+        return mark_safe(separator.join(parts))  # noqa: S308 - each part is escaped above
 
 
 class CityFigure(KeyFigure):

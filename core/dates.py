@@ -11,7 +11,8 @@ import calendar
 from django.db import models
 from django.db.models import Case, F, Func, When
 from django.db.models.functions import Coalesce
-from django.utils.formats import date_format
+from django.utils import dateformat
+from django.utils.formats import date_format, get_format_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,13 +54,26 @@ def period_end(value, precision):
     return value
 
 
+def year_format():
+    """How the active language writes a year alone: "Y" ("2019"), "Y年" in Chinese ("2019年").
+
+    A format of the project's own, `YEAR_FORMAT` in core/formats/<language>/formats.py: Django
+    has YEAR_MONTH_FORMAT ("2007年11月") but nothing for a year alone, and `get_format` reads
+    only Django's own names.
+    """
+    for module in get_format_modules():
+        if hasattr(module, "YEAR_FORMAT"):
+            return module.YEAR_FORMAT
+    return "Y"
+
+
 def format_partial_date(value, precision):
     """ "2019", "November 2007" or "16 October 2009" — never a day that is not known — in the
-    active language's formats: "16. Oktober 2009", "2009年10月16日", "2007年11月"."""
+    active language's formats: "16. Oktober 2009", "2009年10月16日", "2007年11月", "2019年"."""
     if value is None:
         return ""
     if precision == DatePrecision.YEAR:
-        return str(value.year)
+        return dateformat.format(value, year_format())
     if precision == DatePrecision.MONTH:
         return date_format(value, "YEAR_MONTH_FORMAT")
     return date_format(value, "DATE_FORMAT")

@@ -25,9 +25,10 @@ from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 
+from core.chinese_script import page_variant, varies
 from core.resilient_cache import cache_recovered
 
 VERSION_KEY = "twinning:content-version"
@@ -99,48 +100,59 @@ def cached_page(view=None, *, per_language=False):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        seconds = settings.PAGE_CACHE_SECONDS
-        if seconds <= 0 or request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
-        # Pages carry absolute URLs (canonical, feeds, structured data): one copy per origin.
-        origin = f"{request.scheme}://{request.get_host()}"
-        language = f"|{translation.get_language()}" if per_language else ""
-        address = hashlib.sha256(
-            f"{origin}{request.get_full_path()}{language}".encode()
-        ).hexdigest()[:32]
-        key = f"twinning:page:{address}"  # (etag, body, headers)
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY)
-        if version is None:
-            version = content_version()
-        if version is None:
-            return view(request, *args, **kwargs)  # the cache is unavailable: serve uncached
-        today = timezone.localdate().isoformat()
-        etag = f'"{version}-{today}-{address[:12]}"'
-        # The browser may send the ETag back weak (W/"…"): compression made it so.
-        known = parse_etags(request.headers.get("If-None-Match", ""))
-        if etag in known or f"W/{etag}" in known:
-            not_modified = HttpResponseNotModified()
-            not_modified["ETag"] = etag
-            return not_modified
-        stored = found.get(key)
-        if stored is not None and stored[0] == etag:
-            return HttpResponse(stored[1], headers=stored[2])
-        response = view(request, *args, **kwargs)
-        if response.status_code != 200 or response.streaming:
-            return response  # errors are not kept; streamed exports are never held in memory
-        if callable(getattr(response, "render", None)):
-            response = response.render()
-        response["ETag"] = etag
-        # Browsers may keep the page but must ask again; the ETag makes that cheap.
-        patch_cache_control(response, no_cache=True)
-        # Only the body and the headers that describe it (its ETag and revalidation rule
-        # included) are kept: rebuilding a response is cheaper than unpickling one.
-        headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-        cache.set(key, (etag, response.content, headers), seconds)
+        response = _cached_response(view, request, per_language, *args, **kwargs)
+        if varies(request):
+            # A Chinese page depends on Accept-Language (core/chinese_script.py): so do copies
+            # that shared caches on the way keep.
+            patch_vary_headers(response, ["Accept-Language"])
         return response
 
     return wrapped
+
+
+def _cached_response(view, request, per_language, *args, **kwargs):
+    seconds = settings.PAGE_CACHE_SECONDS
+    if seconds <= 0 or request.method not in ("GET", "HEAD"):
+        return view(request, *args, **kwargs)
+    # Pages carry absolute URLs (canonical, feeds, structured data): one copy per origin. A
+    # Chinese page has a second copy with the notice for readers of Traditional Chinese.
+    origin = f"{request.scheme}://{request.get_host()}"
+    variant = page_variant(request)
+    language = f"|{translation.get_language()}" if per_language else ""
+    address = hashlib.sha256(
+        f"{origin}{request.get_full_path()}{' ' + variant if variant else ''}{language}".encode()
+    ).hexdigest()[:32]
+    key = f"twinning:page:{address}"  # (etag, body, headers)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        version = content_version()
+    if version is None:
+        return view(request, *args, **kwargs)  # the cache is unavailable: serve uncached
+    today = timezone.localdate().isoformat()
+    etag = f'"{version}-{today}-{address[:12]}"'
+    # The browser may send the ETag back weak (W/"…"): compression made it so.
+    known = parse_etags(request.headers.get("If-None-Match", ""))
+    if etag in known or f"W/{etag}" in known:
+        not_modified = HttpResponseNotModified()
+        not_modified["ETag"] = etag
+        return not_modified
+    stored = found.get(key)
+    if stored is not None and stored[0] == etag:
+        return HttpResponse(stored[1], headers=stored[2])
+    response = view(request, *args, **kwargs)
+    if response.status_code != 200 or response.streaming:
+        return response  # errors are not kept; streamed exports are never held in memory
+    if callable(getattr(response, "render", None)):
+        response = response.render()
+    response["ETag"] = etag
+    # Browsers may keep the page but must ask again; the ETag makes that cheap.
+    patch_cache_control(response, no_cache=True)
+    # Only the body and the headers that describe it (its ETag and revalidation rule
+    # included) are kept: rebuilding a response is cheaper than unpickling one.
+    headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    cache.set(key, (etag, response.content, headers), seconds)
+    return response
 
 
 # What a view says about its content, and the page cache's own validator; the middleware adds

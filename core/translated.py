@@ -25,6 +25,8 @@ from django.db import models
 from django.db.models import F, Q, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
+from django.utils.html import conditional_escape, format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.translator import NotRegistered, translator
 from modeltranslation.utils import build_localized_fieldname, get_language
@@ -130,6 +132,65 @@ def translated_fields(model):
 def value_columns(model):
     """What `.values()` needs for the report: every translated field in every language."""
     return [column(name, language) for name in translated_fields(model) for language in languages()]
+
+
+# --- Shown on a page, marked where it falls back ---------------------------------------------
+
+
+class TranslatedText(str):
+    """A text as a page shows it; on a fallback (the English shown for a missing translation)
+    it knows so and marks itself (core/templatetags/translated_tags.py)."""
+
+    is_fallback = False
+    language = ORIGINAL
+
+    @classmethod
+    def fallback(cls, text, language=ORIGINAL):
+        shown = cls(text)
+        shown.is_fallback, shown.language = True, language
+        return shown
+
+    @property
+    def lang_attr(self):
+        return format_html(' lang="{}"', self.language) if self.is_fallback else ""
+
+    @property
+    def note(self):
+        if not self.is_fallback:
+            return ""
+        return format_html(
+            '<p class="untranslated-note">{}</p>',
+            gettext("Not yet translated: shown in the original English."),
+        )
+
+    @property
+    def inline_note(self):
+        """A short note after a fallback inside a line: " (not yet translated)"."""
+        if not self.is_fallback:
+            return ""
+        return format_html(
+            ' <span class="untranslated-note">{}</span>', gettext("(not yet translated)")
+        )
+
+    @property
+    def marked(self):
+        """Safe HTML for a line: the text, or on a fallback the text in its language's
+        <span lang> followed by the short note."""
+        if not self.is_fallback:
+            return conditional_escape(str(self))
+        return format_html(
+            '<span lang="{}">{}</span>{}', self.language, str(self), self.inline_note
+        )
+
+
+def translated_text(obj, field):
+    """`obj`'s `field` in the active language, else the English (marked as a fallback)."""
+    language = get_language()
+    original = getattr(obj, column(field, ORIGINAL), None) or ""
+    value = getattr(obj, column(field, language), None) if language != ORIGINAL else original
+    if not value and original:
+        return TranslatedText.fallback(original)
+    return TranslatedText(value or original)
 
 
 # --- Staleness ----------------------------------------------------------------------------

@@ -15,8 +15,10 @@ and in `manage.py update_search_index` for whatever bypasses them (loaddata, bul
 queryset updates, renamed cities); `load_demo` runs the command itself.
 
 Other databases (SQLite for the demo and tests): a case-insensitive substring search over the
-city names, summary, narrative sections and activity titles, ranked city name > summary > the
-rest; the snippet is cut around the first match in Python.
+city names (in every language), summary, narrative sections and activity titles. Every word (or
+"quoted phrase") must be found, each in any of them, and a -word must not, as in the full text
+search; ranked by where each word is found: city name > summary > the rest. The snippet is cut
+around the first match in Python, every word marked.
 
 Snippets are text written by staff: they are always escaped, and only the <mark> tags put in
 here around matches are markup.
@@ -217,28 +219,72 @@ def full_text_query(text):
     return query
 
 
-def _fallback_match(model, text):
-    """Which rows match `text` on a database without full-text search, and how well."""
+_FALLBACK_TERM = re.compile(r'(?<!\S)(-?)"([^"]+)"|(\S+)')
+
+
+def fallback_terms(text):
+    """The visitor's words for the fallback search: (wanted, left out).
+
+    Each word, or "a quoted phrase", must be found; a -word (or -"phrase") must not be. As the
+    full text search reads them, without stemming or "or". As typed: SQLite's LIKE ignores the
+    case of ASCII letters only, so lower-casing "Ürümqi" would miss the name.
+    """
+    wanted, left_out = [], []
+    for minus, phrase, word in _FALLBACK_TERM.findall(text):
+        if phrase:
+            term, into = phrase, left_out if minus else wanted
+        elif word.startswith("-") and len(word) > 1:
+            term, into = word[1:], left_out
+        else:
+            term, into = word, wanted
+        term = " ".join(term.replace('"', " ").split())
+        if term:
+            into.append(term)
+    if not wanted and not left_out:  # nothing but quotes: looked for as it is
+        wanted = [" ".join(text.split())]
+    return list(dict.fromkeys(wanted)), list(dict.fromkeys(left_out))
+
+
+def _fallback_term_match(model, term):
+    """Where one term is found: in a city name, the summary, or anywhere the search looks."""
     activity = _related(model, "activities")
-    in_city = in_any_language("city_a__name", "icontains", text) | in_any_language(
-        "city_b__name", "icontains", text
+    in_city = in_any_language("city_a__name", "icontains", term) | in_any_language(
+        "city_b__name", "icontains", term
     )
-    in_summary = in_any_language("summary", "icontains", text)
+    in_summary = in_any_language("summary", "icontains", term)
     in_sections = Q()
     for name in model.NARRATIVE_FIELDS:
-        in_sections |= in_any_language(name, "icontains", text)
+        in_sections |= in_any_language(name, "icontains", term)
     in_activities = Exists(
         activity._base_manager.filter(
-            in_any_language("title", "icontains", text), partnership=OuterRef("pk")
+            in_any_language("title", "icontains", term), partnership=OuterRef("pk")
         )
     )
-    rank = Case(
-        When(in_city, then=Value(3)),
-        When(in_summary, then=Value(2)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    return in_city | in_sections | Q(in_activities), rank
+    return in_city, in_summary, in_city | in_sections | Q(in_activities)
+
+
+def _fallback_match(model, text):
+    """Which rows match `text` on a database without full-text search, and how well.
+
+    Every word must be found (each in any of the fields, in any language: "hamburg shanghai"
+    finds Hamburg – Shanghai), as PostgreSQL's full text search asks; a word found in a city
+    name counts most, then one in the summary.
+    """
+    wanted, left_out = fallback_terms(text)
+    match, rank = Q(), None
+    for term in wanted:
+        in_city, in_summary, anywhere = _fallback_term_match(model, term)
+        match &= anywhere
+        term_rank = Case(
+            When(in_city, then=Value(3)),
+            When(in_summary, then=Value(2)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        rank = term_rank if rank is None else rank + term_rank
+    for term in left_out:
+        match &= ~_fallback_term_match(model, term)[2]
+    return match, rank if rank is not None else Value(1, output_field=IntegerField())
 
 
 def search(queryset, text):
@@ -298,10 +344,11 @@ def with_snippet_sources(queryset, text):
             }
         )
     activity = _related(model, "activities")
+    in_title = Q()
+    for term in fallback_terms(text)[0]:
+        in_title |= in_any_language("title", "icontains", term)
     first_title = (
-        activity._base_manager.filter(
-            in_any_language("title", "icontains", text), partnership=OuterRef("pk")
-        )
+        activity._base_manager.filter(in_title, partnership=OuterRef("pk"))
         .order_by("pk")
         .annotate(shown_title=translated("title"))
     )
@@ -332,9 +379,10 @@ def marked_html(text):
     return mark_safe("".join(html))  # noqa: S308 - every piece of text above is escaped
 
 
-def _cut_around(text, text_lower, needle):
-    """`text` shortened to the words around the first `needle`, which is marked."""
-    start = text_lower.find(needle)
+def _cut_around(text, text_lower, needles):
+    """`text` shortened to the words around the first of `needles`; each of them is marked
+    where it occurs in what is kept."""
+    start, needle = min((text_lower.find(n), n) for n in needles if n in text_lower)
     end = start + len(needle)
     left = max(0, start - SNIPPET_BEFORE)
     right = min(len(text), end + SNIPPET_AFTER)
@@ -344,26 +392,26 @@ def _cut_around(text, text_lower, needle):
     if right < len(text):
         space = text.rfind(" ", end, right)
         right = space if space != -1 else right
-    return (
-        ("… " if left > 0 else "")
-        + text[left:start]
-        + MARK_START
-        + text[start:end]
-        + MARK_STOP
-        + text[end:right]
-        + (" …" if right < len(text) else "")
-    )
+    pattern = re.compile("|".join(map(re.escape, sorted(needles, key=len, reverse=True))))
+    kept, kept_lower = text[left:right], text_lower[left:right]
+    marked, position = [], 0
+    for match in pattern.finditer(kept_lower):
+        marked += [kept[position : match.start()], MARK_START, kept[match.start() : match.end()]]
+        marked.append(MARK_STOP)
+        position = match.end()
+    marked.append(kept[position:])
+    return ("… " if left > 0 else "") + "".join(marked) + (" …" if right < len(text) else "")
 
 
 def _fallback_snippet_text(partnership, text):
-    needle = text.strip().lower()
+    needles = [term.lower() for term in fallback_terms(text)[0]]
     texts = [getattr(partnership, name) for name in partnership.NARRATIVE_FIELDS]
     texts.append(getattr(partnership, FIRST_ACTIVITY, None) or "")
     for candidate in texts:
         candidate = " ".join(_plain(_MARKERS.sub("", candidate)).split())
         lowered = candidate.lower()
-        if needle and needle in lowered and len(lowered) == len(candidate):
-            return _cut_around(candidate, lowered, needle)
+        if len(lowered) == len(candidate) and any(needle in lowered for needle in needles):
+            return _cut_around(candidate, lowered, needles)
     summary = " ".join(_plain(partnership.summary).split())
     if len(summary) > SNIPPET_BEFORE + SNIPPET_AFTER:
         cut = summary.rfind(" ", 0, SNIPPET_BEFORE + SNIPPET_AFTER)

@@ -1,4 +1,4 @@
-"""sitemap.xml and robots.txt."""
+"""sitemap.xml, robots.txt and favicon.ico."""
 
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
@@ -21,4 +21,5 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", seo_views.robots_txt, name="robots_txt"),
+    path("favicon.ico", seo_views.favicon_ico, name="favicon_ico"),
 ]

@@ -211,6 +211,10 @@ def _localized_verbose_name(verbose_name, language):
 
 
 MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _localized_verbose_name
+# Kosovo has no ISO 3166-1 code; XK, from ISO's user-assigned range, is the code Wikidata, the
+# EU and most data use for it (the importer's country list reads "Kosovo" as XK). Its name is
+# translated here: django-countries' catalogues know only ISO's names.
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / "locale"]

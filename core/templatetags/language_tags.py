@@ -10,7 +10,10 @@ from urllib.parse import urlsplit
 from django import template
 from django.conf import settings
 from django.urls import translate_url
+from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info
+
+from core.chinese_script import NOTICE, shows_traditional_notice
 
 from .seo_tags import canonical_url
 
@@ -58,3 +61,13 @@ def hreflang_links(context):
     prefix = f"/{settings.LANGUAGE_CODE}/"
     default = english.replace(prefix, "/", 1) if english else None
     return {"alternates": absolute, "default": default}
+
+
+@register.simple_tag(takes_context=True)
+def traditional_chinese_notice(context):
+    """On a Chinese page, for a visitor whose browser asked for Traditional Chinese: that the
+    site has none (core/chinese_script.py; the page cache keeps this copy apart)."""
+    request = context.get("request")
+    if request is None or not shows_traditional_notice(request):
+        return ""
+    return format_html('<p class="script-notice" lang="zh-Hant">{}</p>', NOTICE)

@@ -10,45 +10,22 @@
 translated" line, or nothing) and `lang_attr` (` lang="en"` on a fallback, so screen readers and
 browsers read it as English). An empty translation never leaves an empty section: the English
 is shown instead, and a section is left out only when the English is empty too.
+
+Short texts inside a line (a title, a place, a list of participants, a key figure's label) take
+the inline forms: `{{ title.marked }}` is the text, or on a fallback `<span lang="en">…</span>`
+with a short "(not yet translated)" after it; `inline_note` is that note alone, for an element
+that marks itself:
+`<dd><span{{ who.lang_attr }}>{{ who|linebreaksbr }}</span>{{ who.inline_note }}</dd>`.
+(core/translated.py: TranslatedText.)
 """
 
 from django import template
-from django.utils.html import format_html
-from django.utils.translation import gettext
-from modeltranslation.utils import get_language as active_language
 
-from core.translated import ORIGINAL, column
+from core.translated import TranslatedText, translated_text
+
+__all__ = ["TranslatedText", "translated_text"]
 
 register = template.Library()
-
-
-class TranslatedText(str):
-    is_fallback = False
-    language = ORIGINAL
-
-    @property
-    def lang_attr(self):
-        return format_html(' lang="{}"', self.language) if self.is_fallback else ""
-
-    @property
-    def note(self):
-        if not self.is_fallback:
-            return ""
-        return format_html(
-            '<p class="untranslated-note">{}</p>',
-            gettext("Not yet translated: shown in the original English."),
-        )
-
-
-def translated_text(obj, field):
-    """`obj`'s `field` in the active language, else the English (marked as a fallback)."""
-    language = active_language()
-    original = getattr(obj, column(field, ORIGINAL), None) or ""
-    value = getattr(obj, column(field, language), None) if language != ORIGINAL else original
-    text = TranslatedText(value or original)
-    if not value and original:
-        text.is_fallback = True
-    return text
 
 
 @register.simple_tag

@@ -21,9 +21,9 @@ Decisions (see the README, "Importing known twinnings"):
   (Réunion → RE, Guadeloupe → GP, …): ISO 3166-1 lists them separately, and so does the
   country filter.
 - Northern Cyprus → CY and the West Bank → PS: ISO 3166-1 counts them within those codes.
-- Kosovo → XK only where the site enables that user-assigned code
-  (COUNTRIES_OVERRIDE = {"XK": "Kosovo"}); XK is not part of ISO 3166-1, so by default a Kosovan
-  city is reported, not placed in another country.
+- Kosovo → XK, the user-assigned code Wikidata and the EU use, which the settings enable
+  (COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}); XK is not part of ISO 3166-1, so a site that
+  disables it has a Kosovan city reported, not placed in another country.
 """
 
 import re
@@ -82,7 +82,7 @@ ALIASES = {
     "West Bank": "PS",
     "Gaza Strip": "PS",
     "Palestinian Territories": "PS",
-    # Not ISO 3166-1: used only where the site enables it (COUNTRIES_OVERRIDE).
+    # Not ISO 3166-1: enabled in the settings (COUNTRIES_OVERRIDE).
     "Kosovo": "XK",
     "Republic of Kosovo": "XK",
     # Misspellings and other languages' names found in the Hekman/twincities list.

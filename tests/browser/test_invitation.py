@@ -154,7 +154,7 @@ def test_signing_in_again_takes_a_code(journey):
 
 
 def test_no_page_logged_an_error(journey):
-    # The admin names no icon, so Chromium's own /favicon.ico request is logged as a 404; a
+    # A 404 is left out (Chromium logs it without the address; /favicon.ico answers now); a
     # resource of the pages themselves that failed is listed by its address instead.
     errors = [line for line in journey["errors"] if "status of 404" not in line]
     assert errors == []

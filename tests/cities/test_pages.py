@@ -59,7 +59,7 @@ class TestCityProfile:
         assertContains(response, "<h1>Dresden</h1>", html=True)
         assertContains(response, "Saxony, Germany")
         assertContains(response, "<strong>debt-free</strong>", html=True)
-        assertContains(response, "513,000 inhabitants")
+        assertContains(response, "<td>513,000</td>")
         assertContains(response, "up to 15 %")
         assertContains(response, "Partnerships (2)")
         assertContains(response, "Hangzhou")

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 
 from core.dates import (
     DatePrecision,
@@ -29,6 +30,22 @@ D = datetime.date
 )
 def test_format_partial_date(value, precision, expected):
     assert format_partial_date(value, precision) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "precision", "expected"),
+    [
+        ("zh-hans", DatePrecision.YEAR, "2002年"),
+        ("zh-hans", DatePrecision.MONTH, "2002年5月"),
+        ("zh-hans", DatePrecision.DAY, "2002年5月29日"),
+        ("de", DatePrecision.YEAR, "2002"),
+        ("de", DatePrecision.MONTH, "Mai 2002"),
+        ("de", DatePrecision.DAY, "29. Mai 2002"),
+    ],
+)
+def test_partial_dates_in_each_language(language, precision, expected):
+    with translation.override(language):
+        assert format_partial_date(D(2002, 5, 29), precision) == expected
 
 
 @pytest.mark.parametrize(

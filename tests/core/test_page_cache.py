@@ -379,3 +379,60 @@ def test_a_model_an_app_registers_makes_pages_stale_on_save_delete_and_links():
     Group.objects.create(name="Publishers").permissions.add(Permission.objects.first())
     Group.objects.get().delete()
     assert content_version() == before
+
+
+# --- Readers of Traditional Chinese ---------------------------------------------------------
+
+NOTICE = '<p class="script-notice" lang="zh-Hant">本站暫無繁體中文版本，以下為簡體中文。</p>'
+
+
+@pytest.mark.parametrize(
+    "accept_language, shown",
+    [
+        ("zh-TW,zh;q=0.9,en;q=0.8", True),
+        ("zh-Hant-HK", True),
+        ("en-US,en;q=0.9,zh-HK;q=0.5", True),  # the first Chinese is a Traditional one
+        ("zh-CN,zh;q=0.9", False),
+        ("zh-Hans", False),
+        ("zh,zh-TW;q=0.8", False),
+        ("en", False),
+        ("", False),
+    ],
+)
+def test_a_chinese_page_tells_readers_of_traditional_chinese(client, pair, accept_language, shown):
+    with translation.override("zh-hans"):
+        url = pair.get_absolute_url()
+    response = client.get(url, headers={"accept-language": accept_language})
+    assert (NOTICE in response.content.decode()) is shown
+    assert "Accept-Language" in response["Vary"]
+
+
+def test_the_notice_is_cached_apart_from_the_page_without_it(
+    client, pair, django_assert_num_queries
+):
+    """The page cache is on: neither visitor is served the other's copy, first or second."""
+    with translation.override("zh-hans"):
+        url = pair.get_absolute_url()
+    traditional, simplified = {"accept-language": "zh-TW"}, {"accept-language": "zh-CN"}
+    first = client.get(url, headers=traditional)
+    assert NOTICE in first.content.decode()
+    assert NOTICE not in client.get(url, headers=simplified).content.decode()
+    with django_assert_num_queries(0):  # both from the cache now
+        again_traditional = client.get(url, headers=traditional)
+        again_simplified = client.get(url, headers=simplified)
+    assert NOTICE in again_traditional.content.decode()
+    assert NOTICE not in again_simplified.content.decode()
+    assert "Accept-Language" in again_simplified["Vary"]
+    # A zh-CN browser revalidating with the zh-TW copy's ETag gets its own page, not a 304.
+    revalidated = client.get(url, headers={**simplified, "if-none-match": first["ETag"]})
+    assert revalidated.status_code == 200
+    assert NOTICE not in revalidated.content.decode()
+
+
+def test_pages_in_other_languages_have_one_copy_and_no_notice(client, pair):
+    for language in ["en", "de"]:
+        with translation.override(language):
+            url = pair.get_absolute_url()
+        response = client.get(url, headers={"accept-language": "zh-TW"})
+        assert NOTICE not in response.content.decode()
+        assert "Accept-Language" not in response.get("Vary", "")

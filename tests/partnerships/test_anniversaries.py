@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from partnerships.anniversaries import Jubilee
@@ -124,3 +124,52 @@ class TestStaffSeeTheirCitiesJubilees:
     def test_nothing_coming_says_so(self, client, editor):
         response = client.get(reverse("admin:index"))
         assertContains(response, "None of your partnerships has a round anniversary")
+
+
+class TestChineseDatesKnownToTheYear:
+    """A year alone reads "2002年" in Chinese, as "2002年5月" does; the punctuation between the
+    parts of a line is full-width."""
+
+    NEW_STRINGS = {
+        ", %(date)s:": "，%(date)s：",
+        "(founded %(date)s)": "（建立于%(date)s）",
+    }
+
+    @pytest.fixture
+    def founded(self, make_partnership, make_city, catalogue):
+        catalogue("zh-hans", self.NEW_STRINGS)
+        catalogue(
+            "de", {", %(date)s:": ", %(date)s:", "(founded %(date)s)": "(gegründet %(date)s)"}
+        )
+        year = timezone.localdate().year - 25
+        partnership = make_partnership(
+            city_a=make_city(name="Dresden"),
+            established=datetime.date(year, 1, 1),
+            established_precision="year",
+        )
+        return partnership, year
+
+    def test_the_partnership_page(self, client, founded):
+        partnership, year = founded
+        with translation.override("zh-hans"):
+            page = client.get(partnership.get_absolute_url()).content.decode()
+        assert f"始于{year}年" in page
+        assert f"25周年：{year + 25}年" in page
+        assert f"始于{year}<" not in page and f"：{year + 25}<" not in page
+
+    def test_the_anniversary_page_and_the_home_page(self, client, founded):
+        partnership, year = founded
+        with translation.override("zh-hans"):
+            page = client.get(reverse("anniversary_list")).content.decode()
+            home = client.get(reverse("home")).content.decode()
+            url = partnership.get_absolute_url()
+        assert f'<strong>25周年</strong>，{year + 25}年： <a href="{url}">' in page
+        assert f'<span class="meta">（建立于{year}年）</span>' in page
+        assert f"25周年，{year + 25}年</li>" in home
+
+    def test_german_keeps_its_own_punctuation(self, client, founded):
+        partnership, year = founded
+        with translation.override("de"):
+            page = client.get(reverse("anniversary_list")).content.decode()
+        assert f"<strong>25. Jubiläum</strong>, {year + 25}: <a " in page
+        assert f'<span class="meta">(gegründet {year})</span>' in page

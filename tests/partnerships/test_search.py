@@ -86,6 +86,58 @@ def test_city_name_ranks_above_summary_above_activity_title(client, pair, make_a
     assert found(client, "riverton", "partnership_list") == expected
 
 
+def test_every_word_must_be_found_each_anywhere(client, pair, make_activity, make_city):
+    pair("Hamburg", "Shanghai")
+    pair("Hamburg", "Chicago")
+    pair("Rotterdam", "Shanghai", summary="A port partnership.")
+    pair("Osaka", "Dresden", summary="Hamburg sent a choir; the port of Shanghai too.")
+    make_activity(pair("Leeds", "Wuxi"), title="Port of Hamburg")
+    assert found(client, "hamburg shanghai") == ["Hamburg – Shanghai", "Osaka – Dresden"]
+    assert found(client, "  Hamburg   SHANGHAI ", "partnership_list") == [
+        "Hamburg – Shanghai",
+        "Osaka – Dresden",
+    ]
+    # A word in a city name and one in the summary, or in an activity's title.
+    assert found(client, "shanghai port") == ["Rotterdam – Shanghai", "Osaka – Dresden"]
+    assert found(client, "leeds hamburg") == ["Leeds – Wuxi"]
+    assert found(client, "hamburg atlantis") == []
+
+
+def test_every_word_may_be_in_another_language(client, pair):
+    partnership = pair("Hamburg", "Shanghai")
+    partnership.city_b.name_zh_hans = "上海"
+    partnership.city_b.name_de = "Schanghai"
+    partnership.city_b.save()
+    pair("Hamburg", "Chicago")
+    assert found(client, "hamburg 上海") == ["Hamburg – Shanghai"]
+    assert found(client, "schanghai hamburg") == ["Hamburg – Shanghai"]
+
+
+@sqlite_only
+def test_the_fallback_reads_phrases_and_left_out_words(client, pair):
+    pair("Hamburg", "Shanghai", summary="Flood protection on the Elbe.")
+    pair("Hamburg", "Chicago", summary="Protection from a flood of visitors.")
+    assert found(client, "hamburg -elbe") == ["Hamburg – Chicago"]
+    assert found(client, '"flood protection"') == ["Hamburg – Shanghai"]
+    assert found(client, 'hamburg -"flood protection"') == ["Hamburg – Chicago"]
+    assert search.fallback_terms('a "b  c" -d -"e f" "g') == (["a", "b c", "g"], ["d", "e f"])
+
+
+@sqlite_only
+def test_the_fallback_snippet_marks_every_word(client, pair):
+    filler = "Long story about other things. " * 10
+    pair(
+        "Hamburg",
+        "Shanghai",
+        summary=f"{filler}The Elbe and the Huangpu: a river festival on the ELBE. {filler}",
+    )
+    response = client.get(reverse("search"), {"q": "huangpu elbe"})
+    snippet = str(response.context["results"][0].snippet)
+    assert "The <mark>Elbe</mark> and the <mark>Huangpu</mark>: a river festival on the " in snippet
+    assert "<mark>ELBE</mark>." in snippet
+    assert snippet.startswith("… ") and snippet.endswith(" …")
+
+
 @postgresql_only
 def test_city_name_ranks_above_activity_description(client, pair, make_activity):
     make_activity(pair("Aachen", "Bonn"), description="A choir travelled to Riverton.")

@@ -122,3 +122,61 @@ def test_the_admin_forms_have_a_field_per_language(admin_client, hamburg_shangha
         assert f'name="activities-0-participants_{language}"' in html
         assert f'name="figures-0-label_{language}"' in html
         assert f'name="figures-0-unit_{language}"' in html
+
+
+# --- Issue 21, item 4: what falls back is marked (lang and a short note) --------------------
+
+SHORT_NOTE = {"de": "(noch nicht übersetzt)", "zh-hans": "（尚未翻译）"}
+
+
+@pytest.fixture
+def short_note(catalogue):
+    for language, text in SHORT_NOTE.items():
+        catalogue(language, {"(not yet translated)": text})
+
+
+@pytest.mark.parametrize("language", ["de", "zh-hans"])
+def test_titles_places_and_participants_in_english_are_marked(
+    client,
+    make_city,
+    make_partnership,
+    make_milestone,
+    make_activity,
+    make_plan,
+    short_note,
+    language,
+):
+    partnership = make_partnership(
+        city_a=make_city(name="Hamburg"), city_b=make_city(name="Shanghai", country="CN")
+    )
+    make_milestone(
+        partnership,
+        title="Agreement signed",
+        location="City Hall",
+        participants="The two mayors\nTheir deputies",
+    )
+    activity = make_activity(partnership, title="Harbour festival", participants="Twenty pupils")
+    activity.title_de, activity.title_zh_hans = "Hafenfest", "港口节"
+    activity.save()
+    make_plan(partnership, title="Joint climate plan")
+    note = f'<span class="untranslated-note">{SHORT_NOTE[language]}</span>'
+
+    html = page(client, partnership, language)
+
+    assert f'<h3><span lang="en">Agreement signed</span> {note}</h3>' in html
+    assert f'<dd><span lang="en">City Hall</span> {note}</dd>' in html
+    assert f'<dd><span lang="en">The two mayors<br>Their deputies</span> {note}</dd>' in html
+    assert f'<dd><span lang="en">Twenty pupils</span> {note}</dd>' in html
+    assert f'<strong><span lang="en">Joint climate plan</span> {note}</strong>' in html
+    # A translated title is shown as it is, unmarked.
+    title = {"de": "Hafenfest", "zh-hans": "港口节"}[language]
+    assert f"<h3>{title}</h3>" in html
+
+
+def test_translated_places_and_the_english_page_carry_no_mark(client, hamburg_shanghai):
+    html = page(client, hamburg_shanghai, "zh-hans")
+    assert "<dd>汉堡市政厅</dd>" in html
+    assert '<p class="meta">上海市, ' in html
+    english = page(client, hamburg_shanghai, "en")
+    assert '<span lang="en">' not in english
+    assert "untranslated-note" not in english

@@ -86,7 +86,7 @@ def test_admin_has_no_language_alternates(admin_client):
     [
         ("en", "16 October 2009", "October 2009", "2009"),
         ("de", "16. Oktober 2009", "Oktober 2009", "2009"),
-        ("zh-hans", "2009年10月16日", "2009年10月", "2009"),
+        ("zh-hans", "2009年10月16日", "2009年10月", "2009年"),
     ],
 )
 def test_dates_are_written_for_the_language_at_their_precision(language, day, month, year):

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -310,6 +311,34 @@ def test_robots_txt_uses_the_host_asked_for(settings):
     settings.ALLOWED_HOSTS = ["twinning.example"]
     response = Client().get("/robots.txt", headers={"host": "twinning.example"}, secure=True)
     assert "Sitemap: https://twinning.example/sitemap.xml" in response.content.decode()
+
+
+# --- favicon.ico and the sign-in page -------------------------------------------------------
+
+
+def test_favicon_ico_is_an_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # the ICO file signature
+    assert "max-age=86400" in response["Cache-Control"]
+    assert client.post("/favicon.ico").status_code == 405
+
+
+def test_pages_name_their_icons(client, db):
+    page = client.get("/en/").content.decode()
+    assert '<link rel="icon" href="/favicon.ico" sizes="48x48">' in page
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page
+    for icon in ["favicon.svg", "apple-touch-icon.png"]:
+        assert (settings.BASE_DIR / "static" / "img" / icon).exists()
+
+
+@pytest.mark.parametrize("language, heading", [("en", "Log in"), ("de", "Anmelden")])
+def test_the_sign_in_page_has_one_visible_heading(client, db, language, heading):
+    page = client.get("/admin/login/", headers={"accept-language": language}).content.decode()
+    assert page.count("<h1") == 1
+    assert f"<h1>{heading}</h1>" in page
+    assert 'href="/static/img/favicon.svg"' in page
 
 
 # --- canonical, Open Graph and description -------------------------------------------------
