@@ -7,6 +7,7 @@ html.parser, JSON-LD with json.loads.
 import datetime
 import io
 import json
+import urllib.robotparser
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
+from protego import Protego
 
 from core import structured_data
 from core.dates import DatePrecision, iso_partial_date
@@ -289,6 +291,56 @@ def test_robots_txt_allows_the_site_hides_the_admin_and_names_the_sitemap(client
     assert "Disallow: /admin/" in lines
     assert "Disallow: /export/partnerships/" in lines  # downloads are for people, not crawlers
     assert f"Sitemap: {ORIGIN}/sitemap.xml" in lines
+
+
+# Both kinds of parser: urllib.robotparser takes the first rule that matches, RFC 9309
+# (protego, as Google) the longest. The rules must mean the same to both.
+DISALLOWED = [
+    "/admin/",
+    "/admin/login/?next=/admin/",
+    "/admin/partnerships/partnership/",
+    "/export/partnerships/",
+    "/export/partnerships/?format=csv",
+    "/export/partnerships/?format=geojson&country=DE",
+]
+ALLOWED = [
+    "/",
+    "/en/",
+    "/de/partnerships/",
+    "/en/partnerships/dresden-hangzhou/",
+    "/partnerships/dresden-hangzhou/data.json",
+    "/en/cities/dresden/",
+    "/sitemap.xml",
+    "/en/feed/",
+    "/administration-guide/",  # only /admin/ itself is closed
+]
+
+
+def robots_parsers(text):
+    """Each parser's "may AnyBot fetch this URL?" (their arguments come in opposite orders)."""
+    first_match = urllib.robotparser.RobotFileParser()
+    first_match.parse(text.splitlines())
+    longest_match = Protego.parse(text)
+    return {
+        "urllib.robotparser": lambda url: first_match.can_fetch("AnyBot", url),
+        "protego": lambda url: longest_match.can_fetch(url, "AnyBot"),
+    }
+
+
+@pytest.mark.parametrize("admin_url", ["admin/", "staff-7f3a/"])
+def test_robots_txt_means_the_same_to_first_match_and_longest_match_parsers(
+    client, settings, admin_url
+):
+    settings.ADMIN_URL = admin_url
+    text = client.get("/robots.txt").content.decode()
+    for name, may_fetch in robots_parsers(text).items():
+        for path in ALLOWED:
+            assert may_fetch(f"{ORIGIN}{path}"), (name, path)
+        for path in DISALLOWED:
+            # A custom admin address is not named, so nothing closes /admin/.
+            expected = admin_url == "staff-7f3a/" and path.startswith("/admin")
+            assert may_fetch(f"{ORIGIN}{path}") is expected, (name, path)
+    assert list(Protego.parse(text).sitemaps) == [f"{ORIGIN}/sitemap.xml"]
 
 
 def test_robots_txt_answers_head_but_not_post(client):
