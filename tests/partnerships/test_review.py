@@ -599,4 +599,3 @@ def test_records_published_from_pending_changes_are_stamped_at_publication(as_, 
         agreement.created_at,
         agreement.updated_at,
     )
-
