@@ -75,4 +75,12 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
+        migrations.AddIndex(
+            model_name="activity",
+            index=models.Index(
+                condition=models.Q(("start_date__isnull", True)),
+                fields=["-created_at", "-id"],
+                name="activity_undated_newest_idx",
+            ),
+        ),
     ]

@@ -278,6 +278,12 @@ class Activity(RecordStamps, TranslationStamps):
                 F("start_date").desc(nulls_last=True), F("id").desc(), name="activity_newest_idx"
             ),
             models.Index(fields=["upcoming_until"], name="activity_upcoming_idx"),
+            # The feeds' undated activities, the last recorded first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(start_date__isnull=True),
+                name="activity_undated_newest_idx",
+            ),
         ]
 
     def __str__(self):
