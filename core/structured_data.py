@@ -5,6 +5,7 @@ absolute URLs; templates emit the result with the `json_ld` tag (templatetags/se
 """
 
 import json
+import re
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
@@ -39,15 +40,30 @@ def _compact(data):
     return {key: value for key, value in data.items() if value not in (None, "", [], {})}
 
 
-def place(city, request):
-    """A City (a schema.org Place) with its coordinates."""
-    geo = None
-    if city.has_coordinates:
-        geo = {
-            "@type": "GeoCoordinates",
-            "latitude": float(city.latitude),
-            "longitude": float(city.longitude),
+def postal_address(city):
+    """Where a city is, as schema.org wants every Place's address: its name as the locality."""
+    return _compact(
+        {
+            "@type": "PostalAddress",
+            "addressLocality": city.name,
+            "addressRegion": city.region,
+            "addressCountry": city.country.code if city.country else None,
         }
+    )
+
+
+def _geo(city):
+    if not city.has_coordinates:
+        return None
+    return {
+        "@type": "GeoCoordinates",
+        "latitude": float(city.latitude),
+        "longitude": float(city.longitude),
+    }
+
+
+def place(city, request):
+    """A City (a schema.org Place) with its address and coordinates."""
     picture = city.picture if city.image else None
     return _compact(
         {
@@ -55,25 +71,59 @@ def place(city, request):
             "name": city.name,
             "url": request.build_absolute_uri(city.get_absolute_url()),
             "description": city.summary,
-            "address": _compact(
-                {
-                    "@type": "PostalAddress",
-                    "addressRegion": city.region,
-                    "addressCountry": city.country.code if city.country else None,
-                }
-            ),
-            "geo": geo,
+            "address": postal_address(city),
+            "geo": _geo(city),
             "image": request.build_absolute_uri(picture.src) if picture else None,
             "sameAs": city.website,
         }
     )
 
 
+def city_reference(city, request):
+    """A city as an event's location: the Place without its description and picture."""
+    return _compact(
+        {
+            "@type": "City",
+            "name": city.name,
+            "url": request.build_absolute_uri(city.get_absolute_url()),
+            "address": postal_address(city),
+            "geo": _geo(city),
+        }
+    )
+
+
+def _mentions(text, name):
+    """Whether `text` names the city `name` as a word of its own ("Dresden", "Zwinger,
+    Dresden"; not "Dresdner Bank")."""
+    pattern = rf"(?<!\w){re.escape(name.casefold())}(?!\w)"
+    return bool(name) and re.search(pattern, text.casefold()) is not None
+
+
+def activity_location(activity, partnership, request):
+    """Where an activity took place, every Place with an address.
+
+    The location is free text. When it names exactly one of the partnership's cities, the
+    activity took place there: that city, or a Place of that name ("Zwinger, Dresden") in it.
+    Otherwise — no location, one that names neither city (its address is not known), or both
+    ("Berlin and Beijing") — the partnership's two cities; a place is never given an address
+    that is only guessed.
+    """
+    cities = [partnership.city_a, partnership.city_b]
+    text = activity.location.strip()
+    named = [city for city in cities if text and _mentions(text, city.name)]
+    if len(named) == 1:
+        (city,) = named
+        if text.casefold() == city.name.casefold():
+            return city_reference(city, request)
+        return {"@type": "Place", "name": text, "address": postal_address(city)}
+    return [city_reference(city, request) for city in cities]
+
+
 def event(activity, partnership, request):
-    """An activity as an Event. Activities have no page of their own, so the URL is the
-    partnership's page. An undated one (ongoing cooperation) has no startDate. Dates keep
-    their precision (schema.org Date accepts "2019" or "2019-05"; a made-up day would be
-    false)."""
+    """A dated activity as an Event. Activities have no page of their own, so the URL is the
+    partnership's page. Dates keep their precision (schema.org Date accepts "2019" or
+    "2019-05"; a made-up day would be false). Every event has a startDate and a location
+    (schema.org and search engines require both)."""
     return _compact(
         {
             "@type": "Event",
@@ -81,13 +131,33 @@ def event(activity, partnership, request):
             "startDate": iso_partial_date(activity.start_date, activity.start_precision),
             "endDate": iso_partial_date(activity.end_date, activity.end_precision),
             "description": plain_text(activity.description),
-            "location": {"@type": "Place", "name": activity.location}
-            if activity.location
-            else None,
+            "location": activity_location(activity, partnership, request),
             "url": request.build_absolute_uri(partnership.get_absolute_url()),
             "about": [area.name for area in activity.focus_areas.all()],
         }
     )
+
+
+def undated_activity(activity, partnership, request):
+    """An undated activity (ongoing cooperation) is no Event, which needs a start date: a
+    CreativeWork about it, covering the places where it happens."""
+    return _compact(
+        {
+            "@type": "CreativeWork",
+            "name": activity.title,
+            "description": plain_text(activity.description),
+            "spatialCoverage": activity_location(activity, partnership, request),
+            "url": request.build_absolute_uri(partnership.get_absolute_url()),
+            "about": [area.name for area in activity.focus_areas.all()],
+        }
+    )
+
+
+def activity_item(activity, partnership, request):
+    """An activity as what it is: an Event when dated, else a CreativeWork."""
+    if activity.start_date is None:
+        return undated_activity(activity, partnership, request)
+    return event(activity, partnership, request)
 
 
 def partnership_page(partnership, activities, request):
@@ -135,9 +205,13 @@ def item_list(objects, request, page_obj=None, total=None):
 
 
 def activity_list(activities, request, page_obj=None, total=None):
-    """The activity list: an ItemList of Events (each with its partnership's page)."""
+    """The activity list: an ItemList of Events (each with its partnership's page); undated
+    activities, no events, as CreativeWorks."""
     return _numbered_list(
-        ({"item": event(activity, activity.partnership, request)} for activity in activities),
+        (
+            {"item": activity_item(activity, activity.partnership, request)}
+            for activity in activities
+        ),
         page_obj,
         total,
     )

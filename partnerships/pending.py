@@ -12,6 +12,7 @@ Only content travels this way: the publication state, who submitted and publishe
 the schedule and the review dates (`NOT_CONTENT`) always stay as the live record has them.
 """
 
+import datetime
 import json
 from contextlib import nullcontext
 
@@ -19,6 +20,7 @@ from django.core import serializers
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from reversion.utils import mute_signals
 
@@ -46,6 +48,11 @@ NOT_CONTENT = frozenset(
         "last_reviewed_by",
     }
 )
+
+
+# The bookkeeping of a part (milestones and activities: RecordStamps), never content either.
+PART_STAMPS = frozenset({"created_at", "updated_at"})
+CAPTURE_PRECISION = datetime.timedelta(milliseconds=1)
 
 
 class PendingContentError(ValueError):
@@ -102,7 +109,10 @@ def same_content(content, other):
                 {
                     name: comparable(value)
                     for name, value in item["fields"].items()
-                    if item["model"] != "partnerships.partnership" or name not in NOT_CONTENT
+                    if name
+                    not in (
+                        NOT_CONTENT if item["model"] == "partnerships.partnership" else PART_STAMPS
+                    )
                 },
             )
             for item in stored
@@ -149,6 +159,7 @@ def write(partnership, content):
     # Parts no longer in the content go; a key another partnership holds meanwhile (SQLite
     # hands out the keys of rolled-back rows again) gets a new one.
     renumbered = {}
+    now = timezone.now()
     for model, key in relations:
         wanted = [part.object.pk for part in by_model[model]]
         model._base_manager.filter(**{key.attname: partnership.pk}).exclude(pk__in=wanted).delete()
@@ -157,12 +168,15 @@ def write(partnership, content):
             .exclude(**{key.attname: partnership.pk})
             .values_list("pk", flat=True)
         )
+        live_stamps = stamps_of(model, key, partnership)
         for part in by_model[model]:
             obj = part.object
             stored_pk = obj.pk
             if stored_pk in taken:
                 obj.pk = None
                 obj._state.adding = True
+            if live_stamps is not None:
+                stamp_part(obj, live_stamps.get(obj.pk), now)
             try:
                 with transaction.atomic():
                     models.Model.save_base(obj, raw=True)
@@ -195,6 +209,32 @@ def write(partnership, content):
         getattr(live, name).set(list(existing))
     live.refresh_search_document()
     return live
+
+
+def stamps_of(model, key, partnership):
+    """{pk: (created_at, updated_at)} of the partnership's live parts of `model`, or None for
+    parts that keep no stamps."""
+    if not all(hasattr(model, name) for name in PART_STAMPS):
+        return None
+    return {
+        pk: (created, updated)
+        for pk, created, updated in model._base_manager.filter(
+            **{key.attname: partnership.pk}
+        ).values_list("pk", "created_at", "updated_at")
+    }
+
+
+def stamp_part(obj, live, now):
+    """A part written back at publication is made public now: a new one is created now, one
+    the editor changed (saved in the try-out, so its captured stamp is not the live one) is
+    updated now; an untouched one keeps its stamps. The feeds date their entries by them."""
+    if live is None:
+        obj.created_at = obj.updated_at = now
+        return
+    obj.created_at = live[0]
+    # The capture keeps times to the millisecond (Django's JSON encoder).
+    untouched = obj.updated_at is not None and abs(obj.updated_at - live[1]) < CAPTURE_PRECISION
+    obj.updated_at = live[1] if untouched else now
 
 
 def _drop_what_is_gone(objects):

@@ -37,7 +37,34 @@ class PartnershipRecordQuerySet(models.QuerySet):
         return self.filter(Q(partnership__city_a=city) | Q(partnership__city_b=city))
 
 
-class Milestone(TranslationStamps):
+class RecordStamps(models.Model):
+    """When a record was made and last changed: the dates its feed entries carry (published
+    and updated), which must not move unless the record does.
+
+    Plain defaults rather than auto_now(_add): raw saves (the demo fixtures, pending changes
+    written back at publication: partnerships/pending.py) keep the values they bring, and
+    every ordinary save stamps `updated_at`.
+    """
+
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created")
+    )
+    updated_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("last changed")
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class Milestone(RecordStamps, TranslationStamps):
     class Kind(models.TextChoices):
         MEMORANDUM = "memorandum", _("Memorandum")
         AGREEMENT = "agreement", _("Agreement")
@@ -185,7 +212,7 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         }
 
 
-class Activity(TranslationStamps):
+class Activity(RecordStamps, TranslationStamps):
     class Kind(models.TextChoices):
         EXCHANGE = "exchange", _("Exchange")
         SEMINAR = "seminar", _("Seminar")
@@ -261,6 +288,12 @@ class Activity(TranslationStamps):
                 F("start_date").desc(nulls_last=True), F("id").desc(), name="activity_newest_idx"
             ),
             models.Index(fields=["upcoming_until"], name="activity_upcoming_idx"),
+            # The feeds' undated activities, the last recorded first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(start_date__isnull=True),
+                name="activity_undated_newest_idx",
+            ),
         ]
 
     def __str__(self):

@@ -6,16 +6,25 @@ is, so no calendar shows "1 May" for an activity known only as "May 2010". DTEND
 (RFC 5545): the day after the activity's last day. Undated activities are not upcoming and
 so never appear. Every event is TRANSP:TRANSPARENT: an activity a subscriber follows, often a
 month or a year long, must not mark them busy.
+
+Every calendar holds one VTIMEZONE, the site's time zone (TIME_ZONE), even with no event:
+RFC 5545 (section 3.6) requires at least one component in a VCALENDAR, and a subscribed
+calendar must stay a calendar when its last event has passed (a 404 would break the
+subscription). The zone is a true statement, not filler: it is where the calendar's days begin
+and end, so where "upcoming" is decided. The events are all-day DATE values, which need no
+TZID, so no event refers to it, which RFC 5545 allows.
 """
 
 import datetime
+import functools
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from icalendar import TRANSP, Calendar, Event, vDuration
+from icalendar import TRANSP, Calendar, Event, Timezone, vDuration
 
 from core.dates import DatePrecision
 from core.markdown import markdown_to_text
@@ -28,6 +37,15 @@ CALENDAR_SIZE = 500
 PRODID = "-//Twinning//Upcoming activities//EN"
 # How often subscribers should fetch again (RFC 7986 REFRESH-INTERVAL; Outlook's own name).
 REFRESH = datetime.timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=4)
+def site_timezone(tzid, year):
+    """The site's time zone as a VTIMEZONE, its rules from the start of `year` to the end of
+    the next (computing them takes time: once per year and zone)."""
+    return Timezone.from_tzid(
+        tzid, first_date=datetime.date(year, 1, 1), last_date=datetime.date(year + 2, 1, 1)
+    )
 
 
 def is_precise(activity):
@@ -86,7 +104,9 @@ def calendar_response(request, *, name, description, key, filename, activities, 
     # As a duration ("P1D") too: a bare timedelta would be written "1 day, 0:00:00".
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     stamp = timezone.now().replace(microsecond=0)  # UTC, as DTSTAMP must be
-    upcoming = activities.upcoming(timezone.localdate()).select_related(
+    today = timezone.localdate()
+    calendar.add_component(site_timezone(settings.TIME_ZONE, today.year))
+    upcoming = activities.upcoming(today).select_related(
         "partnership__city_a", "partnership__city_b"
     )[:CALENDAR_SIZE]
     for activity in upcoming:

@@ -226,6 +226,12 @@ def geometry(item):
     more than 180 degrees of longitude apart) it is cut there into a MultiLineString of two
     parts meeting at +180 and -180 (RFC 7946, section 3.1.9), so that no map draws it across
     the whole world.
+
+    Two cities at one position (the source list gives Athens, Greece and Athens, Georgia the
+    same coordinates, and a few more pairs) make no line: a LineString needs two distinct
+    positions, and GIS tools (GEOS/shapely, PostGIS) refuse a zero-length one as invalid.
+    Such a pair is a Point. A part of a cut line that shrinks to one position after rounding
+    (a city within 10 cm of the antimeridian) is dropped the same way.
     """
     positions = []
     for side in ("city_a", "city_b"):
@@ -235,12 +241,20 @@ def geometry(item):
         positions.append((city["longitude"], city["latitude"]))
     # Six decimal places (about 10 cm), as RFC 7946 advises: the cut is interpolated.
     parts = [
-        [[round(lon, 6), round(lat, 6)] for lon, lat in part]
+        distinct([[round(lon, 6), round(lat, 6)] for lon, lat in part])
         for part in split_at_antimeridian(positions)
     ]
-    if len(parts) == 1:
-        return {"type": "LineString", "coordinates": parts[0]}
-    return {"type": "MultiLineString", "coordinates": parts}
+    lines = [part for part in parts if len(part) >= 2]
+    if not lines:
+        return {"type": "Point", "coordinates": parts[0][0]}
+    if len(lines) == 1:
+        return {"type": "LineString", "coordinates": lines[0]}
+    return {"type": "MultiLineString", "coordinates": lines}
+
+
+def distinct(positions):
+    """The positions without repeats of the one before."""
+    return [p for i, p in enumerate(positions) if i == 0 or p != positions[i - 1]]
 
 
 def geojson_feature(item):

@@ -1,13 +1,24 @@
 """Atom and RSS feeds of what happens in published partnerships.
 
-Each feed mixes dated activities and milestones, newest first, at most FEED_SIZE entries, in
-a fixed number of queries. Undated activities have no place in a timeline and are left out.
+Each feed mixes activities and milestones, newest first, at most FEED_SIZE entries, in a fixed
+number of queries. Dated records are ordered by their date; undated activities (ongoing
+cooperation, listed on the partnership page under "Cooperation without a date") by the day
+they were recorded.
 
-Partial dates: an entry is published at the start of the period its date names ("May 2010"
-→ 1 May 2010, 00:00), because feed formats need a full timestamp; its title and text give the
-date only as precisely as it is known. Never in the future, though: an upcoming event (or
-anniversary) is news now, so it is published at the start of today, which keeps the feed the
-same all day instead of changing with every request.
+Every entry's timestamps are stored facts, so they never move while the record does not:
+
+- published: when the record was made public as far as it is known: the start of the period
+  its date names ("May 2010" → 1 May 2010, 00:00; feed formats need a full timestamp), or when
+  it was recorded (`created_at`) if that is earlier, as for an upcoming event announced ahead.
+  An undated activity is published when it was recorded. So nothing is dated in the future,
+  and an upcoming event keeps the date it was announced on instead of "today".
+- updated: the record's last change (`updated_at`), never before published.
+
+Anniversaries are no records: one is published when it first entered the anniversary feed
+(its date less the feed's window of ANNIVERSARY_WINDOW_DAYS, not before the partnership was
+published) and updated when the partnership last changed.
+
+Titles and texts give dates only as precisely as they are known.
 
 Entries' ids are tag URIs built from primary keys, so they survive renamed slugs and edited
 titles.
@@ -17,6 +28,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
+from django.db.models import prefetch_related_objects
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -54,10 +66,16 @@ def start_of(date):
     return timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
 
 
-def published_at(date, today):
-    """An entry's timestamp: the start of its date's period, but no later than today's start
-    (a future date would be taken for a clock error, or hide the entry until then)."""
-    return min(start_of(date), start_of(today))
+def published_at(date, recorded_at):
+    """A dated record's publication: the start of its date's period, or when it was recorded
+    if that came first (an event announced ahead). Both are stored, so it never moves, and
+    neither is in the future."""
+    return min(start_of(date), recorded_at)
+
+
+def updated_at(published, changed_at):
+    """The last change, never before the publication (an old event recorded later)."""
+    return max(published, changed_at)
 
 
 @dataclass(frozen=True)
@@ -80,31 +98,45 @@ class Entry:
     link: str
     description: str
     published: datetime.datetime
+    updated: datetime.datetime
     categories: tuple
     order: tuple  # newest first: (date, activities after milestones of the same day, pk)
 
 
 def activity_entry(activity, domain, today):
     partnership = activity.partnership
-    when = activity.when_display
     kind = str(activity.kind_label)  # a lazy label: join() and feeds need text
-    facts = [when, kind]
+    if activity.start_date is None:
+        title = f"{activity.title} · {partnership.title}"
+        facts = [_("Cooperation without a date"), kind]
+        section = "undated-heading"
+        published = activity.created_at
+        day = timezone.localdate(activity.created_at)
+    else:
+        when = activity.when_display
+        title = f"{activity.title} ({when}) · {partnership.title}"
+        facts = [when, kind]
+        # The partnership page lists it under "News" until it is over, then in the
+        # retrospective.
+        upcoming = activity.upcoming_until >= today
+        section = "news-heading" if upcoming else "retrospective-heading"
+        published = published_at(activity.start_date, activity.created_at)
+        day = activity.start_date
     if activity.location:
         facts.append(activity.location)
-    # The partnership page lists it under "News" until it is over, then in the retrospective.
-    section = "news-heading" if activity.upcoming_until >= today else "retrospective-heading"
     return Entry(
         guid=tag_uri(domain, f"activity-{activity.pk}"),
-        title=f"{activity.title} ({when}) · {partnership.title}",
+        title=title,
         link=f"{partnership.get_absolute_url()}#{section}",
         description=format_html("<p>{}</p>", " · ".join(facts))
         + render_markdown(activity.description),
-        published=published_at(activity.start_date, today),
+        published=published,
+        updated=updated_at(published, activity.updated_at),
         categories=(
             kind,
             *(area.name for area in activity.focus_areas.all()),
         ),
-        order=(activity.start_date, 1, activity.pk),
+        order=(day, 1, activity.pk),
     )
 
 
@@ -114,25 +146,29 @@ def milestone_entry(milestone, domain, today):
     facts = [milestone.date_display, kind]
     if milestone.location:
         facts.append(milestone.location)
+    published = published_at(milestone.date, milestone.created_at)
     return Entry(
         guid=tag_uri(domain, f"milestone-{milestone.pk}"),
         title=f"{milestone.title} ({milestone.date_display}) · {partnership.title}",
         link=f"{partnership.get_absolute_url()}#timeline-heading",
         description=format_html("<p>{}</p>", " · ".join(facts))
         + render_markdown(milestone.description),
-        published=published_at(milestone.date, today),
+        published=published,
+        updated=updated_at(published, milestone.updated_at),
         categories=(kind,),
         order=(milestone.date, 0, milestone.pk),
     )
 
 
 def newest_activities(activities):
-    return (
-        activities.filter(start_date__isnull=False)
-        .select_related("partnership__city_a", "partnership__city_b")
-        .prefetch_related("focus_areas")
-        .order_by("-start_date", "-id")[:FEED_SIZE]
-    )
+    """The newest dated activities by their dates, and the undated ones recorded last: a
+    query each, both served by an index, at most FEED_SIZE of each."""
+    with_partnerships = activities.select_related("partnership__city_a", "partnership__city_b")
+    dated = with_partnerships.filter(start_date__isnull=False).order_by("-start_date", "-id")
+    undated = with_partnerships.filter(start_date__isnull=True).order_by("-created_at", "-id")
+    found = [*dated[:FEED_SIZE], *undated[:FEED_SIZE]]
+    prefetch_related_objects(found, "focus_areas")  # one query for both
+    return found
 
 
 def newest_milestones(milestones):
@@ -207,9 +243,8 @@ class EntryFeed(Feed):
         return entry.published
 
     def item_updateddate(self, entry):
-        # Atom requires <updated> on every entry; records keep no edit time of their own. The
-        # feed's own <updated> is the latest of these, so it is never in the future either.
-        return entry.published
+        # The feed's own <updated> is the latest of these: the last change of what it shows.
+        return entry.updated
 
     def item_categories(self, entry):
         return entry.categories
@@ -314,7 +349,11 @@ class TopicFeed(EntryFeed):
 
     def items(self, scope):
         activities = Activity.objects.published().filter(focus_areas=scope.obj)
-        return [activity_entry(a, scope.domain, scope.today) for a in newest_activities(activities)]
+        entries = [
+            activity_entry(a, scope.domain, scope.today) for a in newest_activities(activities)
+        ]
+        entries.sort(key=lambda entry: entry.order, reverse=True)
+        return entries[:FEED_SIZE]
 
 
 class TopicAtomFeed(TopicFeed):
@@ -323,6 +362,12 @@ class TopicAtomFeed(TopicFeed):
 
 def jubilee_entry(jubilee, domain, today):
     partnership = jubilee.partnership
+    # First in this feed on the day the anniversary came within its window, but not before the
+    # partnership was public; stored dates only, so the entry keeps them every day after.
+    entered = start_of(jubilee.date - datetime.timedelta(days=ANNIVERSARY_WINDOW_DAYS))
+    published = max(entered, partnership.published_at or partnership.created_at)
+    # Never in the future, whatever is stored (a clock set wrong when it was published).
+    published = min(published, timezone.now())
     return Entry(
         guid=tag_uri(domain, f"jubilee-{partnership.pk}-{jubilee.years}"),
         title=_("%(ordinal)s anniversary, %(date)s")
@@ -340,7 +385,8 @@ def jubilee_entry(jubilee, domain, today):
             },
         )
         + render_markdown(partnership.summary),
-        published=published_at(jubilee.date, today),
+        published=published,
+        updated=min(updated_at(published, partnership.updated_at), timezone.now()),
         categories=(pgettext("feed category", "Anniversary"),),
         order=(jubilee.date, 0, partnership.pk),
     )

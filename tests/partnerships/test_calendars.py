@@ -3,6 +3,9 @@
 import datetime
 
 import pytest
+import time_machine
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -84,6 +87,13 @@ def fetch(client, url):
     calendar = Calendar.from_ical(response.content)
     assert calendar["VERSION"] == "2.0"
     assert calendar["PRODID"] == calendars.PRODID
+    # RFC 5545, section 3.6: at least one component, events or not. icalendar reads an empty
+    # VCALENDAR without complaint, so this is checked here: one VTIMEZONE, the site's zone.
+    assert calendar.subcomponents
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == settings.TIME_ZONE
+    assert zone.walk("STANDARD")  # a zone needs at least one STANDARD or DAYLIGHT (3.6.5)
+    assert {component.name for component in calendar.subcomponents} <= {"VTIMEZONE", "VEVENT"}
     events = calendar.walk("VEVENT")
     uids = [str(event["UID"]) for event in events]
     assert len(uids) == len(set(uids)), "UIDs must be unique"
@@ -252,6 +262,28 @@ def test_an_empty_calendar_is_still_valid(client, make_partnership):
     calendar, events = fetch(client, "/en/partnerships/quiet/calendar.ics")
     assert events == {}
     assert str(calendar["X-WR-CALNAME"]).endswith(": upcoming activities")
+    # The one component (fetch checks it is the site's time zone): nothing made up.
+    assert [component.name for component in calendar.subcomponents] == ["VTIMEZONE"]
+    raw = client.get("/en/partnerships/quiet/calendar.ics").content.decode()
+    assert "BEGIN:VEVENT" not in raw
+
+
+def test_a_calendar_whose_last_event_has_passed_stays_a_calendar(
+    client, make_partnership, make_activity
+):
+    """Subscribers keep their subscription: no 404 once nothing is upcoming."""
+    pair = make_partnership(slug="quiet")
+    today = timezone.localdate()
+    make_activity(pair, title="Last concert", start_date=today + 2 * DAY)
+    url = "/en/partnerships/quiet/calendar.ics"
+    _calendar, events = fetch(client, url)
+    assert list(events) == ["Last concert"]
+    cache.clear()  # the page cache keeps a page for its day; this is another day
+    later = datetime.datetime.combine(today + 5 * DAY, datetime.time(12), tzinfo=datetime.UTC)
+    with time_machine.travel(later, tick=False):
+        calendar, events = fetch(client, url)
+    assert events == {}
+    assert [component.name for component in calendar.subcomponents] == ["VTIMEZONE"]
 
 
 # Query counts: a fixed number, however much there is.

@@ -7,10 +7,12 @@ import json
 import numbers
 
 import pytest
+import shapely
 from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
+from shapely.geometry import shape
 
 from cities.models import City
 from core.dates import DatePrecision
@@ -89,9 +91,18 @@ def assert_line(positions):
         assert_position(position)
 
 
+def assert_valid_for_gis(geometry):
+    """What GIS tools check beyond the format (GEOS through shapely, as PostGIS's
+    ST_IsValid): no zero-length line, no line with one position."""
+    geometry = shape(geometry)
+    assert shapely.is_valid(geometry), shapely.is_valid_reason(geometry)
+    assert not geometry.is_empty
+
+
 def assert_geojson(document):
     """The RFC 7946 rules a FeatureCollection of LineStrings, MultiLineStrings (lines cut at
-    the antimeridian) or null geometries must keep."""
+    the antimeridian), Points (two cities at one position) or null geometries must keep,
+    and every geometry valid for GIS tools."""
     assert document["type"] == "FeatureCollection"
     assert "crs" not in document  # removed from the format in RFC 7946 (section 4)
     assert isinstance(document["features"], list)
@@ -105,12 +116,15 @@ def assert_geojson(document):
         geometry = feature["geometry"]
         if geometry is None:
             continue
-        assert geometry["type"] in ("LineString", "MultiLineString")
-        if geometry["type"] == "LineString":
+        assert geometry["type"] in ("LineString", "MultiLineString", "Point")
+        if geometry["type"] == "Point":
+            assert_position(geometry["coordinates"])
+        elif geometry["type"] == "LineString":
             assert_line(geometry["coordinates"])
         else:
             for line in geometry["coordinates"]:
                 assert_line(line)
+        assert_valid_for_gis(geometry)
 
 
 @pytest.fixture
@@ -386,6 +400,69 @@ class TestGeoJSON:
 
         geometry = exports.geometry({"city_a": city(*a), "city_b": city(*b)})
         assert geometry == {"type": "LineString", "coordinates": expected}
+
+    def test_two_cities_at_one_position_are_a_point(
+        self, client, world, make_city, make_partnership
+    ):
+        # The source list gives Athens, Greece and Athens, Georgia (US) the same coordinates.
+        athens_gr = make_city(
+            name="Athens", slug="athens", country="GR", latitude="37.98", longitude="23.73"
+        )
+        athens_us = make_city(
+            name="Athens", slug="athens-us", country="US", latitude="37.98", longitude="23.73"
+        )
+        make_partnership(city_a=athens_gr, city_b=athens_us, slug="athens-athens")
+        collection = json.loads(body(export(client, "geojson")))
+        assert_geojson(collection)  # shapely: every feature valid
+        features = {feature["id"]: feature for feature in collection["features"]}
+        assert features["athens-athens"]["geometry"] == {
+            "type": "Point",
+            "coordinates": [23.73, 37.98],
+        }
+        # A zero-length line, as before, is what GIS tools refuse.
+        zero_length = {"type": "LineString", "coordinates": [[23.73, 37.98], [23.73, 37.98]]}
+        assert not shapely.is_valid(shape(zero_length))
+
+    @pytest.mark.parametrize(
+        "a, b, expected",
+        [
+            # Both on the antimeridian at one latitude, named from either side: one place.
+            ((180, 10), (-180, 10), {"type": "Point", "coordinates": [180, 10]}),
+            # Within 10 cm of it: the cut part shrinks to one position when rounded.
+            (
+                (179.99999999, 10),
+                (-170, 10),
+                {"type": "LineString", "coordinates": [[-180, 10], [-170, 10]]},
+            ),
+        ],
+    )
+    def test_no_degenerate_part_at_the_antimeridian(self, a, b, expected):
+        def city(longitude, latitude):
+            return {"longitude": longitude, "latitude": latitude}
+
+        geometry = exports.geometry({"city_a": city(*a), "city_b": city(*b)})
+        assert geometry == expected
+        assert_valid_for_gis(geometry)
+
+    @pytest.mark.parametrize(
+        "a, b",
+        [
+            ((139.69, 35.68), (-118.24, 34.05)),  # Tokyo – Los Angeles
+            ((170, 10), (-170, 20)),
+            ((-170, 20), (170, 10)),
+            ((180, 10), (-170, 20)),
+            ((-180, 10), (175, 20)),
+            ((179.5, -16.5), (-179.5, -16.5)),  # Fiji, both sides
+            ((-179.999999, 0), (179.999999, 0)),
+        ],
+    )
+    def test_lines_cut_at_the_antimeridian_stay_valid(self, a, b):
+        def city(longitude, latitude):
+            return {"longitude": longitude, "latitude": latitude}
+
+        geometry = exports.geometry({"city_a": city(*a), "city_b": city(*b)})
+        assert geometry["type"] in ("LineString", "MultiLineString")
+        assert_valid_for_gis(geometry)
 
     def test_no_geometry_without_coordinates(self, client, world):
         collection = json.loads(body(export(client, "geojson")))

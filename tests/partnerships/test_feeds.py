@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import feedparser
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -145,13 +146,15 @@ def titles(parsed):
 
 @pytest.mark.parametrize("fmt", ["atom", "rss"])
 @pytest.mark.parametrize("scope", SCOPES)
-def test_feeds_parse_and_leave_out_unpublished_and_undated(client, world, scope, fmt):
+def test_feeds_parse_and_leave_out_unpublished(client, world, scope, fmt):
     parsed = fetch(client, feed_url(scope, fmt, scope_slug(scope)), fmt)
     text = " ".join(titles(parsed))
     assert "Porcelain exhibition (May 2010) · Dresden – Hangzhou" in text
     assert "Secret" not in text
     assert "Ulm" not in str(parsed)
-    assert "Ongoing student exchange" not in text  # no date, no place in a timeline
+    if scope != "topic":  # it has no focus area
+        # Undated cooperation is news too: titled without a date.
+        assert "Ongoing student exchange · Dresden – Hangzhou" in titles(parsed)
 
 
 @pytest.mark.parametrize("fmt", ["atom", "rss"])
@@ -159,6 +162,7 @@ def test_feeds_parse_and_leave_out_unpublished_and_undated(client, world, scope,
 def test_activities_and_milestones_newest_first(client, world, scope, fmt):
     parsed = fetch(client, feed_url(scope, fmt, scope_slug(scope)), fmt)
     assert titles(parsed) == [
+        "Ongoing student exchange · Dresden – Hangzhou",  # undated: by when it was recorded
         "Flood research (2011) · Dresden – Hangzhou",
         "Porcelain exhibition (May 2010) · Dresden – Hangzhou",
         "Agreement signed (16 October 2009) · Dresden – Hangzhou",
@@ -174,11 +178,34 @@ def test_topic_feed_has_the_topics_activities_only(client, world, fmt):
     assert parsed.feed.title == "Culture & Arts: activities in city partnerships"
 
 
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_undated_activities_reach_the_topic_feed(client, world, make_activity, fmt):
+    """The topic page lists undated activities; its feed must too."""
+    ongoing = make_activity(
+        world["pair"],
+        title="School partnership",
+        start_date=None,
+        location="Dresden",
+        focus_areas=[world["culture"]],
+    )
+    parsed = fetch(client, feed_url("topic", fmt, "culture"), fmt)
+    assert titles(parsed) == [
+        "School partnership · Dresden – Hangzhou",  # recorded now: newer than 2010
+        "Porcelain exhibition (May 2010) · Dresden – Hangzhou",
+    ]
+    entry = parsed.entries[0]
+    assert entry.id == f"tag:testserver,2025:activity-{ongoing.pk}"
+    assert entry.link.endswith("/en/partnerships/dresden-hangzhou/#undated-heading")
+    assert "Cooperation without a date · Exchange · Dresden" in entry.summary
+    # Published when it was recorded (feeds give whole seconds).
+    assert calendar.timegm(entry.published_parsed) == int(ongoing.created_at.timestamp())
+
+
 def test_city_feed_covers_the_city_on_either_side(client, world, make_partnership, make_activity):
     other = make_partnership(city_b=world["pair"].city_a)  # Dresden as the partner city
     make_activity(other, title="Harbour festival", start_date=datetime.date(2015, 7, 4))
     parsed = fetch(client, feed_url("city", "atom", "dresden"), "atom")
-    assert titles(parsed)[0].startswith("Harbour festival (4 July 2015)")
+    assert titles(parsed)[1].startswith("Harbour festival (4 July 2015)")  # after the undated
     assert "Porcelain exhibition (May 2010) · Dresden – Hangzhou" in titles(parsed)
 
 
@@ -192,15 +219,16 @@ def test_partial_dates_are_published_at_the_start_of_their_period(client, world)
             datetime.datetime.combine(date, datetime.time.min, tzinfo=tz).utctimetuple()
         )
 
-    for title, date in [
-        ("Porcelain exhibition", datetime.date(2010, 5, 1)),
-        ("Flood research", datetime.date(2011, 1, 1)),
-        ("Memorandum", datetime.date(2007, 11, 1)),
-        ("Agreement signed", datetime.date(2009, 10, 16)),
+    for title, record, date in [
+        ("Porcelain exhibition", world["exhibition"], datetime.date(2010, 5, 1)),
+        ("Flood research", world["research"], datetime.date(2011, 1, 1)),
+        ("Memorandum", world["memorandum"], datetime.date(2007, 11, 1)),
+        ("Agreement signed", world["agreement"], datetime.date(2009, 10, 16)),
     ]:
         entry = by_title[title]
         assert calendar.timegm(entry.published_parsed) == timestamp(date)
-        assert calendar.timegm(entry.updated_parsed) == timestamp(date)
+        # Updated: when the record last changed (recorded long after the event).
+        assert calendar.timegm(entry.updated_parsed) == int(record.updated_at.timestamp())
     # The text names only what is known: "May 2010", never "1 May 2010".
     exhibition = by_title["Porcelain exhibition"]
     assert "May 2010" in exhibition.summary
@@ -256,6 +284,155 @@ def test_upcoming_entries_are_not_dated_in_the_future(client, world, make_activi
         stamps = [channel.findtext("lastBuildDate"), channel.find("item").findtext("pubDate")]
         parsed_stamps = [email.utils.parsedate_to_datetime(stamp) for stamp in stamps]
     assert all(stamp <= now for stamp in parsed_stamps), stamps
+
+
+# Stable dates: the same entries on two days, time-travelled (time-machine).
+
+DAY_ONE = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def at(moment):
+    return time_machine.travel(moment, tick=False)
+
+
+def entry_stamps(client, url, fmt):
+    """{entry id: (published, updated)} as the feed writes them, and the feed's own date."""
+    cache.clear()  # the page cache would answer the other day from its copy
+    response = client.get(url)
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output, in a test
+    if fmt == "atom":
+        stamps = {
+            entry.findtext(f"{ATOM}id"): tuple(
+                datetime.datetime.fromisoformat(entry.findtext(f"{ATOM}{name}"))
+                for name in ("published", "updated")
+            )
+            for entry in root.findall(f"{ATOM}entry")
+        }
+        return stamps, datetime.datetime.fromisoformat(root.findtext(f"{ATOM}updated"))
+    channel = root.find("channel")
+    stamps = {
+        item.findtext("guid"): (email.utils.parsedate_to_datetime(item.findtext("pubDate")),)
+        for item in channel.findall("item")
+    }
+    return stamps, email.utils.parsedate_to_datetime(channel.findtext("lastBuildDate"))
+
+
+@pytest.fixture
+def recorded(make_city, make_partnership, make_activity, make_milestone):
+    """Records made at different moments of DAY_ONE: an event announced ahead, an undated
+    activity, a past event recorded later, a milestone and a partnership with a jubilee."""
+    with at(DAY_ONE - 30 * ONE_DAY):
+        pair = make_partnership(
+            city_a=make_city(name="Dresden", slug="dresden"),
+            city_b=make_city(name="Hangzhou", country="CN"),
+            slug="dresden-hangzhou",
+            # Its 10th anniversary is in two months: within the feed's year.
+            established=datetime.date(2016, 5, 12),
+            established_precision="day",
+        )
+    with at(DAY_ONE - 5 * ONE_DAY):
+        concert = make_activity(pair, title="Concert", start_date=datetime.date(2026, 4, 20))
+    with at(DAY_ONE - 3 * ONE_DAY):
+        ongoing = make_activity(pair, title="Ongoing exchange", start_date=None)
+    with at(DAY_ONE - 2 * ONE_DAY):
+        visit = make_activity(pair, title="Choir visit", start_date=datetime.date(2019, 6, 3))
+        agreement = make_milestone(pair, title="Agreement", date=datetime.date(2016, 5, 12))
+    with at(DAY_ONE - ONE_DAY):
+        visit.description = "With the city orchestra."
+        visit.save()  # changed a day after it was recorded
+    return {
+        "pair": pair,
+        "concert": concert,
+        "ongoing": ongoing,
+        "visit": visit,
+        "agreement": agreement,
+    }
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+@pytest.mark.parametrize("scope", ["site", "partnership", "city"])
+def test_entry_dates_are_stored_facts_that_do_not_move(client, recorded, scope, fmt):
+    url = feed_url(scope, fmt, scope_slug(scope))
+    with at(DAY_ONE):
+        first, feed_date = entry_stamps(client, url, fmt)
+    with at(DAY_ONE + ONE_DAY):
+        second, next_feed_date = entry_stamps(client, url, fmt)
+    with at(DAY_ONE + 40 * ONE_DAY):  # the concert is over, the exchange still undated
+        later, _ = entry_stamps(client, url, fmt)
+    assert first == second == later
+    assert feed_date == next_feed_date
+    assert all(stamp <= DAY_ONE for stamps in first.values() for stamp in stamps)
+
+    def stamps_of(record, kind="activity"):
+        return first[f"tag:testserver,2025:{kind}-{record.pk}"]
+
+    def second_of(moment):
+        return moment.replace(microsecond=0)
+
+    concert, ongoing, visit = recorded["concert"], recorded["ongoing"], recorded["visit"]
+    # Announced ahead: published when it was recorded, not "today".
+    assert stamps_of(concert)[0] == second_of(concert.created_at)
+    # Undated: published when it was recorded.
+    assert stamps_of(ongoing)[0] == second_of(ongoing.created_at)
+    # A past event recorded later: published at its date.
+    tz = timezone.get_current_timezone()
+    assert stamps_of(visit)[0] == datetime.datetime(2019, 6, 3, tzinfo=tz)
+    if fmt == "atom":
+        # Updated: each record's own last change; they differ, and the feed's is the latest.
+        assert stamps_of(visit)[1] == second_of(visit.updated_at) == DAY_ONE - ONE_DAY
+        assert stamps_of(concert)[1] == second_of(concert.updated_at)
+        assert len({stamps[1] for stamps in first.values()}) == len(first)
+        assert feed_date == max(stamps[1] for stamps in first.values()) == DAY_ONE - ONE_DAY
+
+
+def test_an_edit_moves_updated_but_not_published(client, recorded):
+    url = feed_url("partnership", "atom", "dresden-hangzhou")
+    with at(DAY_ONE):
+        before, _ = entry_stamps(client, url, "atom")
+    concert = recorded["concert"]
+    with at(DAY_ONE + ONE_DAY):
+        concert.title = "Open-air concert"
+        concert.save()
+    with at(DAY_ONE + 2 * ONE_DAY):
+        after, feed_date = entry_stamps(client, url, "atom")
+    key = f"tag:testserver,2025:activity-{concert.pk}"
+    assert after[key] == (before[key][0], DAY_ONE + ONE_DAY)
+    assert feed_date == DAY_ONE + ONE_DAY
+    assert {k: v for k, v in after.items() if k != key} == {
+        k: v for k, v in before.items() if k != key
+    }
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_anniversaries_keep_the_date_they_entered_the_feed(
+    client, recorded, make_city, make_partnership, fmt
+):
+    with at(DAY_ONE - 700 * ONE_DAY):
+        old = make_partnership(
+            city_a=make_city(name="Kiel"),
+            city_b=make_city(name="Vaasa", country="FI"),
+            established=datetime.date(2001, 5, 20),  # 25 years on 20 May 2026
+            established_precision="day",
+        )
+    url = feed_url("anniversary", fmt)
+    with at(DAY_ONE):
+        first, _ = entry_stamps(client, url, fmt)
+    with at(DAY_ONE + ONE_DAY):
+        second, _ = entry_stamps(client, url, fmt)
+    assert first == second
+    pair = recorded["pair"]
+    key = f"tag:testserver,2025:jubilee-{pair.pk}-10"
+    # The 10th anniversary, 12 May 2026, entered the year-long window on 12 May 2025, before
+    # the partnership was published: so it is dated by the publication.
+    published = (pair.published_at or pair.created_at).replace(microsecond=0)
+    assert first[key][0] == published
+    assert published < DAY_ONE
+    # Published long before: the 25th anniversary entered the window a year ahead.
+    tz = timezone.get_current_timezone()
+    entered = datetime.datetime(2025, 5, 20, tzinfo=tz)
+    assert first[f"tag:testserver,2025:jubilee-{old.pk}-25"][0] == entered
 
 
 @pytest.mark.parametrize("fmt", ["atom", "rss"])
@@ -473,10 +650,10 @@ def test_home_announces_the_anniversary_feed(client, world):
 # Query counts: a fixed number, however much there is.
 
 MAX_QUERIES = {
-    "site": 3,  # activities, their focus areas, milestones
-    "partnership": 4,  # the partnership, then as the site feed
-    "city": 4,  # the city, then as the site feed
-    "topic": 3,  # the topic, activities, their focus areas
+    "site": 4,  # dated activities, undated ones, their focus areas, milestones
+    "partnership": 5,  # the partnership, then as the site feed
+    "city": 5,  # the city, then as the site feed
+    "topic": 4,  # the topic, dated activities, undated ones, their focus areas
     "anniversary": 1,  # the partnerships with a jubilee, with their cities
 }
 

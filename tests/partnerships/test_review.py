@@ -560,3 +560,42 @@ def test_saving_without_a_change_keeps_nothing_pending(as_, world):
     response = editor.post(url, data, follow=True)
     assert not PendingChange.objects.exists()
     assertContains(response, "Nothing was changed")
+
+
+def test_records_published_from_pending_changes_are_stamped_at_publication(as_, world):
+    """The feeds date entries by a record's created_at and updated_at: a record added or
+    changed in pending changes is new or changed when it goes live, not when it was drafted;
+    an untouched one keeps its stamps."""
+    ours = world["ours"]
+    festival = Activity.objects.get(partnership=ours, title="Choir festival")
+    agreement = Milestone.objects.get(partnership=ours, title="Agreement")
+    drafted = timezone.now() + datetime.timedelta(days=1)
+    published = drafted + datetime.timedelta(days=1)
+    with time_machine.travel(drafted, tick=False):
+        editor = as_("editor")
+        response = editor.post(
+            reverse("admin:partnerships_activity_add"),
+            {
+                "partnership": ours.pk,
+                **in_english(Activity, {"title": "Lantern exhibition"}),
+                "kind": Activity.Kind.EXHIBITION,
+                "start_date": "2027-02-10",
+            },
+        )
+        assert response.status_code == 302
+        data = posted(editor.get(admin_url(festival)))
+        data.update(in_english(Activity, {"title": "Choir and orchestra festival"}))
+        assert editor.post(admin_url(festival), data).status_code == 302
+    with time_machine.travel(published, tick=False):
+        assert move(as_("publisher"), ours, "publish").status_code == 302
+
+    lantern = Activity.objects.get(partnership=ours, title="Lantern exhibition")
+    assert lantern.created_at == lantern.updated_at == published
+    changed = Activity.objects.get(pk=festival.pk)
+    assert changed.title == "Choir and orchestra festival"
+    assert (changed.created_at, changed.updated_at) == (festival.created_at, published)
+    untouched = Milestone.objects.get(pk=agreement.pk)
+    assert (untouched.created_at, untouched.updated_at) == (
+        agreement.created_at,
+        agreement.updated_at,
+    )

@@ -7,19 +7,24 @@ html.parser, JSON-LD with json.loads.
 import datetime
 import io
 import json
+import urllib.robotparser
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
+from protego import Protego
 
+from cities.models import City
 from core import structured_data
 from core.dates import DatePrecision, iso_partial_date
-from partnerships.models import Partnership
+from partnerships.models import Activity, FocusArea, Partnership
+from partnerships.views import PAGE_SIZE
 from partnerships.views.partnerships import PartnershipListView
 from twinning import sitemaps
 
@@ -292,6 +297,56 @@ def test_robots_txt_allows_the_site_hides_the_admin_and_names_the_sitemap(client
     assert f"Sitemap: {ORIGIN}/sitemap.xml" in lines
 
 
+# Both kinds of parser: urllib.robotparser takes the first rule that matches, RFC 9309
+# (protego, as Google) the longest. The rules must mean the same to both.
+DISALLOWED = [
+    "/admin/",
+    "/admin/login/?next=/admin/",
+    "/admin/partnerships/partnership/",
+    "/export/partnerships/",
+    "/export/partnerships/?format=csv",
+    "/export/partnerships/?format=geojson&country=DE",
+]
+ALLOWED = [
+    "/",
+    "/en/",
+    "/de/partnerships/",
+    "/en/partnerships/dresden-hangzhou/",
+    "/partnerships/dresden-hangzhou/data.json",
+    "/en/cities/dresden/",
+    "/sitemap.xml",
+    "/en/feed/",
+    "/administration-guide/",  # only /admin/ itself is closed
+]
+
+
+def robots_parsers(text):
+    """Each parser's "may AnyBot fetch this URL?" (their arguments come in opposite orders)."""
+    first_match = urllib.robotparser.RobotFileParser()
+    first_match.parse(text.splitlines())
+    longest_match = Protego.parse(text)
+    return {
+        "urllib.robotparser": lambda url: first_match.can_fetch("AnyBot", url),
+        "protego": lambda url: longest_match.can_fetch(url, "AnyBot"),
+    }
+
+
+@pytest.mark.parametrize("admin_url", ["admin/", "staff-7f3a/"])
+def test_robots_txt_means_the_same_to_first_match_and_longest_match_parsers(
+    client, settings, admin_url
+):
+    settings.ADMIN_URL = admin_url
+    text = client.get("/robots.txt").content.decode()
+    for name, may_fetch in robots_parsers(text).items():
+        for path in ALLOWED:
+            assert may_fetch(f"{ORIGIN}{path}"), (name, path)
+        for path in DISALLOWED:
+            # A custom admin address is not named, so nothing closes /admin/.
+            expected = admin_url == "staff-7f3a/" and path.startswith("/admin")
+            assert may_fetch(f"{ORIGIN}{path}") is expected, (name, path)
+    assert list(Protego.parse(text).sitemaps) == [f"{ORIGIN}/sitemap.xml"]
+
+
 def test_robots_txt_answers_head_but_not_post(client):
     response = client.head("/robots.txt")
     assert response.status_code == 200
@@ -466,6 +521,7 @@ def test_partnership_page_has_its_cities_and_activities_as_events(client, world,
     assert cities[0]["geo"] == {"@type": "GeoCoordinates", "latitude": 52.52, "longitude": 13.405}
     assert cities[0]["address"] == {
         "@type": "PostalAddress",
+        "addressLocality": "Berlin",
         "addressRegion": "Berlin",
         "addressCountry": "DE",
     }
@@ -475,12 +531,71 @@ def test_partnership_page_has_its_cities_and_activities_as_events(client, world,
     seminar = events["Flood seminar"]
     assert seminar["startDate"] == "2019-05"
     assert "endDate" not in seminar
-    assert seminar["location"] == {"@type": "Place", "name": "Dresden"}
+    # "Dresden" is neither of the partnership's cities: its address is not known, so the
+    # location is the two cities, each with its address.
+    assert [place["name"] for place in seminar["location"]] == ["Berlin", "Beijing"]
+    assert seminar["location"][1]["address"] == {
+        "@type": "PostalAddress",
+        "addressLocality": "Beijing",
+        "addressCountry": "CN",
+    }
     assert seminar["description"] == "Engineers met."
     assert seminar["about"] == ["Flood protection"]
     assert seminar["url"] == f"{ORIGIN}{world['published'].get_absolute_url()}"
     festival = events["Youth festival"]
     assert (festival["startDate"], festival["endDate"]) == ("2030", "2031-06")
+
+
+BERLIN_PLACE = {
+    "@type": "City",
+    "name": "Berlin",
+    "url": f"{ORIGIN}/en/cities/berlin/",
+    "address": {
+        "@type": "PostalAddress",
+        "addressLocality": "Berlin",
+        "addressRegion": "Berlin",
+        "addressCountry": "DE",
+    },
+    "geo": {"@type": "GeoCoordinates", "latitude": 52.52, "longitude": 13.405},
+}
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        ("Berlin", BERLIN_PLACE),
+        (" berlin ", BERLIN_PLACE),
+        (
+            "Olympic Green, Beijing",
+            {
+                "@type": "Place",
+                "name": "Olympic Green, Beijing",
+                "address": {
+                    "@type": "PostalAddress",
+                    "addressLocality": "Beijing",
+                    "addressCountry": "CN",
+                },
+            },
+        ),
+        # Not known to be in one city: the partnership's two cities.
+        ("", ["Berlin", "Beijing"]),
+        ("Berlin and Beijing", ["Berlin", "Beijing"]),
+        ("Dresden", ["Berlin", "Beijing"]),
+        ("Berliner Dom", ["Berlin", "Beijing"]),  # "Berlin" is not a word of its own here
+    ],
+)
+def test_every_event_is_located_with_an_address(client, world, make_activity, location, expected):
+    make_activity(
+        world["published"], title="Talk", start_date=datetime.date(2020, 3, 1), location=location
+    )
+    (data,) = head_of(client.get(world["published"].get_absolute_url())).json_ld
+    events = {node["name"]: node for node in data["@graph"] if node["@type"] == "Event"}
+    found = events["Talk"]["location"]
+    if isinstance(expected, list):
+        assert [place["name"] for place in found] == expected
+        assert found[0] == BERLIN_PLACE
+    else:
+        assert found == expected
 
 
 def test_event_descriptions_are_plain_text_with_entities_decoded(client, world, make_activity):
@@ -535,15 +650,71 @@ def test_list_pages_are_item_lists_numbered_across_pages(
         assert client.get(item["url"]).status_code == 200
 
 
-def test_activity_list_is_an_item_list_of_events(client, world):
+def test_activity_list_is_an_item_list_of_events(client, world, make_activity):
+    make_activity(world["published"], title="Ongoing exchange", start_date=None)
     (data,) = head_of(client.get("/en/activities/")).json_ld
     assert data["@type"] == "ItemList"
-    assert data["numberOfItems"] == 1
-    (item,) = data["itemListElement"]
-    assert item["position"] == 1
-    assert item["item"]["@type"] == "Event"
-    assert item["item"]["name"] == "Flood seminar"
-    assert item["item"]["startDate"] == "2019-05"
+    assert data["numberOfItems"] == 2
+    seminar, ongoing = data["itemListElement"]
+    assert seminar["position"] == 1
+    assert seminar["item"]["@type"] == "Event"
+    assert seminar["item"]["name"] == "Flood seminar"
+    assert seminar["item"]["startDate"] == "2019-05"
+    # An undated activity is no Event (an Event needs a startDate): a CreativeWork.
+    assert ongoing["position"] == 2
+    assert ongoing["item"]["@type"] == "CreativeWork"
+    assert ongoing["item"]["name"] == "Ongoing exchange"
+    assert "startDate" not in ongoing["item"]
+    assert [place["name"] for place in ongoing["item"]["spatialCoverage"]] == ["Berlin", "Beijing"]
+
+
+def json_ld_nodes(data):
+    """Every object in a JSON-LD document, nested ones included."""
+    if isinstance(data, dict):
+        yield data
+        data = list(data.values())
+    if isinstance(data, list):
+        for value in data:
+            yield from json_ld_nodes(value)
+
+
+PLACE_TYPES = {"Place", "City"}
+
+
+def test_demo_pages_have_no_event_without_a_date_or_a_located_address(client):
+    """Every Event on the demo's public pages has a startDate and a location, and every
+    Place (an event's, a city's) a PostalAddress with locality and country."""
+    call_command("load_demo", stdout=io.StringIO())
+    activities = Activity.objects.published()
+    urls = ["/en/activities/", "/de/activities/", "/zh-hans/activities/"]
+    pages = -(-activities.count() // PAGE_SIZE)
+    urls += [f"/en/activities/?page={page}" for page in range(2, pages + 1)]
+    urls += [p.get_absolute_url() for p in Partnership.objects.published()]
+    urls += [city.get_absolute_url() for city in City.objects.public()]
+    urls += [topic.get_absolute_url() for topic in FocusArea.objects.all()]
+    counts = {"Event": 0, "Place": 0, "CreativeWork": 0}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for document in head_of(response).json_ld:
+            for node in json_ld_nodes(document):
+                kind = node.get("@type")
+                if kind == "Event":
+                    counts["Event"] += 1
+                    assert node.get("startDate"), (url, node["name"])
+                    assert node.get("location"), (url, node["name"])
+                if kind == "CreativeWork":
+                    counts["CreativeWork"] += 1
+                if kind in PLACE_TYPES:
+                    counts["Place"] += 1
+                    address = node.get("address") or {}
+                    assert address.get("@type") == "PostalAddress", (url, node)
+                    assert address.get("addressLocality"), (url, node)
+                    assert address.get("addressCountry"), (url, node)
+    # The demo's dated and undated activities were all seen.
+    assert counts["Event"] >= activities.filter(start_date__isnull=False).count()
+    assert counts["CreativeWork"] >= activities.filter(start_date__isnull=True).count()
+    assert counts["Place"] > counts["Event"]
 
 
 def strings(data):
