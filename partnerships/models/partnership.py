@@ -102,6 +102,14 @@ class Partnership(TranslationStamps):
         IN_REVIEW = "in_review", _("In review")
         PUBLISHED = "published", _("Published")
 
+    class Vitality(models.TextChoices):
+        """How alive the partnership is by its dated records (partnerships/vitality.py)."""
+
+        ACTIVE = "active", _("Active")
+        QUIET = "quiet", _("Quiet")
+        DORMANT = "dormant", _("Dormant")
+        UNKNOWN = "unknown", _("Unknown")
+
     slug = models.SlugField(
         max_length=220,
         unique=True,
@@ -246,6 +254,32 @@ class Partnership(TranslationStamps):
         null=True, blank=True, editable=False, serialize=False, verbose_name=_("search document")
     )
 
+    # Vitality (partnerships/vitality.py): derived from the dated records on each change of
+    # one and nightly; like the search document, never edited, dumped or versioned.
+    vitality = models.CharField(
+        _("vitality"),
+        max_length=10,
+        choices=Vitality.choices,
+        default=Vitality.UNKNOWN,
+        editable=False,
+        serialize=False,
+    )
+    last_record_on = models.DateField(
+        _("last dated record"), null=True, editable=False, serialize=False
+    )
+    records_last_year = models.PositiveIntegerField(
+        _("records in the last 12 months"), default=0, editable=False, serialize=False
+    )
+    records_years_before = models.PositiveIntegerField(
+        _("records in the years before"), default=0, editable=False, serialize=False
+    )
+    overdue_plans = models.PositiveSmallIntegerField(
+        _("overdue plans"), default=0, editable=False, serialize=False
+    )
+    vitality_as_of = models.DateField(
+        _("vitality computed on"), null=True, editable=False, serialize=False
+    )
+
     # The survey template's story sections, all Markdown.
     NARRATIVE_FIELDS = [
         "summary",
@@ -290,6 +324,8 @@ class Partnership(TranslationStamps):
         ]
         indexes = [
             models.Index(fields=["state", "established"], name="partnership_state_est_idx"),
+            # Lists, counts and the map filter by vitality among the published.
+            models.Index(fields=["state", "vitality"], name="partnership_vitality_idx"),
             # The scheduler looks for due go-lives and take-downs every minute; few rows have one.
             models.Index(
                 fields=["go_live_at"],
