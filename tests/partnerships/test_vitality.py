@@ -191,3 +191,56 @@ def test_refreshing_all_takes_two_queries_whatever_the_number(
     }
     assert sum(counts.values()) == size
     assert counts[Vitality.ACTIVE] and counts[Vitality.QUIET] and counts[Vitality.DORMANT]
+
+
+@pytest.mark.django_db
+class TestOnThePages:
+    @pytest.fixture
+    def two(self, make_partnership, make_activity, make_city):
+        alive = make_partnership(city_a=make_city(name="Alive"), city_b=make_city(name="Twin"))
+        make_activity(alive, start_date=datetime.date.today().replace(day=1))
+        silent = make_partnership(
+            city_a=make_city(name="Silent", country="FR"), city_b=make_city(name="Partner")
+        )
+        silent.milestones.create(date=datetime.date(2001, 5, 1), kind="agreement", title="Signed")
+        return alive, silent
+
+    def test_the_partnership_page_says_how_alive_and_why(self, client, two):
+        alive, silent = two
+        page = client.get(silent.get_absolute_url()).content.decode()
+        assert 'class="vitality vitality-dormant"' in page
+        assert "Vitality: Dormant" in page
+        assert "last dated record" in page and "months ago" in page
+
+    def test_an_ended_partnership_shows_no_vitality(self, client, two):
+        _, silent = two
+        Partnership.objects.filter(pk=silent.pk).update(status=Partnership.Status.ENDED)
+        assert "Vitality:" not in client.get(silent.get_absolute_url()).content.decode()
+
+    def test_the_list_filters_by_vitality(self, client, two):
+        alive, silent = two
+        listed = client.get("/en/partnerships/", {"vitality": "dormant"}).context["partnerships"]
+        assert list(listed) == [silent]
+        response = client.get("/en/partnerships/", {"vitality": "lively"})
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+
+    def test_home_counts_by_vitality_and_maps_the_active_only(self, client, two):
+        response = client.get("/en/")
+        counts = {row["slug"]: row["value"] for row in response.context["by_vitality"]}
+        assert counts == {"active": 1, "quiet": 0, "dormant": 1, "unknown": 0}
+        assert response.context["partnership_count"] == 2
+        assert 'href="/en/partnerships/?vitality=dormant"' in response.content.decode()
+        everything = response.context["world_map"]
+        active = client.get("/en/", {"map": "active"}).context["world_map"]
+        assert {c.code for c in everything.countries} == {"DE", "FR"}
+        assert {c.code for c in active.countries} == {"DE"}
+
+    def test_statistics_count_by_vitality(self, client, two):
+        rows = client.get("/en/statistics/").context["charts"]["vitality"]["rows"]
+        assert [(row["slug"], row["value"], row["share"]) for row in rows] == [
+            ("active", 1, 50.0),
+            ("quiet", 0, 0),
+            ("dormant", 1, 50.0),
+            ("unknown", 0, 0),
+        ]
