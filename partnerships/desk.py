@@ -10,10 +10,11 @@ list cut at DESK_LIMIT, whatever the number of partnerships.
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import scheduling, vitality
-from .models import Partnership, PendingChange, ReviewNote
+from .models import Partnership, PendingChange, Plan, ReviewNote
 from .permissions import can_publish, in_scope
 
 DESK_LIMIT = 15
@@ -121,8 +122,18 @@ def desk(user):
         QuietItem(p, vitality.reason(p), vitality.next_steps(p))
         for p in vitality.going_quiet(partnerships.select_related("city_a", "city_b"))[:DESK_LIMIT]
     ]
+    slipped_plans = (
+        Plan.objects.filter(
+            partnership__in=partnerships,
+            status__in=vitality.OPEN_PLAN_STATUSES,
+            target_year__lt=timezone.localdate().year,
+        )
+        .select_related(*CITIES)
+        .order_by("target_year", "pk")[:DESK_LIMIT]
+    )
     return {
         "going_quiet": going_quiet,
+        "slipped_plans": list(slipped_plans),
         "scheduled": sorted(scheduled, key=lambda item: item.when)[:DESK_LIMIT],
         "due_for_review": due,
         "awaiting_review": _newest_first(awaiting),

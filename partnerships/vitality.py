@@ -172,16 +172,26 @@ def reasons(partnership, today=None):
     if partnership.last_record_on is None:
         return [_("no dated activities or milestones recorded")]
     months = months_between(partnership.last_record_on, today)
-    said = [
-        ngettext(
-            "last dated record %(count)d month ago",
-            "last dated record %(count)d months ago",
-            months,
-        )
-        % {"count": months}
-        if months
-        else _("last dated record this month")
-    ]
+    if not months:
+        said = [_("last dated record this month")]
+    elif months < 24:
+        said = [
+            ngettext(
+                "last dated record %(count)d month ago",
+                "last dated record %(count)d months ago",
+                months,
+            )
+            % {"count": months}
+        ]
+    else:  # "203 months" reads as a riddle
+        said = [
+            ngettext(
+                "last dated record %(count)d year ago",
+                "last dated record %(count)d years ago",
+                months // 12,
+            )
+            % {"count": months // 12}
+        ]
     if partnership.records_last_year or partnership.records_years_before:
         said.append(
             _("%(recent)s in the last 12 months against %(usual)s a year before")

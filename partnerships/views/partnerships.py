@@ -50,12 +50,14 @@ class PartnershipDetailView(DetailView):
         return partnerships.for_page()
 
     def get_context_data(self, **kwargs):
-        sections = self.object.activities.sections(timezone.localdate(), ACTIVITY_SECTION_SIZE)
+        today = timezone.localdate()
+        sections = self.object.activities.sections(today, ACTIVITY_SECTION_SIZE)
         return super().get_context_data(
             upcoming=sections["upcoming"],
             past=sections["past"],
             undated=sections["undated"],
             age_in_years=self.object.age_in_years(),
+            plans=[plan.progress(today) for plan in self.object.plans.all()],
             # How alive it is, in words (partnerships/vitality.py); an ended one is over.
             vitality_reason=(
                 vitality.reason(self.object)

@@ -34,7 +34,7 @@ from twinning.roles import EDITOR, PUBLISHER, setup_roles
 pytestmark = pytest.mark.django_db
 
 # The admin home with the desk, the jubilees and the app list, for few or many partnerships.
-DESK_QUERIES = 15
+DESK_QUERIES = 16
 LIVE_SUMMARY = "Two cities on the Elbe and the Qiantang."
 NEW_SUMMARY = "Two river cities, partners since 2009, with a new choir exchange."
 

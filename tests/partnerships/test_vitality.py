@@ -210,7 +210,7 @@ class TestOnThePages:
         page = client.get(silent.get_absolute_url()).content.decode()
         assert 'class="vitality vitality-dormant"' in page
         assert "Vitality: Dormant" in page
-        assert "last dated record" in page and "months ago" in page
+        assert "last dated record" in page and "years ago" in page
 
     def test_an_ended_partnership_shows_no_vitality(self, client, two):
         _, silent = two
@@ -244,3 +244,11 @@ class TestOnThePages:
             ("dormant", 1, 50.0),
             ("unknown", 0, 0),
         ]
+
+
+@pytest.mark.django_db
+def test_long_silences_are_said_in_years(partnership, make_milestone):
+    make_milestone(partnership, date=datetime.date(2009, 10, 16))
+    state_of(partnership)
+    with translation.override("en"):
+        assert vitality.reason(partnership, TODAY) == "last dated record 17 years ago"
