@@ -33,6 +33,7 @@ class PartnershipsConfig(AppConfig):
 
         from .models import (
             Activity,
+            Contact,
             FocusArea,
             Milestone,
             Partnership,
@@ -57,6 +58,7 @@ class PartnershipsConfig(AppConfig):
             Plan,
             Source,
             PartnershipFigure,
+            Contact,
             links=[(Partnership, "focus_areas"), (Activity, "focus_areas"), (Plan, "activities")],
         )
         # A record's change changes its partnership's vitality (partnerships/vitality.py).

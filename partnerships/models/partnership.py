@@ -65,7 +65,8 @@ class PartnershipQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the partnership page shows but its activities, in a fixed number of
         queries. The activities come in bounded sections: ActivityQuerySet.sections()."""
-        from .records import Plan  # the records refer to Partnership: imported when called
+        from .memory import Contact  # the parts refer to Partnership: imported when called
+        from .records import Plan
 
         return self.select_related("city_a", "city_b").prefetch_related(
             "focus_areas",
@@ -79,6 +80,12 @@ class PartnershipQuerySet(models.QuerySet):
             models.Prefetch(
                 "plans",
                 queryset=Plan.objects.select_related("focus_area").prefetch_related("activities"),
+            ),
+            # Only the contacts marked public ever reach a public page (models/memory.py).
+            models.Prefetch(
+                "contacts",
+                queryset=Contact.objects.filter(is_public=True).select_related("city"),
+                to_attr="public_contacts",
             ),
         )
 
@@ -234,6 +241,14 @@ class Partnership(TranslationStamps):
     character = models.TextField(
         _("character, start and duration"), blank=True, help_text=_("Markdown.")
     )
+    why_this_partner = models.TextField(
+        _("why this partner"),
+        blank=True,
+        help_text=_(
+            "Why and how the two cities chose each other: who proposed it, what they had in "
+            "common, what was decided. Markdown."
+        ),
+    )
     funding = models.TextField(
         blank=True, help_text=_("Who pays for what. Markdown."), verbose_name=_("funding")
     )
@@ -284,6 +299,7 @@ class Partnership(TranslationStamps):
     NARRATIVE_FIELDS = [
         "summary",
         "character",
+        "why_this_partner",
         "funding",
         "key_achievements",
         "future_expectations",

@@ -333,6 +333,15 @@ class Plan(TranslationStamps):
         DONE = "done", _("Done")
         DROPPED = "dropped", _("Dropped")
 
+    class Progress(models.TextChoices):
+        """Where a plan stands against what was done (`progress()`), for readers and the desk."""
+
+        PLANNED = "planned", _("Planned")
+        UNDER_WAY = "under_way", _("Under way")
+        DONE = "done", _("Done")
+        SLIPPED = "slipped", _("Slipped")
+        DROPPED = "dropped", _("Dropped")
+
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, related_name="plans", verbose_name=_("partnership")
     )
@@ -369,15 +378,6 @@ class Plan(TranslationStamps):
 
     def __str__(self):
         return self.title
-
-    class Progress(models.TextChoices):
-        """Where a plan stands against what was done (`progress()`), for readers and the desk."""
-
-        PLANNED = "planned", _("Planned")
-        UNDER_WAY = "under_way", _("Under way")
-        DONE = "done", _("Done")
-        SLIPPED = "slipped", _("Slipped")
-        DROPPED = "dropped", _("Dropped")
 
     def progress(self, today=None):
         """Where the plan stands, from its status, its target year and the activities that

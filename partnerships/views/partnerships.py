@@ -58,6 +58,7 @@ class PartnershipDetailView(DetailView):
             undated=sections["undated"],
             age_in_years=self.object.age_in_years(),
             plans=[plan.progress(today) for plan in self.object.plans.all()],
+            public_contacts=self.object.public_contacts,  # prefetched by for_page()
             # How alive it is, in words (partnerships/vitality.py); an ended one is over.
             vitality_reason=(
                 vitality.reason(self.object)
