@@ -1,5 +1,22 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def refresh_vitality(sender, instance, using, raw=False, **kwargs):
+    from . import vitality
+
+    if not raw:  # loaddata: the loading command refreshes them all at the end
+        vitality.refresh_partnership(instance.partnership_id, using=using)
+
+
+def vitality_after_migrate(sender, using, **kwargs):
+    """Partnerships never assessed (just after the vitality columns came, or created since the
+    last run with no record yet) get their state now rather than at night."""
+    from . import vitality
+    from .models import Partnership
+
+    vitality.refresh(Partnership.objects.filter(vitality_as_of__isnull=True), using=using)
 
 
 class PartnershipsConfig(AppConfig):
@@ -16,6 +33,7 @@ class PartnershipsConfig(AppConfig):
 
         from .models import (
             Activity,
+            Contact,
             FocusArea,
             Milestone,
             Partnership,
@@ -40,8 +58,18 @@ class PartnershipsConfig(AppConfig):
             Plan,
             Source,
             PartnershipFigure,
+            Contact,
             links=[(Partnership, "focus_areas"), (Activity, "focus_areas"), (Plan, "activities")],
         )
+        # A record's change changes its partnership's vitality (partnerships/vitality.py).
+        for record in (Activity, Milestone, Plan):
+            post_save.connect(
+                refresh_vitality, sender=record, dispatch_uid=f"vitality-{record.__name__}"
+            )
+            post_delete.connect(
+                refresh_vitality, sender=record, dispatch_uid=f"vitality-del-{record.__name__}"
+            )
+        post_migrate.connect(vitality_after_migrate, sender=self, dispatch_uid="vitality-migrate")
         # After modeltranslation, so its columns (title_de, …) are guarded too.
         for model in self.get_models():
             guard_text_fields(model)

@@ -2,17 +2,19 @@
 
 Publishers see what awaits their review; everyone sees their drafts, what was returned to
 them with the reviewer's comment, what is scheduled and what is due for review (the coming
-jubilees are beside it, templatetags/staff_anniversaries.py). A fixed number of queries, each
+jubilees are beside it, templatetags/staff_anniversaries.py) and which partnerships are going
+quiet, with what to do about it (partnerships/vitality.py). A fixed number of queries, each
 list cut at DESK_LIMIT, whatever the number of partnerships.
 """
 
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import scheduling
-from .models import Partnership, PendingChange, ReviewNote
+from . import scheduling, vitality
+from .models import Partnership, PendingChange, Plan, ReviewNote
 from .permissions import can_publish, in_scope
 
 DESK_LIMIT = 15
@@ -27,6 +29,13 @@ class DeskItem:
     when: object = None
     message: str = ""
     date: object = None  # a day, not a moment (a review date)
+
+
+@dataclass(frozen=True)
+class QuietItem:
+    partnership: Partnership
+    reason: str  # why it is quiet, in words (partnerships/vitality.py)
+    next_steps: list
 
 
 def _newest_first(items):
@@ -109,7 +118,22 @@ def desk(user):
             partnerships.select_related("city_a", "city_b", "last_reviewed_by")
         )[:DESK_LIMIT]
     ]
+    going_quiet = [
+        QuietItem(p, vitality.reason(p), vitality.next_steps(p))
+        for p in vitality.going_quiet(partnerships.select_related("city_a", "city_b"))[:DESK_LIMIT]
+    ]
+    slipped_plans = (
+        Plan.objects.filter(
+            partnership__in=partnerships,
+            status__in=vitality.OPEN_PLAN_STATUSES,
+            target_year__lt=timezone.localdate().year,
+        )
+        .select_related(*CITIES)
+        .order_by("target_year", "pk")[:DESK_LIMIT]
+    )
     return {
+        "going_quiet": going_quiet,
+        "slipped_plans": list(slipped_plans),
         "scheduled": sorted(scheduled, key=lambda item: item.when)[:DESK_LIMIT],
         "due_for_review": due,
         "awaiting_review": _newest_first(awaiting),

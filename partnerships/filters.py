@@ -89,6 +89,12 @@ class PartnershipFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Partnership.Status.choices, empty_label=_("Any status")
     )
+    vitality = django_filters.ChoiceFilter(
+        label=_("Vitality"),
+        choices=Partnership.Vitality.choices,
+        empty_label=_("Any vitality"),
+        help_text=_("From the dated activities and milestones."),
+    )
     established_from = YearFilter(
         label=_("Established from (year)"), method="filter_established_from"
     )

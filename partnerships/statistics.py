@@ -118,6 +118,28 @@ def focus_area_shares():
     ]
 
 
+def partnerships_by_vitality():
+    """Published partnerships by vitality (partnerships/vitality.py), in the states' order,
+    each with its share of all: one query on the stored state."""
+    counts = dict(
+        Partnership.objects.published()
+        .order_by()
+        .values_list("vitality")
+        .annotate(n=Count("pk"))
+        .values_list("vitality", "n")
+    )
+    total = sum(counts.values())
+    return [
+        {
+            "label": label,
+            "slug": state,
+            "value": counts.get(state, 0),
+            "share": round(100 * counts.get(state, 0) / total, 1) if total else 0,
+        }
+        for state, label in Partnership.Vitality.choices
+    ]
+
+
 def most_connected_cities(limit=TOP):
     """The cities with most published partnerships, most first."""
     rows = public_cities().order_by("-partnership_count", by_name("name"), "pk")[:limit]
@@ -132,11 +154,14 @@ def most_connected_cities(limit=TOP):
     ]
 
 
-def partnerships_by_country_pair():
+def partnerships_by_country_pair(vitality=None):
     """The world overview map's data in one grouped query: for each pair of countries
     (a partnership's two cities' countries), how many published partnerships join them and
     where their cities lie (sums for CountryTotals). Returns ([CountryTotals], [CountryLink])
-    with each partnership counted once per country it touches."""
+    with each partnership counted once per country it touches; of one vitality if given."""
+    published = Partnership.objects.published()
+    if vitality:
+        published = published.filter(vitality=vitality)
     located = {}
     for side in ("city_a", "city_b"):
         lat = F(f"{side}__latitude")
@@ -149,8 +174,7 @@ def partnerships_by_country_pair():
             f"{side}_north": Sum(Sin(lon), filter=has, output_field=FloatField()),
         }
     rows = (
-        Partnership.objects.published()
-        .order_by()
+        published.order_by()
         .values("city_a__country", "city_b__country")
         .annotate(n=Count("pk"), **located["city_a"], **located["city_b"])
     )

@@ -8,7 +8,7 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, transa
 from core import images
 from core.page_cache import bump_content_version
 
-from . import scheduling, search
+from . import scheduling, search, vitality
 from .importing.tasks import import_twinnings  # noqa: F401 - here for Celery's autodiscovery
 from .models import Partnership
 
@@ -50,6 +50,21 @@ def publish_scheduled_task():
     for outcome in outcomes:
         logger.info("Scheduled publishing: %s", outcome)
     return len(outcomes)
+
+
+@shared_task(name="partnerships.tasks.refresh_vitality", bind=True, max_retries=3)
+def refresh_vitality_task(self):
+    """Each night (settings.CELERY_BEAT_SCHEDULE): the months since the last record move on
+    with the day (partnerships/vitality.py). Idempotent; two UPDATE statements. Pages showing
+    a state that changed are made stale. A database that does not answer is tried again."""
+    try:
+        changed = vitality.refresh()
+    except (OperationalError, InterfaceError) as error:
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
+    if changed:
+        bump_content_version()
+    logger.info("Vitality refreshed: %s partnership(s) changed state", changed)
+    return changed
 
 
 @shared_task(bind=True, max_retries=images.RENDITIONS_MAX_RETRIES)

@@ -427,12 +427,31 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Scheduled go-lives and take-downs (partnerships/scheduling.py), within a minute of their
     # time. A run missed (no worker) expires rather than piling up: the next one does its work.
+    # Vitality counts months from today: refreshed each night (partnerships/vitality.py).
+    "refresh-vitality-nightly": {
+        "task": "partnerships.tasks.refresh_vitality",
+        "schedule": crontab(hour=3, minute=41),
+    },
     "publish-scheduled-every-minute": {
         "task": "partnerships.tasks.publish_scheduled",
         "schedule": crontab(),
         "options": {"expires": 55},
     },
 }
+
+# Vitality of a partnership (partnerships/vitality.py, docs/intelligence.md): quiet after this
+# many months without a dated record, dormant after this many; also quiet when the last 12
+# months hold less than DROP_SHARE of its usual yearly records (the mean of PAST_YEARS years
+# before), for partnerships with at least DROP_MIN_PER_YEAR records a year.
+VITALITY_QUIET_AFTER_MONTHS = int(os.environ.get("VITALITY_QUIET_AFTER_MONTHS", "12"))
+VITALITY_DORMANT_AFTER_MONTHS = int(os.environ.get("VITALITY_DORMANT_AFTER_MONTHS", "36"))
+VITALITY_PAST_YEARS = int(os.environ.get("VITALITY_PAST_YEARS", "3"))
+VITALITY_DROP_SHARE = float(os.environ.get("VITALITY_DROP_SHARE", "0.5"))
+VITALITY_DROP_MIN_PER_YEAR = int(os.environ.get("VITALITY_DROP_MIN_PER_YEAR", "2"))
+if not 0 < VITALITY_QUIET_AFTER_MONTHS < VITALITY_DORMANT_AFTER_MONTHS:
+    raise ImproperlyConfigured(
+        "VITALITY_QUIET_AFTER_MONTHS must be above 0 and below VITALITY_DORMANT_AFTER_MONTHS."
+    )
 
 # E-mail (docs/deploy.md, "E-mail"), sent by core.mail through the task queue. Django's own
 # setting names, from environment variables of the same names.

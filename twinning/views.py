@@ -13,7 +13,7 @@ from core.translated import by_name
 from partnerships.anniversaries import upcoming_jubilees
 from partnerships.maps import overview_map
 from partnerships.models import Activity, Partnership
-from partnerships.statistics import partnerships_by_country_pair
+from partnerships.statistics import partnerships_by_country_pair, partnerships_by_vitality
 
 FEATURED_COUNT = 6
 UPCOMING_COUNT = 5
@@ -29,9 +29,14 @@ class HomeView(TemplateView):
         featured = list(published.filter(is_featured=True).order_by(*by_names)[:FEATURED_COUNT])
         if not featured:
             featured = list(published.order_by("-updated_at")[:FEATURED_COUNT])
+        by_vitality = partnerships_by_vitality()
+        # ?map=active: the world map of the active partnerships only; anything else, all.
+        active_only = self.request.GET.get("map") == Partnership.Vitality.ACTIVE
         return super().get_context_data(
             featured=featured,
-            partnership_count=published.count(),
+            partnership_count=sum(row["value"] for row in by_vitality),
+            by_vitality=by_vitality,
+            map_active_only=active_only,
             upcoming_activities=Activity.objects.published()
             .upcoming(today)
             .select_related("partnership__city_a", "partnership__city_b")[:UPCOMING_COUNT],
@@ -40,7 +45,11 @@ class HomeView(TemplateView):
                 today,
                 limit=UPCOMING_COUNT,
             ),
-            world_map=overview_map(*partnerships_by_country_pair()),
+            world_map=overview_map(
+                *partnerships_by_country_pair(
+                    vitality=Partnership.Vitality.ACTIVE if active_only else None
+                )
+            ),
             **kwargs,
         )
 

@@ -1,4 +1,5 @@
-"""The rows edited inside a partnership's form: milestones, activities, plans, sources, figures."""
+"""The rows edited inside a partnership's form: milestones, activities, plans, sources, figures,
+media and contacts."""
 
 import copy
 
@@ -15,6 +16,7 @@ from core.translation_admin import MarkLanguages, OriginalColumnNames
 
 from ..models import (
     Activity,
+    Contact,
     Document,
     Milestone,
     PartnershipFigure,
@@ -232,3 +234,40 @@ class DocumentInline(MediaInline):
 
 
 # --- Partnership ----------------------------------------------------------------------------
+
+
+class ContactFormSet(SharedChoicesFormSet):
+    """A contact works for one of the partnership's two cities."""
+
+    shared_choice_fields = ["city"]
+
+    def limit_queryset(self, name, queryset):
+        if self.instance.pk is None:  # the cities are chosen in this very form
+            return queryset.none()
+        return queryset.filter(pk__in=[self.instance.city_a_id, self.instance.city_b_id])
+
+
+class ContactInline(GuardedAdmin, PartOfPartnershipInline, admin.StackedInline):
+    model = Contact
+    formset = ContactFormSet
+    extra = 0
+    formfield_overrides = URL_FIELD_OVERRIDES
+    fields = [
+        ("role", "city"),
+        ("organisation", "function"),
+        "person",
+        ("email", "phone", "website"),
+        ("since", "until"),
+        "is_public",
+        "notes",
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "city":
+            formfield.help_text = _(
+                "Which of the two cities this contact works for. New partnerships: save "
+                "first, then add contacts."
+            )
+            formfield.widget.can_add_related = False
+        return formfield

@@ -32,10 +32,11 @@ from core.translation_admin import StampTranslations
 from history import compare
 from history.admin import NOT_FOUND
 
-from .. import pending, permissions, review, translation_report
+from .. import dossier, pending, permissions, review, translation_report
 from ..models import (
     PARTNERSHIP_PARTS,
     Activity,
+    Contact,
     Milestone,
     Partnership,
     PartnershipFigure,
@@ -49,6 +50,7 @@ from ..views.partnerships import PartnershipDetailView
 from .base import MARKDOWN_HELP, ScopedAdmin, partnership_change_url
 from .inlines import (
     ActivityInline,
+    ContactInline,
     DocumentInline,
     MilestoneInline,
     PartnershipFigureInline,
@@ -178,6 +180,7 @@ FORM_TABS = [
     ("activities", _("Activities")),
     ("plans", _("Plans")),
     ("sources", _("Sources and figures")),
+    ("memory", _("Contacts and memory")),
     ("publishing", _("Publishing and schedule")),
 ]
 INLINE_TABS = {
@@ -186,6 +189,7 @@ INLINE_TABS = {
     Plan: "plans",
     Source: "sources",
     PartnershipFigure: "sources",
+    Contact: "memory",
 }
 
 
@@ -366,6 +370,7 @@ class PartnershipAdmin(
         PartnershipFigureInline,
         PictureInline,
         DocumentInline,
+        ContactInline,
     ]
     fieldsets = [
         (
@@ -511,12 +516,39 @@ class PartnershipAdmin(
             self.admin_site.admin_view(self.review_view),
             name="partnerships_partnership_review",
         )
+        dossier_page = path(
+            "<path:object_id>/dossier/",
+            self.admin_site.admin_view(self.dossier_view),
+            name="partnerships_partnership_dossier",
+        )
         markdown_preview = path(
             "markdown-preview/",
             self.admin_site.admin_view(self.markdown_preview_view),
             name="partnerships_partnership_markdown_preview",
         )
-        return [markdown_preview, preview, translations, review_desk, *super().get_urls()]
+        return [
+            markdown_preview,
+            preview,
+            translations,
+            review_desk,
+            dossier_page,
+            *super().get_urls(),
+        ]
+
+    def dossier_view(self, request, object_id):
+        """The printable handover dossier (partnerships/dossier.py), for staff who may see
+        the partnership: its private contacts and staff notes included."""
+        partnership = self.get_object(request, unquote(object_id))  # 404 outside the scope
+        if not self.has_view_or_change_permission(request, partnership):
+            raise Http404(NOT_FOUND)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": partnership,
+            "title": _("Handover dossier: %(partnership)s") % {"partnership": partnership},
+            "dossier": dossier.dossier(partnership.pk),
+        }
+        return TemplateResponse(request, "admin/partnerships/partnership/dossier.html", context)
 
     def markdown_preview_view(self, request):
         """POST `text`: the HTML visitors would get from it (sanitised), for the form's

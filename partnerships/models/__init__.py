@@ -6,6 +6,7 @@ import reversion
 
 from .imports import ImportRun, ImportRunEntry
 from .media import Document, Picture
+from .memory import Contact, ContactQuerySet
 from .notifications import NotificationPreferences, NotificationPreferencesQuerySet
 from .partnership import (
     SLUG_BASE_LENGTH,
@@ -42,6 +43,7 @@ PARTNERSHIP_PARTS = (
     "figures",
     "pictures",
     "documents",
+    "contacts",
 )
 
 
@@ -55,6 +57,7 @@ def register_history():
         (PartnershipFigure, {}),
         (Picture, {}),
         (Document, {}),
+        (Contact, {}),
         (FocusArea, {}),
     ]:
         if reversion.is_registered(model):  # VersionAdmin registers its model on its own
@@ -68,6 +71,8 @@ __all__ = [
     "Activity",
     "ActivityQuerySet",
     "ActivitySection",
+    "Contact",
+    "ContactQuerySet",
     "Document",
     "FocusArea",
     "ImportRun",

@@ -75,7 +75,8 @@ class PartnershipQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the partnership page shows but its activities, in a fixed number of
         queries. The activities come in bounded sections: ActivityQuerySet.sections()."""
-        from .records import Plan  # the records refer to Partnership: imported when called
+        from .memory import Contact  # the parts refer to Partnership: imported when called
+        from .records import Plan
 
         return self.select_related("city_a", "city_b").prefetch_related(
             "focus_areas",
@@ -89,6 +90,12 @@ class PartnershipQuerySet(models.QuerySet):
             models.Prefetch(
                 "plans",
                 queryset=Plan.objects.select_related("focus_area").prefetch_related("activities"),
+            ),
+            # Only the contacts marked public ever reach a public page (models/memory.py).
+            models.Prefetch(
+                "contacts",
+                queryset=Contact.objects.filter(is_public=True).select_related("city"),
+                to_attr="public_contacts",
             ),
         )
 
@@ -111,6 +118,14 @@ class Partnership(TranslationStamps):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
         PUBLISHED = "published", _("Published")
+
+    class Vitality(models.TextChoices):
+        """How alive the partnership is by its dated records (partnerships/vitality.py)."""
+
+        ACTIVE = "active", _("Active")
+        QUIET = "quiet", _("Quiet")
+        DORMANT = "dormant", _("Dormant")
+        UNKNOWN = "unknown", _("Unknown")
 
     slug = models.SlugField(
         max_length=220,
@@ -236,6 +251,14 @@ class Partnership(TranslationStamps):
     character = models.TextField(
         _("character, start and duration"), blank=True, help_text=_("Markdown.")
     )
+    why_this_partner = models.TextField(
+        _("why this partner"),
+        blank=True,
+        help_text=_(
+            "Why and how the two cities chose each other: who proposed it, what they had in "
+            "common, what was decided. Markdown."
+        ),
+    )
     funding = models.TextField(
         blank=True, help_text=_("Who pays for what. Markdown."), verbose_name=_("funding")
     )
@@ -256,10 +279,37 @@ class Partnership(TranslationStamps):
         null=True, blank=True, editable=False, serialize=False, verbose_name=_("search document")
     )
 
+    # Vitality (partnerships/vitality.py): derived from the dated records on each change of
+    # one and nightly; like the search document, never edited, dumped or versioned.
+    vitality = models.CharField(
+        _("vitality"),
+        max_length=10,
+        choices=Vitality.choices,
+        default=Vitality.UNKNOWN,
+        editable=False,
+        serialize=False,
+    )
+    last_record_on = models.DateField(
+        _("last dated record"), null=True, editable=False, serialize=False
+    )
+    records_last_year = models.PositiveIntegerField(
+        _("records in the last 12 months"), default=0, editable=False, serialize=False
+    )
+    records_years_before = models.PositiveIntegerField(
+        _("records in the years before"), default=0, editable=False, serialize=False
+    )
+    overdue_plans = models.PositiveSmallIntegerField(
+        _("overdue plans"), default=0, editable=False, serialize=False
+    )
+    vitality_as_of = models.DateField(
+        _("vitality computed on"), null=True, editable=False, serialize=False
+    )
+
     # The survey template's story sections, all Markdown.
     NARRATIVE_FIELDS = [
         "summary",
         "character",
+        "why_this_partner",
         "funding",
         "key_achievements",
         "future_expectations",
@@ -300,6 +350,8 @@ class Partnership(TranslationStamps):
         ]
         indexes = [
             models.Index(fields=["state", "established"], name="partnership_state_est_idx"),
+            # Lists, counts and the map filter by vitality among the published.
+            models.Index(fields=["state", "vitality"], name="partnership_vitality_idx"),
             # The scheduler looks for due go-lives and take-downs every minute; few rows have one.
             models.Index(
                 fields=["go_live_at"],

@@ -376,6 +376,15 @@ class Plan(TranslationStamps):
         DONE = "done", _("Done")
         DROPPED = "dropped", _("Dropped")
 
+    class Progress(models.TextChoices):
+        """Where a plan stands against what was done (`progress()`), for readers and the desk."""
+
+        PLANNED = "planned", _("Planned")
+        UNDER_WAY = "under_way", _("Under way")
+        DONE = "done", _("Done")
+        SLIPPED = "slipped", _("Slipped")
+        DROPPED = "dropped", _("Dropped")
+
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, related_name="plans", verbose_name=_("partnership")
     )
@@ -412,6 +421,47 @@ class Plan(TranslationStamps):
 
     def __str__(self):
         return self.title
+
+    def progress(self, today=None):
+        """Where the plan stands, from its status, its target year and the activities that
+        deliver it (prefetched: no query where they are). Slipped: its target year has passed
+        and it is neither done nor dropped."""
+        today = today or timezone.localdate()
+        delivered = sorted(
+            (a for a in self.activities.all() if a.start_date and a.start_date <= today),
+            key=lambda a: a.start_date,
+        )
+        if self.status == self.Status.DROPPED:
+            state = self.Progress.DROPPED
+        elif self.status == self.Status.DONE:
+            state = self.Progress.DONE
+        elif self.target_year and self.target_year < today.year:
+            state = self.Progress.SLIPPED
+        elif self.status == self.Status.IN_PROGRESS or delivered:
+            state = self.Progress.UNDER_WAY
+        else:
+            state = self.Progress.PLANNED
+        return PlanProgress(self, state, delivered)
+
+
+@dataclass(frozen=True)
+class PlanProgress:
+    plan: "Plan"
+    state: str  # Plan.Progress
+    delivered: list  # the activities that delivered it so far, oldest first
+
+    @property
+    def label(self):
+        return choice_label(Plan.Progress, self.state)
+
+    @property
+    def started(self):
+        """The first delivering activity's date, as precise as it is known."""
+        return self.delivered[0].start_display if self.delivered else ""
+
+    @property
+    def latest(self):
+        return self.delivered[-1].start_display if self.delivered else ""
 
 
 class Source(models.Model):

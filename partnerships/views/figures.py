@@ -6,7 +6,7 @@ from django.views.generic import ListView, TemplateView
 
 from core import charts
 
-from .. import statistics
+from .. import statistics, vitality
 from ..anniversaries import Jubilees, jubilee_queryset
 from ..models import Partnership
 from . import PAGE_SIZE
@@ -55,6 +55,12 @@ class StatisticsView(TemplateView):
             charts.bar_chart,
             _("The most connected cities, top 20"),
         ),
+        (
+            "vitality",
+            statistics.partnerships_by_vitality,
+            charts.bar_chart,
+            _("Partnerships by vitality"),
+        ),
     ]
 
     def get_context_data(self, **kwargs):
@@ -67,4 +73,5 @@ class StatisticsView(TemplateView):
                 "rows": rows,
                 "drawings": charts.responsive(draw, rows, chart_id=chart_id, title=title),
             }
+        context["vitality_rules"] = vitality.rules()
         return context

@@ -8,7 +8,7 @@ from django_filters.views import FilterView
 from cities import geography, maps
 from core.translated import by_name
 
-from .. import timeline
+from .. import timeline, vitality
 from ..filters import ActivityFilter, PartnershipFilter
 from ..models import Activity, FocusArea, Partnership
 from . import PAGE_SIZE
@@ -44,12 +44,21 @@ class PartnershipDetailView(DetailView):
         return partnerships.for_page()
 
     def get_context_data(self, **kwargs):
-        sections = self.object.activities.sections(timezone.localdate(), ACTIVITY_SECTION_SIZE)
+        today = timezone.localdate()
+        sections = self.object.activities.sections(today, ACTIVITY_SECTION_SIZE)
         return super().get_context_data(
             upcoming=sections["upcoming"],
             past=sections["past"],
             undated=sections["undated"],
             age_in_years=self.object.age_in_years(),
+            plans=[plan.progress(today) for plan in self.object.plans.all()],
+            public_contacts=self.object.public_contacts,  # prefetched by for_page()
+            # How alive it is, in words (partnerships/vitality.py); an ended one is over.
+            vitality_reason=(
+                vitality.reason(self.object)
+                if self.object.status != Partnership.Status.ENDED
+                else ""
+            ),
             next_jubilee=self.object.next_jubilee(),
             geography=geography.between(self.object.city_a, self.object.city_b),
             # The two cities are loaded already: the map adds no query.

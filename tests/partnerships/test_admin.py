@@ -33,10 +33,12 @@ INLINE_PREFIXES = [
     "figures",
     "pictures",
     "documents",
+    "contacts",
 ]
 NARRATIVE = [
     "summary",
     "character",
+    "why_this_partner",
     "funding",
     "key_achievements",
     "future_expectations",

@@ -111,8 +111,9 @@ class TestPartnershipDetail:
         plan.activities.add(seminar)
         response = client.get(dresden_hangzhou.get_absolute_url())
         assertContains(response, "Continue the seminar")
-        assertContains(response, "In progress")
-        assertContains(response, "Delivered through: Judges&#x27; seminar 2014")
+        # Its progress against what was done (partnerships/models/records.py Plan.progress).
+        assertContains(response, '<span class="status status-under_way">Under way</span>')
+        assertContains(response, "Delivered through: Judges&#x27; seminar 2014 (1 January 2010)")
 
     def test_key_figures_sources_and_image_credit(
         self, client, dresden_hangzhou, make_partnership_figure, make_city_figure, make_source

@@ -34,7 +34,7 @@ from twinning.roles import EDITOR, PUBLISHER, setup_roles
 pytestmark = pytest.mark.django_db
 
 # The admin home with the desk, the jubilees and the app list, for few or many partnerships.
-DESK_QUERIES = 14
+DESK_QUERIES = 16
 LIVE_SUMMARY = "Two cities on the Elbe and the Qiantang."
 NEW_SUMMARY = "Two river cities, partners since 2009, with a new choir exchange."
 
@@ -432,6 +432,10 @@ def test_the_desk_costs_the_same_queries_for_few_or_many(
             )
         if n % 3 == 1:
             review.schedule(partnership, publisher, timezone.now() + datetime.timedelta(days=n))
+        if n % 4 == 0:  # silent for years
+            partnership.milestones.create(
+                date=datetime.date(2015, 5, 1), kind="agreement", title="Agreement"
+            )
         make_partnership(city_a=world["dresden"], city_b=make_city(name=f"Draft {n}"))
     client = as_("publisher")
     with django_assert_max_num_queries(DESK_QUERIES):
@@ -442,6 +446,26 @@ def test_the_desk_costs_the_same_queries_for_few_or_many(
     assert len(response.context["returned"]) == min(size // 2, 15)
     assert len(response.context["due_for_review"]) == min((size + 2) // 3, 15)
     assert len(response.context["scheduled"]) == min((size + 1) // 3, 15)
+    # …and the world's own partnership, silent since 2010.
+    assert len(response.context["going_quiet"]) == min((size + 3) // 4 + 1, 15)
+
+
+def test_the_desk_lists_partnerships_going_quiet_with_next_steps(
+    as_, world, make_partnership, make_city, make_plan
+):
+    silent = make_partnership(city_a=world["dresden"], city_b=make_city(name="Silent"))
+    silent.milestones.create(date=datetime.date(2015, 5, 1), kind="agreement", title="Signed")
+    make_plan(silent, target_year=2019, status="planned")
+    elsewhere = make_partnership(city_a=make_city(name="Far"), city_b=make_city(name="Away"))
+    elsewhere.milestones.create(date=datetime.date(2015, 5, 1), kind="agreement", title="Signed")
+    response = desk_of(as_("editor"))
+    items = {item.partnership: item for item in response.context["going_quiet"]}
+    assert set(items) == {silent, world["ours"]}  # their cities only, the longest silent first
+    assert response.context["going_quiet"][0].partnership == world["ours"]
+    item = items[silent]
+    assert "1 plan overdue" in item.reason
+    assertContains(response, "Ask the partner city whether the partnership goes on")
+    assertContains(response, "Update the overdue plan: done, dropped, or a new target year.")
 
 
 # --- Pending changes scheduled to go live ---------------------------------------------------

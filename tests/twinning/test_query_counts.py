@@ -44,7 +44,7 @@ MAX_QUERIES = {
     "city_list": 2,  # count, page
     # city, its figures, its partnerships, its partnerships and its activities in figures
     "city_detail": 5,
-    "statistics": 5,  # one per chart
+    "statistics": 6,  # one per chart
     "topic_detail": 6,  # topic, partnerships + count + their focus areas, activities + count
     "activity_list": 5,  # focus-area choices, count, page, focus areas of the page
 }

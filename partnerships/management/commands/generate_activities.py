@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from core.dates import DatePrecision, truncate
 from core.page_cache import bump_content_version
 from core.translated import ORIGINAL
+from partnerships import vitality
 from partnerships.models import Activity, FocusArea, Milestone, Partnership
 
 BATCH = 5_000
@@ -74,7 +75,8 @@ class Command(BaseCommand):
                 milestone_rows = []
         added_activities += self.save_activities(activities)
         added_milestones += len(Milestone.objects.bulk_create(milestone_rows))
-        bump_content_version()  # bulk inserts send no signals
+        vitality.refresh()  # bulk inserts send no signals
+        bump_content_version()
         if verbosity:
             self.stdout.write(
                 f"Added {added_activities} activities and {added_milestones} milestones."

@@ -233,6 +233,7 @@ class Command(BaseCommand):
                     raise InvalidDemoData(problems)
                 # loaddata saves rows raw, past the model code that keeps search documents.
                 call_command("update_search_index", database=database, verbosity=0)
+                call_command("refresh_vitality", database=database, verbosity=0)
                 # …and past publish(), which gives a published partnership its review date.
                 backfill_review_dates(database)
                 stamp_translations(recorder.loaded, database)
