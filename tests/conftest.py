@@ -18,6 +18,7 @@ from cities.models import City, CityFigure
 from faults.services import free_port
 from partnerships.models import (
     Activity,
+    Contact,
     FocusArea,
     Milestone,
     Partnership,
@@ -266,6 +267,13 @@ def published_world(
         "plan": make_plan(partnership),
         "source": make_source(partnership),
         "partnership_figure": make_partnership_figure(partnership),
+        "contact": Contact.objects.create(
+            partnership=partnership,
+            role=Contact.Role.OFFICE,
+            city=city,
+            organisation="Office for International Relations",
+            is_public=True,
+        ),
     }
 
 

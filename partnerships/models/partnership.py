@@ -75,8 +75,7 @@ class PartnershipQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the partnership page shows but its activities, in a fixed number of
         queries. The activities come in bounded sections: ActivityQuerySet.sections()."""
-        from .memory import Contact  # the parts refer to Partnership: imported when called
-        from .records import Plan
+        from .records import Plan  # the records refer to Partnership: imported when called
 
         return self.select_related("city_a", "city_b").prefetch_related(
             "focus_areas",
@@ -91,12 +90,19 @@ class PartnershipQuerySet(models.QuerySet):
                 "plans",
                 queryset=Plan.objects.select_related("focus_area").prefetch_related("activities"),
             ),
-            # Only the contacts marked public ever reach a public page (models/memory.py).
+        )
+
+    def with_public_contacts(self):
+        """The contacts marked public, and only those (models/memory.py), as
+        `public_contacts`: the one door by which contacts reach a public page."""
+        from .memory import Contact
+
+        return self.prefetch_related(
             models.Prefetch(
                 "contacts",
                 queryset=Contact.objects.filter(is_public=True).select_related("city"),
                 to_attr="public_contacts",
-            ),
+            )
         )
 
 

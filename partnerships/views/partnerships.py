@@ -41,7 +41,7 @@ class PartnershipDetailView(DetailView):
         partnerships = (
             Partnership.objects.all() if self.preview else Partnership.objects.published()
         )
-        return partnerships.for_page()
+        return partnerships.for_page().with_public_contacts()
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
@@ -52,7 +52,7 @@ class PartnershipDetailView(DetailView):
             undated=sections["undated"],
             age_in_years=self.object.age_in_years(),
             plans=[plan.progress(today) for plan in self.object.plans.all()],
-            public_contacts=self.object.public_contacts,  # prefetched by for_page()
+            public_contacts=self.object.public_contacts,  # with_public_contacts()
             # How alive it is, in words (partnerships/vitality.py); an ended one is over.
             vitality_reason=(
                 vitality.reason(self.object)

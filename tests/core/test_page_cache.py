@@ -293,6 +293,7 @@ SHOWN_ON_THE_PARTNERSHIP_PAGE = {
     "partnerships.Plan": ("plan", "title"),
     "partnerships.Source": ("source", "title"),
     "partnerships.PartnershipFigure": ("partnership_figure", "label"),
+    "partnerships.Contact": ("contact", "organisation"),
 }
 
 

@@ -113,6 +113,7 @@ class TestFormLayout:
             "activities",
             "plans",
             "sources",
+            "memory",
             "publishing",
         ]
         assert tabs["milestones"]["inlines"] == ["milestones-group"]

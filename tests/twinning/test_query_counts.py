@@ -39,8 +39,9 @@ MAX_QUERIES = {
     "partnership_list": 5,  # focus-area choices, count, page, focus areas of the page
     # the partnership and cities, one query per section, and for the activities: their
     # counts, then up to 20 of each of the three sections with their focus areas; and (issue
-    # 20) one query each for the pictures and the documents, however many there are
-    "partnership_detail": 18,
+    # 20) one query each for the pictures and the documents, however many there are; (issue
+    # 22) one for the public contacts
+    "partnership_detail": 19,
     "city_list": 2,  # count, page
     # city, its figures, its partnerships, its partnerships and its activities in figures
     "city_detail": 5,
