@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from core.dates import iso_partial_date
+from partnerships import vitality
 from partnerships.opendata.exports import country_name, number, timestamp
 
 
@@ -109,6 +110,8 @@ def partnership_head(request, partnership):
             partnership.established_precision if partnership.established else None
         ),
         "established_display": partnership.established_display,
+        "vitality": partnership.vitality,
+        "vitality_label": str(partnership.get_vitality_display()),
     }
 
 
@@ -156,6 +159,7 @@ def partnership_detail(request, partnership, narrative_fields):
         "cities": [city_with_figures(request, city) for city in partnership.cities],
         "focus_areas": areas(request, partnership),
         **{name: getattr(partnership, name) for name in narrative_fields},
+        "vitality_reason": vitality.reason(partnership),
         "milestones": [
             {
                 "id": milestone.pk,
@@ -181,9 +185,11 @@ def partnership_detail(request, partnership, narrative_fields):
                 "target_year": plan.target_year,
                 "status": plan.status,
                 "status_label": str(plan.get_status_display()),
+                "progress": progress.state,
+                "progress_label": str(progress.label),
                 "activities": [item.pk for item in plan.activities.all()],
             }
-            for plan in partnership.plans.all()
+            for plan, progress in ((plan, plan.progress()) for plan in partnership.plans.all())
         ],
         "sources": [
             {

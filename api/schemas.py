@@ -96,6 +96,10 @@ class PartnershipHead(PartnershipRef):
     established: PartialDate = Field(description="ISO 8601 to its precision: 2009, 2009-10…")
     established_precision: Precision
     established_display: str
+    vitality: Literal[tuple(Partnership.Vitality.values)] = Field(
+        description="How alive it is by its dated records: docs/intelligence.md."
+    )
+    vitality_label: str
 
 
 # --- Partnerships ---------------------------------------------------------------------------
@@ -150,6 +154,10 @@ class PlanOut(Schema):
     target_year: int | None
     status: Literal[tuple(Plan.Status.values)]
     status_label: str
+    progress: Literal[tuple(Plan.Progress.values)] = Field(
+        description="Against what was done: slipped when its target year passed undone."
+    )
+    progress_label: str
     activities: list[int] = Field(description="The ids of the activities that delivered it.")
 
 
@@ -165,8 +173,10 @@ class SourceOut(Schema):
 class PartnershipDetail(PartnershipHead):
     cities: list[CityWithFigures] = Field(description="The two cities, A first.")
     focus_areas: list[FocusAreaRef]
+    vitality_reason: str = Field(description="Why it has its vitality, in words.")
     summary: str = Field(description="Markdown, as are the other narrative sections.")
     character: str
+    why_this_partner: str
     funding: str
     key_achievements: str
     future_expectations: str

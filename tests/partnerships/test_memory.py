@@ -88,6 +88,10 @@ def test_no_public_output_carries_a_private_contact(client, partnership, contact
         "/en/search/?q=Kreuzschule",
         "/en/partnerships/?q=Mustermann",
         "/sitemap.xml",
+        f"/api/v1/partnerships/{slug}/",
+        "/api/v1/partnerships/",
+        "/api/v1/cities/dresden/",
+        "/api/v1/activities/",
     ]
     for url in outputs:
         response = client.get(url)
@@ -186,3 +190,14 @@ class TestDossier:
                 date=datetime.date(2000 + n, 1, 1), kind="delegation_visit", title=f"Visit {n}"
             )
         assert measured() == few
+
+
+def test_the_api_gives_why_this_partner_vitality_and_plan_progress(client, partnership, make_plan):
+    make_plan(partnership, title="Joint museum", target_year=2020)
+    found = client.get(f"/api/v1/partnerships/{partnership.slug}/").json()
+    assert found["why_this_partner"] == "Both cities lie on a river and make **porcelain**."
+    assert found["vitality"] == "quiet" and found["vitality_label"] == "Quiet"  # since 2024-05
+    assert found["vitality_reason"].startswith("last dated record")
+    [plan] = found["plans"]
+    assert (plan["progress"], plan["progress_label"]) == ("slipped", "Slipped")
+    assert "contacts" not in found
