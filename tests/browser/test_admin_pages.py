@@ -129,6 +129,8 @@ def pages(ids):
         "compare": (f"{partnership}/history/compare/?old={ids.old}&new={ids.new}", "en"),
         "translations": (f"{partnership}/translations/", "en"),
         "review": (f"{partnership}/review/", "en"),
+        "dossier": (f"{partnership}/dossier/", "en"),
+        "dossier-zh": (f"{partnership}/dossier/", "zh-CN"),
     }
 
 
@@ -174,6 +176,8 @@ PAGE_NAMES = [
     "compare",
     "translations",
     "review",
+    "dossier",
+    "dossier-zh",
 ]
 
 
