@@ -214,17 +214,17 @@ def record_years(activities, milestones):
         return (
             records.filter(**{f"{date}__isnull": False})
             .order_by()
-            .annotate(year=ExtractYear(date), kind=Value(kind, output_field=IntegerField()))
-            .values("year", "kind")
+            .annotate(year=ExtractYear(date), source=Value(kind, output_field=IntegerField()))
+            .values("year", "source")
             .annotate(n=Count("pk"))
-            .values_list("year", "kind", "n")
+            .values_list("year", "source", "n")
         )
 
     found = defaultdict(lambda: [0, 0])
-    for year, kind, n in per_year(activities, "start_date", ACTIVITY).union(
+    for year, source, n in per_year(activities, "start_date", ACTIVITY).union(
         per_year(milestones, "date", MILESTONE), all=True
     ):
-        found[int(year)][kind - 1] += n
+        found[int(year)][source - 1] += n
     return {year: tuple(counts) for year, counts in found.items()}
 
 
