@@ -360,6 +360,13 @@ def test_the_chinese_pdf_has_the_chinese_text(client, known):
     response = client.get("/zh-hans/partnerships/dresden-hangzhou/report/2024/report.pdf")
     assert response.status_code == 200
     assert "青年交流" in pdf_text(response)
+    # A CJK font is embedded, so the characters show rather than empty boxes.
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in PdfReader(io.BytesIO(response.content)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("WenQuanYi" in font for font in fonts), fonts
 
 
 def test_the_pdf_degrades_when_weasyprint_cannot_load(client, known, monkeypatch):
@@ -439,3 +446,31 @@ def test_query_counts_are_fixed(
     ):
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200
+
+
+@pytest.fixture
+def page_cache(settings):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_pdf_is_cached_like_the_pages_and_a_failure_is_not(
+    client, known, page_cache, monkeypatch, django_assert_num_queries
+):
+    url = "/en/partnerships/dresden-hangzhou/report/2024/report.pdf"
+    import weasyprint
+
+    with monkeypatch.context() as broken:
+        broken.setattr(weasyprint, "HTML", None)  # calling it fails
+        assert client.get(url).status_code == 503
+    made = client.get(url)  # the failure was not kept: made now
+    assert made.status_code == 200
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert again.status_code == 200 and again.content == made.content
+    assert again["Content-Type"] == "application/pdf"
+    assert again["Content-Disposition"] == made["Content-Disposition"]
