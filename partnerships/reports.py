@@ -129,6 +129,16 @@ class Report:
         return by_kind(self.activities)
 
     @property
+    def active_parts(self):
+        """The partnerships with something recorded in the year (a city's report shows each)."""
+        return [part for part in self.parts if not part.is_empty]
+
+    @property
+    def quiet_parts(self):
+        """The partnerships with nothing recorded in the year (a city's report names them)."""
+        return [part for part in self.parts if part.is_empty]
+
+    @property
     def delegation_count(self):
         return sum(len(part.delegations) for part in self.parts)
 

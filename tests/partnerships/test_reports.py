@@ -284,6 +284,11 @@ def test_the_city_report_groups_its_published_partnerships(
         kind=Activity.Kind.CONFERENCE,
         start_date=datetime.date(2024, 5, 5),
     )
+    quiet = make_partnership(
+        city_a=dresden,
+        city_b=make_city(name="Quietville", slug="quietville"),
+        established=datetime.date(2016, 1, 1),
+    )
     draft = make_partnership(city_a=dresden, state="draft")
     make_activity(draft, title="Draft activity", start_date=datetime.date(2024, 5, 5))
     page = client.get("/en/cities/dresden/report/2024/").content.decode()
@@ -295,6 +300,11 @@ def test_the_city_report_groups_its_published_partnerships(
     )
     assert "Trade fair" in page and "Teacher training" in page
     assert "Draft activity" not in page
+    # A partnership with nothing in the year is named once, not given a section of its own.
+    assert f"<h2>{quiet.title}</h2>" not in page
+    nothing = page.index("<h2>Nothing recorded for this year</h2>")
+    assert page.index(quiet.title, nothing) > nothing
+    assert page.count(quiet.title) == 1
     assert "Secret Staff Desk" not in page
 
 
