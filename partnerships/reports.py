@@ -20,6 +20,7 @@ The rules, so that every figure can be counted by hand:
     today, with that year over (its progress is "slipped").
 - **Anniversaries**: a round anniversary (every fifth year) of the founding falls in the year,
   for a partnership that is active or dormant (as `Partnership.next_jubilee`).
+- **Contacts**: the public ones (never the others) responsible at some time in the year.
 - **The years before**: activities per year for the ten years up to the report year, never
   before the first year there can be a report for.
 
@@ -37,7 +38,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Value
+from django.db.models import Count, IntegerField, Q, Value
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext
 
@@ -281,9 +282,13 @@ def build(partnerships, year, today, years, begins):
         .prefetch_related("activities")
         .order_by("target_year", "id")
     )
-    # Only the contacts marked public ever reach a report (models/memory.py).
+    # Only the contacts marked public ever reach a report (models/memory.py); those responsible
+    # at some time in the year.
     contacts = (
         Contact.objects.filter(partnership__in=ids, is_public=True)
+        .filter(
+            Q(since__isnull=True) | Q(since__lte=last), Q(until__isnull=True) | Q(until__gte=first)
+        )
         .select_related("city")
         .order_by("organisation", "id")
     )

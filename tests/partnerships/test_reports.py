@@ -125,6 +125,14 @@ def known(make_city, make_partnership, make_focus_area, make_activity, make_mile
     )
     Contact.objects.create(
         partnership=p,
+        role=Contact.Role.OFFICE,
+        city=hangzhou,
+        organisation="Former Office",
+        until=datetime.date(2020, 12, 31),
+        is_public=True,
+    )
+    Contact.objects.create(
+        partnership=p,
         role=Contact.Role.SCHOOL,
         city=dresden,
         organisation="Secret Staff Desk",
@@ -219,6 +227,11 @@ def test_the_page_shows_the_year(client, known):
     ):
         assert text in page, text
     assert "Film week" not in page
+    assert "Former Office" not in page  # responsible until 2020
+    assert (
+        "Former Office"
+        in client.get("/en/partnerships/dresden-hangzhou/report/2019/").content.decode()
+    )
 
 
 def test_translated_fields_in_the_page_language(client, known):
