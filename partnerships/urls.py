@@ -2,11 +2,46 @@
 there). The city pages are here too: they show a city's partnerships, and cities do not know
 partnerships (an import-linter contract)."""
 
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from core.page_cache import cached_page
 
-from .views import cities, figures, media, partnerships, search
+from .views import cities, figures, media, partnerships, reports, search
+
+
+class YearConverter:
+    """A year of four digits: anything else is no match (404)."""
+
+    regex = "[0-9]{4}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return f"{int(value):04d}"
+
+
+register_converter(YearConverter, "year")
+
+
+def report_paths(prefix, view, name):
+    """The annual report of a partnership or city: the page, its PDF and its CSV file."""
+    return [
+        path(f"{prefix}/<slug:slug>/report/<year:year>/", cached_page(view), name=name),
+        path(
+            f"{prefix}/<slug:slug>/report/<year:year>/report.pdf",
+            cached_page(view),
+            {"fmt": "pdf"},
+            name=f"{name}_pdf",
+        ),
+        path(
+            f"{prefix}/<slug:slug>/report/<year:year>/report.csv",
+            cached_page(view),
+            {"fmt": "csv"},
+            name=f"{name}_csv",
+        ),
+    ]
+
 
 urlpatterns = [
     path(
@@ -19,12 +54,14 @@ urlpatterns = [
         cached_page(partnerships.PartnershipDetailView.as_view()),
         name="partnership_detail",
     ),
+    *report_paths("partnerships", reports.partnership_report, "partnership_report"),
     path("cities/", cached_page(cities.CityListView.as_view()), name="city_list"),
     path(
         "cities/<slug:slug>/",
         cached_page(cities.CityDetailView.as_view()),
         name="city_detail",
     ),
+    *report_paths("cities", reports.city_report, "city_report"),
     path(
         "topics/<slug:slug>/",
         cached_page(partnerships.TopicDetailView.as_view()),

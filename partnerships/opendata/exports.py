@@ -353,6 +353,18 @@ def csv_pieces(items, generated_at):
         yield line
 
 
+def csv_document(columns, rows):
+    """A whole small CSV file written as the list export writes one: the byte-order mark, the
+    header, and cells without control characters that a spreadsheet shows as text (the annual
+    reports' CSV, partnerships/views/reports.py)."""
+    writer = csv.writer(_Line())
+    lines = [BYTE_ORDER_MARK + writer.writerow(columns)]
+    for row in rows:
+        cells = ["" if value is None else strip_control_characters(value) for value in row]
+        lines.append(writer.writerow([safe_cell(cell) for cell in cells]))
+    return "".join(lines)
+
+
 def gathered(pieces):
     """Pieces joined into parts of about FLUSH_SIZE characters: fewer, larger writes."""
     buffer, size = [], 0

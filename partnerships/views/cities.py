@@ -1,6 +1,7 @@
 """The city directory and a city's profile: its partnerships, map and figures."""
 
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -8,9 +9,9 @@ from django_filters.views import FilterView
 from cities import maps
 from core import charts
 
-from .. import statistics
+from .. import reports, statistics
 from ..filters import CityFilter
-from ..models import Partnership, listed_cities, public_cities
+from ..models import Activity, Milestone, Partnership, listed_cities, public_cities
 from . import PAGE_SIZE
 
 # The most partners a city page lists; the rest are one click away in the filtered list.
@@ -49,7 +50,21 @@ class CityDetailView(DetailView):
             map=maps.city_map(city, partners),
             figures=figures,
             charts=self.charts(city, figures),
+            report_years=self.report_years(city, [p for p, _partner in partners]),
             **kwargs,
+        )
+
+    @staticmethod
+    def report_years(city, partnerships):
+        """The years with a record of the city's published partnerships, newest first (one
+        query). Its earliest partnership is among those listed: they come earliest first."""
+        today = timezone.localdate()
+        years = reports.record_years(
+            Activity.objects.published().involving(city),
+            Milestone.objects.published().involving(city),
+        )
+        return reports.years_with_records(
+            years, reports.beginning(partnerships[:1], years, today), today
         )
 
     @staticmethod

@@ -8,9 +8,9 @@ from django_filters.views import FilterView
 from cities import geography, maps
 from core.translated import by_name
 
-from .. import timeline, vitality
+from .. import reports, timeline, vitality
 from ..filters import ActivityFilter, PartnershipFilter
-from ..models import Activity, FocusArea, Partnership
+from ..models import Activity, FocusArea, Milestone, Partnership
 from . import PAGE_SIZE
 
 TOPIC_LIST_SIZE = 20
@@ -68,9 +68,20 @@ class PartnershipDetailView(DetailView):
                 self.object.milestones.all(),
                 sections["upcoming"].activities + sections["past"].activities,
             ),
+            report_years=[] if self.preview else self.report_years(today),
             preview=self.preview,
             pending_change=self.pending_change,
             **kwargs,
+        )
+
+    def report_years(self, today):
+        """The years with a record, newest first, each with an annual report (one query)."""
+        years = reports.record_years(
+            Activity.objects.filter(partnership=self.object),
+            Milestone.objects.filter(partnership=self.object),
+        )
+        return reports.years_with_records(
+            years, reports.beginning([self.object], years, today), today
         )
 
 

@@ -39,12 +39,15 @@ PAGES = {
     "search": ("/en/search/?q=judges", 200),
     "statistics": ("/en/statistics/", 200),
     "anniversaries": ("/en/anniversaries/", 200),
+    "report-dresden-hangzhou": ("/en/partnerships/dresden-hangzhou/report/2010/", 200),
+    "report-missing": ("/en/partnerships/dresden-hangzhou/report/2008/", 404),
     "not-found": ("/no-such-page/", 404),
     # The other languages: translated interface, translated or marked-untranslated content.
     "home-de": ("/de/", 200),
     "partnership-berlin-beijing-de": ("/de/partnerships/berlin-beijing/", 200),
     "partnership-berlin-beijing-zh-hans": ("/zh-hans/partnerships/berlin-beijing/", 200),
     "city-beijing-zh-hans": ("/zh-hans/cities/beijing/", 200),
+    "report-city-dresden-zh-hans": ("/zh-hans/cities/dresden/report/2010/", 200),
 }
 WIDTHS = {"phone": 375, "desktop": 1280}
 AXE = Axe()

@@ -817,7 +817,8 @@ class TestCaching:
 LIST_EXPORT_QUERIES = 3  # the focus area filtered by, all focus areas, the rows (one cursor)
 # The partnership with its cities; its focus areas, milestones, sources, figures, each city's
 # figures, plans, the plans' activities, activities and the activities' focus areas; and the
-# page's pictures and documents (issue 20: Partnership.objects.for_page() brings them).
+# page's pictures and documents (issue 20: Partnership.objects.for_page() brings them). Not
+# the contacts: only the page asks for them (with_public_contacts), and the export carries none.
 PARTNERSHIP_DOCUMENT_QUERIES = 13
 CITY_DOCUMENT_QUERIES = 4  # city, its figures, its partnerships, their focus areas
 

@@ -39,15 +39,20 @@ MAX_QUERIES = {
     "partnership_list": 5,  # focus-area choices, count, page, focus areas of the page
     # the partnership and cities, one query per section, and for the activities: their
     # counts, then up to 20 of each of the three sections with their focus areas; and (issue
-    # 20) one query each for the pictures and the documents, however many there are; (issue
-    # 22) one for the public contacts
-    "partnership_detail": 19,
+    # 20) one query each for the pictures and the documents, however many there are
+    # (issue 22) one for the public contacts and one for the years with an annual report
+    "partnership_detail": 20,
     "city_list": 2,  # count, page
-    # city, its figures, its partnerships, its partnerships and its activities in figures
-    "city_detail": 5,
+    # city, its figures, its partnerships, its partnerships and its activities in figures, the
+    # years with an annual report
+    "city_detail": 6,
     "statistics": 6,  # one per chart
     "topic_detail": 6,  # topic, partnerships + count + their focus areas, activities + count
     "activity_list": 5,  # focus-area choices, count, page, focus areas of the page
+    # the partnership, its years with records, the year's activities and their focus areas,
+    # milestones, plans and their activities, public contacts
+    "partnership_report": 8,
+    "city_report": 9,  # the same for all its partnerships, the city and its partnerships first
 }
 
 
@@ -141,6 +146,8 @@ def build(size):
         "topic_detail": topics[0].get_absolute_url(),
         "activity_list": "/en/activities/?focus_area=topic-1",
         "statistics": "/en/statistics/",
+        "partnership_report": f"/en/partnerships/{rich.slug}/report/{today.year}/",
+        "city_report": f"/en/cities/{hub.slug}/report/{today.year}/",
     }
 
 
