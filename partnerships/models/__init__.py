@@ -31,6 +31,7 @@ from .records import (
     upcoming_q,
 )
 from .review import PendingChange, ReviewNote
+from .seeking import PartnerSearch, PartnerSearchQuerySet
 from .topics import FocusArea
 
 # The media library's rows (not their files) after the records they can be attached to.
@@ -80,6 +81,8 @@ __all__ = [
     "NotificationPreferences",
     "NotificationPreferencesQuerySet",
     "Partnership",
+    "PartnerSearch",
+    "PartnerSearchQuerySet",
     "PartnershipFigure",
     "PartnershipQuerySet",
     "PartnershipRecordQuerySet",
