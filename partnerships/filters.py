@@ -9,6 +9,7 @@ from django_countries import countries
 from django_filters.constants import EMPTY_VALUES
 
 from cities.models import City
+from cities.sizes import SizeBand
 from core.translated import by_name, in_any_language
 
 from . import search
@@ -202,3 +203,24 @@ class ActivityFilter(django_filters.FilterSet):
 
     def filter_city(self, queryset, name, value):
         return queryset.filter(city_q(value, prefix="partnership__"))
+
+
+class PartnerFinderForm(forms.Form):
+    """The partner finder's filters (GET): a bad value is a form error, never a server error."""
+
+    country = forms.ChoiceField(
+        label=_("Country"), choices=[("", _("Any country")), *countries], required=False
+    )
+    region = forms.CharField(label=_("Region"), max_length=200, required=False)
+    size = forms.ChoiceField(
+        label=_("Size"), choices=[("", _("Any size")), *SizeBand.choices], required=False
+    )
+
+    def filters(self):
+        """The finder's keyword arguments from the cleaned data."""
+        data = self.cleaned_data
+        return {
+            "country": data["country"],
+            "region": data["region"].strip(),
+            "size_band": data["size"],
+        }

@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from core.page_cache import cached_page
 
-from .views import cities, figures, media, partnerships, search
+from .views import cities, figures, finder, media, partnerships, search
 
 urlpatterns = [
     path(
@@ -25,6 +25,12 @@ urlpatterns = [
         cached_page(cities.CityDetailView.as_view()),
         name="city_detail",
     ),
+    path(
+        "cities/<slug:slug>/partners-like-you/",
+        cached_page(finder.PartnerFinderView.as_view()),
+        name="partner_finder",
+    ),
+    path("seeking/", cached_page(finder.SeekingListView.as_view()), name="seeking_list"),
     path(
         "topics/<slug:slug>/",
         cached_page(partnerships.TopicDetailView.as_view()),

@@ -39,6 +39,7 @@ XDIST_GROUPS = {
     "tests/tasks/test_import_worker.py": "tasks",
     # The world, built once for the class.
     "tests/twinning/test_query_counts.py::TestWorldScale::": "world",
+    "tests/partnerships/test_partner_finder.py::TestWorldScale::": "finder-world",
 }
 
 

@@ -1,5 +1,6 @@
 """Seeking a partner: what a city's staff publish about the partner city they look for."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -93,6 +94,14 @@ class PartnerSearch(models.Model):
 
     def get_absolute_url(self):
         return reverse("seeking_list") + f"#seeking-{self.pk}"
+
+    def clean(self):
+        typed = self.contact_role or ""
+        self.contact_role = typed.strip()
+        if typed and not self.contact_role:  # only spaces ("" is refused as blank already)
+            raise ValidationError(
+                {"contact_role": _("Say who answers, by role, e.g. City partnership office.")}
+            )
 
     @property
     def region_list(self):

@@ -1,6 +1,6 @@
 """The city directory and a city's profile: its partnerships, map and figures."""
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -11,7 +11,7 @@ from core.translated import by_name
 
 from .. import statistics
 from ..filters import CityFilter
-from ..models import Partnership, public_cities
+from ..models import Partnership, PartnerSearch, public_cities
 from . import PAGE_SIZE
 
 # The most partners a city page lists; the rest are one click away in the filtered list.
@@ -33,7 +33,10 @@ class CityDetailView(DetailView):
     context_object_name = "city"
 
     def get_queryset(self):
-        return public_cities().prefetch_related("figures")
+        # Whether it has a current "seeking a partner" listing: a notice, at no extra query.
+        return public_cities().prefetch_related("figures").annotate(
+            is_seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
+        )
 
     def get_context_data(self, **kwargs):
         city = self.object
