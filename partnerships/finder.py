@@ -107,8 +107,8 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     published = Partnership.objects.published().order_by()
 
     twinned, published_partners = set(), set()
-    for a, b, state in Partnership.objects.involving(city).order_by().values_list(
-        "city_a", "city_b", "state"
+    for a, b, state in (
+        Partnership.objects.involving(city).order_by().values_list("city_a", "city_b", "state")
     ):
         other = b if a == city.pk else a
         twinned.add(other)
@@ -175,9 +175,9 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
             found.setdefault(pk, Suggestion(city=None)).similar_size = True
     # Their listings describe it.
     listings = {}
-    for listing in listings_describing(city, today).filter(city__in=pool).select_related("city")[
-        :CANDIDATES
-    ]:
+    for listing in (
+        listings_describing(city, today).filter(city__in=pool).select_related("city")[:CANDIDATES]
+    ):
         if listing.matches(city):
             listings.setdefault(listing.city_id, listing)
     for pk, listing in listings.items():
@@ -263,10 +263,7 @@ def _fill_in(city, top, published, published_partners, focus):
             suggestion.geo
             and suggestion.geo.clock_a
             and suggestion.geo.clock_b
-            and abs(
-                suggestion.geo.clock_a.offset_minutes
-                - suggestion.geo.clock_b.offset_minutes
-            )
+            and abs(suggestion.geo.clock_a.offset_minutes - suggestion.geo.clock_b.offset_minutes)
             <= 180
         ):
             suggestion.score += WEIGHTS["near_in_time"]
@@ -308,41 +305,64 @@ def reasons(city, suggestion):
             % {"count": suggestion.twinned_like_you, "country": city.country.name}
         )
     if suggestion.geo is not None:
-        said.append(
-            _("%(distance)s away") % {"distance": suggestion.geo.distance_display}
-        )
+        said.append(_("%(distance)s away") % {"distance": suggestion.geo.distance_display})
         if suggestion.geo.time_difference:
             said.append(suggestion.geo.time_difference)
     return said
 
 
+LISTING_ROUNDS = 3
+
+
+def _wanted(listing):
+    """A condition on City for the cities `listing` describes (regions as typed; matched
+    without regard to case in Python)."""
+    condition = Q()
+    if listing.size_band:
+        condition &= sizes.population_q(listing.size_band)
+    if listing.countries:
+        condition &= Q(country__in=[c.code for c in listing.countries])
+    if listing.region_list:
+        condition &= Q(region__in=listing.region_list)
+    return condition
+
+
 def matches_for_listings(listings, per_listing=3, limit=CANDIDATES):
     """{listing pk: up to `per_listing` public cities it describes}, not the listing's city
-    nor its partners. One candidate query for all the listings (cities that seek a partner
-    themselves first, then the largest), matched in Python; a listing may get fewer than
-    `per_listing` when the candidates of broader listings fill the limit."""
+    nor its partners. Candidates for all the listings at once (cities that seek a partner
+    themselves first, then the largest), matched in Python; when broad listings fill a round's
+    `limit`, the listings still short get another round of their own (at most LISTING_ROUNDS
+    candidate queries, then one for the partnerships among them)."""
     listings = list(listings)
     if not listings:
         return {}
     own = {listing.city_id for listing in listings}
-    wanted = Q(pk__in=[])
-    for listing in listings:
-        condition = Q()
-        if listing.size_band:
-            condition &= sizes.population_q(listing.size_band)
-        if listing.countries:
-            condition &= Q(country__in=[c.code for c in listing.countries])
-        if listing.region_list:
-            condition &= Q(region__in=listing.region_list)
-        wanted |= condition
-    candidates = list(
-        City.objects.public()
-        .filter(wanted)
-        .exclude(pk__in=own)
-        .alias(seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk"))))
-        .order_by("-seeking", F("population").desc(nulls_last=True), "name_en", "pk")
-        .only("pk", "slug", "name", "country", "region", "population")[:limit]
-    )
+    seeking = Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
+    candidates, seen = [], set(own)
+    short = listings
+    for _round in range(LISTING_ROUNDS):
+        wanted = Q(pk__in=[])
+        for listing in short:
+            wanted |= _wanted(listing)
+        found = list(
+            City.objects.public()
+            .filter(wanted)
+            .exclude(pk__in=seen)
+            .alias(seeking=seeking)
+            .order_by("-seeking", F("population").desc(nulls_last=True), "name_en", "pk")
+            .only("pk", "slug", "name", "country", "region", "population")[:limit]
+        )
+        candidates += found
+        seen.update(c.pk for c in found)
+        if len(found) < limit:  # every city these listings describe has been read
+            break
+        short = [
+            listing
+            for listing in short
+            if sum(1 for c in candidates if listing.matches(c)) < per_listing
+        ]
+        if not short:
+            break
     twinned = set()
     ids = [c.pk for c in candidates]
     for a, b in (
@@ -351,11 +371,9 @@ def matches_for_listings(listings, per_listing=3, limit=CANDIDATES):
         .values_list("city_a", "city_b")
     ):
         twinned.update({(a, b), (b, a)})
-    found = {}
-    for listing in listings:
-        found[listing.pk] = [
-            c
-            for c in candidates
-            if (listing.city_id, c.pk) not in twinned and listing.matches(c)
+    return {
+        listing.pk: [
+            c for c in candidates if (listing.city_id, c.pk) not in twinned and listing.matches(c)
         ][:per_listing]
-    return found
+        for listing in listings
+    }

@@ -11,7 +11,7 @@ from core.translated import by_name
 
 from .. import statistics
 from ..filters import CityFilter
-from ..models import Partnership, PartnerSearch, public_cities
+from ..models import PartnerSearch, Partnership, public_cities
 from . import PAGE_SIZE
 
 # The most partners a city page lists; the rest are one click away in the filtered list.
@@ -34,8 +34,12 @@ class CityDetailView(DetailView):
 
     def get_queryset(self):
         # Whether it has a current "seeking a partner" listing: a notice, at no extra query.
-        return public_cities().prefetch_related("figures").annotate(
-            is_seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
+        return (
+            public_cities()
+            .prefetch_related("figures")
+            .annotate(
+                is_seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
+            )
         )
 
     def get_context_data(self, **kwargs):
