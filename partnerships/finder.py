@@ -19,11 +19,13 @@ from django.utils.translation import ngettext
 
 from cities import geography, sizes
 from cities.models import City
+from core.translated import translated
 
 from .models import FocusArea, PartnerSearch, Partnership
 
 SUGGESTIONS = 20  # shown
 CANDIDATES = 200  # read from each source before scoring
+LOADED = 100  # the best of them by what the sources say, read as cities and scored in full
 NAMED = 3  # partners and focus areas named in a reason
 
 # What each reason adds to the score; counts are capped so no one source swamps the rest.
@@ -68,24 +70,32 @@ def _grouped(queryset, side, other, limit=CANDIDATES):
 
 
 def _both_sides(published, source_ids, pool):
-    """Cities of `pool` twinned (published) with cities of `source_ids`: {id: how many}."""
-    found = _grouped(published.filter(city_a__in=source_ids, city_b__in=pool), "city_b", "city_a")
+    """Cities of the pool twinned (published) with cities of `source_ids`: {id: how many}.
+    Such a city is public (it has a published partnership): the pool needs no test of that."""
+    found = _grouped(published.filter(pool("city_b__"), city_a__in=source_ids), "city_b", "city_a")
     for pk, n in _grouped(
-        published.filter(city_b__in=source_ids, city_a__in=pool), "city_a", "city_b"
+        published.filter(pool("city_a__"), city_b__in=source_ids), "city_a", "city_b"
     ).items():
         found[pk] = found.get(pk, 0) + n
     return found
 
 
-def candidate_pool(city, excluded, *, country="", region="", size_band=""):
-    """The public cities that may be suggested, with the visitor's filters."""
-    pool = City.objects.public().exclude(pk__in=excluded)
-    if country:
-        pool = pool.filter(country=country)
-    if region:
-        pool = pool.filter(region__iexact=region)
-    if size_band:
-        pool = pool.filter(sizes.population_q(size_band))
+def candidate_pool(excluded, *, country="", region="", size_band=""):
+    """`pool(prefix)`: a condition on the city at `prefix` ("" for City itself) matching the
+    cities that may be suggested (not `excluded`) with the visitor's filters. Conditions, not a
+    subquery: the sources that start from partnerships join a city only when filtered."""
+    excluded = list(excluded)
+
+    def pool(prefix=""):
+        q = ~Q(**{f"{prefix.removesuffix('__') or 'pk'}__in": excluded})
+        if country:
+            q &= Q(**{f"{prefix}country": country})
+        if region:
+            q &= Q(**{f"{prefix}region__iexact": region})
+        if size_band:
+            q &= sizes.population_q(size_band, prefix)
+        return q
+
     return pool
 
 
@@ -127,9 +137,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     }
     own_listing = PartnerSearch.objects.current(today).filter(city=city).first()
 
-    pool = candidate_pool(
-        city, {city.pk, *twinned}, country=country, region=region, size_band=size_band
-    ).values("pk")
+    pool = candidate_pool({city.pk, *twinned}, country=country, region=region, size_band=size_band)
     found = {}
 
     def add(counts, attribute):
@@ -153,7 +161,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
         )
         for side in ("city_a", "city_b"):
             counts = _grouped(
-                through.filter(**{f"partnership__{side}__in": pool}),
+                through.filter(pool(f"partnership__{side}__")),
                 f"partnership__{side}",
                 "focusarea",
             )
@@ -162,7 +170,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
                 suggestion.focus_shared = max(suggestion.focus_shared, n)
     # Similar size: the nearest populations above and below, within its band.
     if band:
-        near = City.objects.filter(pk__in=pool).filter(sizes.population_q(band))
+        near = City.objects.public().filter(pool(), sizes.population_q(band))
         half = CANDIDATES // 2
         for pk in [
             *near.filter(population__gte=city.population)
@@ -176,7 +184,9 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     # Their listings describe it.
     listings = {}
     for listing in (
-        listings_describing(city, today).filter(city__in=pool).select_related("city")[:CANDIDATES]
+        listings_describing(city, today)
+        .filter(pool("city__"), city__in=City.objects.public())
+        .select_related("city")[:CANDIDATES]
     ):
         if listing.matches(city):
             listings.setdefault(listing.city_id, listing)
@@ -185,7 +195,10 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
 
     if not found:
         return []
-    cities = City.objects.filter(pk__in=list(found)).only(
+    # Only the most promising are read as cities: the score so far lacks only the match with
+    # the asking city's own listing and the time difference, worth less than one shared partner.
+    promising = sorted(found, key=lambda pk: (-score(found[pk]), pk))[:LOADED]
+    cities = City.objects.filter(pk__in=promising).only(
         *(
             "pk",
             "slug",
@@ -233,13 +246,13 @@ def _fill_in(city, top, published, published_partners, focus):
     ids = list(by_pk)
     if published_partners:
         partners = list(published_partners)
-        for link in published.filter(
+        for a, b, a_name, b_name in published.filter(
             Q(city_a__in=ids, city_b__in=partners) | Q(city_b__in=ids, city_a__in=partners)
-        ).select_related("city_a", "city_b"):
-            if link.city_a_id in by_pk and link.city_b_id in published_partners:
-                by_pk[link.city_a_id].via.append(link.city_b.name)
-            if link.city_b_id in by_pk and link.city_a_id in published_partners:
-                by_pk[link.city_b_id].via.append(link.city_a.name)
+        ).values_list("city_a", "city_b", translated("city_a__name"), translated("city_b__name")):
+            if a in by_pk and b in published_partners:
+                by_pk[a].via.append(b_name)
+            if b in by_pk and a in published_partners:
+                by_pk[b].via.append(a_name)
     if focus:
         shared = {}
         for a, b, area in (
