@@ -35,7 +35,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from cities.models import City  # noqa: E402
 from cities.sizes import SizeBand  # noqa: E402
-from partnerships.models import FocusArea, Partnership, PartnerSearch  # noqa: E402
+from partnerships.models import FocusArea, PartnerSearch, Partnership  # noqa: E402
 
 RUNS = 5
 
@@ -59,6 +59,7 @@ def enrich():
     )
     if not PartnerSearch.objects.exists():
         bands = [""] + list(SizeBand.values)
+        public = City.objects.public().order_by("pk").values_list("pk", flat=True)
         PartnerSearch.objects.bulk_create(
             PartnerSearch(
                 city_id=pk,
@@ -67,9 +68,7 @@ def enrich():
                 contact_role="City partnership office",
                 is_published=True,
             )
-            for n, pk in enumerate(
-                City.objects.public().order_by("pk").values_list("pk", flat=True)[:3000:10]
-            )
+            for n, pk in enumerate(list(public[:3000])[::10])
         )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
