@@ -7,7 +7,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, router, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -179,9 +179,9 @@ class City(TranslationStamps):
             # The directory's order, and the partnership list's "by name": the database reads
             # cities in name order and stops after a page, instead of sorting every partnership.
             models.Index(fields=["name", "country"], name="city_name_country_idx"),
-            # The partner finder's "similar size" (a range of populations, read in order both
-            # ways) and the cities that fit a listing (the largest first, unknown last).
-            models.Index(F("population").desc(nulls_last=True), name="city_population_idx"),
+            # The partner finder's "similar size": a range of populations, read in order both
+            # ways (SQLite cannot index DESC NULLS LAST, so the index is plain).
+            models.Index(fields=["population"], name="city_population_idx"),
         ]
 
     def __str__(self):

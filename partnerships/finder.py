@@ -10,6 +10,7 @@ distance and time difference). A fixed number of queries, whatever the data: see
 tests/partnerships/test_partner_finder.py.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q
@@ -190,10 +191,10 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
         half = CANDIDATES // 2
         for pk in [
             *near.filter(population__gte=city.population)
-            .order_by(F("population").asc(nulls_first=True))  # the index read backwards
+            .order_by("population")  # along the index
             .values_list("pk", flat=True)[:half],
             *near.filter(population__lt=city.population)
-            .order_by(F("population").desc(nulls_last=True))  # the index's own order
+            .order_by("-population")  # the index read backwards (no NULL here)
             .values_list("pk", flat=True)[:half],
         ]:
             found.setdefault(pk, Suggestion(city=None)).similar_size = True
@@ -367,6 +368,19 @@ def matches_for_listings(listings, per_listing=3, limit=CANDIDATES):
         return {}
     own = {listing.city_id for listing in listings}
     candidates, seen = [], set(own)
+
+    def fitting(listing, twinned=frozenset()):
+        return list(
+            itertools.islice(
+                (
+                    c
+                    for c in candidates
+                    if (listing.city_id, c.pk) not in twinned and listing.matches(c)
+                ),
+                per_listing,
+            )
+        )
+
     short = listings
     for _round in range(LISTING_ROUNDS):
         wanted = Q(pk__in=[])
@@ -382,11 +396,7 @@ def matches_for_listings(listings, per_listing=3, limit=CANDIDATES):
         seen.update(c.pk for c in found)
         if len(found) < limit:  # every city these listings describe has been read
             break
-        short = [
-            listing
-            for listing in short
-            if sum(1 for c in candidates if listing.matches(c)) < per_listing
-        ]
+        short = [listing for listing in short if len(fitting(listing)) < per_listing]
         if not short:
             break
     twinned = set()
@@ -397,9 +407,4 @@ def matches_for_listings(listings, per_listing=3, limit=CANDIDATES):
         .values_list("city_a", "city_b")
     ):
         twinned.update({(a, b), (b, a)})
-    return {
-        listing.pk: [
-            c for c in candidates if (listing.city_id, c.pk) not in twinned and listing.matches(c)
-        ][:per_listing]
-        for listing in listings
-    }
+    return {listing.pk: fitting(listing, twinned) for listing in listings}

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='city',
-            index=models.Index(models.F('population').desc(nulls_last=True), name='city_population_idx'),
+            index=models.Index(fields=['population'], name='city_population_idx'),
         ),
     ]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -107,12 +108,20 @@ class PartnerSearch(models.Model):
     def region_list(self):
         return [r.strip() for r in self.regions.split(",") if r.strip()]
 
+    @cached_property
+    def _criteria(self):
+        return (
+            self.size_band,
+            {c.code for c in self.countries},
+            {r.casefold() for r in self.region_list},
+        )
+
     def matches(self, city):
         """Whether `city` is the kind of partner this listing looks for (size, country,
         region; themes are a bonus, not a condition)."""
-        if self.size_band and band_of(city.population) != self.size_band:
+        band, countries, regions = self._criteria
+        if band and band_of(city.population) != band:
             return False
-        if self.countries and city.country.code not in {c.code for c in self.countries}:
+        if countries and city.country.code not in countries:
             return False
-        regions = {r.casefold() for r in self.region_list}
         return not regions or city.region.casefold() in regions
