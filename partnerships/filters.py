@@ -208,8 +208,9 @@ class ActivityFilter(django_filters.FilterSet):
 class PartnerFinderForm(forms.Form):
     """The partner finder's filters (GET): a bad value is a form error, never a server error."""
 
+    # Callable: the country names in the language of each request, not of the import.
     country = forms.ChoiceField(
-        label=_("Country"), choices=[("", _("Any country")), *countries], required=False
+        label=_("Country"), choices=lambda: [("", _("Any country")), *countries], required=False
     )
     region = forms.CharField(label=_("Region"), max_length=200, required=False)
     size = forms.ChoiceField(

@@ -154,6 +154,9 @@ def test_the_page_shows_the_reasons_in_each_language(client, network):
     assert "Partner of your partner Bruges" in response.content.decode()
     de = client.get(finder_url(network["a"]).replace("/en/", "/de/"))
     assert de.status_code == 200
+    content = de.content.decode()
+    # The filter's countries in the page's language, not in the language of the import.
+    assert ">Niederlande</option>" in content
     zh = client.get(finder_url(network["a"]).replace("/en/", "/zh-hans/"))
     assert zh.status_code == 200
 
