@@ -134,6 +134,8 @@ def test_filters_narrow_the_suggestions(client, network):
     assert response.status_code == 200
     names = {s.city.name for s in response.context["suggestions"]}
     assert names == {"Delft"}
+    assert '<option value="NL" selected>Netherlands</option>' in response.content.decode()
+    assert '<select name="country" id="id_country">' in response.content.decode()
     response = client.get(finder_url(network["a"], "?size=medium"))
     assert {s.city.name for s in response.context["suggestions"]} == {"Fulda"}
 
