@@ -185,6 +185,9 @@ class City(TranslationStamps):
             # The directory's order, and the partnership list's "by name": the database reads
             # cities in name order and stops after a page, instead of sorting every partnership.
             models.Index(fields=["name", "country"], name="city_name_country_idx"),
+            # The partner finder's "similar size": a range of populations, read in order both
+            # ways (SQLite cannot index DESC NULLS LAST, so the index is plain).
+            models.Index(fields=["population"], name="city_population_idx"),
         ]
 
     def __str__(self):

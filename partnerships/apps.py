@@ -36,6 +36,7 @@ class PartnershipsConfig(AppConfig):
             Contact,
             FocusArea,
             Milestone,
+            PartnerSearch,
             Partnership,
             PartnershipFigure,
             Plan,
@@ -59,7 +60,13 @@ class PartnershipsConfig(AppConfig):
             Source,
             PartnershipFigure,
             Contact,
-            links=[(Partnership, "focus_areas"), (Activity, "focus_areas"), (Plan, "activities")],
+            PartnerSearch,
+            links=[
+                (Partnership, "focus_areas"),
+                (Activity, "focus_areas"),
+                (Plan, "activities"),
+                (PartnerSearch, "focus_areas"),
+            ],
         )
         # A record's change changes its partnership's vitality (partnerships/vitality.py).
         for record in (Activity, Milestone, Plan):

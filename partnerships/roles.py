@@ -15,6 +15,8 @@ EDITOR = {
     "partnerships.picture": _EDIT,
     "partnerships.document": _EDIT,
     "partnerships.focusarea": ["view"],
+    # Their cities' "seeking a partner" listings (admin/seeking.py keeps them to those).
+    "partnerships.partnersearch": _EDIT,
 }
 PUBLISHER = {
     **EDITOR,

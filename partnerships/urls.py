@@ -6,7 +6,7 @@ from django.urls import include, path, register_converter
 
 from core.page_cache import cached_page
 
-from .views import cities, figures, media, partnerships, reports, search
+from .views import cities, figures, finder, media, partnerships, reports, search
 
 
 class YearConverter:
@@ -62,6 +62,12 @@ urlpatterns = [
         name="city_detail",
     ),
     *report_paths("cities", reports.city_report, "city_report"),
+    path(
+        "cities/<slug:slug>/partners-like-you/",
+        cached_page(finder.PartnerFinderView.as_view()),
+        name="partner_finder",
+    ),
+    path("seeking/", cached_page(finder.SeekingListView.as_view()), name="seeking_list"),
     path(
         "topics/<slug:slug>/",
         cached_page(partnerships.TopicDetailView.as_view()),

@@ -41,6 +41,7 @@ XDIST_GROUPS = {
     # The world, built once for the class.
     "tests/twinning/test_query_counts.py::TestWorldScale::": "world",
     "tests/api/test_api.py::TestLargeWorld::": "api-large-world",
+    "tests/partnerships/test_partner_finder.py::TestWorldScale::": "finder-world",
 }
 
 

@@ -2,4 +2,4 @@
 inside a partnership (inlines), the partnership itself, the focus areas, and the records on
 their own pages. Importing the package registers them all."""
 
-from . import imports, media, partnership, records, topics  # noqa: F401 - each registers its admins
+from . import imports, media, partnership, records, seeking, topics  # noqa: F401 - each registers its admins

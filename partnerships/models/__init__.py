@@ -32,6 +32,7 @@ from .records import (
     upcoming_q,
 )
 from .review import PendingChange, ReviewNote
+from .seeking import PartnerSearch, PartnerSearchQuerySet
 from .topics import FocusArea
 
 # The media library's rows (not their files) after the records they can be attached to.
@@ -81,6 +82,8 @@ __all__ = [
     "NotificationPreferences",
     "NotificationPreferencesQuerySet",
     "Partnership",
+    "PartnerSearch",
+    "PartnerSearchQuerySet",
     "PartnershipFigure",
     "PartnershipQuerySet",
     "PartnershipRecordQuerySet",

@@ -1,6 +1,6 @@
 """The city directory and a city's profile: its partnerships, map and figures."""
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
@@ -11,7 +11,14 @@ from core import charts
 
 from .. import reports, statistics
 from ..filters import CityFilter
-from ..models import Activity, Milestone, Partnership, listed_cities, public_cities
+from ..models import (
+    Activity,
+    Milestone,
+    PartnerSearch,
+    Partnership,
+    listed_cities,
+    public_cities,
+)
 from . import PAGE_SIZE
 
 # The most partners a city page lists; the rest are one click away in the filtered list.
@@ -33,7 +40,14 @@ class CityDetailView(DetailView):
     context_object_name = "city"
 
     def get_queryset(self):
-        return public_cities().prefetch_related("figures")
+        # Whether it has a current "seeking a partner" listing: a notice, at no extra query.
+        return (
+            public_cities()
+            .prefetch_related("figures")
+            .annotate(
+                is_seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
+            )
+        )
 
     def get_context_data(self, **kwargs):
         city = self.object

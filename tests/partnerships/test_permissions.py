@@ -481,6 +481,7 @@ def test_each_role_has_exactly_the_permissions_of_its_work():
         "cityfigure",
         "picture",  # the media library (issue 20)
         "document",
+        "partnersearch",  # their cities' "seeking a partner" listings (issue 22)
     ]
     common = codenames(["view", "add", "change"], "city", "partnership") | codenames(edit, *parts)
     setup_roles()
@@ -498,8 +499,8 @@ def test_setup_roles_says_what_it_created_and_what_it_checked():
     out = StringIO()
     call_command("setup_roles", stdout=out)
     assert out.getvalue().splitlines() == [
-        "Checked the role “Editor” (11 kinds of record).",
-        "Created the role “Publisher” (11 kinds of record).",
+        "Checked the role “Editor” (12 kinds of record).",
+        "Created the role “Publisher” (12 kinds of record).",
     ]
 
 
