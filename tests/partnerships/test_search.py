@@ -108,6 +108,8 @@ def test_every_word_may_be_in_another_language(client, pair):
     partnership.city_b.name_zh_hans = "上海"
     partnership.city_b.name_de = "Schanghai"
     partnership.city_b.save()
+    # A renamed city reaches PostgreSQL's search documents with the nightly refresh (search.py).
+    partnership.refresh_search_document()
     pair("Hamburg", "Chicago")
     assert found(client, "hamburg 上海") == ["Hamburg – Shanghai"]
     assert found(client, "schanghai hamburg") == ["Hamburg – Shanghai"]
