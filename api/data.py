@@ -153,6 +153,23 @@ def activity_item(request, item):
     return {**activity(request, item), "partnership": partnership, "url": partnership["url"]}
 
 
+def plan_data(request, progress):
+    """A plan with its progress against what was done (Plan.progress(), computed once)."""
+    plan = progress.plan
+    return {
+        "id": plan.pk,
+        "title": plan.title,
+        "description": plan.description,
+        "focus_area": focus_area_ref(request, plan.focus_area),
+        "target_year": plan.target_year,
+        "status": plan.status,
+        "status_label": str(plan.get_status_display()),
+        "progress": progress.state,
+        "progress_label": str(progress.label),
+        "activities": [item.pk for item in plan.activities.all()],
+    }
+
+
 def partnership_detail(request, partnership, narrative_fields):
     return {
         **partnership_head(request, partnership),
@@ -176,21 +193,7 @@ def partnership_detail(request, partnership, narrative_fields):
             for milestone in partnership.milestones.all()
         ],
         "activities": [activity(request, item) for item in partnership.activities.all()],
-        "plans": [
-            {
-                "id": plan.pk,
-                "title": plan.title,
-                "description": plan.description,
-                "focus_area": focus_area_ref(request, plan.focus_area),
-                "target_year": plan.target_year,
-                "status": plan.status,
-                "status_label": str(plan.get_status_display()),
-                "progress": progress.state,
-                "progress_label": str(progress.label),
-                "activities": [item.pk for item in plan.activities.all()],
-            }
-            for plan, progress in ((plan, plan.progress()) for plan in partnership.plans.all())
-        ],
+        "plans": [plan_data(request, item.progress()) for item in partnership.plans.all()],
         "sources": [
             {
                 "id": source.pk,

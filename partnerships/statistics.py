@@ -124,7 +124,7 @@ def partnerships_by_vitality():
     counts = dict(
         Partnership.objects.published()
         .order_by()
-        .values_list("vitality")
+        .values("vitality")
         .annotate(n=Count("pk"))
         .values_list("vitality", "n")
     )
