@@ -28,26 +28,52 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-"$PY" -c 'import json,sys; [print(p["name"] + "\t" + p["key"] + "\t" + p["path"]) for p in json.load(open(sys.argv[1]))["pages"]]' "$pages" |
-while IFS=$'\t' read -r name key path; do
+"$PY" -c 'import json,sys; [print(p["name"] + "\t" + p["key"] + "\t" + p["path"] + "\t" + str(int(p.get("first_byte", False)))) for p in json.load(open(sys.argv[1]))["pages"]]' "$pages" |
+while IFS=$'\t' read -r name key path first_byte; do
   url="http://127.0.0.1:$port$path"
   file="$out/$key"
+  if [ "$cache" = on ]; then
+    # From a cold cache: every page's run starts with nothing cached, no warm-up, so the first
+    # 16 requests all miss at once (single-flight: one renders, the others wait for it).
+    redis-cli -u "$REDIS_URL" flushdb > /dev/null
+  fi
   status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
   [ "$status" = 200 ] || { echo "$path answered $status"; tail -n 20 "$out/gunicorn.log"; exit 1; }
   # One request at a time first (curl, at least 3, then until BENCH_SINGLE_DURATION seconds are
-  # up): the time to render the page, without queueing behind others.
+  # up): the time to render the page, without queueing behind others. A streamed export is
+  # timed to its first byte.
+  timing='%{time_total}\n'; [ "$first_byte" = 1 ] && timing='%{time_starttransfer}\n'
   : > "$file.alone.txt"; until_s=$(( $(date +%s) + ${single%s} )); n=0
   while [ "$n" -lt 3 ] || { [ "$(date +%s)" -lt "$until_s" ] && [ "$n" -lt 500 ]; }; do
-    curl -s -o /dev/null -w '%{time_total}\n' "$url" >> "$file.alone.txt"; n=$((n + 1))
+    curl -s -o /dev/null -w "$timing" "$url" >> "$file.alone.txt"; n=$((n + 1))
   done
-  # Warm-up, then the load. wrk stops at the deadline but the server still works through the
-  # requests queued by then: one more request, queued behind them, waits until they are done,
-  # so the next page starts on an idle server.
-  wrk -t1 -c"$connections" -d2s --timeout 30s "$url" > /dev/null
-  curl -s -o /dev/null "$url"
+  if [ "$first_byte" = 1 ]; then
+    # The whole list, streamed and never cached: no load run.
+    printf '  %-28s p50 alone to the first byte %s\n' "$name" \
+      "$(sort -n "$file.alone.txt" | awk '{a[NR] = $1} END {printf "%.1f ms", a[int((NR + 1) / 2)] * 1000}')"
+    continue
+  fi
+  if [ "$cache" = on ]; then
+    redis-cli -u "$REDIS_URL" flushdb > /dev/null
+  else
+    # Warm-up (the database's and the process's own caches), then the load.
+    wrk -t1 -c"$connections" -d2s --timeout 30s "$url" > /dev/null
+  fi
+  # wrk stops at the deadline but the server still works through the requests queued by then:
+  # one more request, queued behind them, waits until they are done, so the next page starts
+  # on an idle server.
+  [ "$cache" = on ] || curl -s -o /dev/null "$url"
   wrk -t1 -c"$connections" -d"$duration" --timeout 30s --latency "$url" > "$file.load.txt"
   curl -s -o /dev/null "$url"
   printf '  %-28s %8s req/s at %s connections; p50 alone %s\n' "$name" \
     "$(awk '/Requests\/sec/ {print $2}' "$file.load.txt")" "$connections" \
     "$(sort -n "$file.alone.txt" | awk '{a[NR] = $1} END {printf "%.1f ms", a[int((NR + 1) / 2)] * 1000}')"
 done
+
+# Memory: BENCH_MEMORY_REQUESTS (10,000) requests spread over every page type, 4 at a time,
+# then each worker's resident set (bench/memory.py). Once per database, in the uncached run
+# (the cached one renders almost nothing).
+if [ "$cache" = off ] && [ "${BENCH_MEMORY_REQUESTS:-10000}" -gt 0 ]; then
+  "$PY" bench/memory.py "$server" "http://127.0.0.1:$port" "$pages" \
+    "${BENCH_MEMORY_REQUESTS:-10000}" "$out/memory.json"
+fi

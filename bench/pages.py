@@ -38,7 +38,7 @@ def shanghai():
 
 
 def pages():
-    """(name, path) of every page benchmarked, the floor first."""
+    """(name, path) of every page benchmarked, the floor first: every public page type."""
     focus = (
         FocusArea.objects.filter(partnerships__city_a__country="DE")
         .annotate(n=Count("partnerships"))
@@ -46,16 +46,35 @@ def pages():
         .first()
     )
     berlin_beijing = Partnership.objects.get(slug="berlin-beijing")
+    city = shanghai()
     return [
         ("floor", "/bench/floor/"),
-        ("home", "/"),
+        ("home", "/en/"),
         ("partnerships", "/en/partnerships/"),
+        ("partnerships by country", "/en/partnerships/?country=DE"),
         ("partnerships filtered", f"/en/partnerships/?country=DE&focus_area={focus.slug}"),
         ("partnerships free text", "/en/partnerships/?q=berlin"),
-        ("city Shanghai", shanghai().get_absolute_url()),
+        ("search", "/en/search/?q=berlin"),
         ("partnership Berlin–Beijing", berlin_beijing.get_absolute_url()),
+        ("cities", "/en/cities/"),
+        ("city Shanghai", city.get_absolute_url()),
+        ("topic", f"/en/topics/{focus.slug}/"),
         ("activities", "/en/activities/"),
+        ("statistics", "/en/statistics/"),
+        ("anniversaries", "/en/anniversaries/"),
+        ("seeking a partner", "/en/seeking/"),
+        ("partners like Shanghai", f"/en/cities/{city.slug}/partners-like-you/"),
+        ("feed", "/en/feed/"),
+        ("calendar", "/en/calendar.ics"),
+        ("partnership data", f"/partnerships/{berlin_beijing.slug}/data.json"),
+        # Streamed, whole list: measured to its first byte (bench/load.sh), never cached.
+        ("export first page", "/export/partnerships/?format=json&country=DE"),
+        ("API list", "/api/v1/partnerships/"),
     ]
+
+
+# Streamed responses: "alone" is the time to the first byte, not the whole download.
+FIRST_BYTE = {"export-first-page"}
 
 
 def count_queries(path):
@@ -68,6 +87,8 @@ def count_queries(path):
             response = client.get(path)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
+        if response.streaming:
+            b"".join(response.streaming_content)
         counts.append(len(queries))
     total = (time.perf_counter() - started) * 1000
     sql = sum(float(q["time"]) for q in queries.captured_queries) * 1000
@@ -96,6 +117,7 @@ def main(out):
                 "queries_warm": warm,
                 "ms_total": ms_total,
                 "ms_sql": ms_sql,
+                "first_byte": key in FIRST_BYTE,
             }
         )
         print(

@@ -1,7 +1,12 @@
-"""The site's URLs plus /bench/floor/: a bare Django view, the framework's floor."""
+"""The site's URLs plus /bench/floor/: a bare Django view, the framework's floor.
+
+The site's patterns are copied, not included: they hold i18n_patterns, which Django allows only
+in the root URLconf."""
 
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import path
+
+from twinning.urls import urlpatterns as site_urlpatterns
 
 
 def floor(request):
@@ -9,7 +14,4 @@ def floor(request):
     return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
 
 
-urlpatterns = [
-    path("bench/floor/", floor, name="bench_floor"),
-    path("", include("twinning.urls")),
-]
+urlpatterns = [path("bench/floor/", floor, name="bench_floor"), *site_urlpatterns]

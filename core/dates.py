@@ -162,3 +162,41 @@ def last_day_expression(start_field, start_precision_field, end_field):
     """The last day a dated span lasts: its end (stored as the end of its period), else the
     end of its start's period. NULL when it has no date."""
     return Coalesce(F(end_field), period_end_expression(start_field, start_precision_field))
+
+
+class DatePart(Func):
+    """SQL: a date's year (2019) or month and day as one number (1231 for 31 December).
+
+    Django's ExtractYear/ExtractMonth call a Python function for every row on SQLite; these
+    are the databases' own immutable functions, fit for aggregates over hundreds of thousands
+    of rows and for stored generated columns (PostgreSQL and SQLite)."""
+
+    output_field = models.IntegerField()
+    arity = 1
+    # SQLite keeps a date as text, "YYYY-MM-DD".
+    PARTS = {
+        "year": "CAST(substr(%(expressions)s, 1, 4) AS integer)",
+        "month_day": (
+            "CAST(substr(%(expressions)s, 6, 2) || substr(%(expressions)s, 9, 2) AS integer)"
+        ),
+    }
+
+    def __init__(self, expression, part):
+        if part not in self.PARTS:
+            raise ValueError(f"part must be one of {', '.join(self.PARTS)}, not {part!r}")
+        self.part = part
+        super().__init__(expression)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = self.PARTS[self.part]
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        if self.part == "year":
+            template = "CAST(EXTRACT(year FROM %(expressions)s) AS integer)"
+        else:
+            template = (
+                "CAST(EXTRACT(month FROM %(expressions)s) * 100"
+                " + EXTRACT(day FROM %(expressions)s) AS integer)"
+            )
+        return self.as_sql(compiler, connection, template=template, **extra_context)

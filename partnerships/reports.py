@@ -39,10 +39,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, IntegerField, Q, Value
-from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext
 
-from core.dates import anniversary_in, iso_partial_date
+from core.dates import DatePart, anniversary_in, iso_partial_date
 
 from .anniversaries import JUBILEE_STEP, Jubilee
 from .models import Activity, Contact, Milestone, Partnership, Plan
@@ -225,7 +224,7 @@ def record_years(activities, milestones):
         return (
             records.filter(**{f"{date}__isnull": False})
             .order_by()
-            .annotate(year=ExtractYear(date), source=Value(kind, output_field=IntegerField()))
+            .annotate(year=DatePart(date, "year"), source=Value(kind, output_field=IntegerField()))
             .values("year", "source")
             .annotate(n=Count("pk"))
             .values_list("year", "source", "n")

@@ -9,11 +9,14 @@ with zeros in Python, so a chart's axis keeps its scale.
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Case, Count, F, FloatField, Q, Sum, When
-from django.db.models.functions import Cos, ExtractYear, Radians, Sin
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cos, Radians, Sin
 from django.utils.translation import gettext
 from django_countries import countries
 
+from core.dates import DatePart
 from core.translated import by_name
 
 from .maps import CountryLink, CountryTotals
@@ -69,7 +72,7 @@ def partnerships_per_decade():
     rows = (
         Partnership.objects.published()
         .filter(established__isnull=False)
-        .annotate(year=ExtractYear("established"))
+        .annotate(year=DatePart("established", "year"))
         .values("year")
         .annotate(n=Count("pk"))
         .order_by("year")
@@ -83,7 +86,7 @@ def activities_per_year(activities=None):
     rows = (
         (Activity.objects.published() if activities is None else activities)
         .filter(start_date__isnull=False)
-        .annotate(year=ExtractYear("start_date"))
+        .annotate(year=DatePart("start_date", "year"))
         .values("year")
         .annotate(n=Count("pk"))
         .order_by("year")
@@ -140,9 +143,35 @@ def partnerships_by_vitality():
     ]
 
 
+def _most_connected_ids(limit):
+    """SQL for the ids of the cities with the `limit` largest numbers of published
+    partnerships, ties for the last place included: one grouped pass over both sides' city
+    columns, read from their narrow indexes. (Ordering every public city by a count
+    subquery each made the database count for tens of thousands of cities.)"""
+    quote = connection.ops.quote_name
+    table = quote(Partnership._meta.db_table)
+    city_a, city_b = (quote(Partnership._meta.get_field(f).column) for f in ("city_a", "city_b"))
+    state = Partnership.State.PUBLISHED
+    sql = f"""
+        WITH sides AS (
+            SELECT {city_a} AS city FROM {table} WHERE state = %s
+            UNION ALL SELECT {city_b} FROM {table} WHERE state = %s
+        ), counts AS (SELECT city, COUNT(*) AS n FROM sides GROUP BY city)
+        SELECT city FROM counts
+        WHERE n >= COALESCE((SELECT n FROM counts ORDER BY n DESC LIMIT 1 OFFSET %s), 0)
+    """  # noqa: S608 (names quoted from the model's own options; values are parameters)
+    return RawSQL(sql, [state, state, limit - 1])  # noqa: S611 (as above)
+
+
 def most_connected_cities(limit=TOP):
-    """The cities with most published partnerships, most first."""
-    rows = public_cities().order_by("-partnership_count", by_name("name"), "pk")[:limit]
+    """The cities with most published partnerships, most first (then by name)."""
+    if limit <= 0:
+        return []
+    rows = (
+        public_cities()
+        .filter(pk__in=_most_connected_ids(limit))
+        .order_by("-partnership_count", by_name("name"), "pk")[:limit]
+    )
     return [
         {
             "label": row["name"],
@@ -229,7 +258,7 @@ def city_figures(city):
         Partnership.objects.published()
         .involving(city)
         .order_by()
-        .annotate(partner_country=partner_country, year=ExtractYear("established"))
+        .annotate(partner_country=partner_country, year=DatePart("established", "year"))
         .values("partner_country", "year")
         .annotate(n=Count("pk"))
     )

@@ -358,6 +358,16 @@ class Partnership(TranslationStamps):
             models.Index(fields=["state", "established"], name="partnership_state_est_idx"),
             # Lists, counts and the map filter by vitality among the published.
             models.Index(fields=["state", "vitality"], name="partnership_vitality_idx"),
+            # Which cities are public, and how many partnerships each has: read from these
+            # narrow indexes alone, not from the wide table (docs/performance.md).
+            models.Index(fields=["state", "city_a"], name="partnership_state_city_a_idx"),
+            models.Index(fields=["state", "city_b"], name="partnership_state_city_b_idx"),
+            # The home page's featured partnerships: a handful among tens of thousands.
+            models.Index(
+                fields=["state"],
+                condition=models.Q(is_featured=True),
+                name="partnership_featured_idx",
+            ),
             # The scheduler looks for due go-lives and take-downs every minute; few rows have one.
             models.Index(
                 fields=["go_live_at"],
@@ -603,9 +613,10 @@ def listed_cities():
 def with_a_published_partnership(cities):
     """The rule that makes a city public (registered with cities in PartnershipsConfig)."""
     published = Partnership.objects.published().order_by()
+    # IN (…) rather than EXISTS per city: the database reads the published partnerships' city
+    # columns once (from an index), not twice per city of tens of thousands.
     return cities.filter(
-        Exists(published.filter(city_a=OuterRef("pk")))
-        | Exists(published.filter(city_b=OuterRef("pk")))
+        Q(pk__in=published.values("city_a")) | Q(pk__in=published.values("city_b"))
     )
 
 
