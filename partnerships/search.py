@@ -30,8 +30,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
+    Expression,
     F,
     Index,
     IntegerField,
@@ -76,6 +78,12 @@ SNIPPET_BEFORE, SNIPPET_AFTER = 80, 160  # characters around the match, fallback
 
 def is_full_text(using="default"):
     return connections[using].vendor == "postgresql"
+
+
+def is_indexed(using="default"):
+    """Whether the search reads an index that must be kept fresh: PostgreSQL's documents or
+    SQLite's FTS5 table."""
+    return connections[using].vendor in ("postgresql", "sqlite")
 
 
 class SearchDocumentIndex(GinIndex):
@@ -169,15 +177,128 @@ def document_expression(model):
 def refresh_documents(queryset):
     """Recompute the search document of every partnership in `queryset`; returns how many.
 
-    One UPDATE, whatever the number of rows. Nothing to do (and no query) on other databases.
+    One statement, whatever the number of rows: an UPDATE of the documents on PostgreSQL, an
+    INSERT OR REPLACE of the index's rows on SQLite (`fts_refresh`); nothing (and no query)
+    on other databases.
     """
-    if not is_full_text(queryset.db):
+    vendor = connections[queryset.db].vendor
+    if vendor == "sqlite":
+        return fts_refresh(queryset)
+    if vendor != "postgresql":
         return 0
     return (
         queryset.model._base_manager.using(queryset.db)
         .filter(pk__in=queryset.order_by().values("pk"))
         .update(search_document=document_expression(queryset.model))
     )
+
+
+def refresh_all(model, using="default"):
+    """Rebuild every partnership's document (PostgreSQL) or the whole index (SQLite: emptied,
+    filled and merged into one b-tree); returns how many, or None where there is nothing."""
+    vendor = connections[using].vendor
+    if vendor == "sqlite":
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")
+            count = fts_refresh(model._base_manager.using(using).all())
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+        return count
+    if vendor != "postgresql":
+        return None
+    return refresh_documents(model._base_manager.using(using).all())
+
+
+# --- The index (SQLite: FTS5) ---------------------------------------------------------------
+
+# One row per partnership (its rowid is the partnership's id), published or not, with the text
+# the search looks in, every language's, in three columns for the ranking: the two city names,
+# the summary, and the rest (the other narrative sections and the activity titles). Each text
+# ends with a line break, which no search term holds: a term is never found across two texts.
+FTS_TABLE = "partnerships_search"
+FTS_COLUMNS = ("cities", "summary", "body")
+# Its vocabulary, the trigrams (fts5vocab): a two-character term is looked up through it.
+FTS_TERMS = "partnerships_search_terms"
+FTS_DELETE_TRIGGER = "partnerships_search_delete"
+# The trigram tokenizer finds substrings ("dres" finds Dresden, 柏林 inside 柏林市), ignoring
+# case; a term needs three characters for the index, two through its vocabulary, one is read
+# row by row (LIKE).
+TRIGRAM = 3
+
+
+def fts_create_sql(model):
+    """The statements creating the index for `model` (Partnership), for a migration."""
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    return [
+        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+        f"{', '.join(FTS_COLUMNS)}, tokenize = 'trigram')",
+        f"CREATE VIRTUAL TABLE {FTS_TERMS} USING fts5vocab({FTS_TABLE}, 'row')",
+        # A deleted partnership (also by a cascade or a flush) leaves the index at once.
+        f"CREATE TRIGGER {FTS_DELETE_TRIGGER} AFTER DELETE ON {table} "
+        f"BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = old.{pk}; END",
+    ]
+
+
+def fts_drop_sql():
+    return [
+        f"DROP TRIGGER IF EXISTS {FTS_DELETE_TRIGGER}",
+        f"DROP TABLE IF EXISTS {FTS_TERMS}",
+        f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    ]
+
+
+def _lines(alias, model, field):
+    """SQL: the text of `field` in every language, each followed by a line break."""
+    parts = []
+    for language in languages():
+        name = model._meta.get_field(column(field, language)).column
+        parts.append(f"coalesce({alias}.\"{name}\", '') || char(10)")
+    return " || ".join(parts)
+
+
+def fts_rows_sql(model, narrative_fields=None):
+    """SQL selecting (id, cities, summary, body) of `model`'s rows (alias p): the text the
+    index holds for each partnership. `narrative_fields`: the model's (a migration's model has
+    no NARRATIVE_FIELDS)."""
+    city, activity = _related(model, "city_a"), _related(model, "activities")
+    city_table, activity_table = city._meta.db_table, activity._meta.db_table
+
+    def city_names(side):
+        side_column = model._meta.get_field(side).column
+        return (
+            f"coalesce((SELECT {_lines('c', city, 'name')} FROM \"{city_table}\" c "
+            f'WHERE c."{city._meta.pk.column}" = p."{side_column}"), \'\')'
+        )
+
+    narrative_fields = narrative_fields or model.NARRATIVE_FIELDS
+    sections = [name for name in narrative_fields if name != "summary"]
+    partnership_column = activity._meta.get_field("partnership").column
+    titles = (
+        f"coalesce((SELECT group_concat({_lines('a', activity, 'title')}, '') "
+        f'FROM "{activity_table}" a WHERE a."{partnership_column}" = p."{model._meta.pk.column}"'
+        "), '')"
+    )
+    body = " || ".join([*(_lines("p", model, name) for name in sections), titles])
+    return (
+        f'SELECT p."{model._meta.pk.column}", '
+        f"{city_names('city_a')} || {city_names('city_b')}, "
+        f"{_lines('p', model, 'summary')}, {body} "
+        f'FROM "{model._meta.db_table}" p'
+    )
+
+
+def fts_refresh(queryset, narrative_fields=None):
+    """Replace the index rows of the partnerships in `queryset` with their text as it is now;
+    returns how many. One statement (INSERT OR REPLACE … SELECT), whatever the number."""
+    model = queryset.model
+    pks, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) "
+            f'{fts_rows_sql(model, narrative_fields)} WHERE p."{model._meta.pk.column}" IN ({pks})',
+            params,
+        )
+        return cursor.rowcount
 
 
 # --- Searching ------------------------------------------------------------------------------
@@ -287,6 +408,125 @@ def _fallback_match(model, text):
     return match, rank if rank is not None else Value(1, output_field=IntegerField())
 
 
+class _OnRow(Expression):
+    """SQL about each partnership row: `{pk}` in `sql` stands for its primary key column."""
+
+    def __init__(self, sql, params, output_field):
+        super().__init__(output_field=output_field)
+        self.sql, self.params, self.pk = sql, list(params), F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, expressions):
+        (self.pk,) = expressions
+
+    def as_sql(self, compiler, connection):
+        pk_sql, pk_params = compiler.compile(self.pk)
+        assert not pk_params  # a column: the parameters stay in their order
+        return f"({self.sql.replace('{pk}', pk_sql)})", self.params
+
+
+def _fts_phrase(term, columns=None):
+    """SQL and parameters: the FTS5 query finding `term` (of two characters or more) as a
+    substring, in `columns` (a column filter) or anywhere."""
+    prefix = f"{{{' '.join(columns)}}} : " if columns else ""
+    if len(term) >= TRIGRAM:
+        return "%s", [prefix + '"' + term.replace('"', '""') + '"']
+    # Two characters: any trigram that begins with them (every text ends with a line break, so
+    # each two characters of it begin one). None: the empty phrase, which matches nothing.
+    folded = term.lower()
+    return (
+        f"(SELECT %s || '(' || coalesce(group_concat("
+        f"""'"' || replace(term, '"', '""') || '"', ' OR '), '""') || ')' """
+        f"FROM {FTS_TERMS} WHERE term >= %s AND term < %s)"
+    ), [prefix, folded, folded + "\U0010ffff"]
+
+
+def _fts_query(wanted, left_out=()):
+    """SQL and parameters: an FTS5 query finding every one of `wanted` but none of `left_out`."""
+    sql, params = [], []
+    for term in wanted:
+        term_sql, term_params = _fts_phrase(term)
+        sql.append(term_sql)
+        params += term_params
+    query = " || ' AND ' || ".join(sql)
+    if left_out:
+        excluded, excluded_params = zip(*map(_fts_phrase, left_out), strict=True)
+        query += " || ' NOT (' || " + " || ' OR ' || ".join(excluded) + " || ')'"
+        params += [param for term_params in excluded_params for param in term_params]
+    return query, params
+
+
+def _fts_finds(query_sql, params):
+    return _OnRow(
+        f"{{pk}} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {query_sql})",
+        params,
+        BooleanField(),
+    )
+
+
+def _like(term):
+    """A LIKE pattern: `term` anywhere (as Django's icontains on SQLite)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _row_like(columns, term):
+    """SQL and parameters: whether the index row's `columns` hold a one-character `term`."""
+    text = " || ".join(f"f.{name}" for name in columns)
+    return f"{text} LIKE %s ESCAPE '\\'", [_like(term)]
+
+
+def _fts_match(model, text):
+    """`_fallback_match` through the SQLite index: the same words, found the same way (as
+    substrings, anywhere; ranked city name > summary > the rest), read from one index row per
+    partnership instead of the partnership's, its cities' and its activities' rows."""
+    wanted, left_out = fallback_terms(text)
+    indexed = [term for term in wanted if len(term) >= 2]
+    indexed_out = [term for term in left_out if len(term) >= 2]
+    match, rank = Q(), None
+    if indexed:
+        match &= Q(_fts_finds(*_fts_query(indexed, indexed_out)))
+    else:  # FTS5 cannot leave out alone
+        for term in indexed_out:
+            match &= ~Q(_fts_finds(*_fts_query([term])))
+    for term, wanted_term in [*((t, True) for t in wanted), *((t, False) for t in left_out)]:
+        if len(term) >= 2:
+            continue
+        like_sql, like_params = _row_like(FTS_COLUMNS, term)
+        one = Q(
+            _OnRow(
+                f"SELECT 1 FROM {FTS_TABLE} f WHERE f.rowid = {{pk}} AND {like_sql}",
+                like_params,
+                BooleanField(),
+            )
+        )
+        match &= one if wanted_term else ~one
+    for term in wanted:
+        if len(term) >= 2:
+            in_city, in_city_params = _fts_phrase(term, ["cities"])
+            in_summary, in_summary_params = _fts_phrase(term, ["summary"])
+            found_in = f"{{pk}} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH "
+            term_rank = _OnRow(
+                f"CASE WHEN {found_in}{in_city}) THEN 3 WHEN {found_in}{in_summary}) THEN 2 "
+                "ELSE 1 END",
+                in_city_params + in_summary_params,
+                IntegerField(),
+            )
+        else:
+            in_city, in_city_params = _row_like(["cities"], term)
+            in_summary, in_summary_params = _row_like(["summary"], term)
+            term_rank = _OnRow(
+                f"SELECT CASE WHEN {in_city} THEN 3 WHEN {in_summary} THEN 2 ELSE 1 END "
+                f"FROM {FTS_TABLE} f WHERE f.rowid = {{pk}}",
+                in_city_params + in_summary_params,
+                IntegerField(),
+            )
+        rank = term_rank if rank is None else rank + term_rank
+    return match, rank if rank is not None else Value(1, output_field=IntegerField())
+
+
 def search(queryset, text):
     """The partnerships of `queryset` that match `text`, best first (annotated `search_rank`).
 
@@ -302,7 +542,8 @@ def search(queryset, text):
             **{RANK: SearchRank(F("search_document"), query)}
         )
     else:
-        match, rank = _fallback_match(queryset.model, text)
+        indexed = connections[queryset.db].vendor == "sqlite"
+        match, rank = (_fts_match if indexed else _fallback_match)(queryset.model, text)
         queryset = queryset.filter(match).annotate(**{RANK: rank})
     return queryset.order_by(
         f"-{RANK}", translated("city_a__name"), translated("city_b__name"), "pk"
