@@ -199,9 +199,9 @@ def refresh_all(model, using="default"):
     vendor = connections[using].vendor
     if vendor == "sqlite":
         with connections[using].cursor() as cursor:
-            cursor.execute(f"DELETE FROM {FTS_TABLE}")
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
             count = fts_refresh(model._base_manager.using(using).all())
-            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")  # noqa: S608
         return count
     if vendor != "postgresql":
         return None
@@ -234,7 +234,7 @@ def fts_create_sql(model):
         f"{', '.join(FTS_COLUMNS)}, tokenize = 'trigram')",
         f"CREATE VIRTUAL TABLE {FTS_TERMS} USING fts5vocab({FTS_TABLE}, 'row')",
         # A deleted partnership (also by a cascade or a flush) leaves the index at once.
-        f"CREATE TRIGGER {FTS_DELETE_TRIGGER} AFTER DELETE ON {table} "
+        f"CREATE TRIGGER {FTS_DELETE_TRIGGER} AFTER DELETE ON {table} "  # noqa: S608
         f"BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = old.{pk}; END",
     ]
 
@@ -266,7 +266,7 @@ def fts_rows_sql(model, narrative_fields=None):
     def city_names(side):
         side_column = model._meta.get_field(side).column
         return (
-            f"coalesce((SELECT {_lines('c', city, 'name')} FROM \"{city_table}\" c "
+            f'coalesce((SELECT {_lines("c", city, "name")} FROM "{city_table}" c '  # noqa: S608
             f'WHERE c."{city._meta.pk.column}" = p."{side_column}"), \'\')'
         )
 
@@ -274,13 +274,13 @@ def fts_rows_sql(model, narrative_fields=None):
     sections = [name for name in narrative_fields if name != "summary"]
     partnership_column = activity._meta.get_field("partnership").column
     titles = (
-        f"coalesce((SELECT group_concat({_lines('a', activity, 'title')}, '') "
+        f"coalesce((SELECT group_concat({_lines('a', activity, 'title')}, '') "  # noqa: S608
         f'FROM "{activity_table}" a WHERE a."{partnership_column}" = p."{model._meta.pk.column}"'
         "), '')"
     )
     body = " || ".join([*(_lines("p", model, name) for name in sections), titles])
     return (
-        f'SELECT p."{model._meta.pk.column}", '
+        f'SELECT p."{model._meta.pk.column}", '  # noqa: S608
         f"{city_names('city_a')} || {city_names('city_b')}, "
         f"{_lines('p', model, 'summary')}, {body} "
         f'FROM "{model._meta.db_table}" p'
@@ -427,40 +427,32 @@ class _OnRow(Expression):
         return f"({self.sql.replace('{pk}', pk_sql)})", self.params
 
 
-def _fts_phrase(term, columns=None):
+def _fts_phrase(term):
     """SQL and parameters: the FTS5 query finding `term` (of two characters or more) as a
-    substring, in `columns` (a column filter) or anywhere."""
-    prefix = f"{{{' '.join(columns)}}} : " if columns else ""
+    substring."""
     if len(term) >= TRIGRAM:
-        return "%s", [prefix + '"' + term.replace('"', '""') + '"']
+        return "%s", ['"' + term.replace('"', '""') + '"']
     # Two characters: any trigram that begins with them (every text ends with a line break, so
     # each two characters of it begin one). None: the empty phrase, which matches nothing.
     folded = term.lower()
     return (
-        f"(SELECT %s || '(' || coalesce(group_concat("
-        f"""'"' || replace(term, '"', '""') || '"', ' OR '), '""') || ')' """
+        "(SELECT '(' || coalesce(group_concat("  # noqa: S608
+        """'"' || replace(term, '"', '""') || '"', ' OR '), '""') || ')' """
         f"FROM {FTS_TERMS} WHERE term >= %s AND term < %s)"
-    ), [prefix, folded, folded + "\U0010ffff"]
+    ), [folded, folded + "\U0010ffff"]
 
 
-def _fts_query(wanted, left_out=()):
-    """SQL and parameters: an FTS5 query finding every one of `wanted` but none of `left_out`."""
-    sql, params = [], []
-    for term in wanted:
-        term_sql, term_params = _fts_phrase(term)
-        sql.append(term_sql)
-        params += term_params
-    query = " || ' AND ' || ".join(sql)
-    if left_out:
-        excluded, excluded_params = zip(*map(_fts_phrase, left_out), strict=True)
-        query += " || ' NOT (' || " + " || ' OR ' || ".join(excluded) + " || ')'"
-        params += [param for term_params in excluded_params for param in term_params]
-    return query, params
+def _fts_join(pieces, operator):
+    """SQL and parameters: the FTS5 queries `pieces` ((sql, params)) joined by `operator`,
+    each in parentheses."""
+    sql = f" || ' {operator} ' || ".join(f"'(' || {piece} || ')'" for piece, _ in pieces)
+    return sql, [param for _, params in pieces for param in params]
 
 
-def _fts_finds(query_sql, params):
+def _fts_finds(query):
+    sql, params = query
     return _OnRow(
-        f"{{pk}} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {query_sql})",
+        f"{{pk}} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {sql})",  # noqa: S608
         params,
         BooleanField(),
     )
@@ -478,48 +470,59 @@ def _row_like(columns, term):
     return f"{text} LIKE %s ESCAPE '\\'", [_like(term)]
 
 
+def _on_index_row(sql, params, output_field):
+    """`sql` read from the partnership's index row (alias f)."""
+    return _OnRow(
+        f"SELECT {sql} FROM {FTS_TABLE} f WHERE f.rowid = {{pk}}",  # noqa: S608
+        params,
+        output_field,
+    )
+
+
 def _fts_match(model, text):
     """`_fallback_match` through the SQLite index: the same words, found the same way (as
     substrings, anywhere; ranked city name > summary > the rest), read from one index row per
-    partnership instead of the partnership's, its cities' and its activities' rows."""
+    partnership instead of the partnership's, its cities' and its activities' rows.
+
+    Terms of two characters or more are looked up in the index: all in one FTS5 query (with
+    the left-out ones after NOT), and for the ranking, each in the city names and in the
+    summary, restricted to that query's rows (so a common word costs little beside a rare
+    one). A one-character term is read in each candidate's index row (LIKE).
+    """
     wanted, left_out = fallback_terms(text)
-    indexed = [term for term in wanted if len(term) >= 2]
-    indexed_out = [term for term in left_out if len(term) >= 2]
-    match, rank = Q(), None
+    indexed = [_fts_phrase(term) for term in wanted if len(term) >= 2]
+    indexed_out = [_fts_phrase(term) for term in left_out if len(term) >= 2]
+    match, rank, query = Q(), None, None
     if indexed:
-        match &= Q(_fts_finds(*_fts_query(indexed, indexed_out)))
-    else:  # FTS5 cannot leave out alone
-        for term in indexed_out:
-            match &= ~Q(_fts_finds(*_fts_query([term])))
-    for term, wanted_term in [*((t, True) for t in wanted), *((t, False) for t in left_out)]:
-        if len(term) >= 2:
-            continue
-        like_sql, like_params = _row_like(FTS_COLUMNS, term)
-        one = Q(
-            _OnRow(
-                f"SELECT 1 FROM {FTS_TABLE} f WHERE f.rowid = {{pk}} AND {like_sql}",
-                like_params,
-                BooleanField(),
-            )
-        )
-        match &= one if wanted_term else ~one
+        query = _fts_join(indexed, "AND")
+        if indexed_out:
+            query = _fts_join([query, _fts_join(indexed_out, "OR")], "NOT")
+        match &= Q(_fts_finds(query))
+    elif indexed_out:  # FTS5 cannot leave out alone
+        match &= ~Q(_fts_finds(_fts_join(indexed_out, "OR")))
+    for terms, wanted_terms in ((wanted, True), (left_out, False)):
+        for term in terms:
+            if len(term) < 2:
+                one = Q(_on_index_row(*_row_like(FTS_COLUMNS, term), BooleanField()))
+                match &= one if wanted_terms else ~one
     for term in wanted:
         if len(term) >= 2:
-            in_city, in_city_params = _fts_phrase(term, ["cities"])
-            in_summary, in_summary_params = _fts_phrase(term, ["summary"])
-            found_in = f"{{pk}} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH "
-            term_rank = _OnRow(
-                f"CASE WHEN {found_in}{in_city}) THEN 3 WHEN {found_in}{in_summary}) THEN 2 "
-                "ELSE 1 END",
-                in_city_params + in_summary_params,
-                IntegerField(),
+            phrase = _fts_phrase(term)
+            where = []
+            for column_name in ("cities", "summary"):
+                in_column = (f"'{{{column_name}}} : (' || {phrase[0]} || ')'", phrase[1])
+                where.append(_fts_finds(_fts_join([in_column, query], "AND")))
+            term_rank = Case(
+                When(where[0], then=Value(3)),
+                When(where[1], then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
             )
         else:
             in_city, in_city_params = _row_like(["cities"], term)
             in_summary, in_summary_params = _row_like(["summary"], term)
-            term_rank = _OnRow(
-                f"SELECT CASE WHEN {in_city} THEN 3 WHEN {in_summary} THEN 2 ELSE 1 END "
-                f"FROM {FTS_TABLE} f WHERE f.rowid = {{pk}}",
+            term_rank = _on_index_row(
+                f"CASE WHEN {in_city} THEN 3 WHEN {in_summary} THEN 2 ELSE 1 END",
                 in_city_params + in_summary_params,
                 IntegerField(),
             )
