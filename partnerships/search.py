@@ -1,4 +1,4 @@
-"""Free-text search over partnerships: PostgreSQL full-text search, a simple fallback elsewhere.
+"""Free-text search over partnerships: PostgreSQL full-text search, an FTS5 index on SQLite.
 
 PostgreSQL: every partnership stores a weighted search document (`Partnership.search_document`,
 a tsvector with a GIN index): the two city names weigh most (A), then the summary (B), the other
@@ -8,17 +8,30 @@ web search engine's (`websearch_to_tsquery`: words, "a quoted phrase", -leave-ou
 ("dres" finds Dresden). Results are ranked (`ts_rank`) and come with a highlighted
 snippet (`ts_headline`).
 
-The document is a copy, kept fresh without signals: `refresh_documents()` (the queryset's
+SQLite (the demo, the tests, small sites): an FTS5 index, the table `partnerships_search`, one
+row per partnership (published or not; its rowid the partnership's id) with three columns: the
+two city names in every language, the summaries, and the rest (the other narrative sections and
+the activity titles, every language). Its trigram tokenizer makes the search a case-insensitive
+substring search, as the simple one it replaces was (`LIKE '%…%'` over the partnerships, their
+cities and activities, some 330 ms a query at world scale; a few ms now): "dres" finds Dresden,
+柏林 is found inside 柏林市; it ignores the case of every alphabet (LIKE: ASCII only). Every
+word (or "quoted phrase") must be found, each anywhere, and a -word must not, as in the full
+text search; ranked by where each word is found: city name > summary > the rest (`_fts_match`).
+A term of three characters or more is a phrase of the index; one of two characters (most
+Chinese names) an OR of the trigrams beginning with it, read from the index's vocabulary
+(`partnerships_search_terms`, fts5vocab), in the same statement: each text in the index ends
+with a line break, so every two characters in it begin a trigram; a one-character term is read
+in each candidate's row (LIKE). The snippet is cut around the first match in Python, every word
+marked. A migration creates and fills the index (nothing on PostgreSQL); a trigger removes a
+deleted partnership's row. Other databases search the rows with `LIKE` (`_fallback_match`).
+
+Both are copies, kept fresh without signals: `refresh_documents()` (the queryset's
 `refresh_search_document()`) runs after Partnership.save(), Activity.save() and
 Activity.delete(), after the admin saved a partnership's inlines or deleted activities in bulk,
 and in `manage.py update_search_index` for whatever bypasses them (loaddata, bulk_create,
-queryset updates, renamed cities); `load_demo` runs the command itself.
-
-Other databases (SQLite for the demo and tests): a case-insensitive substring search over the
-city names (in every language), summary, narrative sections and activity titles. Every word (or
-"quoted phrase") must be found, each in any of them, and a -word must not, as in the full text
-search; ranked by where each word is found: city name > summary > the rest. The snippet is cut
-around the first match in Python, every word marked.
+queryset updates, renamed cities); `load_demo` runs the command itself. One statement whatever
+the number of partnerships: an UPDATE of the documents on PostgreSQL, an INSERT OR REPLACE of
+the index rows on SQLite.
 
 Snippets are text written by staff: they are always escaped, and only the <mark> tags put in
 here around matches are markup.
