@@ -1,4 +1,4 @@
-"""Free-text search over partnerships: PostgreSQL full-text search, a simple fallback elsewhere.
+"""Free-text search over partnerships: PostgreSQL full-text search, an FTS5 index on SQLite.
 
 PostgreSQL: every partnership stores a weighted search document (`Partnership.search_document`,
 a tsvector with a GIN index): the two city names weigh most (A), then the summary (B), the other
@@ -8,17 +8,30 @@ web search engine's (`websearch_to_tsquery`: words, "a quoted phrase", -leave-ou
 ("dres" finds Dresden). Results are ranked (`ts_rank`) and come with a highlighted
 snippet (`ts_headline`).
 
-The document is a copy, kept fresh without signals: `refresh_documents()` (the queryset's
+SQLite (the demo, the tests, small sites): an FTS5 index, the table `partnerships_search`, one
+row per partnership (published or not; its rowid the partnership's id) with three columns: the
+two city names in every language, the summaries, and the rest (the other narrative sections and
+the activity titles, every language). Its trigram tokenizer makes the search a case-insensitive
+substring search, as the simple one it replaces was (`LIKE '%…%'` over the partnerships, their
+cities and activities, some 330 ms a query at world scale; a few ms now): "dres" finds Dresden,
+柏林 is found inside 柏林市; it ignores the case of every alphabet (LIKE: ASCII only). Every
+word (or "quoted phrase") must be found, each anywhere, and a -word must not, as in the full
+text search; ranked by where each word is found: city name > summary > the rest (`_fts_match`).
+A term of three characters or more is a phrase of the index; one of two characters (most
+Chinese names) an OR of the trigrams beginning with it, read from the index's vocabulary
+(`partnerships_search_terms`, fts5vocab), in the same statement: each text in the index ends
+with a line break, so every two characters in it begin a trigram; a one-character term is read
+in each candidate's row (LIKE). The snippet is cut around the first match in Python, every word
+marked. A migration creates and fills the index (nothing on PostgreSQL); a trigger removes a
+deleted partnership's row. Other databases search the rows with `LIKE` (`_fallback_match`).
+
+Both are copies, kept fresh without signals: `refresh_documents()` (the queryset's
 `refresh_search_document()`) runs after Partnership.save(), Activity.save() and
 Activity.delete(), after the admin saved a partnership's inlines or deleted activities in bulk,
 and in `manage.py update_search_index` for whatever bypasses them (loaddata, bulk_create,
-queryset updates, renamed cities); `load_demo` runs the command itself.
-
-Other databases (SQLite for the demo and tests): a case-insensitive substring search over the
-city names (in every language), summary, narrative sections and activity titles. Every word (or
-"quoted phrase") must be found, each in any of them, and a -word must not, as in the full text
-search; ranked by where each word is found: city name > summary > the rest. The snippet is cut
-around the first match in Python, every word marked.
+queryset updates, renamed cities); `load_demo` runs the command itself. One statement whatever
+the number of partnerships: an UPDATE of the documents on PostgreSQL, an INSERT OR REPLACE of
+the index rows on SQLite.
 
 Snippets are text written by staff: they are always escaped, and only the <mark> tags put in
 here around matches are markup.
@@ -30,8 +43,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
+    Expression,
     F,
     Index,
     IntegerField,
@@ -76,6 +91,12 @@ SNIPPET_BEFORE, SNIPPET_AFTER = 80, 160  # characters around the match, fallback
 
 def is_full_text(using="default"):
     return connections[using].vendor == "postgresql"
+
+
+def is_indexed(using="default"):
+    """Whether the search reads an index that must be kept fresh: PostgreSQL's documents or
+    SQLite's FTS5 table."""
+    return connections[using].vendor in ("postgresql", "sqlite")
 
 
 class SearchDocumentIndex(GinIndex):
@@ -169,15 +190,128 @@ def document_expression(model):
 def refresh_documents(queryset):
     """Recompute the search document of every partnership in `queryset`; returns how many.
 
-    One UPDATE, whatever the number of rows. Nothing to do (and no query) on other databases.
+    One statement, whatever the number of rows: an UPDATE of the documents on PostgreSQL, an
+    INSERT OR REPLACE of the index's rows on SQLite (`fts_refresh`); nothing (and no query)
+    on other databases.
     """
-    if not is_full_text(queryset.db):
+    vendor = connections[queryset.db].vendor
+    if vendor == "sqlite":
+        return fts_refresh(queryset)
+    if vendor != "postgresql":
         return 0
     return (
         queryset.model._base_manager.using(queryset.db)
         .filter(pk__in=queryset.order_by().values("pk"))
         .update(search_document=document_expression(queryset.model))
     )
+
+
+def refresh_all(model, using="default"):
+    """Rebuild every partnership's document (PostgreSQL) or the whole index (SQLite: emptied,
+    filled and merged into one b-tree); returns how many, or None where there is nothing."""
+    vendor = connections[using].vendor
+    if vendor == "sqlite":
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
+            count = fts_refresh(model._base_manager.using(using).all())
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")  # noqa: S608
+        return count
+    if vendor != "postgresql":
+        return None
+    return refresh_documents(model._base_manager.using(using).all())
+
+
+# --- The index (SQLite: FTS5) ---------------------------------------------------------------
+
+# One row per partnership (its rowid is the partnership's id), published or not, with the text
+# the search looks in, every language's, in three columns for the ranking: the two city names,
+# the summary, and the rest (the other narrative sections and the activity titles). Each text
+# ends with a line break, which no search term holds: a term is never found across two texts.
+FTS_TABLE = "partnerships_search"
+FTS_COLUMNS = ("cities", "summary", "body")
+# Its vocabulary, the trigrams (fts5vocab): a two-character term is looked up through it.
+FTS_TERMS = "partnerships_search_terms"
+FTS_DELETE_TRIGGER = "partnerships_search_delete"
+# The trigram tokenizer finds substrings ("dres" finds Dresden, 柏林 inside 柏林市), ignoring
+# case; a term needs three characters for the index, two through its vocabulary, one is read
+# row by row (LIKE).
+TRIGRAM = 3
+
+
+def fts_create_sql(model):
+    """The statements creating the index for `model` (Partnership), for a migration."""
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    return [
+        f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+        f"{', '.join(FTS_COLUMNS)}, tokenize = 'trigram')",
+        f"CREATE VIRTUAL TABLE {FTS_TERMS} USING fts5vocab({FTS_TABLE}, 'row')",
+        # A deleted partnership (also by a cascade or a flush) leaves the index at once.
+        f"CREATE TRIGGER {FTS_DELETE_TRIGGER} AFTER DELETE ON {table} "  # noqa: S608
+        f"BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = old.{pk}; END",
+    ]
+
+
+def fts_drop_sql():
+    return [
+        f"DROP TRIGGER IF EXISTS {FTS_DELETE_TRIGGER}",
+        f"DROP TABLE IF EXISTS {FTS_TERMS}",
+        f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    ]
+
+
+def _lines(alias, model, field):
+    """SQL: the text of `field` in every language, each followed by a line break."""
+    parts = []
+    for language in languages():
+        name = model._meta.get_field(column(field, language)).column
+        parts.append(f"coalesce({alias}.\"{name}\", '') || char(10)")
+    return " || ".join(parts)
+
+
+def fts_rows_sql(model, narrative_fields=None):
+    """SQL selecting (id, cities, summary, body) of `model`'s rows (alias p): the text the
+    index holds for each partnership. `narrative_fields`: the model's (a migration's model has
+    no NARRATIVE_FIELDS)."""
+    city, activity = _related(model, "city_a"), _related(model, "activities")
+    city_table, activity_table = city._meta.db_table, activity._meta.db_table
+
+    def city_names(side):
+        side_column = model._meta.get_field(side).column
+        return (
+            f'coalesce((SELECT {_lines("c", city, "name")} FROM "{city_table}" c '  # noqa: S608
+            f'WHERE c."{city._meta.pk.column}" = p."{side_column}"), \'\')'
+        )
+
+    narrative_fields = narrative_fields or model.NARRATIVE_FIELDS
+    sections = [name for name in narrative_fields if name != "summary"]
+    partnership_column = activity._meta.get_field("partnership").column
+    titles = (
+        f"coalesce((SELECT group_concat({_lines('a', activity, 'title')}, '') "  # noqa: S608
+        f'FROM "{activity_table}" a WHERE a."{partnership_column}" = p."{model._meta.pk.column}"'
+        "), '')"
+    )
+    body = " || ".join([*(_lines("p", model, name) for name in sections), titles])
+    return (
+        f'SELECT p."{model._meta.pk.column}", '  # noqa: S608
+        f"{city_names('city_a')} || {city_names('city_b')}, "
+        f"{_lines('p', model, 'summary')}, {body} "
+        f'FROM "{model._meta.db_table}" p'
+    )
+
+
+def fts_refresh(queryset, narrative_fields=None):
+    """Replace the index rows of the partnerships in `queryset` with their text as it is now;
+    returns how many. One statement (INSERT OR REPLACE … SELECT), whatever the number."""
+    model = queryset.model
+    pks, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) "
+            f'{fts_rows_sql(model, narrative_fields)} WHERE p."{model._meta.pk.column}" IN ({pks})',
+            params,
+        )
+        return cursor.rowcount
 
 
 # --- Searching ------------------------------------------------------------------------------
@@ -287,6 +421,128 @@ def _fallback_match(model, text):
     return match, rank if rank is not None else Value(1, output_field=IntegerField())
 
 
+class _OnRow(Expression):
+    """SQL about each partnership row: `{pk}` in `sql` stands for its primary key column."""
+
+    def __init__(self, sql, params, output_field):
+        super().__init__(output_field=output_field)
+        self.sql, self.params, self.pk = sql, list(params), F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, expressions):
+        (self.pk,) = expressions
+
+    def as_sql(self, compiler, connection):
+        pk_sql, pk_params = compiler.compile(self.pk)
+        assert not pk_params  # a column: the parameters stay in their order
+        return f"({self.sql.replace('{pk}', pk_sql)})", self.params
+
+
+def _fts_phrase(term):
+    """SQL and parameters: the FTS5 query finding `term` (of two characters or more) as a
+    substring."""
+    if len(term) >= TRIGRAM:
+        return "%s", ['"' + term.replace('"', '""') + '"']
+    # Two characters: any trigram that begins with them (every text ends with a line break, so
+    # each two characters of it begin one). None: the empty phrase, which matches nothing.
+    folded = term.lower()
+    return (
+        "(SELECT '(' || coalesce(group_concat("  # noqa: S608
+        """'"' || replace(term, '"', '""') || '"', ' OR '), '""') || ')' """
+        f"FROM {FTS_TERMS} WHERE term >= %s AND term < %s)"
+    ), [folded, folded + "\U0010ffff"]
+
+
+def _fts_join(pieces, operator):
+    """SQL and parameters: the FTS5 queries `pieces` ((sql, params)) joined by `operator`,
+    each in parentheses."""
+    sql = f" || ' {operator} ' || ".join(f"'(' || {piece} || ')'" for piece, _ in pieces)
+    return sql, [param for _, params in pieces for param in params]
+
+
+def _fts_finds(query):
+    sql, params = query
+    return _OnRow(
+        f"{{pk}} IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {sql})",  # noqa: S608
+        params,
+        BooleanField(),
+    )
+
+
+def _like(term):
+    """A LIKE pattern: `term` anywhere (as Django's icontains on SQLite)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _row_like(columns, term):
+    """SQL and parameters: whether the index row's `columns` hold a one-character `term`."""
+    text = " || ".join(f"f.{name}" for name in columns)
+    return f"{text} LIKE %s ESCAPE '\\'", [_like(term)]
+
+
+def _on_index_row(sql, params, output_field):
+    """`sql` read from the partnership's index row (alias f)."""
+    return _OnRow(
+        f"SELECT {sql} FROM {FTS_TABLE} f WHERE f.rowid = {{pk}}",  # noqa: S608
+        params,
+        output_field,
+    )
+
+
+def _fts_match(model, text):
+    """`_fallback_match` through the SQLite index: the same words, found the same way (as
+    substrings, anywhere; ranked city name > summary > the rest), read from one index row per
+    partnership instead of the partnership's, its cities' and its activities' rows.
+
+    Terms of two characters or more are looked up in the index: all in one FTS5 query (with
+    the left-out ones after NOT), and for the ranking, each in the city names and in the
+    summary, restricted to that query's rows (so a common word costs little beside a rare
+    one). A one-character term is read in each candidate's index row (LIKE).
+    """
+    wanted, left_out = fallback_terms(text)
+    indexed = [_fts_phrase(term) for term in wanted if len(term) >= 2]
+    indexed_out = [_fts_phrase(term) for term in left_out if len(term) >= 2]
+    match, rank, query = Q(), None, None
+    if indexed:
+        query = _fts_join(indexed, "AND")
+        if indexed_out:
+            query = _fts_join([query, _fts_join(indexed_out, "OR")], "NOT")
+        match &= Q(_fts_finds(query))
+    elif indexed_out:  # FTS5 cannot leave out alone
+        match &= ~Q(_fts_finds(_fts_join(indexed_out, "OR")))
+    for terms, wanted_terms in ((wanted, True), (left_out, False)):
+        for term in terms:
+            if len(term) < 2:
+                one = Q(_on_index_row(*_row_like(FTS_COLUMNS, term), BooleanField()))
+                match &= one if wanted_terms else ~one
+    for term in wanted:
+        if len(term) >= 2:
+            phrase = _fts_phrase(term)
+            where = []
+            for column_name in ("cities", "summary"):
+                in_column = (f"'{{{column_name}}} : (' || {phrase[0]} || ')'", phrase[1])
+                where.append(_fts_finds(_fts_join([in_column, query], "AND")))
+            term_rank = Case(
+                When(where[0], then=Value(3)),
+                When(where[1], then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        else:
+            in_city, in_city_params = _row_like(["cities"], term)
+            in_summary, in_summary_params = _row_like(["summary"], term)
+            term_rank = _on_index_row(
+                f"CASE WHEN {in_city} THEN 3 WHEN {in_summary} THEN 2 ELSE 1 END",
+                in_city_params + in_summary_params,
+                IntegerField(),
+            )
+        rank = term_rank if rank is None else rank + term_rank
+    return match, rank if rank is not None else Value(1, output_field=IntegerField())
+
+
 def search(queryset, text):
     """The partnerships of `queryset` that match `text`, best first (annotated `search_rank`).
 
@@ -302,7 +558,8 @@ def search(queryset, text):
             **{RANK: SearchRank(F("search_document"), query)}
         )
     else:
-        match, rank = _fallback_match(queryset.model, text)
+        indexed = connections[queryset.db].vendor == "sqlite"
+        match, rank = (_fts_match if indexed else _fallback_match)(queryset.model, text)
         queryset = queryset.filter(match).annotate(**{RANK: rank})
     return queryset.order_by(
         f"-{RANK}", translated("city_a__name"), translated("city_b__name"), "pk"

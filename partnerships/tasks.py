@@ -16,12 +16,13 @@ logger = logging.getLogger(__name__)
 
 
 def refresh_search_index(database=DEFAULT_DB_ALIAS):
-    """Rebuild every partnership's search document; returns how many, or None where the
-    database searches the text directly (not PostgreSQL). One UPDATE, in one transaction."""
-    if not search.is_full_text(database):
+    """Rebuild every partnership's search document (PostgreSQL) or the search index (SQLite);
+    returns how many, or None where the database searches the text directly. In one
+    transaction."""
+    if not search.is_indexed(database):
         return None
     with transaction.atomic(using=database):
-        count = Partnership.objects.using(database).refresh_search_document()
+        count = search.refresh_all(Partnership, database)
     bump_content_version()  # search results and snippets come from the documents
     return count
 

@@ -69,7 +69,8 @@ class PartnershipQuerySet(models.QuerySet):
         )
 
     def refresh_search_document(self):
-        """Recompute these partnerships' full-text search documents (PostgreSQL; see search.py)."""
+        """Recompute these partnerships' search documents (PostgreSQL) or index rows (SQLite's
+        FTS5 table); see search.py."""
         return search.refresh_documents(self)
 
     def for_page(self):

@@ -671,7 +671,13 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(db, tmp_path):
         with CaptureQueriesContext(connection) as context:
             run_import(path)
         assert Partnership.objects.filter(city_a__name__startswith=prefix).count() == n
-        inserts = [q for q in context.captured_queries if q["sql"].startswith("INSERT")]
+        # bulk_create's INSERTs; the search index's refresh (SQLite: INSERT OR REPLACE, as
+        # PostgreSQL's UPDATE) is one statement per batch among the others.
+        inserts = [
+            q
+            for q in context.captured_queries
+            if q["sql"].startswith("INSERT") and not q["sql"].startswith("INSERT OR REPLACE")
+        ]
         return len(context.captured_queries) - len(inserts), len(inserts)
 
     def insert_statements(n):

@@ -231,5 +231,5 @@ class TestSearchIndex:
     def test_the_command_can_queue_it(self, capsys, settings):
         call_command("update_search_index", "--queue")
         out = capsys.readouterr().out
-        # SQLite searches the text directly; on PostgreSQL the task is queued.
+        # The task is queued (PostgreSQL and SQLite keep an index); other databases need none.
         assert "Nothing to do" in out or "queued" in out

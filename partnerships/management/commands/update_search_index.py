@@ -1,8 +1,9 @@
-"""Rebuild every partnership's full-text search document (PostgreSQL).
+"""Rebuild every partnership's full-text search document (PostgreSQL) or the search index
+(SQLite's FTS5 table).
 
 Saving through the models and the admin keeps the documents fresh; this command is for what
 bypasses them: `loaddata` and other bulk loads, `bulk_create`, queryset updates, renamed cities,
-or a change to what the document holds. `load_demo` runs it. One UPDATE, in one transaction.
+or a change to what the document holds. `load_demo` runs it. One transaction.
 The same work runs nightly as a task (partnerships/tasks.py, docs/tasks.md); `--queue` hands
 it to a worker instead of doing it here.
 """
@@ -17,9 +18,9 @@ from partnerships.tasks import refresh_search_index, refresh_search_index_task
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the full-text search document of every partnership (PostgreSQL; other "
-        "databases search the text directly and need nothing). Run it after loaddata or bulk "
-        "imports."
+        "Rebuild the full-text search document of every partnership (PostgreSQL) or the "
+        "search index (SQLite); other databases search the text directly and need nothing. "
+        "Run it after loaddata or bulk imports."
     )
 
     def add_arguments(self, parser):
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, database=DEFAULT_DB_ALIAS, verbosity=1, queue=False, **options):
-        if not search.is_full_text(database):
+        if not search.is_indexed(database):
             if verbosity >= 1:
                 vendor = connections[database].display_name
                 self.stdout.write(f"Nothing to do: on {vendor}, search reads the text directly.")
