@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cities', '0011_population_index'),
-        ('partnerships', '0023_partner_search_countries_with_kosovo'),
+        ('partnerships', '0024_sqlite_search_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
