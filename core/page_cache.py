@@ -30,6 +30,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone, translation
@@ -55,8 +56,28 @@ def content_version():
     return version
 
 
-def bump_content_version(**kwargs):
-    """Mark every cached page out of date. Takes signal arguments, so it can be a receiver."""
+def bump_content_version(using=None, **kwargs):
+    """Mark every cached page out of date. Takes signal arguments, so it can be a receiver.
+
+    Inside a transaction, once more when it commits: a page rendered between the change and the
+    commit read the data from before the change, yet is kept under the new version, and its
+    render may serve every request waiting for it (single flight); after the commit's bump the
+    next request renders the change. Once per transaction, however many records it saves."""
+    _next_version()
+    connection = transaction.get_connection(using)
+    # Django starts a new list of commit hooks with each transaction (and each rolled-back
+    # savepoint): one hook per list.
+    if connection.in_atomic_block and getattr(connection, _HOOKED, None) is not (
+        connection.run_on_commit
+    ):
+        transaction.on_commit(_next_version, using=using)
+        setattr(connection, _HOOKED, connection.run_on_commit)
+
+
+_HOOKED = "twinning_content_version_hook"
+
+
+def _next_version():
     # No version yet (ValueError): the next read starts one, newer than any cached page's.
     with contextlib.suppress(ValueError):
         cache.incr(VERSION_KEY)
