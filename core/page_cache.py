@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import math
 import time
+import weakref
 from functools import wraps
 
 from django.conf import settings
@@ -65,16 +66,26 @@ def bump_content_version(using=None, **kwargs):
     next request renders the change. Once per transaction, however many records it saves."""
     _next_version()
     connection = transaction.get_connection(using)
-    # Django starts a new list of commit hooks with each transaction (and each rolled-back
-    # savepoint): one hook per list.
-    if connection.in_atomic_block and getattr(connection, _HOOKED, None) is not (
-        connection.run_on_commit
-    ):
-        transaction.on_commit(_next_version, using=using)
-        setattr(connection, _HOOKED, connection.run_on_commit)
+    hook = getattr(connection, _HOOK, None)
+    if connection.in_atomic_block and (hook is None or hook() is None):
+        hook = _BumpOnCommit()
+        # Robust: a hook of other code before it that fails must not drop it (core/images.py).
+        transaction.on_commit(hook, using=using, robust=True)
+        setattr(connection, _HOOK, weakref.ref(hook))
 
 
-_HOOKED = "twinning_content_version_hook"
+class _BumpOnCommit:
+    """The commit hook. The connection holds it weakly: it lives as long as Django keeps it
+    among the transaction's hooks, until they are run or dropped (a commit, a rollback, a
+    rolled-back savepoint it was registered in); the next change then registers a new one.
+    Not by remembering the list of hooks it is in: that would keep a rolled-back transaction's
+    other hooks alive, and with them core/images.py's removal of the files stored in it."""
+
+    def __call__(self):
+        _next_version()
+
+
+_HOOK = "twinning_content_version_hook"
 
 
 def _next_version():
