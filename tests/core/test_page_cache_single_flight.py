@@ -19,7 +19,7 @@ from django.test.signals import template_rendered
 from django.utils import timezone
 from pytest_django.asserts import assertContains
 
-from core.page_cache import RENDERING, VERSION_KEY, bump_content_version, cached_page
+from core.page_cache import RENDERING, bump_content_version, cached_page
 from core.resilient_cache import ResilientRedisCache
 from faults.services import RedisServer, missing_tools
 
@@ -52,9 +52,10 @@ def redis_cache(settings):
     server.stop()
 
 
-class Lookups:
-    """How many requests have looked for their page in the cache (and, before it is stored,
-    missed), counted in every thread."""
+class Misses:
+    """How many requests have missed their page in the cache and asked for its render lock,
+    counted in every thread. A render held up until all have keeps their misses from running
+    into the page stored (a request arriving after it would simply find it)."""
 
     def __init__(self):
         self.count = 0
@@ -71,16 +72,16 @@ class Lookups:
 
 
 @pytest.fixture
-def lookups(monkeypatch):
-    counted = Lookups()
-    get_many = ResilientRedisCache.get_many
+def misses(monkeypatch):
+    counted = Misses()
+    add = ResilientRedisCache.add
 
-    def counting(self, keys, *args, **kwargs):
-        if VERSION_KEY in keys:  # a page's lookup, not another use of the cache
+    def counting(self, key, *args, **kwargs):
+        if key.startswith("twinning:page-lock:"):
             counted.arrive()
-        return get_many(self, keys, *args, **kwargs)
+        return add(self, key, *args, **kwargs)
 
-    monkeypatch.setattr(ResilientRedisCache, "get_many", counting)
+    monkeypatch.setattr(ResilientRedisCache, "add", counting)
     return counted
 
 
@@ -155,11 +156,11 @@ def at_once(request, count=VISITORS):
 
 
 def test_sixteen_visitors_missing_one_page_at_once_render_it_once(
-    redis_cache, pair, renders, lookups
+    redis_cache, pair, renders, misses
 ):
     url = pair.get_absolute_url()
-    # The first render goes on only once every visitor has looked for the page and missed it.
-    renders.before = lambda: lookups.wait_for(VISITORS)
+    # The first render goes on only once every visitor has missed the page.
+    renders.before = lambda: misses.wait_for(VISITORS)
 
     answers = at_once(lambda: Client().get(url))
 
@@ -172,14 +173,14 @@ def test_sixteen_visitors_missing_one_page_at_once_render_it_once(
 
 
 def test_a_page_out_of_date_after_an_edit_is_rendered_once_and_shows_the_edit(
-    redis_cache, pair, renders, lookups
+    redis_cache, pair, renders, misses
 ):
     url = pair.get_absolute_url()
     assertContains(Client().get(url), "Old summary.")
     pair.summary = "New summary."
     pair.save()
     renders.count = 0
-    renders.before = lambda: lookups.wait_for(1 + VISITORS)  # the first visit's lookup too
+    renders.before = lambda: misses.wait_for(1 + VISITORS)  # the first visit's miss too
 
     answers = at_once(lambda: Client().get(url))
 
@@ -255,7 +256,7 @@ def test_yesterdays_copy_is_served_while_todays_is_rendered_unless_content_chang
 
 @pytest.mark.parametrize("failure", ["raises", "answers 500", "not found"])
 def test_when_the_render_fails_the_waiting_visitors_render_for_themselves(
-    redis_cache, lookups, settings, rf, failure
+    redis_cache, misses, settings, rf, failure
 ):
     settings.PAGE_CACHE_LOCK_WAIT = 3 * HUNG  # nobody may wait it out: they would hang
     renders = []
@@ -266,7 +267,7 @@ def test_when_the_render_fails_the_waiting_visitors_render_for_themselves(
             renders.append(request)
             first = len(renders) == 1
         if first:
-            lookups.wait_for(VISITORS)
+            misses.wait_for(VISITORS)
             if failure == "raises":
                 raise RuntimeError("The database went away.")
             return HttpResponse("Sorry.", status=500 if failure == "answers 500" else 404)
@@ -301,7 +302,7 @@ def test_with_redis_stopped_every_visitor_gets_the_page(redis_cache, pair, rende
 
 
 def test_when_redis_stops_during_the_render_the_waiting_visitors_render_for_themselves(
-    redis_cache, pair, renders, lookups, settings
+    redis_cache, pair, renders, misses, settings
 ):
     settings.PAGE_CACHE_LOCK_WAIT = 3 * HUNG  # nobody may wait it out: they would hang
     stopped = threading.Event()
@@ -309,7 +310,7 @@ def test_when_redis_stops_during_the_render_the_waiting_visitors_render_for_them
     def stop_redis_in_the_first_render():
         if not stopped.is_set():
             stopped.set()
-            lookups.wait_for(VISITORS)
+            misses.wait_for(VISITORS)
             redis_cache.stop()
 
     renders.before = stop_redis_in_the_first_render
