@@ -13,15 +13,25 @@ Without it, Django's ConditionalGetMiddleware still answers repeat requests with
 When the cache cannot be reached (core/resilient_cache.py), pages are rendered afresh and
 carry no version ETag; when it answers again, the version is bumped, since edits made meanwhile
 could not mark the stored pages out of date.
+
+A page that is missing (or out of date) is rendered once, however many requests ask for it at
+the same moment ("single flight"): the first takes a short render lock in the shared cache, the
+others wait up to PAGE_CACHE_LOCK_WAIT seconds for its page and serve that. They never get a copy
+of an older content version meanwhile, which could hide an edit; only yesterday's copy of the same
+content version may be served while today's is rendered (docs/performance.md, "Single-flight
+page cache").
 """
 
 import contextlib
 import hashlib
+import math
 import time
+import weakref
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone, translation
@@ -47,8 +57,38 @@ def content_version():
     return version
 
 
-def bump_content_version(**kwargs):
-    """Mark every cached page out of date. Takes signal arguments, so it can be a receiver."""
+def bump_content_version(using=None, **kwargs):
+    """Mark every cached page out of date. Takes signal arguments, so it can be a receiver.
+
+    Inside a transaction, once more when it commits: a page rendered between the change and the
+    commit read the data from before the change, yet is kept under the new version, and its
+    render may serve every request waiting for it (single flight); after the commit's bump the
+    next request renders the change. Once per transaction, however many records it saves."""
+    _next_version()
+    connection = transaction.get_connection(using)
+    hook = getattr(connection, _HOOK, None)
+    if connection.in_atomic_block and (hook is None or hook() is None):
+        hook = _BumpOnCommit()
+        # Robust: a hook of other code before it that fails must not drop it (core/images.py).
+        transaction.on_commit(hook, using=using, robust=True)
+        setattr(connection, _HOOK, weakref.ref(hook))
+
+
+class _BumpOnCommit:
+    """The commit hook. The connection holds it weakly: it lives as long as Django keeps it
+    among the transaction's hooks, until they are run or dropped (a commit, a rollback, a
+    rolled-back savepoint it was registered in); the next change then registers a new one.
+    Not by remembering the list of hooks it is in: that would keep a rolled-back transaction's
+    other hooks alive, and with them core/images.py's removal of the files stored in it."""
+
+    def __call__(self):
+        _next_version()
+
+
+_HOOK = "twinning_content_version_hook"
+
+
+def _next_version():
     # No version yet (ValueError): the next read starts one, newer than any cached page's.
     with contextlib.suppress(ValueError):
         cache.incr(VERSION_KEY)
@@ -139,10 +179,77 @@ def _cached_response(view, request, per_language, *args, **kwargs):
         return not_modified
     stored = found.get(key)
     if stored is not None and stored[0] == etag:
-        return HttpResponse(stored[1], headers=stored[2])
+        return _from_cache(stored)
+    wait = settings.PAGE_CACHE_LOCK_WAIT
+    if wait <= 0:
+        return _render(view, request, args, kwargs, key, etag, seconds)
+    # A miss: one request renders the page (the lock's holder), the others wait for it. The lock
+    # is per address and ETag, so a render of an older version never holds up a newer one.
+    lock = f"twinning:page-lock:{address}:{version}-{today}"
+    lock_seconds = math.ceil(wait)  # also how long a holder that died can hold the page up
+    if cache.add(lock, RENDERING, timeout=lock_seconds):
+        done = False
+        try:
+            response = _render(view, request, args, kwargs, key, etag, seconds)
+            done = _kept(response)
+            return response
+        finally:
+            if done:
+                # Not deleted: a request that missed just before the page was stored finds it
+                # through the lock's "done", instead of taking the lock and rendering again. That
+                # takes a round trip or two: kept briefly.
+                cache.set(lock, DONE, timeout=1)
+            else:
+                # Raised, not found, an error or a stream: nothing to wait for. Whoever waits
+                # renders for themselves at once.
+                cache.delete(lock)
+    # Yesterday's copy of today's content: no edit is hidden by serving it a moment longer.
+    same_content = stored is not None and stored[0].startswith(f'"{version}-')
+    page = _rendered_by_another(key, lock, etag, wait, stale=stored if same_content else None)
+    if page is not None:
+        return _from_cache(page)
+    # The render failed, its holder died or took too long, or the cache went away: render.
+    return _render(view, request, args, kwargs, key, etag, seconds)
+
+
+# The render lock's values: a request is rendering the page, or has stored it.
+RENDERING, DONE = "rendering", "done"
+# How often a waiting request looks for the page: soon, then less often (seconds).
+FIRST_PAUSE, LONGEST_PAUSE = 0.005, 0.025
+
+
+def _rendered_by_another(key, lock, etag, wait, stale=None):
+    """The page another request is rendering, once it is stored; `stale` at once instead while
+    it is being rendered, when given; None when the render ends without a page, or takes more
+    than `wait` seconds."""
+    deadline = time.monotonic() + wait
+    pause = FIRST_PAUSE
+    while cache.get(lock) == RENDERING:
+        if stale is not None:
+            return stale
+        if time.monotonic() + pause > deadline:
+            return None
+        time.sleep(pause)
+        pause = min(2 * pause, LONGEST_PAUSE)
+    # Done, given up (deleted), expired with its holder, or the cache is unavailable.
+    page = cache.get(key)
+    return page if page is not None and page[0] == etag else None
+
+
+def _from_cache(stored):
+    return HttpResponse(stored[1], headers=stored[2])
+
+
+def _kept(response):
+    # Errors are not kept; streamed exports are never held in memory.
+    return response.status_code == 200 and not response.streaming
+
+
+def _render(view, request, args, kwargs, key, etag, seconds):
+    """The view's response, kept in the cache under `etag` when it is a whole page."""
     response = view(request, *args, **kwargs)
-    if response.status_code != 200 or response.streaming:
-        return response  # errors are not kept; streamed exports are never held in memory
+    if not _kept(response):
+        return response
     if callable(getattr(response, "render", None)):
         response = response.render()
     response["ETag"] = etag

@@ -486,6 +486,10 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
 # Whole public pages are cached for this long (core/page_cache.py). It needs a cache every
 # app server shares, so it is off unless REDIS_URL is set.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300" if REDIS_URL else "0"))
+# A page missing from the cache is rendered by one request while the others asking for it wait
+# for its copy, at most this many seconds (then they render it too); also how long a render lock
+# outlives a worker that died holding it. 0: every request that misses renders the page.
+PAGE_CACHE_LOCK_WAIT = float(os.environ.get("PAGE_CACHE_LOCK_WAIT", "3"))
 
 # The JSON API (api/, docs/open-data.md): at most this many requests per period (seconds) from
 # one client address, counted in the shared cache (not counted while it is unavailable).

@@ -360,6 +360,23 @@ def test_a_change_before_any_page_was_read_still_makes_a_new_version():
     assert content_version() != first
 
 
+def test_a_transaction_moves_the_version_on_once_more_when_it_commits(
+    make_city, django_capture_on_commit_callbacks
+):
+    """A page rendered between a save and its commit read the data from before it; the bump at
+    the commit makes sure it is not served after (tests/core/test_page_cache_single_flight.py
+    shows the race). One commit hook, however many records the transaction saves."""
+    before = content_version()
+    with django_capture_on_commit_callbacks() as hooks:
+        for name in ("Dresden", "Hangzhou", "Coventry"):
+            make_city(name=name)
+    assert len(hooks) == 1
+    at_the_save = content_version()
+    assert at_the_save != before
+    hooks[0]()  # the commit
+    assert content_version() != at_the_save
+
+
 def test_a_model_an_app_registers_makes_pages_stale_on_save_delete_and_links():
     """Exercised directly (the apps register theirs before any test runs)."""
     from django.contrib.auth.models import Group, Permission
