@@ -15,12 +15,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-from bench.pages import pages  # noqa: E402  (django.setup() happens there)
-from pyinstrument import Profiler  # noqa: E402
-
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from pyinstrument import Profiler  # noqa: E402
+
+from bench.pages import pages  # noqa: E402  (django.setup() happens there)
 
 
 def request(client, path):

@@ -74,7 +74,7 @@ def partnerships_per_decade():
         .filter(established__isnull=False)
         .annotate(year=DatePart("established", "year"))
         .values("year")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by("year")
     )
     return _per_decade({row["year"]: row["n"] for row in rows})
@@ -88,7 +88,7 @@ def activities_per_year(activities=None):
         .filter(start_date__isnull=False)
         .annotate(year=DatePart("start_date", "year"))
         .values("year")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by("year")
     )
     years = {int(row["year"]): row["n"] for row in rows}
@@ -128,7 +128,7 @@ def partnerships_by_vitality():
         Partnership.objects.published()
         .order_by()
         .values("vitality")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("vitality", "n")
     )
     total = sum(counts.values())
@@ -205,7 +205,7 @@ def partnerships_by_country_pair(vitality=None):
     rows = (
         published.order_by()
         .values("city_a__country", "city_b__country")
-        .annotate(n=Count("pk"), **located["city_a"], **located["city_b"])
+        .annotate(n=Count("*"), **located["city_a"], **located["city_b"])
     )
     totals = {}
 
@@ -260,7 +260,7 @@ def city_figures(city):
         .order_by()
         .annotate(partner_country=partner_country, year=DatePart("established", "year"))
         .values("partner_country", "year")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     per_country, per_year = Counter(), Counter()
     for row in rows:

@@ -359,9 +359,12 @@ class Partnership(TranslationStamps):
             models.Index(fields=["state", "established"], name="partnership_state_est_idx"),
             # Lists, counts and the map filter by vitality among the published.
             models.Index(fields=["state", "vitality"], name="partnership_vitality_idx"),
-            # Which cities are public, and how many partnerships each has: read from these
-            # narrow indexes alone, not from the wide table (docs/performance.md).
-            models.Index(fields=["state", "city_a"], name="partnership_state_city_a_idx"),
+            # The published partnerships' ids and cities (which cities are public, how many
+            # partnerships each has, the country pairs, the joins from activities): read from
+            # these narrow indexes alone, not from the wide table (docs/performance.md).
+            models.Index(
+                fields=["state", "city_a", "city_b", "id"], name="partnership_published_idx"
+            ),
             models.Index(fields=["state", "city_b"], name="partnership_state_city_b_idx"),
             # The home page's featured partnerships: a handful among tens of thousands.
             models.Index(
