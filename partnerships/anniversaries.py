@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import ExtractDay, ExtractMonth
 from django.utils.translation import pgettext
 
-from core.dates import DatePrecision, anniversary_in, format_partial_date, period_end
+from core.dates import DatePart, DatePrecision, anniversary_in, format_partial_date, period_end
 from core.translated import by_name
 
 JUBILEE_STEP = 5
@@ -72,13 +71,13 @@ def next_jubilee(established, precision, today):
 
 
 def _month_day(field):
-    return ExtractMonth(field) * 100 + ExtractDay(field)
+    return DatePart(field, "month_day")
 
 
 def _in_target_year(target, today, horizon):
     """The founding dates whose jubilee in `target` falls in [today's period, horizon]."""
     founding_years = list(range(target - JUBILEE_STEP, 999, -JUBILEE_STEP))
-    condition = Q(established__year__in=founding_years)
+    condition = Q(founding_year__in=founding_years)
     month_day = F("founding_month_day")
     if target == today.year:  # not over yet, at the founding date's precision
         this_month, this_day = today.month * 100, today.month * 100 + today.day
@@ -108,8 +107,11 @@ def jubilee_queryset(partnerships, today, within_days=365):
     horizon = today + datetime.timedelta(days=within_days)
     targets = range(today.year, horizon.year + 1)
     celebrated = partnerships.model.CELEBRATED_STATUSES
+    # The database's own date functions (DatePart): Django's year and month lookups call Python
+    # for every row on SQLite.
     annotated = partnerships.filter(established__isnull=False, status__in=celebrated).annotate(
-        founding_month_day=_month_day("established")
+        founding_year=DatePart("established", "year"),
+        founding_month_day=_month_day("established"),
     )
     return (
         annotated.annotate(
