@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 
 from core.dates import (
+    DatePart,
     DatePrecision,
     format_partial_date,
     full_years_between,
@@ -110,3 +111,37 @@ def test_precision_field_defaults_to_day():
     field = precision_field()
     assert field.default == DatePrecision.DAY
     assert [value for value, _label in field.choices] == ["year", "month", "day"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("established", "year", "month_day"),
+    [
+        (datetime.date(1987, 4, 23), 1987, 423),
+        (datetime.date(2004, 12, 31), 2004, 1231),
+        (datetime.date(1960, 2, 29), 1960, 229),
+        (datetime.date(999, 1, 1), 999, 101),
+        (None, None, None),
+    ],
+)
+def test_date_parts_in_the_database(make_partnership, established, year, month_day):
+    """The database's own year and month-day of a date, as the statistics and the
+    anniversaries group and filter by them, the same on SQLite and PostgreSQL."""
+    from partnerships.models import Partnership
+
+    partnership = make_partnership(established=established)
+    row = (
+        Partnership.objects.filter(pk=partnership.pk)
+        .annotate(
+            year=DatePart("established", "year"), month_day=DatePart("established", "month_day")
+        )
+        .values("year", "month_day")
+        .get()
+    )
+
+    assert row == {"year": year, "month_day": month_day}
+
+
+def test_date_part_refuses_an_unknown_part():
+    with pytest.raises(ValueError, match="month_day"):
+        DatePart("established", "week")

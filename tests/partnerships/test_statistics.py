@@ -158,6 +158,23 @@ def test_most_connected_cities(make_city, make_partnership):
     assert len(rows) == 6  # Hub, Second and the four partners of published partnerships
 
 
+def test_most_connected_cities_cut_at_the_limit_by_count_then_name(make_city, make_partnership):
+    # Three cities tie for the second place; a limit of 2 keeps the first of them by name.
+    hub = make_city(name="Hub")
+    tied = [make_city(name=name) for name in ("Zeta", "Alpha", "Mu")]
+    for city in tied:
+        make_partnership(city_a=hub, city_b=city)
+        make_partnership(city_a=city)
+    make_partnership(city_a=make_city(name="Lone"), city_b=make_city(name="Other"), state="draft")
+
+    top = statistics.most_connected_cities(limit=2)
+    top_four = statistics.most_connected_cities(limit=4)
+
+    assert [(row["label"], row["value"]) for row in top] == [("Hub", 3), ("Alpha", 2)]
+    assert [row["label"] for row in top_four] == ["Hub", "Alpha", "Mu", "Zeta"]
+    assert statistics.most_connected_cities(limit=0) == []
+
+
 def test_no_data_gives_empty_lists():
     assert statistics.partnerships_per_country() == []
     assert statistics.partnerships_per_decade() == []
