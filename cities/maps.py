@@ -254,6 +254,14 @@ class MapPoint:
     label: str = ""  # the link's accessible name
     target: str = ""  # the radius of the room that answers a tap on a linked point
 
+    @property
+    def cx(self):
+        return svg_number(self.x)
+
+    @property
+    def cy(self):
+        return svg_number(self.y)
+
 
 @dataclass(frozen=True)
 class MapLink:

@@ -24,6 +24,7 @@ stay the accessible version.
 import datetime
 from dataclasses import dataclass, replace
 
+from cities.maps import svg_number
 from core.dates import DatePrecision, period_end, truncate
 from core.text_width import ELLIPSIS, fit, text_width
 
@@ -82,6 +83,10 @@ class Tick:
     year: int
     x: float
 
+    @property
+    def svg_x(self):
+        return svg_number(self.x)
+
 
 @dataclass(frozen=True)
 class Item:
@@ -99,6 +104,13 @@ class Item:
     label_x: float
     label_y: float
     label_anchor: str  # "start" (right of the mark, or under it) or "end" (left of it)
+
+    @property
+    def svg(self):
+        """The mark's and the label's coordinates as the drawing writes them (the template
+        only lays them out: a filter per number cost more than the rest of the chart)."""
+        names = ("x", "y", "width", "label_x", "label_y")
+        return {name: svg_number(getattr(self, name)) for name in names}
 
     @property
     def right(self):
