@@ -15,6 +15,7 @@ import functools
 import json
 import math
 import sys
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
@@ -315,25 +316,46 @@ class WorldMap:
 def with_targets(points, radius, point_radius):
     """The points, each linked one with a tap target of `radius` around it, or less where
     another linked point is nearer: half the way to it (but never less than the point itself),
-    so that no target covers a neighbour and every point answers a tap on itself."""
-    linked = [point for point in points if point.url]
+    so that no target covers a neighbour and every point answers a tap on itself.
+
+    Only neighbours nearer than twice `radius` can shrink a target, so the linked points are
+    sorted into a grid of cells that wide and each looks in its own and the eight cells
+    around it: a world map's hundreds of points without comparing every pair."""
+    cell = 2 * radius
+    grid = defaultdict(list)
+    if cell > 0:
+        for point in points:
+            if point.url:
+                grid[int(point.x // cell), int(point.y // cell)].append(point)
     placed = []
     for point in points:
         if not point.url:
             placed.append(point)
             continue
-        nearest = min(
-            (
-                math.dist((point.x, point.y), (other.x, other.y))
-                for other in linked
-                if other is not point
-            ),
-            default=math.inf,
-        )
+        nearest = math.inf
+        if cell > 0:
+            column, row = int(point.x // cell), int(point.y // cell)
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    for other in grid.get((column + dx, row + dy), ()):
+                        if other is not point:
+                            nearest = min(
+                                nearest, math.dist((point.x, point.y), (other.x, other.y))
+                            )
         own = float(point.radius) if point.radius else point_radius
         target = min(radius, max(own, nearest / 2))
         placed.append(replace(point, target=svg_number(target)))
     return placed
+
+
+def _near(grid, cell, point):
+    """The other points in the grid cells around `point` (with_targets)."""
+    if cell <= 0:
+        return
+    column, row = int(point.x // cell), int(point.y // cell)
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            yield from (o for o in grid.get((column + dx, row + dy), ()) if o is not point)
 
 
 def view_box(points, padding=0.15):

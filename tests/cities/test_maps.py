@@ -1,5 +1,8 @@
 """The server-rendered SVG maps: projection, TopoJSON decoding, great-circle arcs, pages."""
 
+import itertools
+import math
+import random
 import re
 from dataclasses import replace
 from types import SimpleNamespace
@@ -334,3 +337,21 @@ class TestMapLinks:
         ]
         a, b = maps.WorldMap("", "", points=close, view_box=box).points
         assert float(a.target) == float(b.target) == float(world_map.radius) == 1.7
+
+
+def test_tap_targets_never_overlap_on_a_crowded_map():
+    """However the points fall (across the neighbour grid's cell edges too), a linked point's
+    target reaches at most half-way to any other, unless it is only as large as the point."""
+    rng = random.Random(23)
+    box = (0, 0, 240, 120)  # targets of 10, points of 2
+    points = [
+        maps.MapPoint(rng.uniform(0, 240), rng.uniform(0, 120), f"P{i}", url=f"/p{i}/")
+        for i in range(120)
+    ]
+    world_map = maps.WorldMap("", "", points=points, view_box=box)
+    drawn = float(world_map.radius)
+    for a, b in itertools.combinations(world_map.points, 2):
+        apart = math.dist((a.x, a.y), (b.x, b.y))
+        for point in (a, b):
+            assert float(point.target) <= max(drawn, apart / 2) + 0.05, (a, b)
+    assert max(float(p.target) for p in world_map.points) == float(world_map.target_radius)
