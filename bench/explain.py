@@ -42,7 +42,7 @@ def lists():
         ("partnership list, by focus area", f"/en/partnerships/?focus_area={focus.slug}"),
         ("partnership list, free text", "/en/partnerships/?q=berlin"),
         ("activity list, unfiltered", "/en/activities/"),
-        ("home page", "/"),
+        ("home page", "/en/"),
     ]
 
 
