@@ -3,10 +3,7 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_filters.constants import EMPTY_VALUES
@@ -14,6 +11,7 @@ from django_filters.constants import EMPTY_VALUES
 from cities.models import City
 from cities.sizes import SizeBand
 from core.translated import by_name, in_any_language
+from core.widgets import QuickSelectForm
 
 from . import search
 from .models import Activity, FocusArea, Partnership
@@ -127,6 +125,7 @@ class PartnershipFilter(django_filters.FilterSet):
     class Meta:
         model = Partnership
         fields = []
+        form = QuickSelectForm
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -166,6 +165,7 @@ class CityFilter(django_filters.FilterSet):
     class Meta:
         model = City
         fields = []
+        form = QuickSelectForm
 
     def filter_name(self, queryset, name, value):
         return queryset.filter(in_any_language("name", "icontains", value))
@@ -210,6 +210,7 @@ class ActivityFilter(django_filters.FilterSet):
     class Meta:
         model = Activity
         fields = []
+        form = QuickSelectForm
 
     def filter_when(self, queryset, name, value):
         today = timezone.localdate()
@@ -223,28 +224,7 @@ class ActivityFilter(django_filters.FilterSet):
         return queryset.filter(city_q(value, prefix="partnership__"))
 
 
-class PlainSelect(forms.Select):
-    """A <select> written in Python, not through a template per option: for the 250 countries
-    the templates took about 25 ms of a page that must take under 200 ms."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], mark_safe(" selected") if option["selected"] else "", label)
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
-                for label in [option["label"]]
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
-        )
-
-
-class PartnerFinderForm(forms.Form):
+class PartnerFinderForm(QuickSelectForm):
     """The partner finder's filters (GET): a bad value is a form error, never a server error."""
 
     # Callable: the country names in the language of each request, not of the import.
@@ -252,7 +232,6 @@ class PartnerFinderForm(forms.Form):
         label=_("Country"),
         choices=lambda: [("", _("Any country")), *countries],
         required=False,
-        widget=PlainSelect,
     )
     region = forms.CharField(label=_("Region"), max_length=200, required=False)
     size = forms.ChoiceField(

@@ -1,0 +1,48 @@
+"""QuickSelect writes what Django's select templates write (core/widgets.py)."""
+
+import pytest
+from django import forms
+from django.utils.safestring import mark_safe
+
+from core.widgets import QuickSelect, QuickSelectForm
+
+CHOICES = [
+    ("", "Any country"),
+    ("DE", "Germany"),
+    ("CN", "China & <Taiwan>"),
+    ("x\"y'", mark_safe("<b>safe</b>")),  # noqa: S308 (a label someone marked safe)
+    (3, "A number"),
+]
+GROUPED = [
+    ("", "Any"),
+    ("Europe & more", [("DE", "Germany"), ("FR", "France")]),
+    ("Asia", [("CN", "China")]),
+]
+
+
+@pytest.mark.parametrize("choices", [CHOICES, GROUPED, []])
+@pytest.mark.parametrize("value", [None, "", "DE", "CN", 3, "missing"])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"id": "id_country"}, {"id": "x", "required": True, "disabled": False, "data-x": '"<>'}],
+)
+def test_the_same_html_as_django_writes(choices, value, attrs):
+    django_select = forms.Select(choices=choices).render("country", value, attrs)
+    quick_select = QuickSelect(choices=choices).render("country", value, attrs)
+
+    assert quick_select == django_select
+
+
+def test_the_filter_forms_plain_menus_become_quick_and_nothing_else():
+    class Form(QuickSelectForm):
+        country = forms.ChoiceField(choices=CHOICES)
+        several = forms.MultipleChoiceField(choices=CHOICES)
+        when = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    form = Form(data={"country": "DE"})
+
+    assert type(form.fields["country"].widget) is QuickSelect
+    assert type(form.fields["several"].widget) is forms.SelectMultiple
+    assert 'value="DE" selected' in str(form["country"])
+    # The class keeps its choices and attributes; another form instance is untouched.
+    assert type(forms.ChoiceField(choices=CHOICES).widget) is forms.Select
