@@ -25,18 +25,31 @@ def _attrs(attrs):
 
 class QuickSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        # Select.get_context() and optgroups() without a dictionary per option: the same
+        # selection (the first option whose value matches) and the same attributes.
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        values = self.format_value(value)
+        parts = [f'<select name="{conditional_escape(name)}"{_attrs(attrs)}>']
+        has_selected = False
         # The whitespace too: select_option.html ends with a line break.
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
+        for option_value, option_label in self.choices:
+            if option_value is None:
+                option_value = ""
+            grouped = isinstance(option_label, (list, tuple))
+            if grouped and option_value:
+                parts.append(f'\n  <optgroup label="{conditional_escape(option_value)}">')
+            for value_, label in option_label if grouped else [(option_value, option_label)]:
+                selected = (not has_selected or self.allow_multiple_selected) and str(
+                    value_
+                ) in values
+                has_selected |= selected
                 parts.append(
-                    f'\n  <option value="{escape(option["value"])}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                    f'\n  <option value="{escape(value_)}"{" selected" if selected else ""}>'
+                    f"{conditional_escape(label)}</option>\n"
                 )
-            if group_name:
+            if grouped and option_value:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)

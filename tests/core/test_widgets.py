@@ -20,7 +20,10 @@ GROUPED = [
 ]
 
 
-@pytest.mark.parametrize("choices", [CHOICES, GROUPED, []])
+ODD = [(None, "Nothing"), ("", [("a", "A"), ("DE", "Twice")]), ("DE", "Germany")]
+
+
+@pytest.mark.parametrize("choices", [CHOICES, GROUPED, ODD, []])
 @pytest.mark.parametrize("value", [None, "", "DE", "CN", 3, "missing"])
 @pytest.mark.parametrize(
     "attrs",
