@@ -7,6 +7,8 @@
 #                                       BENCH_CACHE_SETTING (default PAGE_CACHE_SECONDS); off:
 #                                       only without; on: both, whatever the settings say
 #   BENCH_DURATION=10s BENCH_SINGLE_DURATION=4s BENCH_CONNECTIONS=16   the load (bench/load.sh)
+#   BENCH_MEMORY_REQUESTS=10000         requests over every page type before reading each worker's
+#                                       memory (bench/memory.py; 0: skip)
 #   BENCH_REBUILD=1                     rebuild the databases even if up to date
 #   REDIS_URL                           the shared cache, as in production (the page cache needs
 #                                       it). Unset: a scratch redis-server on 127.0.0.1:6399
