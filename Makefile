@@ -47,7 +47,7 @@ worker: install
 
 # The world-scale benchmark (docs/performance.md): builds var/bench/world.sqlite3 and the
 # PostgreSQL database twinning_bench once, load-tests gunicorn with wrk, rewrites the document.
-# Needs PostgreSQL at 127.0.0.1:5432 (user postgres); about 10 minutes. Options: bench/run.sh.
+# Needs PostgreSQL at 127.0.0.1:5432 (user postgres); about 30 minutes (an hour with the default 10 s per page and the builds). Options: bench/run.sh.
 WRK_VERSION := 4.1.0-3+b2
 bench: install
 	@command -v wrk >/dev/null || apt-get install -y wrk=$(WRK_VERSION) \
