@@ -132,6 +132,8 @@ class Report:
                 }
         params = (self.results / f"{self.kinds[0]}-off" / "params.txt").read_text()
         self.connections = re.search(r"connections=(\d+)", params).group(1)
+        self.duration = re.search(r"duration=(\S+)", params).group(1)
+        self.single = re.search(r"single=(\S+)", params).group(1)
 
     def table(self, kind, mode):
         out = [
@@ -337,6 +339,8 @@ def main(results, out):
         versions=versions,
         seconds=f"{seconds // 60} min {seconds % 60} s" if seconds else "?",
         connections=report.connections,
+        duration=report.duration,
+        single=report.single,
         build=report.build_info(),
         tables=report.tables(),
         cache_note=CACHED_NOTE if cached else UNCACHED_NOTE,
@@ -377,9 +381,9 @@ written by `bench/report.py`; the analysis at the end comes from `bench/analysis
   247,000 activities, short of the 250,000 asked for), and Berlin–Beijing topped up to 210
   activities with the same generator. One scratch database per kind: `var/bench/world.sqlite3`
   and the PostgreSQL database `twinning_bench`, built once and rebuilt only when the migrations,
-  the CSV, the importer or the generator change (`var/bench/<kind>.built`). On PostgreSQL the
-  build ends with `update_search_index` and the planner's statistics (`VACUUM ANALYZE`,
-  SQLite's `ANALYZE`).
+  the CSV, the importer or the generator change (`var/bench/<kind>.built`). The build ends with
+  `update_search_index` and the planner's statistics (PostgreSQL's `VACUUM ANALYZE`, SQLite's
+  `ANALYZE`).
 - **Server.** gunicorn with `gunicorn.conf.py` as in production: gthread, 2 workers × 4 threads,
   production settings (`DEBUG` unset, random `SECRET_KEY`, `ALLOWED_HOSTS=127.0.0.1`,
   `CONN_MAX_AGE=60`, `collectstatic` into `var/bench/static`, whitenoise), plain HTTP on
@@ -393,9 +397,9 @@ written by `bench/report.py`; the analysis at the end comes from `bench/analysis
   calendar, a partnership's `data.json`, the list export (streamed: timed to its first byte,
   never cached, no load run) and the API's list.
 - **Load.** Per page, first one request at a time with `curl` (at least 3, for
-  `BENCH_SINGLE_DURATION`: "p50 alone", the time to render the page without queueing behind
-  other requests), then `wrk` (Debian package, installed by `make bench` if missing) on the same
-  machine at {connections} connections (req/s, p50, p99; `--timeout 30s` so slow answers are
+  {single}: "p50 alone", the time to render the page without queueing behind other requests),
+  then `wrk` (Debian package, installed by `make bench` if missing) on the same machine at
+  {connections} connections for {duration} (req/s, p50, p99; `--timeout 30s` so slow answers are
   counted, not dropped). Without the page cache a 2 s warm-up comes first. **With the page
   cache every page starts from a cold cache** (Redis emptied, no warm-up): the first
   {connections} requests all miss at once, so p99 shows what single-flight does. After each wrk
