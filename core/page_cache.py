@@ -66,12 +66,20 @@ def bump_content_version(using=None, **kwargs):
     next request renders the change. Once per transaction, however many records it saves."""
     _next_version()
     connection = transaction.get_connection(using)
-    hook = getattr(connection, _HOOK, None)
-    if connection.in_atomic_block and (hook is None or hook() is None):
+    if connection.in_atomic_block and not _hook_pending(connection):
         hook = _BumpOnCommit()
         # Robust: a hook of other code before it that fails must not drop it (core/images.py).
         transaction.on_commit(hook, using=using, robust=True)
         setattr(connection, _HOOK, weakref.ref(hook))
+
+
+def _hook_pending(connection):
+    """Whether this transaction's hooks hold our hook already. Asked of the hooks themselves:
+    a hook object still alive elsewhere (held by a test, say) after its transaction ended must
+    not stop the next transaction from getting one."""
+    reference = getattr(connection, _HOOK, None)
+    hook = reference() if reference is not None else None
+    return hook is not None and any(entry[1] is hook for entry in connection.run_on_commit)
 
 
 class _BumpOnCommit:
