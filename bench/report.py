@@ -96,6 +96,11 @@ def verdict(value, limit, unit):
     return f"missed by {value - limit:.0f} {unit}"
 
 
+def met_or_missed(missed, describe):
+    """ "met", or "missed on" each row of `missed` as `describe` writes it."""
+    return "missed on " + ", ".join(map(describe, missed)) if missed else "met"
+
+
 def fmt_ms(ms):
     return f"{ms:.1f} ms" if ms < 100 else f"{ms:.0f} ms"
 
@@ -218,12 +223,7 @@ class Report:
         return [
             f"| {KINDS[kind]}, uncached: every page's p50 one at a time {rule} | "
             f"{met} of {len(pages)} pages met | "
-            + (
-                "met"
-                if not missed
-                else "missed on "
-                + ", ".join(f"{r['name']} {fmt_ms(r['alone']['p50'])}" for r in missed)
-            )
+            + met_or_missed(missed, lambda r: f"{r['name']} {fmt_ms(r['alone']['p50'])}")
             + " |"
         ]
 
@@ -237,20 +237,12 @@ class Report:
         return [
             f"| {name}, cached: every page ≥ {pct(TARGET_CACHED_RATIO)} of the floor's req/s, "
             f"from a cold cache | lowest: {worst['name']} {pct(worst['ratio'])} | "
-            + (
-                "met"
-                if not low
-                else "missed on " + ", ".join(f"{r['name']} ({pct(r['ratio'])})" for r in low)
-            )
+            + met_or_missed(low, lambda r: f"{r['name']} ({pct(r['ratio'])})")
             + " |",
             f"| {name}, cached: p99 ≤ {TARGET_CACHED_P99_MS} ms at {self.connections} "
             f"connections from a cold cache | highest: {slowest['name']} "
             f"{fmt_ms(slowest['p99'])} | "
-            + (
-                "met"
-                if not slow
-                else "missed on " + ", ".join(f"{r['name']} ({fmt_ms(r['p99'])})" for r in slow)
-            )
+            + met_or_missed(slow, lambda r: f"{r['name']} ({fmt_ms(r['p99'])})")
             + " |",
         ]
 

@@ -70,10 +70,6 @@ def next_jubilee(established, precision, today):
     return Jubilee(None, target - established.year, day, precision)
 
 
-def _month_day(field):
-    return DatePart(field, "month_day")
-
-
 def _in_target_year(target, today, horizon):
     """The founding dates whose jubilee in `target` falls in [today's period, horizon]."""
     founding_years = list(range(target - JUBILEE_STEP, 999, -JUBILEE_STEP))
@@ -111,7 +107,7 @@ def jubilee_queryset(partnerships, today, within_days=365):
     # for every row on SQLite.
     annotated = partnerships.filter(established__isnull=False, status__in=celebrated).annotate(
         founding_year=DatePart("established", "year"),
-        founding_month_day=_month_day("established"),
+        founding_month_day=DatePart("established", "month_day"),
     )
     return (
         annotated.annotate(
