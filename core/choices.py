@@ -1,4 +1,11 @@
-"""Labels of choice values, for pages that list many records."""
+"""Labels of choice values, for pages that list many records, and the country menu's choices."""
+
+from functools import lru_cache
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import translation
+from django_countries import countries
 
 
 def choice_label(choices, value):
@@ -12,3 +19,24 @@ def choice_label(choices, value):
         return choices(value).label
     except ValueError:
         return value
+
+
+def country_choices():
+    """Every country as (code, name), by name in the active language: what iterating
+    django_countries' `countries` gives, built once per language and process. Iterating it
+    translates and sorts all 250 names each time, and a filter form does that twice per page
+    (validating the choice and writing the menu): a fifth of a partnership list's time."""
+    return _country_choices(translation.get_language())
+
+
+@lru_cache(maxsize=16)
+def _country_choices(language):
+    with translation.override(language):
+        return tuple((code, str(name)) for code, name in countries)
+
+
+@receiver(setting_changed)
+def _forget_country_choices(setting, **kwargs):
+    # Only tests change settings; django-countries' own list is forgotten by hand likewise.
+    if setting.startswith("COUNTRIES_") or setting in ("LANGUAGES", "LANGUAGE_CODE"):
+        _country_choices.cache_clear()

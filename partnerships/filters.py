@@ -5,11 +5,11 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from django_filters.constants import EMPTY_VALUES
 
 from cities.models import City
 from cities.sizes import SizeBand
+from core.choices import country_choices
 from core.translated import by_name, in_any_language
 from core.widgets import QuickSelectForm
 
@@ -81,7 +81,10 @@ class PartnershipFilter(django_filters.FilterSet):
         label=_("Search"), method="filter_text", max_length=search.MAX_QUERY_LENGTH
     )
     country = django_filters.ChoiceFilter(
-        label=_("Country"), choices=countries, method="filter_country", empty_label=_("Any country")
+        label=_("Country"),
+        choices=country_choices,
+        method="filter_country",
+        empty_label=_("Any country"),
     )
     city = django_filters.CharFilter(label=_("City"), method="filter_city", max_length=200)
     focus_area = focus_area_filter()
@@ -159,7 +162,7 @@ class PartnershipFilter(django_filters.FilterSet):
 class CityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name"), method="filter_name", max_length=200)
     country = django_filters.ChoiceFilter(
-        label=_("Country"), choices=countries, empty_label=_("Any country")
+        label=_("Country"), choices=country_choices, empty_label=_("Any country")
     )
 
     class Meta:
@@ -230,7 +233,7 @@ class PartnerFinderForm(QuickSelectForm):
     # Callable: the country names in the language of each request, not of the import.
     country = forms.ChoiceField(
         label=_("Country"),
-        choices=lambda: [("", _("Any country")), *countries],
+        choices=lambda: [("", _("Any country")), *country_choices()],
         required=False,
     )
     region = forms.CharField(label=_("Region"), max_length=200, required=False)

@@ -85,3 +85,18 @@ class TestPage:
         make_partnership()
         html = client.get("/de/partnerships/").content.decode()
         assert [label for _, _, label in options(html)] == LABELS["de"]
+
+    def test_country_menu_in_each_page_language(self, client, make_partnership):
+        """The country names are kept per language once built (core.choices.country_choices):
+        each language's page still lists them in its own language, in its own order."""
+        make_partnership()
+        for path, germany, order in (
+            ("/en/partnerships/", "Germany", ["Afghanistan", "Åland Islands", "Albania"]),
+            ("/de/partnerships/", "Deutschland", ["Afghanistan", "Ägypten", "Åland-Inseln"]),
+            ("/en/partnerships/", "Germany", ["Afghanistan", "Åland Islands", "Albania"]),
+        ):
+            html = client.get(path, {"country": "DE"}).content.decode()
+            menu = re.search(r'<select name="country".*?</select>', html, re.S).group(0)
+            labels = re.findall(r'<option value="[^"]*"(?: selected)?>([^<]*)</option>', menu)
+            assert f'<option value="DE" selected>{germany}</option>' in menu
+            assert labels[1:4] == order  # after "Any country"
