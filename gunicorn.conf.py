@@ -11,3 +11,15 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
+
+
+def post_worker_init(worker):
+    """Import every view before the first request, then freeze what is loaded: the garbage
+    collector then never walks the framework's and the app's long-lived objects again, and its
+    full collections, which pause every thread of the worker, take a fraction of the time."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (reading it imports every app's URLs and views)
+    gc.freeze()

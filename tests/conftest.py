@@ -311,3 +311,12 @@ def smtp_server(settings):
     yield controller
     if controller._thread is not None:  # not already stopped by the test
         controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def _forget_pages_this_process_kept():
+    """Each test starts with none of the pages an earlier test's requests left in this process
+    (core/page_cache.py's NearbyCopies), as each starts with its own database."""
+    from core.page_cache import nearby
+
+    nearby.clear()

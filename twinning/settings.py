@@ -490,6 +490,10 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300" if REDIS_URL
 # for its copy, at most this many seconds (then they render it too); also how long a render lock
 # outlives a worker that died holding it. 0: every request that misses renders the page.
 PAGE_CACHE_LOCK_WAIT = float(os.environ.get("PAGE_CACHE_LOCK_WAIT", "3"))
+# Each process also keeps the pages it served lately, up to this many bytes, and serves them
+# while the shared cache's content version says they are current: a hit then reads only the
+# version from the shared cache, not the page. 0: always read the page from the shared cache.
+PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_BYTES", str(16 * 1024 * 1024)))
 
 # The JSON API (api/, docs/open-data.md): at most this many requests per period (seconds) from
 # one client address, counted in the shared cache (not counted while it is unavailable).

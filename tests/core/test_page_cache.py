@@ -33,6 +33,7 @@ DATA = Path(__file__).resolve().parents[1] / "partnerships" / "data"
 def page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 300
     cache.clear()
+    page_cache_module.nearby.clear()
     yield
     cache.clear()
 
@@ -351,6 +352,49 @@ def test_reading_the_version_costs_one_round_trip_once_it_exists(monkeypatch):
         )
     content_version()
     assert calls == ["get"]
+
+
+def test_a_hit_reads_only_the_version_when_this_process_served_the_page(client, pair, monkeypatch):
+    url = pair.get_absolute_url()
+    first = client.get(url)
+    read = []
+    original = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: read.append(keys) or original(keys))
+    get = cache.get
+
+    def get_no_page(key, *args, **kwargs):
+        assert not key.startswith("twinning:page:"), "the page was read from the shared cache"
+        return get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", get_no_page)
+    second = client.get(url)
+    assert second.content == first.content
+    assert read == [[page_cache_module.VERSION_KEY]]  # not the page itself
+
+
+def test_another_servers_edit_shows_though_this_process_keeps_the_page(client, pair):
+    """Another app server's edit reaches this one only through the shared content version."""
+    url = pair.get_absolute_url()
+    assertContains(client.get(url), "Old summary.")
+    Partnership.objects.filter(pk=pair.pk).update(summary="Edited elsewhere.")  # no signals here
+    bump_content_version()  # what the other server's save does to the shared cache
+    assertContains(client.get(url), "Edited elsewhere.")
+
+
+def test_the_pages_a_process_keeps_are_bounded_least_recently_used_first(settings):
+    settings.PAGE_CACHE_LOCAL_BYTES = 10
+    kept = page_cache_module.NearbyCopies()
+    kept.put("a", ('"1"', b"aaaa", {}))
+    kept.put("b", ('"1"', b"bbbb", {}))
+    assert kept.get("a") is not None  # now the most recently used
+    kept.put("c", ('"1"', b"cccc", {}))
+    assert kept.get("b") is None
+    assert kept.get("a") is not None and kept.get("c") is not None
+    kept.put("huge", ('"1"', b"x" * 11, {}))  # larger than the bound: never kept
+    assert kept.get("huge") is None and kept.size == 8
+    settings.PAGE_CACHE_LOCAL_BYTES = 0
+    kept.put("d", ('"1"', b"d", {}))
+    assert kept.get("d") is None
 
 
 def test_a_change_before_any_page_was_read_still_makes_a_new_version():
