@@ -38,8 +38,8 @@ class HomeView(TemplateView):
             by_vitality=by_vitality,
             map_active_only=active_only,
             upcoming_activities=Activity.objects.published()
-            .upcoming(today)
-            .select_related("partnership__city_a", "partnership__city_b")[:UPCOMING_COUNT],
+            .select_related("partnership__city_a", "partnership__city_b")
+            .soonest(UPCOMING_COUNT, today),
             jubilees=upcoming_jubilees(
                 Partnership.objects.published().select_related("city_a", "city_b"),
                 today,

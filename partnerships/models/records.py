@@ -169,6 +169,16 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             "id",
         )
 
+    def soonest(self, limit, today=None):
+        """The first `limit` upcoming activities, soonest first, with this queryset's joins and
+        filters. Chosen from activity_upcoming_cover_idx alone (the filter, the order and the
+        partnership are in it), then only those rows read in full, in one query: sorting every
+        upcoming activity with all its columns (a description in each language) took 30–70 ms
+        at world scale for 5 rows. (Splitting the candidates into those under way and those
+        starting from today, an OR of two subqueries, made PostgreSQL's plan far worse.)"""
+        upcoming = self.upcoming(today)
+        return upcoming.filter(pk__in=upcoming.values("pk")[:limit])
+
     def past(self, today=None):
         """Dated activities that are over: the "Retrospective", newest first."""
         return (
@@ -287,7 +297,12 @@ class Activity(RecordStamps, TranslationStamps):
             NullsOrderedIndex(
                 F("start_date").desc(nulls_last=True), F("id").desc(), name="activity_newest_idx"
             ),
-            models.Index(fields=["upcoming_until"], name="activity_upcoming_idx"),
+            # Covers "upcoming, soonest first" (ActivityQuerySet.soonest): the filter, the order
+            # and the join to the partnership are read from the index alone.
+            models.Index(
+                fields=["upcoming_until", "start_date", "partnership", "id"],
+                name="activity_upcoming_cover_idx",
+            ),
             # The feeds' undated activities, the last recorded first.
             models.Index(
                 fields=["-created_at", "-id"],

@@ -39,6 +39,26 @@ def test_home_shows_featured_upcoming_and_anniversaries(
     assertNotContains(response, "Secret gala")
 
 
+def test_home_shows_the_five_soonest_upcoming_activities_under_way_first(
+    client, make_partnership, make_activity
+):
+    today = timezone.localdate()
+    partnership = make_partnership()
+    hidden = make_partnership(state="draft")
+    days = datetime.timedelta
+    make_activity(hidden, title="Draft fair", start_date=today - days(3), end_date=today)
+    make_activity(partnership, title="Over", start_date=today - days(9), end_date=today - days(1))
+    make_activity(
+        partnership, title="Under way", start_date=today - days(2), end_date=today + days(2)
+    )
+    for n in range(6):
+        make_activity(partnership, title=f"Soon {n}", start_date=today + days(6 - n))
+
+    html = client.get(reverse("home")).content.decode()
+    shown = re.findall(r"Under way|Soon \d|Over|Draft fair", html)
+    assert shown == ["Under way", "Soon 5", "Soon 4", "Soon 3", "Soon 2"]
+
+
 def test_home_maps_the_partnerships_by_country_with_a_list(client, make_city, make_partnership):
     berlin = make_city(name="Berlin", country="DE")
     for _ in range(2):
