@@ -32,15 +32,16 @@ def prefers_traditional_chinese(request):
     return False
 
 
-def shows_traditional_notice(request):
-    """Whether this request's page carries the notice: a Chinese page, for such a visitor."""
-    return get_language() == SIMPLIFIED and prefers_traditional_chinese(request)
+def shows_traditional_notice(request, language=None):
+    """Whether this request's page carries the notice: a Chinese page, for such a visitor.
+    `language`: the page's, when not yet the active one."""
+    return (language or get_language()) == SIMPLIFIED and prefers_traditional_chinese(request)
 
 
-def page_variant(request):
+def page_variant(request, language=None):
     """What, besides the address, tells one cached copy of a page from another: "" for most,
     "zh-hant" for a Chinese page with the notice."""
-    return "zh-hant" if shows_traditional_notice(request) else ""
+    return "zh-hant" if shows_traditional_notice(request, language) else ""
 
 
 def varies(request):

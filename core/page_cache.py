@@ -42,6 +42,7 @@ from django.utils.http import parse_etags
 
 from core.chinese_script import page_variant, varies
 from core.resilient_cache import cache_recovered
+from core.text_hygiene import clean_response_text
 
 VERSION_KEY = "twinning:content-version"
 
@@ -139,9 +140,9 @@ def cached_page(view=None, *, per_language=False):
     """Serve a public page from the cache, or 304 when the visitor's copy is current.
 
     A hit costs one round trip to the cache: the content version and the page are fetched
-    together, and the stored page says which version it was rendered from; when this process
-    served the page lately (NearbyCopies), only the version is fetched. Each address keeps
+    together, and the stored page says which version it was rendered from. Each address keeps
     one entry, replaced when it is out of date, so old versions do not pile up in the cache.
+    A page this process served lately is answered before the view, by PageCacheMiddleware.
 
     `per_language`: one copy per address and active language, for responses whose language is
     not in their address (the JSON API reads Accept-Language); their ETags differ too.
@@ -156,6 +157,10 @@ def cached_page(view=None, *, per_language=False):
             # A Chinese page depends on Accept-Language (core/chinese_script.py): so do copies
             # that shared caches on the way keep.
             patch_vary_headers(response, ["Accept-Language"])
+        if per_language:
+            # Not for the middleware to keep: their language is not known before the view (the
+            # API reads it itself), and the API counts every request against its rate limit.
+            response.page_cache_etag = None
         return response
 
     return wrapped
@@ -165,37 +170,20 @@ def _cached_response(view, request, per_language, *args, **kwargs):
     seconds = settings.PAGE_CACHE_SECONDS
     if seconds <= 0 or request.method not in ("GET", "HEAD"):
         return view(request, *args, **kwargs)
-    # Pages carry absolute URLs (canonical, feeds, structured data): one copy per origin. A
-    # Chinese page has a second copy with the notice for readers of Traditional Chinese.
-    origin = f"{request.scheme}://{request.get_host()}"
-    variant = page_variant(request)
-    language = f"|{translation.get_language()}" if per_language else ""
-    address = hashlib.sha256(
-        f"{origin}{request.get_full_path()}{' ' + variant if variant else ''}{language}".encode()
-    ).hexdigest()[:32]
+    address = page_address(request, translation.get_language(), per_language)
     key = f"twinning:page:{address}"  # (etag, body, headers)
-    # A copy this process served lately needs only the version from the shared cache: a small
-    # read instead of the whole page. Otherwise the version and the page come in one round trip.
-    kept_here = nearby.get(key)
-    found = cache.get_many([VERSION_KEY] if kept_here else [VERSION_KEY, key])
+    found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     if version is None:
         version = content_version()
     if version is None:
         return view(request, *args, **kwargs)  # the cache is unavailable: serve uncached
     today = timezone.localdate().isoformat()
-    etag = f'"{version}-{today}-{address[:12]}"'
-    # The browser may send the ETag back weak (W/"…"): compression made it so.
-    known = parse_etags(request.headers.get("If-None-Match", ""))
-    if etag in known or f"W/{etag}" in known:
-        not_modified = HttpResponseNotModified()
-        not_modified["ETag"] = etag
-        return not_modified
-    if kept_here is not None and kept_here[0] == etag:
-        return _from_cache(kept_here)
-    stored = found.get(key) if kept_here is None else cache.get(key)
+    etag = _etag(version, today, address)
+    if _known_to_client(request, etag):
+        return _not_modified(etag)
+    stored = found.get(key)
     if stored is not None and stored[0] == etag:
-        nearby.put(key, stored)
         return _from_cache(stored)
     wait = settings.PAGE_CACHE_LOCK_WAIT
     if wait <= 0:
@@ -224,8 +212,6 @@ def _cached_response(view, request, per_language, *args, **kwargs):
     same_content = stored is not None and stored[0].startswith(f'"{version}-')
     page = _rendered_by_another(key, lock, etag, wait, stale=stored if same_content else None)
     if page is not None:
-        if page[0] == etag:
-            nearby.put(key, page)
         return _from_cache(page)
     # The render failed, its holder died or took too long, or the cache went away: render.
     return _render(view, request, args, kwargs, key, etag, seconds)
@@ -255,8 +241,39 @@ def _rendered_by_another(key, lock, etag, wait, stale=None):
     return page if page is not None and page[0] == etag else None
 
 
+def page_address(request, language, per_language=False):
+    """What tells one cached page from another. Pages carry absolute URLs (canonical, feeds,
+    structured data): one copy per origin. A Chinese page has a second copy with the notice for
+    readers of Traditional Chinese. `per_language`: the language too, for responses whose
+    language is not in their address."""
+    origin = f"{request.scheme}://{request.get_host()}"
+    variant = page_variant(request, language)
+    return hashlib.sha256(
+        f"{origin}{request.get_full_path()}{' ' + variant if variant else ''}"
+        f"{'|' + language if per_language else ''}".encode()
+    ).hexdigest()[:32]
+
+
+def _etag(version, today, address):
+    return f'"{version}-{today}-{address[:12]}"'
+
+
+def _known_to_client(request, etag):
+    # The browser may send the ETag back weak (W/"…"): compression made it so.
+    known = parse_etags(request.headers.get("If-None-Match", ""))
+    return etag in known or f"W/{etag}" in known
+
+
+def _not_modified(etag):
+    not_modified = HttpResponseNotModified()
+    not_modified["ETag"] = etag
+    return not_modified
+
+
 def _from_cache(stored):
-    return HttpResponse(stored[1], headers=stored[2])
+    response = HttpResponse(stored[1], headers=stored[2])
+    response.page_cache_etag = stored[0]
+    return response
 
 
 def _kept(response):
@@ -277,18 +294,68 @@ def _render(view, request, args, kwargs, key, etag, seconds):
     # Only the body and the headers that describe it (its ETag and revalidation rule
     # included) are kept: rebuilding a response is cheaper than unpickling one.
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-    page = (etag, response.content, headers)
-    cache.set(key, page, seconds)
-    nearby.put(key, page)
+    cache.set(key, (etag, response.content, headers), seconds)
+    response.page_cache_etag = etag
     return response
 
 
+class PageCacheMiddleware:
+    """Answers a request for a page this process served lately from memory, before the
+    session, language, authentication and messages middleware and the URL resolver run, when
+    the shared cache's content version says the copy is current. A hit then costs a read of the
+    version alone, and less than an empty page through the whole stack (issue 23: cached pages
+    at 70 % of the framework's floor). The copy is the response as it left the view's stack:
+    its headers (Content-Language, Vary, Content-Length) as the inner middleware made them, its
+    text cleaned of control characters; the outer middleware (security headers, compression,
+    ETags) still run on it. Everything else, first requests, misses and outdated copies
+    included, goes through the stack to cached_page as before.
+
+    Placed after the health check and before the session middleware. What it skips cannot
+    change a cached page: cached_page serves one copy to every visitor, staff included."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.PAGE_CACHE_SECONDS <= 0
+            or settings.PAGE_CACHE_LOCAL_BYTES <= 0
+            or request.method not in ("GET", "HEAD")
+        ):
+            return self.get_response(request)
+        # The language LocaleMiddleware is about to choose (i18n_patterns, every language
+        # prefixed): the address's prefix, else the cookie or Accept-Language. Should the two
+        # ever differ, the addresses differ and the copy is simply never served from here.
+        language = translation.get_language_from_request(request, check_path=True)
+        address = page_address(request, language)
+        kept = nearby.get(address)
+        if kept is not None:
+            version = cache.get(VERSION_KEY)
+            if version is not None:
+                etag = _etag(version, timezone.localdate().isoformat(), address)
+                if kept[0] == etag:
+                    if _known_to_client(request, etag):
+                        return _not_modified(etag)
+                    response = HttpResponse(kept[1], headers=kept[2])
+                    response.control_characters_removed = True
+                    return response
+        response = self.get_response(request)
+        etag = getattr(response, "page_cache_etag", None)
+        # Kept only when cached_page computed the same address (its ETag ends with it), and
+        # nothing on the way changed the page.
+        if etag and etag.endswith(f'-{address[:12]}"') and response.get("ETag") == etag:
+            content = clean_response_text(response)
+            headers = dict(response.headers)
+            headers["Content-Length"] = str(len(content))
+            nearby.put(address, (etag, content, headers))
+        return response
+
+
 class NearbyCopies:
-    """The pages this process served lately, up to PAGE_CACHE_LOCAL_BYTES of bodies, least
-    recently used dropped first. Only ever served when the shared cache's current content
-    version says they are current (their ETag holds it), so they are never staler than the
-    shared copies; they save moving the body from the shared cache on every hit (a 100 KB page
-    took twice as long to read as the version alone)."""
+    """The pages this process served lately (PageCacheMiddleware), up to
+    PAGE_CACHE_LOCAL_BYTES of bodies, least recently used dropped first. Only ever served when
+    the shared cache's current content version says they are current (their ETag holds it), so
+    they are never staler than the shared copies."""
 
     def __init__(self):
         self.pages = OrderedDict()

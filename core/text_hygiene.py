@@ -178,3 +178,23 @@ def has_control_bytes(content):
 
 def strip_control_bytes(content):
     return CONTROL_BYTES.sub(b"", content) if has_control_bytes(content) else content
+
+
+# Text responses that are UTF-8 and can carry stored text; binary responses are never touched.
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
+TEXT_SUFFIXES = ("+json", "+xml")
+
+
+def is_text_response(response):
+    """Whether a response's body is UTF-8 text (a page, a feed, JSON), not a PDF or a picture."""
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    return (
+        content_type.startswith(TEXT_TYPES) or content_type.endswith(TEXT_SUFFIXES)
+    ) and response.charset.lower().replace("_", "-") in ("utf-8", "utf8")
+
+
+def clean_response_text(response):
+    """The body of a whole response with control characters removed if it is text."""
+    if is_text_response(response):
+        return strip_control_bytes(response.content)
+    return response.content

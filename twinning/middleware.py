@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponseBadRequest
 
-from core.text_hygiene import has_control_bytes, strip_control_bytes
+from core.text_hygiene import has_control_bytes, is_text_response, strip_control_bytes
 
 security_logger = logging.getLogger("django.security.DisallowedHost")
 HEALTH_PATH = "/healthz"
@@ -66,18 +66,6 @@ class AdminNoIndexMiddleware:
         return response
 
 
-# Text responses that are UTF-8 and can carry stored text; binary responses are never touched.
-TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
-TEXT_SUFFIXES = ("+json", "+xml")
-
-
-def is_text(response):
-    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
-    return (
-        content_type.startswith(TEXT_TYPES) or content_type.endswith(TEXT_SUFFIXES)
-    ) and response.charset.lower().replace("_", "-") in ("utf-8", "utf8")
-
-
 class StripControlCharactersMiddleware:
     """Remove control characters from every rendered text response (pages, the admin).
 
@@ -92,7 +80,13 @@ class StripControlCharactersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not response.streaming and is_text(response) and has_control_bytes(response.content):
+        if getattr(response, "control_characters_removed", False):
+            return response  # a cached copy, cleaned when it was kept (core/page_cache.py)
+        if (
+            not response.streaming
+            and is_text_response(response)
+            and has_control_bytes(response.content)
+        ):
             response.content = strip_control_bytes(response.content)
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))

@@ -97,6 +97,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before anything reads the Host header: a load balancer probes with the node's address.
     "twinning.middleware.HealthCheckMiddleware",
+    # A page this process served lately, when still current, answered before everything below
+    # runs (core/page_cache.py); the middleware above still add their headers and compress it.
+    "core.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language from the address (/de/…); on an address without one, from Accept-Language.
     "django.middleware.locale.LocaleMiddleware",

@@ -358,18 +358,35 @@ def test_a_hit_reads_only_the_version_when_this_process_served_the_page(client, 
     url = pair.get_absolute_url()
     first = client.get(url)
     read = []
-    original = cache.get_many
-    monkeypatch.setattr(cache, "get_many", lambda keys: read.append(keys) or original(keys))
+    monkeypatch.setattr(cache, "get_many", lambda keys: pytest.fail(f"read {keys} on a hit"))
     get = cache.get
-
-    def get_no_page(key, *args, **kwargs):
-        assert not key.startswith("twinning:page:"), "the page was read from the shared cache"
-        return get(key, *args, **kwargs)
-
-    monkeypatch.setattr(cache, "get", get_no_page)
+    monkeypatch.setattr(cache, "get", lambda key, *a, **k: read.append(key) or get(key, *a, **k))
     second = client.get(url)
     assert second.content == first.content
-    assert read == [[page_cache_module.VERSION_KEY]]  # not the page itself
+    assert read == [page_cache_module.VERSION_KEY]  # not the page itself
+
+
+def test_a_hit_from_this_process_has_the_same_headers(client, pair, settings):
+    """Served before the inner middleware run, yet with what they had added: the language,
+    the length, the security headers, the validators."""
+    url = pair.get_absolute_url()
+    first = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+    second = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+    assert second.content == first.content
+    assert dict(second.headers) == dict(first.headers)
+    assert second["Content-Language"] == "en" and second["ETag"]
+    assert "Content-Security-Policy" in second and second["X-Frame-Options"] == "DENY"
+
+
+def test_a_signed_in_editor_gets_a_page_this_process_keeps_without_a_query(
+    client, pair, admin_user, django_assert_num_queries
+):
+    client.force_login(admin_user)
+    url = pair.get_absolute_url()
+    first = client.get(url)
+    with django_assert_num_queries(0):  # not even the session and the user
+        second = client.get(url)
+    assert second.content == first.content
 
 
 def test_another_servers_edit_shows_though_this_process_keeps_the_page(client, pair):
