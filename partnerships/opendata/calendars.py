@@ -105,6 +105,7 @@ class EventWriter:
         self.partnerships = {}  # pk: (title, page)
         self.kinds = {}  # kind: (label, categories)
         self.whens = {}  # the dates and precisions: when_display
+        self.days = {}  # date: its DATE value (events share their first and last days)
 
     def partnership(self, partnership):
         found = self.partnerships.get(partnership.pk)
@@ -132,6 +133,12 @@ class EventWriter:
             found = self.whens[key] = activity.when_display
         return found
 
+    def day(self, date):
+        found = self.days.get(date)
+        if found is None:
+            found = self.days[date] = vDDDTypes(date)
+        return found
+
     def event(self, activity):
         title, page = self.partnership(activity.partnership)
         kind_label, categories = self.kind(activity)
@@ -153,9 +160,9 @@ class EventWriter:
         lines += ["", page]
         event = Event()
         event["SUMMARY"] = vText(summary)
-        event["DTSTART"] = vDDDTypes(activity.start_date)
+        event["DTSTART"] = self.day(activity.start_date)
         # upcoming_until is the last day the activity lasts, at its precision.
-        event["DTEND"] = vDDDTypes(activity.upcoming_until + datetime.timedelta(days=1))
+        event["DTEND"] = self.day(activity.upcoming_until + datetime.timedelta(days=1))
         event["DTSTAMP"] = self.stamp
         event["UID"] = vText(f"activity-{activity.pk}@{self.domain}")
         event["CATEGORIES"] = categories
