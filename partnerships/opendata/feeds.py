@@ -28,7 +28,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -44,6 +44,7 @@ from core.text_hygiene import strip_control_characters
 
 from ..anniversaries import upcoming_jubilees
 from ..models import Activity, FocusArea, Milestone, Partnership, public_cities
+from .exports import SLUG_MARKER
 
 FEED_SIZE = 50
 ANNIVERSARY_WINDOW_DAYS = 365
@@ -100,10 +101,28 @@ class Entry:
     published: datetime.datetime
     updated: datetime.datetime
     categories: tuple
-    order: tuple  # newest first: (date, activities after milestones of the same day, pk)
 
 
-def activity_entry(activity, domain, today):
+def partnership_pages():
+    """A partnership's page from its slug: one reverse() per feed rather than one per entry."""
+    address = reverse("partnership_detail", kwargs={"slug": SLUG_MARKER})
+    return lambda partnership: address.replace(SLUG_MARKER, partnership.slug, 1)
+
+
+# An entry's place in a feed, newest first: (date, activities after milestones of the same
+# day, pk). Records are sorted by it before their entries are made, so only the entries shown
+# are made.
+def activity_order(activity):
+    if activity.start_date is None:
+        return (timezone.localdate(activity.created_at), 1, activity.pk)
+    return (activity.start_date, 1, activity.pk)
+
+
+def milestone_order(milestone):
+    return (milestone.date, 0, milestone.pk)
+
+
+def activity_entry(activity, domain, today, page):
     partnership = activity.partnership
     kind = str(activity.kind_label)  # a lazy label: join() and feeds need text
     if activity.start_date is None:
@@ -111,7 +130,6 @@ def activity_entry(activity, domain, today):
         facts = [_("Cooperation without a date"), kind]
         section = "undated-heading"
         published = activity.created_at
-        day = timezone.localdate(activity.created_at)
     else:
         when = activity.when_display
         title = f"{activity.title} ({when}) · {partnership.title}"
@@ -121,13 +139,12 @@ def activity_entry(activity, domain, today):
         upcoming = activity.upcoming_until >= today
         section = "news-heading" if upcoming else "retrospective-heading"
         published = published_at(activity.start_date, activity.created_at)
-        day = activity.start_date
     if activity.location:
         facts.append(activity.location)
     return Entry(
         guid=tag_uri(domain, f"activity-{activity.pk}"),
         title=title,
-        link=f"{partnership.get_absolute_url()}#{section}",
+        link=f"{page(partnership)}#{section}",
         description=format_html("<p>{}</p>", " · ".join(facts))
         + render_markdown(activity.description),
         published=published,
@@ -136,11 +153,10 @@ def activity_entry(activity, domain, today):
             kind,
             *(area.name for area in activity.focus_areas.all()),
         ),
-        order=(day, 1, activity.pk),
     )
 
 
-def milestone_entry(milestone, domain, today):
+def milestone_entry(milestone, domain, today, page):
     partnership = milestone.partnership
     kind = str(milestone.kind_label)
     facts = [milestone.date_display, kind]
@@ -150,31 +166,63 @@ def milestone_entry(milestone, domain, today):
     return Entry(
         guid=tag_uri(domain, f"milestone-{milestone.pk}"),
         title=f"{milestone.title} ({milestone.date_display}) · {partnership.title}",
-        link=f"{partnership.get_absolute_url()}#timeline-heading",
+        link=f"{page(partnership)}#timeline-heading",
         description=format_html("<p>{}</p>", " · ".join(facts))
         + render_markdown(milestone.description),
         published=published,
         updated=updated_at(published, milestone.updated_at),
         categories=(kind,),
-        order=(milestone.date, 0, milestone.pk),
     )
+
+
+# What an entry shows of a record and its partnership, and nothing else: the rows of the
+# partnerships and cities are wide, and reading all of them cost more than the entries.
+RECORD_FIELDS = (
+    "title",
+    "kind",
+    "description",
+    "location",
+    "created_at",
+    "updated_at",
+    "partnership__slug",
+    "partnership__city_a__name",
+    "partnership__city_b__name",
+)
+ACTIVITY_FIELDS = (
+    *RECORD_FIELDS,
+    "start_date",
+    "start_precision",
+    "end_date",
+    "end_precision",
+    "upcoming_until",
+)
+MILESTONE_FIELDS = (*RECORD_FIELDS, "date", "date_precision")
+
+
+def with_partnerships(records, fields):
+    return records.select_related("partnership__city_a", "partnership__city_b").only(*fields)
 
 
 def newest_activities(activities):
     """The newest dated activities by their dates, and the undated ones recorded last: a
-    query each, both served by an index, at most FEED_SIZE of each."""
-    with_partnerships = activities.select_related("partnership__city_a", "partnership__city_b")
-    dated = with_partnerships.filter(start_date__isnull=False).order_by("-start_date", "-id")
-    undated = with_partnerships.filter(start_date__isnull=True).order_by("-created_at", "-id")
-    found = [*dated[:FEED_SIZE], *undated[:FEED_SIZE]]
-    prefetch_related_objects(found, "focus_areas")  # one query for both
-    return found
+    query each, both served by an index, at most FEED_SIZE of each. Their focus areas are
+    not fetched here: only those of the entries shown are (with_focus_areas)."""
+    activities = with_partnerships(activities, ACTIVITY_FIELDS)
+    dated = activities.filter(start_date__isnull=False).order_by("-start_date", "-id")
+    undated = activities.filter(start_date__isnull=True).order_by("-created_at", "-id")
+    return [*dated[:FEED_SIZE], *undated[:FEED_SIZE]]
+
+
+def with_focus_areas(activities):
+    """`activities` with their focus areas' names: one query for all."""
+    prefetch_related_objects(
+        activities, Prefetch("focus_areas", queryset=FocusArea.objects.only("name"))
+    )
+    return activities
 
 
 def newest_milestones(milestones):
-    return milestones.select_related("partnership__city_a", "partnership__city_b").order_by(
-        "-date", "-id"
-    )[:FEED_SIZE]
+    return with_partnerships(milestones, MILESTONE_FIELDS).order_by("-date", "-id")[:FEED_SIZE]
 
 
 class WithoutControlCharacters:
@@ -251,12 +299,19 @@ class EntryFeed(Feed):
 
 
 def merged(scope, activities, milestones):
-    entries = [activity_entry(a, scope.domain, scope.today) for a in newest_activities(activities)]
-    entries += [
-        milestone_entry(m, scope.domain, scope.today) for m in newest_milestones(milestones)
+    """The newest FEED_SIZE entries of `activities` and `milestones`."""
+    records = [(activity_order(a), a) for a in newest_activities(activities)]
+    records += [(milestone_order(m), m) for m in newest_milestones(milestones)]
+    records.sort(key=lambda pair: pair[0], reverse=True)
+    shown = [record for _order, record in records[:FEED_SIZE]]
+    with_focus_areas([record for record in shown if isinstance(record, Activity)])
+    page = partnership_pages()
+    return [
+        (activity_entry if isinstance(record, Activity) else milestone_entry)(
+            record, scope.domain, scope.today, page
+        )
+        for record in shown
     ]
-    entries.sort(key=lambda entry: entry.order, reverse=True)
-    return entries[:FEED_SIZE]
 
 
 class SiteFeed(EntryFeed):
@@ -349,11 +404,12 @@ class TopicFeed(EntryFeed):
 
     def items(self, scope):
         activities = Activity.objects.published().filter(focus_areas=scope.obj)
-        entries = [
-            activity_entry(a, scope.domain, scope.today) for a in newest_activities(activities)
+        found = sorted(newest_activities(activities), key=activity_order, reverse=True)
+        page = partnership_pages()
+        return [
+            activity_entry(activity, scope.domain, scope.today, page)
+            for activity in with_focus_areas(found[:FEED_SIZE])
         ]
-        entries.sort(key=lambda entry: entry.order, reverse=True)
-        return entries[:FEED_SIZE]
 
 
 class TopicAtomFeed(TopicFeed):
@@ -388,7 +444,6 @@ def jubilee_entry(jubilee, domain, today):
         published=published,
         updated=min(updated_at(published, partnership.updated_at), timezone.now()),
         categories=(pgettext("feed category", "Anniversary"),),
-        order=(jubilee.date, 0, partnership.pk),
     )
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar
+from icalendar import TRANSP, Calendar, Event
 
 from cities.models import City
 from core.dates import period_end, truncate
@@ -191,6 +191,47 @@ def test_descriptions_are_plain_text_with_entities_decoded(client, world, make_a
     description = str(events["Talk"]["DESCRIPTION"])
     assert "\nA & B\n" in description
     assert "&amp;" not in description and "<c>" not in description
+
+
+def test_events_are_what_icalendar_would_make_of_the_same_values(rf, world):
+    """EventWriter makes each property as its icalendar type itself (for speed): the same
+    event, byte for byte, as Event.new() makes of the same values."""
+    stamp = timezone.now().replace(microsecond=0)
+    writer = calendars.EventWriter(rf.get("/"), "testserver", stamp, with_partnership=True)
+    activity = (
+        Activity.objects.select_related("partnership__city_a", "partnership__city_b")
+        .only(*calendars.EVENT_FIELDS)
+        .get(pk=world["day"].pk)
+    )
+    page = "http://testserver/en/partnerships/dresden-hangzhou/"
+    expected = Event.new(
+        uid=f"activity-{activity.pk}@testserver",
+        stamp=stamp,
+        start=activity.start_date,
+        end=activity.start_date + DAY,
+        summary="Choir concert · Dresden – Hangzhou",
+        description=str(writer.event(activity)["DESCRIPTION"]),
+        location="Kulturpalast",
+        categories=["Festival"],
+        url=page,
+        transparency=TRANSP.TRANSPARENT,
+    )
+    assert writer.event(activity).to_ical() == expected.to_ical()
+
+
+@pytest.mark.parametrize("size", [73, 74, 75, 76, 150])
+def test_calendars_are_folded_as_icalendar_folds_them(size):
+    """serialised() leaves lines too short to fold to icalendar's folding unasked: the same
+    bytes as to_ical() for lines of `size` octets, with multi-byte characters and an escape
+    at the fold's edge."""
+    room = size - len("SUMMARY:")
+    calendar = Calendar()
+    for text in ("x" * room, "é" * (room // 2) + "x" * (room % 2), "x" * (room - 2) + ","):
+        event = Event()
+        event.add("SUMMARY", text)
+        event.add("DESCRIPTION", f"{text}\n{text}")
+        calendar.add_component(event)
+    assert calendars.serialised(calendar) == calendar.to_ical()
 
 
 def test_site_and_city_calendars_name_the_partnership(client, world):
