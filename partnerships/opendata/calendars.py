@@ -210,9 +210,9 @@ def calendar_response(request, *, name, description, key, filename, activities, 
     today = timezone.localdate()
     calendar.add_component(site_timezone(settings.TIME_ZONE, today.year))
     upcoming = (
-        activities.upcoming(today)
-        .select_related("partnership__city_a", "partnership__city_b")
-        .only(*EVENT_FIELDS)[:CALENDAR_SIZE]
+        activities.select_related("partnership__city_a", "partnership__city_b")
+        .only(*EVENT_FIELDS)
+        .soonest(CALENDAR_SIZE, today)
     )
     writer = EventWriter(request, domain, stamp, with_partnership)
     for activity in upcoming:
