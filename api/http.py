@@ -6,10 +6,10 @@ language, and the page cache (core/page_cache.py), in that order from the outsid
   A dozen lines, not django-cors-headers: that is middleware for the whole site, configured
   by settings, where the API needs one fixed answer on its own addresses.
 - Rate limit: API_RATE_LIMIT requests per API_RATE_PERIOD seconds per client address
-  (core/client_ip.py), counted in the shared cache in fixed windows (an add that starts the
-  window and an atomic increment per request). Past it: 429 with Retry-After. When the cache
-  cannot be reached, requests are not counted and are served (core/resilient_cache.py): the
-  limit degrades, the API does not.
+  (core/client_ip.py), counted in the shared cache in fixed windows (a counter that starts
+  with the window and an atomic increment per request, in one round trip). Past it: 429 with
+  Retry-After. When the cache cannot be reached, requests are not counted and are served
+  (core/resilient_cache.py): the limit degrades, the API does not.
 - Language: `?lang=` (en, de, zh), else Accept-Language, else English; the response says
   `Content-Language` and varies on Accept-Language. An unknown `lang` is a 400.
 - Cache: cached_page, one copy per address and language; conditional GET answers 304.
@@ -29,6 +29,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from core.client_ip import client_ip
 from core.page_cache import cached_page
+from core.resilient_cache import count_up
 
 # The codes `lang` takes, and the language each stands for.
 LANGUAGES = {"en": "en", "de": "de", "zh": "zh-hans", "zh-hans": "zh-hans"}
@@ -80,13 +81,9 @@ def count_request(request):
     window = int(now // period)
     address = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
     key = f"{RATE_KEY}:{window}:{address}"
-    # add() starts the window's count (and its expiry) only if it is not there yet; incr() is
-    # atomic in Redis, so concurrent requests are each counted once.
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between the two calls: start again next time
-        count = None
+    # The window's count starts (with its expiry) at its first request; counting is atomic in
+    # Redis, so concurrent requests are each counted once.
+    count = count_up(cache, key, timeout=period + 1)
     reset = max(1, math.ceil((window + 1) * period - now))
     return count, reset
 

@@ -85,11 +85,12 @@ def breaker_for(location, retry_seconds):
         return _breakers.setdefault(location, Breaker(retry_seconds))
 
 
-def _guarded(name, unavailable, read=False):
-    """Wrap RedisCache.<name>: skipped while the breaker is open; a failure gives what a miss
-    would give (`unavailable`, called with the same arguments) and opens the breaker. The first
-    read after an outage is a miss too: what it found may have gone stale meanwhile."""
-    method = getattr(RedisCache, name)
+def _guarded(name, unavailable, read=False, method=None):
+    """Wrap RedisCache.<name> (or `method`): skipped while the breaker is open; a failure gives
+    what a miss would give (`unavailable`, called with the same arguments) and opens the
+    breaker. The first read after an outage is a miss too: what it found may have gone stale
+    meanwhile."""
+    method = method or getattr(RedisCache, name)
 
     def guarded(self, *args, **kwargs):
         if not self.breaker.allows():
@@ -156,7 +157,17 @@ class ResilientRedisCache(RedisCache):
         self.location = server if isinstance(server, str) else ",".join(server)
         self.breaker = breaker_for(self.location, retry_seconds)
 
+    def _count_up(self, key, timeout):
+        key = self.make_and_validate_key(key)
+        # One round trip: the counter starts at 0 with its expiry if it is not there, then counts
+        # this one (Django's add() and incr() take three: SET NX, EXISTS, INCRBY).
+        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]
+
     # What each operation gives when Redis cannot be reached: what a miss would give.
+    count_up = _guarded("count_up", _returns(None), method=_count_up)
     get = _guarded("get", _default, read=True)
     get_many = _guarded("get_many", lambda *args, **kwargs: {}, read=True)
     add = _guarded("add", _returns(False))
@@ -168,3 +179,17 @@ class ResilientRedisCache(RedisCache):
     has_key = _guarded("has_key", _returns(False), read=True)
     incr = _guarded("incr", _returns(None))
     clear = _guarded("clear", _returns(False))
+
+
+def count_up(cache, key, timeout):
+    """Add one to the counter `key`, which starts at 0 and lives `timeout` seconds from its
+    first count; the new count, or None when the cache cannot count. In one round trip on Redis;
+    with Django's other caches (the demo's memory), by add() and incr()."""
+    counter = getattr(cache, "count_up", None)
+    if counter is not None:
+        return counter(key, timeout)
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two calls
+        return None

@@ -5,8 +5,9 @@ import threading
 
 import pytest
 import redis
+from django.core.cache.backends.locmem import LocMemCache
 
-from core.resilient_cache import ResilientRedisCache
+from core.resilient_cache import ResilientRedisCache, count_up
 from faults.services import RedisServer
 
 
@@ -60,3 +61,31 @@ def test_the_shared_client_answers_after_redis_restarts():
     cache.set("after", 2)
     assert cache.get("after") == 2
     server.stop()
+
+
+def test_a_counter_counts_in_one_round_trip_and_expires(redis_server, monkeypatch):
+    """The API's rate limit: each request counted once, its window ending on its own."""
+    cache = make_cache(redis_server.url)
+    sent = []
+    original = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **k: sent.append(1) or original(self, *a, **k),
+    )
+    assert [count_up(cache, "window", timeout=30) for _ in range(3)] == [1, 2, 3]
+    assert len(sent) == 3
+    key = cache.make_and_validate_key("window")
+    assert 0 < int(redis_server.command("TTL", key)[0]) <= 30
+
+
+def test_a_counter_without_redis_counts_nothing():
+    server = RedisServer().start()
+    cache = make_cache(server.url)
+    server.stop()
+    assert count_up(cache, "window", timeout=30) is None
+
+
+def test_a_counter_in_the_demos_memory_cache_counts_too():
+    memory = LocMemCache("counter-test", {})
+    assert [count_up(memory, "window", timeout=30) for _ in range(2)] == [1, 2]
