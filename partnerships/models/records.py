@@ -45,19 +45,32 @@ def count_published(rows, partnership="partnership"):
     """How many of `rows` (reaching their partnership through `partnership`) belong to a
     published partnership, exactly, in one query: all the rows less those of the partnerships
     not published. Counting the published ones directly joins every row to its partnership (at
-    world scale, 272,000 activities: 50 ms and more on PostgreSQL); this way the database counts
-    the rows from a narrow index and reaches the unpublished ones from the few unpublished
-    partnerships, through the state index."""
+    world scale, 272,000 activities: 50 ms and more on PostgreSQL, 30 on SQLite); this way the
+    database counts the rows from a narrow index and finds the unpublished ones from the few
+    unpublished partnerships outwards (of_unpublished)."""
     if rows.query.is_empty():  # none(): the expression below would have no value
         return 0
-    unpublished = [
-        state for state in Partnership.State.values if state != Partnership.State.PUBLISHED
-    ]
-    in_unpublished = rows.filter(**{f"{partnership}__state__in": unpublished}).order_by()
+    in_unpublished = rows.filter(of_unpublished(rows.model, partnership)).order_by()
     count = Func(F("pk"), function="COUNT", output_field=IntegerField())
     return rows.order_by().aggregate(
         n=Count("*") - Subquery(in_unpublished.annotate(n=count).values("n"))
     )["n"]
+
+
+def of_unpublished(model, path):
+    """The rows of `model` whose partnership (through `path`, e.g. "activity__partnership") is
+    not published, as nested `IN (…)`: the database starts from the unpublished partnerships
+    (the state index) and follows the indexed keys outwards. Joined from the rows' side instead,
+    SQLite reads every row of the focus area's links to look at its partnership."""
+    name, _, rest = path.partition("__")
+    if rest:
+        related = model._meta.get_field(name).related_model
+        targets = related._default_manager.filter(of_unpublished(related, rest))
+    else:
+        # The other states by name: `state <> 'published'` would read the whole state index.
+        unpublished = set(Partnership.State.values) - {Partnership.State.PUBLISHED}
+        targets = Partnership.objects.filter(state__in=sorted(unpublished))
+    return Q(**{f"{name}__in": targets.values("pk")})
 
 
 class RecordStamps(models.Model):
