@@ -45,9 +45,9 @@ def count_published(rows, partnership="partnership"):
     """How many of `rows` (reaching their partnership through `partnership`) belong to a
     published partnership, exactly, in one query: all the rows less those of the partnerships
     not published. Counting the published ones directly joins every row to its partnership (at
-    world scale, 272,000 activities: 50 ms and more on PostgreSQL, 30 on SQLite); this way the
-    database counts the rows from a narrow index and finds the unpublished ones from the few
-    unpublished partnerships outwards (of_unpublished)."""
+    world scale, 272,000 activities: 50 ms and more on PostgreSQL, about 30 on SQLite); this
+    way the database counts the rows from a narrow index and finds the unpublished ones from
+    the few unpublished partnerships outwards (of_unpublished)."""
     if rows.query.is_empty():  # none(): the expression below would have no value
         return 0
     in_unpublished = rows.filter(of_unpublished(rows.model, partnership)).order_by()
