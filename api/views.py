@@ -14,6 +14,7 @@ from core.translated import by_name
 from partnerships.filters import ActivityFilter, CityFilter, PartnershipFilter
 from partnerships.models import Activity, FocusArea, Partnership, listed_cities, public_cities
 from partnerships.opendata.exports import LICENCE
+from partnerships.views import PublishedRecordPaginator
 
 from . import data
 from .http import PUBLIC_LANGUAGES, error
@@ -154,9 +155,9 @@ def one(queryset, slug, what):
     return found
 
 
-def page_of(request, queryset, paging, item):
+def page_of(request, queryset, paging, item, paginator_class=Paginator):
     """One page of `queryset`, each object through `item`; 404 past the last page."""
-    paginator = Paginator(queryset, paging.limit)
+    paginator = paginator_class(queryset, paging.limit)
     pages = paginator.num_pages  # one query: the count
     if paging.page > pages:
         raise HttpError(
@@ -279,5 +280,5 @@ def topic(request, slug: str):
 def activities(request, filters: Query[ActivityFilters], paging: Query[Paging]):
     """The activities of published partnerships, newest first, with the activity list page's
     filters."""
-    queryset = filtered(ActivityFilter, request, Activity.objects.listed())
-    return page_of(request, queryset, paging, data.activity_item)
+    queryset = filtered(ActivityFilter, request, Activity.objects.listing())
+    return page_of(request, queryset, paging, data.activity_item, PublishedRecordPaginator)

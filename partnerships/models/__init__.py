@@ -29,6 +29,7 @@ from .records import (
     PartnershipRecordQuerySet,
     Plan,
     Source,
+    count_published,
     upcoming_q,
 )
 from .review import PendingChange, ReviewNote
@@ -93,6 +94,7 @@ __all__ = [
     "ReviewNote",
     "Source",
     "WorkflowError",
+    "count_published",
     "partners_of",
     "partnership_slug_base",
     "listed_cities",

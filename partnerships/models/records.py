@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Func, IntegerField, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,9 +32,45 @@ class PartnershipRecordQuerySet(models.QuerySet):
     def published(self):
         return self.filter(partnership__state=Partnership.State.PUBLISHED)
 
+    def count_published(self):
+        """How many of these records (of partnerships in any state) are published."""
+        return count_published(self)
+
     def involving(self, city):
         """Records of partnerships with `city` on either side."""
         return self.filter(Q(partnership__city_a=city) | Q(partnership__city_b=city))
+
+
+def count_published(rows, partnership="partnership"):
+    """How many of `rows` (reaching their partnership through `partnership`) belong to a
+    published partnership, exactly, in one query: all the rows less those of the partnerships
+    not published. Counting the published ones directly joins every row to its partnership (at
+    world scale, 272,000 activities: 50 ms and more on PostgreSQL, about 30 on SQLite); this
+    way the database counts the rows from a narrow index and finds the unpublished ones from
+    the few unpublished partnerships outwards (of_unpublished)."""
+    if rows.query.is_empty():  # none(): the expression below would have no value
+        return 0
+    in_unpublished = rows.filter(of_unpublished(rows.model, partnership)).order_by()
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return rows.order_by().aggregate(
+        n=Count("*") - Subquery(in_unpublished.annotate(n=count).values("n"))
+    )["n"]
+
+
+def of_unpublished(model, path):
+    """The rows of `model` whose partnership (through `path`, e.g. "activity__partnership") is
+    not published, as nested `IN (…)`: the database starts from the unpublished partnerships
+    (the state index) and follows the indexed keys outwards. Joined from the rows' side instead,
+    SQLite reads every row of the focus area's links to look at its partnership."""
+    name, _, rest = path.partition("__")
+    if rest:
+        related = model._meta.get_field(name).related_model
+        targets = related._default_manager.filter(of_unpublished(related, rest))
+    else:
+        # The other states by name: `state <> 'published'` would read the whole state index.
+        unpublished = set(Partnership.State.values) - {Partnership.State.PUBLISHED}
+        targets = Partnership.objects.filter(state__in=sorted(unpublished))
+    return Q(**{f"{name}__in": targets.values("pk")})
 
 
 class RecordStamps(models.Model):
@@ -187,12 +223,13 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             .order_by("-start_date", "-id")
         )
 
-    def listed(self):
-        """The activity list: published, with their partnership's cities and their focus areas,
-        newest first, undated last. The list page and the API use it."""
+    def listing(self):
+        """The activity list, before publication: with their partnership's cities and their
+        focus areas, newest first, undated last. The list page and the API filter these, then
+        page the published ones and count them with count_published() (partnerships/views:
+        PublishedRecordPaginator)."""
         return (
-            self.published()
-            .select_related("partnership__city_a", "partnership__city_b")
+            self.select_related("partnership__city_a", "partnership__city_b")
             .prefetch_related("focus_areas")
             .order_by(F("start_date").desc(nulls_last=True), "-id")
         )

@@ -10,8 +10,8 @@ from core.translated import by_name
 
 from .. import reports, timeline, vitality
 from ..filters import ActivityFilter, PartnershipFilter
-from ..models import Activity, FocusArea, Milestone, Partnership
-from . import PAGE_SIZE
+from ..models import Activity, FocusArea, Milestone, Partnership, count_published
+from . import PAGE_SIZE, PublishedRecordPaginator
 
 TOPIC_LIST_SIZE = 20
 # The most activities each section of a partnership page shows; the rest are in the activity list.
@@ -107,7 +107,11 @@ class TopicDetailView(DetailView):
             partnerships=partnerships[:TOPIC_LIST_SIZE],
             partnership_count=partnerships.count(),
             activities=activities[:TOPIC_LIST_SIZE],
-            activity_count=activities.count(),
+            # From the focus area's links alone: a count through the activities joins them all.
+            activity_count=count_published(
+                Activity.focus_areas.through.objects.filter(focusarea=self.object),
+                partnership="activity__partnership",
+            ),
             **kwargs,
         )
 
@@ -117,6 +121,7 @@ class ActivityListView(FilterView):
     template_name = "partnerships/activity_list.html"
     context_object_name = "activities"
     paginate_by = PAGE_SIZE
+    paginator_class = PublishedRecordPaginator
 
     def get_queryset(self):
-        return Activity.objects.listed()
+        return Activity.objects.listing()

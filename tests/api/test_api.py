@@ -140,6 +140,8 @@ def test_the_activities_take_the_activity_pages_filters(client, world, make_acti
     assert [item["id"] for item in body["results"]] == [world["activity"].pk]
     _, body = get(client, f"{API}/activities/?partnership={world['partnership'].slug}")
     assert body["count"] == 2
+    _, body = get(client, f"{API}/activities/")  # not the draft partnership's activity
+    assert body["count"] == 2 and len(body["results"]) == 2
     response, body = get(client, f"{API}/activities/?partnership={world['draft'].slug}")
     assert response.status_code == 400
     assert "partnership" in body["errors"]

@@ -256,8 +256,12 @@ class TestTopicPage:
         hidden = make_partnership(focus_areas=[flood], state="draft")
         make_activity(shown, title="Elbe flood seminar", focus_areas=[flood])
         make_activity(hidden, title="Secret drill", focus_areas=[flood])
+        # Counted as all the focus area's activities less the unpublished partnerships' ones.
+        make_activity(make_partnership(state="in_review"), focus_areas=[flood])
+        make_activity(shown, title="Choir visit")  # of the partnership, not of the focus area
         response = client.get(flood.get_absolute_url())
         assertContains(response, "<h1>Flood protection</h1>", html=True)
+        assert response.context["activity_count"] == 1
         assertContains(response, shown.title)
         assertContains(response, "Elbe flood seminar")
         assertNotContains(response, hidden.title)
@@ -270,9 +274,24 @@ class TestActivityList:
     ):
         make_activity(make_partnership(), title="Film week")
         make_activity(make_partnership(state="draft"), title="Draft exhibition")
+        make_activity(make_partnership(state="in_review"), title="Reviewed exhibition")
         response = client.get(reverse("activity_list"))
         assertContains(response, "Film week")
         assertNotContains(response, "Draft exhibition")
+        assertNotContains(response, "Reviewed exhibition")
+        # Counted as all the activities less the unpublished partnerships' ones.
+        assertContains(response, "1 activity found")
+
+    def test_counts_the_filtered_published_activities(
+        self, client, make_partnership, make_activity
+    ):
+        shown, hidden = make_partnership(), make_partnership(state="draft")
+        for partnership in (shown, hidden):
+            make_activity(partnership, kind=Activity.Kind.FESTIVAL)
+            make_activity(partnership, kind=Activity.Kind.FESTIVAL)
+            make_activity(partnership, kind=Activity.Kind.SEMINAR)
+        response = client.get(reverse("activity_list"), {"kind": "festival"})
+        assertContains(response, "2 activities found")
 
     @pytest.mark.parametrize(
         ("query", "expected", "not_expected"),
