@@ -28,7 +28,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from core.client_ip import client_ip
-from core.page_cache import cached_page
+from core.page_cache import cached_page, keep, page_address, serve_kept
 from core.resilient_cache import count_up
 
 # The codes `lang` takes, and the language each stands for.
@@ -89,9 +89,10 @@ def count_request(request):
 
 
 def limited(request):
-    """A 429 response when this client is over the limit, else None; the headers to add."""
+    """A 429 response when this client is over the limit, else None; the headers to add. The
+    request is counted once: answer_early() may have counted it already."""
     limit = settings.API_RATE_LIMIT
-    count, reset = count_request(request)
+    count, reset = getattr(request, "api_rate", None) or count_request(request)
     if count is None:
         return None, {}
     headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(0, limit - count))}
@@ -152,11 +153,39 @@ def api_view(view):
                 with translation.override(language):
                     response = cached(request, *args, **kwargs)
                 response["Content-Language"] = language
-        for name, value in rate_headers.items():
-            response[name] = value
-        patch_vary_headers(response, ("Accept-Language",))
-        if head and not response.streaming:
-            response.content = b""
-        return open_to_all(response)
+                # For answer_early(): without this request's own headers (its rate count).
+                keep(page_address(request, language, per_language=True), response)
+        return finished(response, rate_headers, head)
 
     return wrapped
+
+
+def finished(response, rate_headers, head):
+    """What every API response gets on its way out: its rate count, Vary, no body for HEAD
+    (its length then 0, as the common middleware says it), and CORS."""
+    for name, value in rate_headers.items():
+        response[name] = value
+    patch_vary_headers(response, ("Accept-Language",))
+    if head and not response.streaming:
+        response.content = b""
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = "0"
+    return open_to_all(response)
+
+
+def answer_early(request):
+    """A GET or HEAD from this process's copy, before the site's inner middleware run
+    (core/page_cache.py's PageCacheMiddleware), when the copy is current: counted against the
+    rate limit, with the same headers as api_view's answer. None otherwise, and api_view
+    answers, without counting the request again."""
+    request.api_rate = count_request(request)
+    count = request.api_rate[0]
+    language = language_of(request)
+    if (count is not None and count > settings.API_RATE_LIMIT) or language is None:
+        return None
+    response = serve_kept(request, page_address(request, language, per_language=True))
+    if response is None:
+        return None
+    response["Content-Language"] = language
+    _refused, rate_headers = limited(request)
+    return finished(response, rate_headers, request.method == "HEAD")

@@ -157,10 +157,6 @@ def cached_page(view=None, *, per_language=False):
             # A Chinese page depends on Accept-Language (core/chinese_script.py): so do copies
             # that shared caches on the way keep.
             patch_vary_headers(response, ["Accept-Language"])
-        if per_language:
-            # Not for the middleware to keep: their language is not known before the view (the
-            # API reads it itself), and the API counts every request against its rate limit.
-            response.page_cache_etag = None
         return response
 
     return wrapped
@@ -323,32 +319,64 @@ class PageCacheMiddleware:
             or request.method not in ("GET", "HEAD")
         ):
             return self.get_response(request)
+        for prefix, answer in _early_answers:
+            if request.path_info.startswith(prefix):
+                return answer(request) or self.get_response(request)
         # The language LocaleMiddleware is about to choose (i18n_patterns, every language
         # prefixed): the address's prefix, else the cookie or Accept-Language. Should the two
         # ever differ, the addresses differ and the copy is simply never served from here.
         language = translation.get_language_from_request(request, check_path=True)
         address = page_address(request, language)
-        kept = nearby.get(address)
-        if kept is not None:
-            version = cache.get(VERSION_KEY)
-            if version is not None:
-                etag = _etag(version, timezone.localdate().isoformat(), address)
-                if kept[0] == etag:
-                    if _known_to_client(request, etag):
-                        return _not_modified(etag)
-                    response = HttpResponse(kept[1], headers=kept[2])
-                    response.control_characters_removed = True
-                    return response
+        response = serve_kept(request, address)
+        if response is not None:
+            return response
         response = self.get_response(request)
-        etag = getattr(response, "page_cache_etag", None)
-        # Kept only when cached_page computed the same address (its ETag ends with it), and
-        # nothing on the way changed the page.
-        if etag and etag.endswith(f'-{address[:12]}"') and response.get("ETag") == etag:
-            content = clean_response_text(response)
-            headers = dict(response.headers)
-            headers["Content-Length"] = str(len(content))
-            nearby.put(address, (etag, content, headers))
+        keep(address, response)
         return response
+
+
+# (path prefix, answer(request) -> response or None): see answer_early().
+_early_answers = []
+
+
+def answer_early(prefix, answer):
+    """Let `answer(request)` take GET and HEAD requests under `prefix` in PageCacheMiddleware,
+    before the inner middleware run, instead of the page rule; None lets a request through. For
+    an app whose views do per-request work of their own around cached_page (the API: its rate
+    limit and its language), with serve_kept() and keep() for its copies."""
+    _early_answers.append((prefix, answer))
+
+
+def serve_kept(request, address):
+    """This process's copy of the page at `address` (page_address()), or 304 for the visitor's
+    own copy, while the shared content version says it is current; else None. One small read
+    of the shared cache when there is a copy, none when there is not."""
+    kept = nearby.get(address)
+    if kept is None:
+        return None
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        return None
+    etag = _etag(version, timezone.localdate().isoformat(), address)
+    if kept[0] != etag:
+        return None
+    if _known_to_client(request, etag):
+        return _not_modified(etag)
+    response = HttpResponse(kept[1], headers=kept[2])
+    response.control_characters_removed = True
+    return response
+
+
+def keep(address, response):
+    """Keep a response of cached_page's in this process for serve_kept(), as it is now (its
+    headers included), its text cleaned of control characters once. Only when cached_page
+    computed the same address (its ETag ends with it) and nothing on the way changed the page."""
+    etag = getattr(response, "page_cache_etag", None)
+    if etag and etag.endswith(f'-{address[:12]}"') and response.get("ETag") == etag:
+        content = clean_response_text(response)
+        headers = dict(response.headers)
+        headers["Content-Length"] = str(len(content))
+        nearby.put(address, (etag, content, headers))
 
 
 class NearbyCopies:

@@ -233,6 +233,34 @@ def test_etag_and_304_per_language_with_the_page_cache(client, world, settings):
     assert changed.json()["results"][0]["summary"] == "Changed."
 
 
+def test_a_repeat_request_this_process_keeps_is_the_same_answer_and_still_counted(
+    client, world, settings, django_assert_num_queries, monkeypatch
+):
+    """Served before the site's inner middleware (api/http.py's answer_early), yet with the same
+    body and headers, counted against the rate limit like any other request."""
+    settings.PAGE_CACHE_SECONDS = 300
+    settings.API_RATE_LIMIT = 3
+    url = f"{API}/partnerships/?lang=de"
+    first = client.get(url)
+    # The page is not read from the shared cache: this process's copy is served.
+    monkeypatch.setattr(cache, "get_many", lambda *a, **k: pytest.fail("page read"))
+    with django_assert_num_queries(0):
+        second = client.get(url)
+        head = client.head(url)
+        not_modified = client.get(url, headers={"if-none-match": first["ETag"]})
+    assert second.content == first.content
+    headers = {name: value for name, value in first.headers.items() if "RateLimit" not in name}
+    assert {n: v for n, v in second.headers.items() if "RateLimit" not in n} == headers
+    assert [int(r["X-RateLimit-Remaining"]) for r in (first, second, head)] == [2, 1, 0]
+    assert head.status_code == 200 and head.content == b"" and head["Content-Length"] == "0"
+    assert head["ETag"] == first["ETag"] and head["Content-Language"] == "de"
+    assert not_modified.status_code == 429  # the fourth request in the window
+    settings.API_RATE_LIMIT = 10
+    not_modified = client.get(url, headers={"if-none-match": first["ETag"]})
+    assert not_modified.status_code == 304 and not_modified["Content-Language"] == "de"
+    assert not_modified["Access-Control-Allow-Origin"] == "*"
+
+
 def test_etag_and_304_without_the_page_cache(client, world):
     url = f"{API}/topics/"
     first = client.get(url)
