@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -191,8 +191,8 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         """The partnership page's three activity sections, each at most `size` long, with
         their full lengths: upcoming (soonest first), past (newest first), undated.
 
-        Four queries at most (plus one for the focus areas of each non-empty section),
-        however many activities there are.
+        Five queries at most (the counts, each non-empty section, the focus areas of them
+        all), however many activities there are.
         """
         today = today or timezone.localdate()
         counts = self.aggregate(
@@ -200,16 +200,21 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             past=Count("pk", filter=Q(start_date__isnull=False) & ~upcoming_q(today)),
             undated=Count("pk", filter=Q(start_date__isnull=True)),
         )
-        with_areas = self.prefetch_related("focus_areas")
         lists = {
-            "upcoming": with_areas.upcoming(today),
-            "past": with_areas.past(today),
-            "undated": with_areas.filter(start_date__isnull=True).order_by("id"),
+            "upcoming": self.upcoming(today),
+            "past": self.past(today),
+            "undated": self.filter(start_date__isnull=True).order_by("id"),
         }
-        return {
+        sections = {
             name: ActivitySection(list(lists[name][:size]) if counts[name] else [], counts[name])
             for name in lists
         }
+        # One query for the three sections' focus areas rather than one per section.
+        prefetch_related_objects(
+            [activity for section in sections.values() for activity in section.activities],
+            "focus_areas",
+        )
+        return sections
 
 
 class Activity(RecordStamps, TranslationStamps):
