@@ -23,12 +23,12 @@ from functools import wraps
 from django.db.models import Aggregate, F, OuterRef, Subquery, TextField
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from cities.maps import split_at_antimeridian
+from core.addresses import SLUG_MARKER, slug_address
 from core.dates import iso_partial_date
 from core.text_hygiene import (
     CONTROL_CHARACTERS,
@@ -158,16 +158,13 @@ def list_rows(queryset):
         yield row
 
 
-SLUG_MARKER = "slug-placeholder"
-
-
 class ListContext:
     """What every row needs, worked out once per export: a reverse(), a country name or a
     translated label per row would cost more than the rest of the row."""
 
     def __init__(self, request):
         def address(name):
-            return request.build_absolute_uri(reverse(name, kwargs={"slug": SLUG_MARKER}))
+            return request.build_absolute_uri(slug_address(name))
 
         self.partnership_address = address("partnership_detail")
         self.city_address = address("city_detail")

@@ -8,6 +8,7 @@ from django_filters.views import FilterView
 
 from cities import maps
 from core import charts
+from core.addresses import slug_addresses
 
 from .. import reports, statistics
 from ..filters import CityFilter
@@ -59,9 +60,11 @@ class CityDetailView(DetailView):
         )[:CITY_PARTNER_LIMIT]
         figures = statistics.city_figures(city)
         partners = [(p, p.city_b if p.city_a_id == city.pk else p.city_a) for p in partnerships]
+        # Linked twice each (the list and the map): one reverse() for all of them.
+        urls = slug_addresses("partnership_detail", [p.slug for p, _partner in partners])
         return super().get_context_data(
-            partners=partners,
-            map=maps.city_map(city, partners),
+            partners=[(*pair, url) for pair, url in zip(partners, urls, strict=True)],
+            map=maps.city_map(city, partners, urls),
             figures=figures,
             charts=self.charts(city, figures),
             report_years=self.report_years(city, [p for p, _partner in partners]),
