@@ -14,6 +14,7 @@ partnerships/maps.py. No tile server, no script, no network.
 import functools
 import json
 import math
+import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -154,15 +155,19 @@ def rings_path(rings):
     return "".join(parts)
 
 
+# svg_number() on a whole path's "%.1f" numbers at once: a ".0" dropped, a "-0" made "0".
+_ZERO_DECIMAL = re.compile(r"\.0(?![0-9])")
+_NEGATIVE_ZERO = re.compile(r"(?<![0-9.])-0(?![0-9.])")
+
+
 def line_path(segments):
     """SVG path data for open polylines of (longitude, latitude)."""
     parts = []
     for segment in segments:
         if segment:
-            parts.append(
-                "M" + "L".join(" ".join(map(svg_number, project(*point))) for point in segment)
-            )
-    return "".join(parts)
+            points = (project(lon, lat) for lon, lat in segment)
+            parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in points))
+    return _NEGATIVE_ZERO.sub("0", _ZERO_DECIMAL.sub("", "".join(parts)))
 
 
 @functools.cache
