@@ -67,22 +67,24 @@ class CityDetailView(DetailView):
             map=maps.city_map(city, partners, urls),
             figures=figures,
             charts=self.charts(city, figures),
-            report_years=self.report_years(city, [p for p, _partner in partners]),
+            report_links=self.report_links(city, [p for p, _partner in partners]),
             **kwargs,
         )
 
     @staticmethod
-    def report_years(city, partnerships):
-        """The years with a record of the city's published partnerships, newest first (one
-        query). Its earliest partnership is among those listed: they come earliest first."""
+    def report_links(city, partnerships):
+        """The years with a record of the city's published partnerships, newest first, each
+        with its annual report's address (one query). Its earliest partnership is among those
+        listed: they come earliest first."""
         today = timezone.localdate()
         years = reports.record_years(
             Activity.objects.published().involving(city),
             Milestone.objects.published().involving(city),
         )
-        return reports.years_with_records(
+        years = reports.years_with_records(
             years, reports.beginning(partnerships[:1], years, today), today
         )
+        return reports.year_links("city_report", city.slug, years)
 
     @staticmethod
     def charts(city, figures):
