@@ -491,14 +491,18 @@ def partnership_head(request, partnership):
 
 def areas_by_activity(partnership):
     """The focus areas of each of the partnership's activities, by activity id, in their
-    order, from one query: prefetching them would build a related manager and a filtered
-    queryset for each of the (hundreds of) activities."""
+    order, from one query of each area once with the ids of its activities: prefetching them
+    would build a related manager, a filtered queryset and an area object for each of the
+    (hundreds of) activities."""
     found = defaultdict(list)
-    areas = FocusArea.objects.filter(activities__partnership=partnership).annotate(
-        activity_id=F("activities__id")
+    areas = (
+        FocusArea.objects.filter(activities__partnership=partnership)
+        .annotate(activity_ids=JoinedIds("activities__id"))
+        .order_by(*FocusArea._meta.ordering)  # an aggregate leaves the default order out
     )
     for area in areas:
-        found[area.activity_id].append(area)
+        for pk in area.activity_ids.split(","):
+            found[int(pk)].append(area)
     return found
 
 
