@@ -347,9 +347,12 @@ class Activity(RecordStamps, TranslationStamps):
         """ "January 2010", "2002 – January 2011", or "" for undated ones."""
         if self.start_date is None:
             return ""
-        if self.end_date is None or self.end_display == self.start_display:
-            return self.start_display
-        return f"{self.start_display} – {self.end_display}"
+        # Each date formatted once (it was up to three times): pages show hundreds.
+        start = self.start_display
+        if self.end_date is None:
+            return start
+        end = self.end_display
+        return start if end == start else f"{start} – {end}"
 
     def normalise_dates(self):
         self.start_date = truncate(self.start_date, self.start_precision)
