@@ -35,7 +35,7 @@ def character_width(character):
 
 def text_width(text, font_size):
     """The width `text` takes at `font_size`, in the same units as the font size."""
-    return sum(character_width(character) for character in text) * font_size
+    return sum(map(character_width, text)) * font_size
 
 
 def fit(text, width, font_size):
