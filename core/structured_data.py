@@ -18,15 +18,19 @@ from core.text_hygiene import strip_control_characters
 CONTEXT = "https://schema.org"
 DESCRIPTION_WORDS = 60
 
-# What json_script escapes, so no text in the data can end the <script> element early.
-_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+# What json_script escapes, so no text in the data can end the <script> element early; one
+# str.replace() each, which is many times quicker than str.translate() on a page's JSON-LD
+# (none of the escapes holds a character another one replaces).
+_ESCAPES = ((">", "\\u003E"), ("<", "\\u003C"), ("&", "\\u0026"))
 
 
 def dumps(data):
     """The JSON text, safe inside a <script> element."""
     # Without control characters: JSON would keep them, escaped, for search engines to read.
     data = strip_control_characters(data)
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_ESCAPES)
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    for character, escape in _ESCAPES:
+        text = text.replace(character, escape)
     return mark_safe(text)  # noqa: S308 - no <, > or & is left to end the element
 
 
