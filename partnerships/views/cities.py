@@ -63,13 +63,36 @@ class CityDetailView(DetailView):
         # Linked twice each (the list and the map): one reverse() for all of them.
         urls = slug_addresses("partnership_detail", [p.slug for p, _partner in partners])
         return super().get_context_data(
-            partners=[(*pair, url) for pair, url in zip(partners, urls, strict=True)],
+            partners=self.partner_rows(partners, urls),
             map=maps.city_map(city, partners, urls),
             figures=figures,
             charts=self.charts(city, figures),
             report_links=self.report_links(city, [p for p, _partner in partners]),
             **kwargs,
         )
+
+    @staticmethod
+    def partner_rows(partners, urls):
+        """What the list shows of each partnership, as plain values: the template's lookups of
+        model attributes cost more than the rest of a row, and a country's name is looked up
+        once however many partners it has."""
+        country_names = {}
+        rows = []
+        for (partnership, partner), url in zip(partners, urls, strict=True):
+            country = partner.country
+            if country.code not in country_names:
+                country_names[country.code] = country.name
+            rows.append(
+                {
+                    "url": url,
+                    "name": partner.name,
+                    "country": country_names[country.code],
+                    "kind": partnership.kind_label,
+                    "since": partnership.established_display,  # "" when not known
+                    "status": partnership.status_label,
+                }
+            )
+        return rows
 
     @staticmethod
     def report_links(city, partnerships):
