@@ -14,6 +14,7 @@ partnerships/maps.py. No tile server, no script, no network.
 import functools
 import json
 import math
+import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -101,8 +102,11 @@ def project(longitude, latitude):
 
 def svg_number(value):
     """Canvas units to one decimal, without a trailing ".0" or a negative zero."""
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    text = f"{value:.1f}"
+    if text.endswith(".0"):  # thousands per map: slicing is quicker than stripping
+        text = text[:-2]
+        return "0" if text == "-0" else text
+    return text
 
 
 def unwrap_ring(points):
@@ -151,14 +155,19 @@ def rings_path(rings):
     return "".join(parts)
 
 
+# svg_number() on a whole path's "%.1f" numbers at once: a ".0" dropped, a "-0" made "0".
+_ZERO_DECIMAL = re.compile(r"\.0(?![0-9])")
+_NEGATIVE_ZERO = re.compile(r"(?<![0-9.])-0(?![0-9.])")
+
+
 def line_path(segments):
     """SVG path data for open polylines of (longitude, latitude)."""
     parts = []
     for segment in segments:
-        points = [project(lon, lat) for lon, lat in segment]
-        if points:
-            parts.append("M" + "L".join(f"{svg_number(x)} {svg_number(y)}" for x, y in points))
-    return "".join(parts)
+        if segment:
+            points = (project(lon, lat) for lon, lat in segment)
+            parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in points))
+    return _NEGATIVE_ZERO.sub("0", _ZERO_DECIMAL.sub("", "".join(parts)))
 
 
 @functools.cache
@@ -200,11 +209,14 @@ def great_circle(lon_a, lat_a, lon_b, lat_b, step_degrees=ARC_STEP_DEGREES):
         return split_at_antimeridian([start, end])
     count = max(1, math.ceil(math.degrees(omega) / step_degrees))
     points = [start]
+    # Unrolled, with the functions in locals: a city page draws dozens of arcs.
+    (ax, ay, az), (bx, by, bz) = a, b
+    sin, degrees, atan2, asin = math.sin, math.degrees, math.atan2, math.asin
     for i in range(1, count):
         t = i / count
-        wa, wb = math.sin((1 - t) * omega) / sin_omega, math.sin(t * omega) / sin_omega
-        x, y, z = (wa * p + wb * q for p, q in zip(a, b, strict=True))
-        points.append((math.degrees(math.atan2(y, x)), math.degrees(math.asin(max(-1, min(1, z))))))
+        wa, wb = sin((1 - t) * omega) / sin_omega, sin(t * omega) / sin_omega
+        x, y, z = wa * ax + wb * bx, wa * ay + wb * by, wa * az + wb * bz
+        points.append((degrees(atan2(y, x)), degrees(asin(max(-1, min(1, z))))))
     points.append(end)
     return split_at_antimeridian(points)
 
@@ -406,16 +418,16 @@ def partnership_map(partnership):
     )
 
 
-def city_map(city, partners):
+def city_map(city, partners, urls=None):
     """The city, its partner cities and an arc to each; `partners` are the (partnership,
-    partner city) pairs the city page lists. None when the city has no coordinates; partners
-    without coordinates are left out."""
+    partner city) pairs the city page lists, `urls` their links if the page has them already.
+    None when the city has no coordinates; partners without coordinates are left out."""
     if not city.has_coordinates:
         return None
     home = _point(city, home=True)
     points, arcs, extent = [home], [], [(home.x, home.y)]
     seen = {city.pk}
-    for partnership, partner in partners:
+    for n, (partnership, partner) in enumerate(partners):
         if not partner.has_coordinates or partner.pk in seen:
             continue
         seen.add(partner.pk)
@@ -426,7 +438,7 @@ def city_map(city, partners):
         points.append(
             _point(
                 partner,
-                url=(partnership or partner).get_absolute_url(),
+                url=urls[n] if urls else (partnership or partner).get_absolute_url(),
                 label=gettext("Partnership with %(city)s") % {"city": partner.name},
             )
         )

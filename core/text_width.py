@@ -8,6 +8,7 @@ spaces) a third, any other Latin, Greek or Cyrillic letter and digit 0.6 em. An 
 counts as a whole em (it is one in CJK fonts).
 """
 
+import functools
 import unicodedata
 
 ELLIPSIS = "…"
@@ -15,6 +16,8 @@ NARROW_CHARACTERS = frozenset(" !'(),-./:;[]`fijlrtI|")
 WIDE_LATIN = frozenset("mwMW@%—")
 
 
+# Labels are measured character by character, thousands per page, from a small alphabet.
+@functools.lru_cache(maxsize=4096)
 def character_width(character):
     """The width of one character, in em."""
     if character == ELLIPSIS or unicodedata.east_asian_width(character) in {"W", "F"}:
@@ -32,7 +35,7 @@ def character_width(character):
 
 def text_width(text, font_size):
     """The width `text` takes at `font_size`, in the same units as the font size."""
-    return sum(character_width(character) for character in text) * font_size
+    return sum(map(character_width, text)) * font_size
 
 
 def fit(text, width, font_size):

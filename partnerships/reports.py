@@ -39,6 +39,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, IntegerField, Q, Value
+from django.urls import reverse
 from django.utils.translation import gettext
 
 from core.dates import DatePart, anniversary_in, iso_partial_date
@@ -249,6 +250,13 @@ def beginning(partnerships, years, today):
 def years_with_records(years, begins, today):
     """The years a report has something to say about, newest first (for the links)."""
     return sorted((y for y in years if begins <= y <= today.year), reverse=True)
+
+
+def year_links(url_name, slug, years):
+    """(year, address of its report) for each of `years`, from one reverse(): a page links a
+    report per year of its record, dozens for a city with a long one."""
+    address = reverse(url_name, kwargs={"slug": slug, "year": 0})
+    return [(year, address.replace("/report/0000/", f"/report/{year:04d}/", 1)) for year in years]
 
 
 def refusal(year, begins, today, city=False):

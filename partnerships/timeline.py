@@ -109,7 +109,7 @@ class Item:
     def svg(self):
         """The mark's and the label's coordinates as the drawing writes them (the template
         only lays them out: a filter per number cost more than the rest of the chart)."""
-        names = ("x", "y", "width", "label_x", "label_y")
+        names = ("x", "y", "width", "height", "label_x", "label_y")
         return {name: svg_number(getattr(self, name)) for name in names}
 
     @property

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
-from django.db.models import Count, F, Func, IntegerField, Q, Subquery
+from django.db.models import Count, F, Func, IntegerField, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -238,8 +238,8 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         """The partnership page's three activity sections, each at most `size` long, with
         their full lengths: upcoming (soonest first), past (newest first), undated.
 
-        Four queries at most (plus one for the focus areas of each non-empty section),
-        however many activities there are.
+        Five queries at most (the counts, each non-empty section, the focus areas of them
+        all), however many activities there are.
         """
         today = today or timezone.localdate()
         counts = self.aggregate(
@@ -247,16 +247,21 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             past=Count("pk", filter=Q(start_date__isnull=False) & ~upcoming_q(today)),
             undated=Count("pk", filter=Q(start_date__isnull=True)),
         )
-        with_areas = self.prefetch_related("focus_areas")
         lists = {
-            "upcoming": with_areas.upcoming(today),
-            "past": with_areas.past(today),
-            "undated": with_areas.filter(start_date__isnull=True).order_by("id"),
+            "upcoming": self.upcoming(today),
+            "past": self.past(today),
+            "undated": self.filter(start_date__isnull=True).order_by("id"),
         }
-        return {
+        sections = {
             name: ActivitySection(list(lists[name][:size]) if counts[name] else [], counts[name])
             for name in lists
         }
+        # One query for the three sections' focus areas rather than one per section.
+        prefetch_related_objects(
+            [activity for section in sections.values() for activity in section.activities],
+            "focus_areas",
+        )
+        return sections
 
 
 class Activity(RecordStamps, TranslationStamps):
@@ -394,9 +399,12 @@ class Activity(RecordStamps, TranslationStamps):
         """ "January 2010", "2002 – January 2011", or "" for undated ones."""
         if self.start_date is None:
             return ""
-        if self.end_date is None or self.end_display == self.start_display:
-            return self.start_display
-        return f"{self.start_display} – {self.end_display}"
+        # Each date formatted once (it was up to three times): pages show hundreds.
+        start = self.start_display
+        if self.end_date is None:
+            return start
+        end = self.end_display
+        return start if end == start else f"{start} – {end}"
 
     def normalise_dates(self):
         self.start_date = truncate(self.start_date, self.start_precision)

@@ -8,6 +8,7 @@ from django_filters.views import FilterView
 
 from cities import maps
 from core import charts
+from core.addresses import slug_addresses
 
 from .. import reports, statistics
 from ..filters import CityFilter
@@ -59,27 +60,54 @@ class CityDetailView(DetailView):
         )[:CITY_PARTNER_LIMIT]
         figures = statistics.city_figures(city)
         partners = [(p, p.city_b if p.city_a_id == city.pk else p.city_a) for p in partnerships]
+        # Linked twice each (the list and the map): one reverse() for all of them.
+        urls = slug_addresses("partnership_detail", [p.slug for p, _partner in partners])
         return super().get_context_data(
-            partners=partners,
-            map=maps.city_map(city, partners),
+            partners=self.partner_rows(partners, urls),
+            map=maps.city_map(city, partners, urls),
             figures=figures,
             charts=self.charts(city, figures),
-            report_years=self.report_years(city, [p for p, _partner in partners]),
+            report_links=self.report_links(city, [p for p, _partner in partners]),
             **kwargs,
         )
 
     @staticmethod
-    def report_years(city, partnerships):
-        """The years with a record of the city's published partnerships, newest first (one
-        query). Its earliest partnership is among those listed: they come earliest first."""
+    def partner_rows(partners, urls):
+        """What the list shows of each partnership, as plain values: the template's lookups of
+        model attributes cost more than the rest of a row, and a country's name is looked up
+        once however many partners it has."""
+        country_names = {}
+        rows = []
+        for (partnership, partner), url in zip(partners, urls, strict=True):
+            country = partner.country
+            if country.code not in country_names:
+                country_names[country.code] = country.name
+            rows.append(
+                {
+                    "url": url,
+                    "name": partner.name,
+                    "country": country_names[country.code],
+                    "kind": partnership.kind_label,
+                    "since": partnership.established_display,  # "" when not known
+                    "status": partnership.status_label,
+                }
+            )
+        return rows
+
+    @staticmethod
+    def report_links(city, partnerships):
+        """The years with a record of the city's published partnerships, newest first, each
+        with its annual report's address (one query). Its earliest partnership is among those
+        listed: they come earliest first."""
         today = timezone.localdate()
         years = reports.record_years(
             Activity.objects.published().involving(city),
             Milestone.objects.published().involving(city),
         )
-        return reports.years_with_records(
+        years = reports.years_with_records(
             years, reports.beginning(partnerships[:1], years, today), today
         )
+        return reports.year_links("city_report", city.slug, years)
 
     @staticmethod
     def charts(city, figures):

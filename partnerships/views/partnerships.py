@@ -68,21 +68,23 @@ class PartnershipDetailView(DetailView):
                 self.object.milestones.all(),
                 sections["upcoming"].activities + sections["past"].activities,
             ),
-            report_years=[] if self.preview else self.report_years(today),
+            report_links=[] if self.preview else self.report_links(today),
             preview=self.preview,
             pending_change=self.pending_change,
             **kwargs,
         )
 
-    def report_years(self, today):
-        """The years with a record, newest first, each with an annual report (one query)."""
+    def report_links(self, today):
+        """The years with a record, newest first, each with its annual report's address (one
+        query)."""
         years = reports.record_years(
             Activity.objects.filter(partnership=self.object),
             Milestone.objects.filter(partnership=self.object),
         )
-        return reports.years_with_records(
+        years = reports.years_with_records(
             years, reports.beginning([self.object], years, today), today
         )
+        return reports.year_links("partnership_report", self.object.slug, years)
 
 
 class TopicDetailView(DetailView):

@@ -38,10 +38,11 @@ MAX_QUERIES = {
     "home": 6,
     "partnership_list": 5,  # focus-area choices, count, page, focus areas of the page
     # the partnership and cities, one query per section, and for the activities: their
-    # counts, then up to 20 of each of the three sections with their focus areas; and (issue
-    # 20) one query each for the pictures and the documents, however many there are
-    # (issue 22) one for the public contacts and one for the years with an annual report
-    "partnership_detail": 20,
+    # counts, then up to 20 of each of the three sections, and the focus areas of all three
+    # in one query (issue 23; it was one per section); and (issue 20) one query each for the
+    # pictures and the documents, however many there are (issue 22) one for the public
+    # contacts and one for the years with an annual report
+    "partnership_detail": 18,
     "city_list": 2,  # count, page
     # city, its figures, its partnerships, its partnerships and its activities in figures, the
     # years with an annual report
