@@ -179,13 +179,12 @@ def answer_early(request):
     rate limit, with the same headers as api_view's answer. None otherwise, and api_view
     answers, without counting the request again."""
     request.api_rate = count_request(request)
-    count = request.api_rate[0]
+    refused, rate_headers = limited(request)
     language = language_of(request)
-    if (count is not None and count > settings.API_RATE_LIMIT) or language is None:
+    if refused is not None or language is None:
         return None
     response = serve_kept(request, page_address(request, language, per_language=True))
     if response is None:
         return None
     response["Content-Language"] = language
-    _refused, rate_headers = limited(request)
     return finished(response, rate_headers, request.method == "HEAD")

@@ -21,7 +21,6 @@ import functools
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -37,12 +36,12 @@ from icalendar import (
     vUri,
 )
 
+from core.addresses import SLUG_MARKER, slug_address
 from core.dates import DatePrecision
 from core.markdown import markdown_to_text
 from core.text_hygiene import strip_control_bytes
 
 from ..models import Activity, Partnership, public_cities
-from .exports import SLUG_MARKER
 from .feeds import site_domain
 
 CALENDAR_SIZE = 500
@@ -99,9 +98,7 @@ class EventWriter:
         self.date_label = _("date: %(when)s")
         self.dates_label = _("dates: %(when)s")
         self.where_label = _("Where: %(location)s")
-        self.page_address = request.build_absolute_uri(
-            reverse("partnership_detail", kwargs={"slug": SLUG_MARKER})
-        )
+        self.page_address = request.build_absolute_uri(slug_address("partnership_detail"))
         self.partnerships = {}  # pk: (title, page)
         self.kinds = {}  # kind: (label, categories)
         self.whens = {}  # the dates and precisions: when_display

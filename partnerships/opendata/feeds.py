@@ -38,13 +38,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.addresses import SLUG_MARKER, slug_address
 from core.markdown import render_markdown
 from core.templatetags.twinning_tags import in_sentence
 from core.text_hygiene import strip_control_characters
 
 from ..anniversaries import upcoming_jubilees
 from ..models import Activity, FocusArea, Milestone, Partnership, public_cities
-from .exports import SLUG_MARKER
 
 FEED_SIZE = 50
 ANNIVERSARY_WINDOW_DAYS = 365
@@ -105,7 +105,7 @@ class Entry:
 
 def partnership_pages():
     """A partnership's page from its slug: one reverse() per feed rather than one per entry."""
-    address = reverse("partnership_detail", kwargs={"slug": SLUG_MARKER})
+    address = slug_address("partnership_detail")
     return lambda partnership: address.replace(SLUG_MARKER, partnership.slug, 1)
 
 
