@@ -24,173 +24,164 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from icalendar import (
-    TRANSP,
-    Calendar,
-    Event,
-    Timezone,
-    vCategory,
-    vDDDTypes,
-    vDuration,
-    vText,
-    vUri,
-)
+from icalendar import Calendar, Timezone, vDuration
 
+from core import ical
 from core.addresses import SLUG_MARKER, slug_address
+from core.choices import choice_label
 from core.dates import DatePrecision
 from core.markdown import markdown_to_text
 from core.text_hygiene import strip_control_bytes
+from core.translated import translated
 
 from ..models import Activity, Partnership, public_cities
+from ..models.records import when_display
 from .feeds import site_domain
 
 CALENDAR_SIZE = 500
 PRODID = "-//Twinning//Upcoming activities//EN"
 # How often subscribers should fetch again (RFC 7986 REFRESH-INTERVAL; Outlook's own name).
 REFRESH = datetime.timedelta(days=1)
+DAY = datetime.timedelta(days=1)
 
 
 @functools.lru_cache(maxsize=4)
 def site_timezone(tzid, year):
-    """The site's time zone as a VTIMEZONE, its rules from the start of `year` to the end of
-    the next (computing them takes time: once per year and zone)."""
-    return Timezone.from_tzid(
+    """The site's time zone as a VTIMEZONE, written out, its rules from the start of `year` to
+    the end of the next (computing them takes time: once per year and zone)."""
+    zone = Timezone.from_tzid(
         tzid, first_date=datetime.date(year, 1, 1), last_date=datetime.date(year + 2, 1, 1)
     )
+    return serialised(zone)
 
 
-def is_precise(activity):
+def is_precise(start_precision, end_date, end_precision):
     day = DatePrecision.DAY
-    return activity.start_precision == day and (
-        activity.end_date is None or activity.end_precision == day
+    return start_precision == day and (end_date is None or end_precision == day)
+
+
+def event_rows(activities, today):
+    """The CALENDAR_SIZE soonest of `activities` that have not ended, as tuples of what an
+    event shows (EventWriter.event), texts in the active language or else the original: model
+    instances of these wide translated rows took longer to make than the events."""
+    return activities.soonest(CALENDAR_SIZE, today).values_list(
+        "pk",
+        "kind",
+        "start_date",
+        "start_precision",
+        "end_date",
+        "end_precision",
+        "upcoming_until",
+        "partnership__slug",
+        translated("title"),
+        translated("description"),
+        translated("location"),
+        translated("partnership__city_a__name"),
+        translated("partnership__city_b__name"),
     )
-
-
-# What an event shows, and nothing else: the widest rows (the cities' and partnerships' other
-# texts) would cost more to fetch than the events take to write.
-EVENT_FIELDS = (
-    "title",
-    "kind",
-    "start_date",
-    "start_precision",
-    "end_date",
-    "end_precision",
-    "upcoming_until",
-    "description",
-    "location",
-    "partnership__slug",
-    "partnership__city_a__name",
-    "partnership__city_b__name",
-)
 
 
 class EventWriter:
-    """Turns one calendar's activities into events. A calendar holds up to CALENDAR_SIZE
-    events, so what is the same for many of them (labels, a partnership's title and page, a
-    date's display, the stamp) is worked out once per calendar, and each property is made as
-    its icalendar type directly (Event.new() infers and checks every value again)."""
+    """Writes one calendar's events (event_rows) as content lines (core/ical.py). A calendar
+    holds up to CALENDAR_SIZE events, so what is the same for many of them (labels, a
+    partnership's title and page, a date's display) is worked out once per calendar."""
 
     def __init__(self, request, domain, stamp, with_partnership):
         self.domain = domain
         self.with_partnership = with_partnership
-        self.stamp = vDDDTypes(stamp)
-        self.transparent = vText(TRANSP.TRANSPARENT)
+        self.stamp = ical.utc_value(stamp)
         self.date_label = _("date: %(when)s")
         self.dates_label = _("dates: %(when)s")
         self.where_label = _("Where: %(location)s")
         self.page_address = request.build_absolute_uri(slug_address("partnership_detail"))
-        self.partnerships = {}  # pk: (title, page)
-        self.kinds = {}  # kind: (label, categories)
+        self.partnerships = {}  # slug: (title, page)
+        self.kinds = {}  # kind: its label
         self.whens = {}  # the dates and precisions: when_display
-        self.days = {}  # date: its DATE value (events share their first and last days)
 
-    def partnership(self, partnership):
-        found = self.partnerships.get(partnership.pk)
+    def partnership(self, slug, city_a, city_b):
+        found = self.partnerships.get(slug)
         if found is None:
-            page = self.page_address.replace(SLUG_MARKER, partnership.slug, 1)
-            found = self.partnerships[partnership.pk] = (partnership.title, page)
+            page = self.page_address.replace(SLUG_MARKER, slug, 1)
+            found = self.partnerships[slug] = (f"{city_a} – {city_b}", page)
         return found
 
-    def kind(self, activity):
-        found = self.kinds.get(activity.kind)
+    def kind(self, kind):
+        found = self.kinds.get(kind)
         if found is None:
-            label = str(activity.kind_label)
-            found = self.kinds[activity.kind] = (label, vCategory([label]))
+            found = self.kinds[kind] = str(choice_label(Activity.Kind, kind))
         return found
 
-    def when(self, activity):
-        key = (
-            activity.start_date,
-            activity.start_precision,
-            activity.end_date,
-            activity.end_precision,
-        )
+    def when(self, key):
         found = self.whens.get(key)
         if found is None:
-            found = self.whens[key] = activity.when_display
+            found = self.whens[key] = when_display(*key)
         return found
 
-    def day(self, date):
-        found = self.days.get(date)
-        if found is None:
-            found = self.days[date] = vDDDTypes(date)
-        return found
-
-    def event(self, activity):
-        title, page = self.partnership(activity.partnership)
-        kind_label, categories = self.kind(activity)
-        when = self.when(activity)
-        summary = activity.title
-        if not is_precise(activity):
-            label = self.date_label if activity.end_date is None else self.dates_label
+    def event(self, lines, row):
+        """Adds the event of one row to `lines` (ical.Lines), its properties in the order
+        icalendar writes an event's (its canonical order, then by name)."""
+        (
+            pk,
+            kind,
+            start_date,
+            start_precision,
+            end_date,
+            end_precision,
+            upcoming_until,
+            slug,
+            summary,
+            description,
+            location,
+            city_a,
+            city_b,
+        ) = row
+        title, page = self.partnership(slug, city_a, city_b)
+        kind_label = self.kind(kind)
+        when = self.when((start_date, start_precision, end_date, end_precision))
+        if not is_precise(start_precision, end_date, end_precision):
+            label = self.date_label if end_date is None else self.dates_label
             summary += f" ({label % {'when': when}})"
         if self.with_partnership:
             summary += f" · {title}"
-        location = activity.location
-        lines = [f"{when} · {kind_label}", title]
+        details = [f"{when} · {kind_label}", title]
         if location:
-            lines.append(self.where_label % {"location": location})
+            details.append(self.where_label % {"location": location})
         # Calendar descriptions are plain text.
-        details = markdown_to_text(activity.description)
-        if details:
-            lines += ["", details]
-        lines += ["", page]
-        event = Event()
-        event["SUMMARY"] = vText(summary)
-        event["DTSTART"] = self.day(activity.start_date)
+        text = markdown_to_text(description)
+        if text:
+            details += ["", text]
+        details += ["", page]
+        lines.begin("VEVENT")
+        lines.text("SUMMARY", summary)
+        lines.date("DTSTART", start_date)
         # upcoming_until is the last day the activity lasts, at its precision.
-        event["DTEND"] = self.day(activity.upcoming_until + datetime.timedelta(days=1))
-        event["DTSTAMP"] = self.stamp
-        event["UID"] = vText(f"activity-{activity.pk}@{self.domain}")
-        event["CATEGORIES"] = categories
-        event["DESCRIPTION"] = vText("\n".join(lines))
+        lines.date("DTEND", upcoming_until + DAY)
+        lines.raw("DTSTAMP", self.stamp)
+        lines.text("UID", f"activity-{pk}@{self.domain}")
+        lines.text("CATEGORIES", kind_label)
+        lines.text("DESCRIPTION", "\n".join(details))
         if location:
-            event["LOCATION"] = vText(location)
-        event["TRANSP"] = self.transparent
-        event["URL"] = vUri(page)
-        return event
+            lines.text("LOCATION", location)
+        lines.raw("TRANSP", "TRANSPARENT")
+        lines.raw("URL", page)
+        lines.end("VEVENT")
 
 
-# icalendar folds content lines of this many octets or more (RFC 5545 3.1).
-FOLD_AT = 75
+def serialised(component):
+    """component.to_ical(), the same bytes, folded by core.ical: icalendar folds every line
+    character by character."""
+    return b"".join(ical.fold(line) + b"\r\n" for line in component.content_lines() if line)
 
 
-def serialised(calendar):
-    """calendar.to_ical(), the same bytes, but each line that is too short to fold is only
-    encoded: icalendar folds every line character by character, which took half the time
-    of writing a calendar of many events, most of their lines being short."""
-    lines = []
-    for line in calendar.content_lines():
-        if line:
-            encoded = line.encode()
-            lines.append(encoded if len(encoded) < FOLD_AT else line.to_ical())
-    return b"\r\n".join(lines) + b"\r\n"
+END = b"END:VCALENDAR\r\n"
 
 
 def calendar_response(request, *, name, description, key, filename, activities, with_partnership):
     """The calendar of `activities` that have not ended, soonest first, at most CALENDAR_SIZE.
 
     `key` (from primary keys) makes the calendar's UID, stable across renamed slugs.
+    The calendar's own properties are written by icalendar (a few lines, some of them in its
+    own manner: NAME unescaped), its VTIMEZONE and events here.
     """
     domain = site_domain(request)
     calendar = Calendar.new(
@@ -203,20 +194,24 @@ def calendar_response(request, *, name, description, key, filename, activities, 
     calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # required by RFC 7986
     # As a duration ("P1D") too: a bare timedelta would be written "1 day, 0:00:00".
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
+    head = serialised(calendar)
     stamp = timezone.now().replace(microsecond=0)  # UTC, as DTSTAMP must be
     today = timezone.localdate()
-    calendar.add_component(site_timezone(settings.TIME_ZONE, today.year))
-    upcoming = (
-        activities.select_related("partnership__city_a", "partnership__city_b")
-        .only(*EVENT_FIELDS)
-        .soonest(CALENDAR_SIZE, today)
-    )
     writer = EventWriter(request, domain, stamp, with_partnership)
-    for activity in upcoming:
-        calendar.add_component(writer.event(activity))
+    events = ical.Lines()
+    for row in event_rows(activities, today):
+        writer.event(events, row)
+    content = b"".join(
+        (
+            head.removesuffix(END),
+            site_timezone(settings.TIME_ZONE, today.year),
+            events.to_ical(),
+            END,
+        )
+    )
     # RFC 5545 forbids control characters in text (icalendar writes them as they are): one
     # stored in a title, a city's name or a description is left out of the whole calendar.
-    content = strip_control_bytes(serialised(calendar))
+    content = strip_control_bytes(content)
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}.ics"'
     return response

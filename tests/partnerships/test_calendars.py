@@ -11,6 +11,7 @@ from django.utils import timezone
 from icalendar import TRANSP, Calendar, Event
 
 from cities.models import City
+from core import ical
 from core.dates import period_end, truncate
 from partnerships.models import Activity, Partnership
 from partnerships.opendata import calendars
@@ -194,29 +195,79 @@ def test_descriptions_are_plain_text_with_entities_decoded(client, world, make_a
 
 
 def test_events_are_what_icalendar_would_make_of_the_same_values(rf, world):
-    """EventWriter makes each property as its icalendar type itself (for speed): the same
-    event, byte for byte, as Event.new() makes of the same values."""
+    """EventWriter writes each event's lines itself (core/ical.py, for speed): the same event,
+    byte for byte, as Event.new() makes of the same values."""
     stamp = timezone.now().replace(microsecond=0)
     writer = calendars.EventWriter(rf.get("/"), "testserver", stamp, with_partnership=True)
-    activity = (
-        Activity.objects.select_related("partnership__city_a", "partnership__city_b")
-        .only(*calendars.EVENT_FIELDS)
-        .get(pk=world["day"].pk)
-    )
+    activities = Activity.objects.filter(pk=world["day"].pk)
+    (row,) = calendars.event_rows(activities, world["today"])
+    lines = ical.Lines()
+    writer.event(lines, row)
     page = "http://testserver/en/partnerships/dresden-hangzhou/"
+    start = world["day"].start_date
+    description = "\n".join(
+        [
+            f"{world['day'].when_display} · Festival",
+            "Dresden – Hangzhou",
+            "Where: Kulturpalast",
+            "",
+            "Bold singing",
+            "",
+            page,
+        ]
+    )
     expected = Event.new(
-        uid=f"activity-{activity.pk}@testserver",
+        uid=f"activity-{world['day'].pk}@testserver",
         stamp=stamp,
-        start=activity.start_date,
-        end=activity.start_date + DAY,
+        start=start,
+        end=start + DAY,
         summary="Choir concert · Dresden – Hangzhou",
-        description=str(writer.event(activity)["DESCRIPTION"]),
+        description=description,
         location="Kulturpalast",
         categories=["Festival"],
         url=page,
         transparency=TRANSP.TRANSPARENT,
     )
-    assert writer.event(activity).to_ical() == expected.to_ical()
+    assert lines.to_ical() == expected.to_ical()
+
+
+def test_long_texts_in_any_script_are_folded_and_read_back_whole(client, world, make_activity):
+    title = "Partnerschaftsfest – 友好城市节 – Fête du jumelage; ça, c'est \\ tout " * 3
+    description = "Ein sehr langer Text über Zürich, Köln und 上海 🎉 " * 20
+    make_activity(
+        world["pair"],
+        title=title,
+        start_date=world["today"] + 4 * DAY,
+        location="Kulturpalast, Saal 3; " * 6,
+        description=description,
+    )
+    response = client.get("/en/partnerships/dresden-hangzhou/calendar.ics")
+    physical = response.content.split(b"\r\n")
+    # Folded at 75 octets at most, each line whole UTF-8: no character split by a fold.
+    assert all(len(line) <= 75 for line in physical)
+    assert [line.decode() for line in physical]
+    assert any(line.startswith(b" ") for line in physical)
+    _calendar, events = fetch(client, "/en/partnerships/dresden-hangzhou/calendar.ics")
+    event = events[title.split(" (")[0].split(" · ")[0]]
+    assert str(event["SUMMARY"]) == title
+    assert str(event["LOCATION"]) == "Kulturpalast, Saal 3; " * 6
+    # Markdown as plain text: the same words, whitespace collapsed.
+    assert description.strip() in str(event["DESCRIPTION"])
+
+
+def test_texts_are_in_the_calendars_language_else_the_original(client, world):
+    """A translation where there is one, else the English, as on the pages."""
+    Activity.objects.filter(pk=world["day"].pk).update(
+        title_de="Chorkonzert", location_de="", description_de="**Fetter** Gesang"
+    )
+    City.objects.filter(name_en="Hangzhou").update(name_de="Hangzhou (Zhejiang)")
+    _calendar, events = fetch(client, "/de/partnerships/dresden-hangzhou/calendar.ics")
+    concert = events["Chorkonzert"]
+    assert str(concert["LOCATION"]) == "Kulturpalast"  # no German: the English
+    description = str(concert["DESCRIPTION"])
+    assert "Fetter Gesang" in description and "Dresden – Hangzhou (Zhejiang)" in description
+    assert "Porcelain exhibition" in events  # not translated: the English title
+    assert str(concert["URL"]) == "http://testserver/de/partnerships/dresden-hangzhou/"
 
 
 @pytest.mark.parametrize("size", [73, 74, 75, 76, 150])
