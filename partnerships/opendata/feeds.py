@@ -45,6 +45,7 @@ from core.text_hygiene import strip_control_characters
 
 from ..anniversaries import upcoming_jubilees
 from ..models import Activity, FocusArea, Milestone, Partnership, public_cities
+from ..models.records import of_unpublished
 
 FEED_SIZE = 50
 ANNIVERSARY_WINDOW_DAYS = 365
@@ -199,6 +200,15 @@ ACTIVITY_FIELDS = (
 MILESTONE_FIELDS = (*RECORD_FIELDS, "date", "date_precision")
 
 
+def published(model):
+    """The published records of `model` for a feed of all partnerships: those not of an
+    unpublished partnership (the same rows, every partnership being in one of the states).
+    Asked as "of a published partnership", the join made SQLite start from every published
+    partnership and sort all their records (80 ms each for activities and milestones at world
+    scale); this way it walks the newest-first index and stops after a feed's worth."""
+    return model.objects.exclude(of_unpublished(model, "partnership"))
+
+
 def with_partnerships(records, fields):
     return records.select_related("partnership__city_a", "partnership__city_b").only(*fields)
 
@@ -325,7 +335,7 @@ class SiteFeed(EntryFeed):
         )
 
     def items(self, scope):
-        return merged(scope, Activity.objects.published(), Milestone.objects.published())
+        return merged(scope, published(Activity), published(Milestone))
 
 
 class SiteAtomFeed(SiteFeed):
