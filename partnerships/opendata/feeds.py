@@ -28,7 +28,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -39,13 +38,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from core.addresses import SLUG_MARKER, slug_address
+from core.choices import choice_label
+from core.dates import format_partial_date
 from core.markdown import render_markdown
 from core.templatetags.twinning_tags import in_sentence
 from core.text_hygiene import strip_control_characters
+from core.translated import translated
 
 from ..anniversaries import upcoming_jubilees
 from ..models import Activity, FocusArea, Milestone, Partnership, public_cities
-from ..models.records import of_unpublished
+from ..models.records import of_unpublished, when_display
 
 FEED_SIZE = 50
 ANNIVERSARY_WINDOW_DAYS = 365
@@ -104,6 +106,62 @@ class Entry:
     categories: tuple
 
 
+@dataclass(frozen=True, slots=True)
+class PartnershipRow:
+    slug: str
+    title: str
+
+
+@dataclass(slots=True)
+class RecordRow:
+    """What an entry shows of a record (an activity or a milestone) and its partnership, read
+    as a row: model instances of these wide translated rows took longer to make than the
+    entries. The texts are in the active language, else the original (translated())."""
+
+    pk: int
+    kind: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    title: str
+    description: str
+    location: str
+    partnership: PartnershipRow
+
+
+@dataclass(slots=True)
+class ActivityRow(RecordRow):
+    start_date: datetime.date
+    start_precision: str
+    end_date: datetime.date
+    end_precision: str
+    upcoming_until: datetime.date
+    focus_areas: tuple = ()  # their names (with_focus_areas)
+
+    @property
+    def kind_label(self):
+        return choice_label(Activity.Kind, self.kind)
+
+    @property
+    def when_display(self):
+        return when_display(
+            self.start_date, self.start_precision, self.end_date, self.end_precision
+        )
+
+
+@dataclass(slots=True)
+class MilestoneRow(RecordRow):
+    date: datetime.date
+    date_precision: str
+
+    @property
+    def kind_label(self):
+        return choice_label(Milestone.Kind, self.kind)
+
+    @property
+    def date_display(self):
+        return format_partial_date(self.date, self.date_precision)
+
+
 def partnership_pages():
     """A partnership's page from its slug: one reverse() per feed rather than one per entry."""
     address = slug_address("partnership_detail")
@@ -152,7 +210,7 @@ def activity_entry(activity, domain, today, page):
         updated=updated_at(published, activity.updated_at),
         categories=(
             kind,
-            *(area.name for area in activity.focus_areas.all()),
+            *activity.focus_areas,
         ),
     )
 
@@ -176,28 +234,35 @@ def milestone_entry(milestone, domain, today, page):
     )
 
 
-# What an entry shows of a record and its partnership, and nothing else: the rows of the
-# partnerships and cities are wide, and reading all of them cost more than the entries.
-RECORD_FIELDS = (
-    "title",
-    "kind",
-    "description",
-    "location",
-    "created_at",
-    "updated_at",
-    "partnership__slug",
-    "partnership__city_a__name",
-    "partnership__city_b__name",
-)
-ACTIVITY_FIELDS = (
-    *RECORD_FIELDS,
-    "start_date",
-    "start_precision",
-    "end_date",
-    "end_precision",
-    "upcoming_until",
-)
-MILESTONE_FIELDS = (*RECORD_FIELDS, "date", "date_precision")
+# What an entry shows of a record and its partnership, in RecordRow's order.
+RECORD_FIELDS = ("pk", "kind", "created_at", "updated_at")
+RECORD_TEXTS = ("title", "description", "location")
+PARTNERSHIP_FIELDS = ("partnership__slug",)
+PARTNERSHIP_TEXTS = ("partnership__city_a__name", "partnership__city_b__name")
+ACTIVITY_FIELDS = ("start_date", "start_precision", "end_date", "end_precision", "upcoming_until")
+MILESTONE_FIELDS = ("date", "date_precision")
+
+
+def rows(records, row_class, fields):
+    """`records` as `row_class` instances, the record's own `fields` last: one query, only
+    the shown columns."""
+    values = records.values_list(
+        *RECORD_FIELDS,
+        *(translated(text) for text in RECORD_TEXTS),
+        *PARTNERSHIP_FIELDS,
+        *(translated(text) for text in PARTNERSHIP_TEXTS),
+        *fields,
+    )
+    found = []
+    partnerships = {}  # slug: PartnershipRow, shared by its records
+    for pk, kind, created, updated, title, description, location, slug, a, b, *rest in values:
+        partnership = partnerships.get(slug)
+        if partnership is None:
+            partnership = partnerships[slug] = PartnershipRow(slug, f"{a} – {b}")
+        found.append(
+            row_class(pk, kind, created, updated, title, description, location, partnership, *rest)
+        )
+    return found
 
 
 def published(model):
@@ -209,30 +274,37 @@ def published(model):
     return model.objects.exclude(of_unpublished(model, "partnership"))
 
 
-def with_partnerships(records, fields):
-    return records.select_related("partnership__city_a", "partnership__city_b").only(*fields)
-
-
 def newest_activities(activities):
     """The newest dated activities by their dates, and the undated ones recorded last: a
     query each, both served by an index, at most FEED_SIZE of each. Their focus areas are
     not fetched here: only those of the entries shown are (with_focus_areas)."""
-    activities = with_partnerships(activities, ACTIVITY_FIELDS)
     dated = activities.filter(start_date__isnull=False).order_by("-start_date", "-id")
     undated = activities.filter(start_date__isnull=True).order_by("-created_at", "-id")
-    return [*dated[:FEED_SIZE], *undated[:FEED_SIZE]]
+    return [
+        *rows(dated[:FEED_SIZE], ActivityRow, ACTIVITY_FIELDS),
+        *rows(undated[:FEED_SIZE], ActivityRow, ACTIVITY_FIELDS),
+    ]
 
 
 def with_focus_areas(activities):
-    """`activities` with their focus areas' names: one query for all."""
-    prefetch_related_objects(
-        activities, Prefetch("focus_areas", queryset=FocusArea.objects.only("name"))
-    )
+    """`activities` (ActivityRow) with their focus areas' names, in the focus areas' order
+    (by English name): one query for all."""
+    if activities:
+        names = {activity.pk: [] for activity in activities}
+        links = (
+            Activity.focus_areas.through.objects.filter(activity_id__in=names)
+            .order_by("focusarea__name_en")
+            .values_list("activity_id", translated("focusarea__name"))
+        )
+        for activity_id, name in links:
+            names[activity_id].append(name)
+        for activity in activities:
+            activity.focus_areas = tuple(names[activity.pk])
     return activities
 
 
 def newest_milestones(milestones):
-    return with_partnerships(milestones, MILESTONE_FIELDS).order_by("-date", "-id")[:FEED_SIZE]
+    return rows(milestones.order_by("-date", "-id")[:FEED_SIZE], MilestoneRow, MILESTONE_FIELDS)
 
 
 class WithoutControlCharacters:
@@ -314,10 +386,10 @@ def merged(scope, activities, milestones):
     records += [(milestone_order(m), m) for m in newest_milestones(milestones)]
     records.sort(key=lambda pair: pair[0], reverse=True)
     shown = [record for _order, record in records[:FEED_SIZE]]
-    with_focus_areas([record for record in shown if isinstance(record, Activity)])
+    with_focus_areas([record for record in shown if isinstance(record, ActivityRow)])
     page = partnership_pages()
     return [
-        (activity_entry if isinstance(record, Activity) else milestone_entry)(
+        (activity_entry if isinstance(record, ActivityRow) else milestone_entry)(
             record, scope.domain, scope.today, page
         )
         for record in shown
