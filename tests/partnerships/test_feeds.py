@@ -728,3 +728,20 @@ def test_feed_query_count_does_not_grow(client, django_assert_max_num_queries, s
     parsed = feedparser.parse(response.content)
     assert parsed.entries, "the data must reach the feed for the count to mean anything"
     assert len(parsed.entries) <= feeds.FEED_SIZE
+
+
+def test_feeds_are_in_their_language_else_the_original(client, world):
+    """A translation where there is one, else the English, as on the pages; the focus areas
+    in their own order (by English name) whatever the language."""
+    exhibition = Activity.objects.get(title_en__startswith="Porcelain")
+    Activity.objects.filter(pk=exhibition.pk).update(title_de="Porzellanschau", location_de="")
+    exhibition.focus_areas.add(FocusArea.objects.get(slug="science"))
+    FocusArea.objects.filter(slug="science").update(name_de="Aaa Wissenschaft")
+    FocusArea.objects.filter(slug="culture").update(name_de="Kultur")
+    City.objects.filter(slug="hangzhou").update(name_de="Hangzhou (Zhejiang)")
+    parsed = fetch(client, "/de/feed/", "atom")
+    entry = next(e for e in parsed.entries if e.title.startswith("Porzellanschau"))
+    assert entry.title.endswith(" · Dresden – Hangzhou (Zhejiang)")
+    assert "Zwinger" in entry.summary  # no German location: the English one
+    assert [tag.term for tag in entry.tags][1:] == ["Kultur", "Aaa Wissenschaft"]
+    assert any(e.title.startswith("Agreement") for e in parsed.entries)  # not translated
