@@ -6,11 +6,11 @@ of tags, attributes and URL schemes, so no script, event handler or `javascript:
 
 import functools
 import html
+import re
 import threading
 
 import markdown as markdown_lib
 import nh3
-from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 ALLOWED_TAGS = {
@@ -57,7 +57,14 @@ def _sanitised_html(text):
     )
 
 
+# A tag of nh3's output: it escapes every "<" and ">" that is not a tag's own, in text and in
+# attribute values alike, so each "<…>" is one tag.
+TAG = re.compile("<[^>]*>")
+
+
 def markdown_to_text(text):
     """Staff Markdown as plain text, for places that take no HTML (feeds, calendars, JSON-LD):
-    the sanitised rendering without its tags, entities decoded, whitespace collapsed."""
-    return " ".join(html.unescape(strip_tags(render_markdown(text))).split())
+    the sanitised rendering without its tags, entities decoded, whitespace collapsed. The tags
+    go by a regular expression: what Django's strip_tags() leaves of nh3's output (the tests
+    compare them), at a tenth of its time (a calendar converts 500 descriptions)."""
+    return " ".join(html.unescape(TAG.sub("", render_markdown(text))).split())

@@ -1,9 +1,11 @@
 """Staff Markdown reaches visitors as sanitised HTML, never as a script."""
 
+import html
 import threading
 from html.parser import HTMLParser
 
 import pytest
+from django.utils.html import strip_tags
 from pytest_django.asserts import assertContains, assertNotContains
 
 from core import markdown
@@ -119,6 +121,28 @@ def test_markdown_as_plain_text_for_feeds_and_calendars():
     assert markdown.markdown_to_text(text) == "Choir & band from Dresden to Hangzhou"
     assert markdown.markdown_to_text("<script>alert(1)</script>Hello") == "Hello"
     assert markdown.markdown_to_text("  ") == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *HOSTILE,
+        "a > b < c & d &amp; e &lt;f&gt; \"quoted\" 'single'",
+        '[link](https://example.org "title with > and < and \\"quotes\\"")',
+        "<a href='https://example.org' title='x > y'>raw link</a> <b>bold</b>",
+        "<!-- a comment --> <![CDATA[ x > y ]]> <?pi x?> <!DOCTYPE html> text",
+        '| a | b |\n|---|---|\n| 1 < 2 | 3 > 2 |\n\n```\n<code> & "x"\n```',
+        "> quote\n\n* one\n* two\n\n1. x\n2. y\n\n---\n\n## Heading &nbsp; Zürich 上海",
+        "line one  \nline two\\\n`a<b>c`",
+        "<p>unclosed <em>tags <strong>nested",
+        "x < y > z <notatag <<>> &#60;script&#62; &#x3C;",
+    ],
+)
+def test_plain_text_is_what_strip_tags_leaves(text):
+    """markdown_to_text() strips nh3's tags by a regular expression: the same text as Django's
+    strip_tags(), whatever the Markdown or HTML written."""
+    expected = " ".join(html.unescape(strip_tags(render_markdown(text))).split())
+    assert markdown.markdown_to_text(text) == expected
 
 
 @pytest.mark.django_db
