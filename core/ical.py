@@ -13,7 +13,7 @@ import datetime
 # A line is folded when it reaches this many octets; each piece before a fold then holds at
 # most FOLD_AT - 1 octets (icalendar's rule, stricter than RFC 5545's 75 without the CRLF).
 FOLD_AT = 75
-FOLD = b"\r\n "
+FOLD = "\r\n "
 CRLF = "\r\n"
 _BACKSLASH, _CARET = ord("\\"), ord("^")
 
@@ -34,13 +34,15 @@ def escape_text(text):
 
 
 def fold(line):
-    """One content line as UTF-8, folded (RFC 5545 3.1): a CRLF and a space inserted before
-    the line reaches FOLD_AT octets, never inside a UTF-8 character, and, as icalendar does, not
+    """One content line folded (RFC 5545 3.1): a CRLF and a space inserted before the line
+    reaches FOLD_AT octets of UTF-8, never inside a character, and, as icalendar does, not
     between a backslash (or RFC 6868's caret) and the character it escapes."""
+    if len(line) < FOLD_AT and line.isascii():  # most lines: short, one octet a character
+        return line
     encoded = line.encode()
     end = len(encoded)
     if end < FOLD_AT:
-        return encoded
+        return line
     pieces = []
     start = 0
     while end - start >= FOLD_AT:
@@ -52,7 +54,7 @@ def fold(line):
         pieces.append(encoded[start:cut])
         start = cut
     pieces.append(encoded[start:])
-    return FOLD.join(pieces)
+    return FOLD.join(piece.decode() for piece in pieces)
 
 
 def date_value(date):
@@ -89,5 +91,10 @@ class Lines:
         self.lines.append(f"END:{component}")
 
     def to_ical(self):
-        """The lines as UTF-8, each ended by CRLF."""
-        return b"".join(fold(line) + b"\r\n" for line in self.lines)
+        """The lines folded, each ended by CRLF, as UTF-8."""
+        return to_ical(self.lines)
+
+
+def to_ical(lines):
+    """Content lines (text) folded, each ended by CRLF, as UTF-8: encoded once, not by line."""
+    return "".join([fold(line) + CRLF for line in lines]).encode()

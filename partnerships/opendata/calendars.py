@@ -170,7 +170,7 @@ class EventWriter:
 def serialised(component):
     """component.to_ical(), the same bytes, folded by core.ical: icalendar folds every line
     character by character."""
-    return b"".join(ical.fold(line) + b"\r\n" for line in component.content_lines() if line)
+    return ical.to_ical(line for line in component.content_lines() if line)
 
 
 END = b"END:VCALENDAR\r\n"

@@ -42,12 +42,12 @@ def lines_around_the_fold():
 
 def test_lines_are_folded_as_icalendar_folds_them():
     for line in lines_around_the_fold():
-        assert ical.fold(line) == Contentline(line).to_ical(), line
+        assert ical.fold(line).encode() == Contentline(line).to_ical(), line
 
 
 def test_folding_never_splits_a_character_and_unfolds_to_the_line():
     for line in lines_around_the_fold():
-        folded = ical.fold(line)
+        folded = ical.fold(line).encode()
         physical = folded.split(b"\r\n")
         assert all(len(piece) <= ical.FOLD_AT for piece in physical)
         assert all(piece.startswith(b" ") for piece in physical[1:])
@@ -58,8 +58,8 @@ def test_folding_never_splits_a_character_and_unfolds_to_the_line():
 
 def test_short_lines_are_only_encoded():
     line = "SUMMARY:" + "é" * 33  # 74 octets: the longest unfolded line
-    assert ical.fold(line) == line.encode()
-    assert b"\r\n" in ical.fold(line + "x")
+    assert ical.fold(line) == line
+    assert "\r\n " in ical.fold(line + "x")
 
 
 def test_values():
