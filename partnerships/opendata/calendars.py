@@ -34,9 +34,9 @@ from core.markdown import markdown_to_text
 from core.text_hygiene import strip_control_bytes
 from core.translated import translated
 
-from ..models import Activity, Partnership, public_cities
+from ..models import Activity, Partnership
 from ..models.records import when_display
-from .feeds import site_domain
+from .feeds import public_city, site_domain
 
 CALENDAR_SIZE = 500
 PRODID = "-//Twinning//Upcoming activities//EN"
@@ -249,7 +249,7 @@ def partnership_calendar(request, slug):
 
 @require_safe
 def city_calendar(request, slug):
-    city = get_object_or_404(public_cities(), slug=slug)
+    city = public_city(slug)
     return calendar_response(
         request,
         name=_("%(city)s: upcoming partnership activities") % {"city": city.name},

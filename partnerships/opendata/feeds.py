@@ -37,6 +37,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from cities.models import City
 from core.addresses import SLUG_MARKER, slug_address
 from core.choices import choice_label
 from core.dates import format_partial_date
@@ -46,7 +47,8 @@ from core.text_hygiene import strip_control_characters
 from core.translated import translated
 
 from ..anniversaries import upcoming_jubilees
-from ..models import Activity, FocusArea, Milestone, Partnership, public_cities
+from ..finder import public_q
+from ..models import Activity, FocusArea, Milestone, Partnership
 from ..models.records import of_unpublished, when_display
 
 FEED_SIZE = 50
@@ -63,6 +65,13 @@ def site_domain(request):
 
 def tag_uri(domain, specific):
     return f"tag:{domain},{TAG_DATE}:{specific}"
+
+
+def public_city(slug):
+    """The city of a feed or calendar: the same cities as the city pages, those with a
+    published partnership, but asked of this one city (finder.public_q): public_cities()
+    reads every published partnership to decide it (15–35 ms at world scale on PostgreSQL)."""
+    return get_object_or_404(City.objects.filter(public_q()).only("slug", "name"), slug=slug)
 
 
 def start_of(date):
@@ -443,8 +452,7 @@ class PartnershipAtomFeed(PartnershipFeed):
 
 class CityFeed(EntryFeed):
     def get_object(self, request, slug):
-        # The same cities as the city pages: those with a published partnership.
-        city = get_object_or_404(public_cities(), slug=slug)
+        city = public_city(slug)
         return Scope(
             title=_("%(city)s: activities and milestones of its partnerships")
             % {"city": city.name},
