@@ -185,8 +185,10 @@ def calendar_response(request, *, name, description, key, filename, activities, 
     """
     domain = site_domain(request)
     calendar = Calendar.new(
-        name=name,
-        description=description,
+        # icalendar writes these two as they are and refuses a line break in them: a city
+        # named on two lines would make its calendar fail. One line each, as a title reads.
+        name=one_line(name),
+        description=one_line(description),
         prodid=PRODID,
         uid=f"calendar-{key}@{domain}",
         refresh_interval=REFRESH,
@@ -215,6 +217,11 @@ def calendar_response(request, *, name, description, key, filename, activities, 
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}.ics"'
     return response
+
+
+def one_line(text):
+    """`text` with its line breaks (CRLF, LF, CR) as spaces."""
+    return " ".join(str(text).splitlines())
 
 
 @require_safe

@@ -293,6 +293,14 @@ def test_site_and_city_calendars_name_the_partnership(client, world):
     assert str(calendar["X-WR-CALNAME"]) == "Dresden: upcoming partnership activities"
 
 
+def test_a_city_named_on_two_lines_still_has_a_calendar(client, world):
+    # Names come from imports and the admin; a line break in one must not break the calendar.
+    City.objects.filter(slug="dresden").update(name="Dresden\r\nAltstadt")
+    calendar, events = fetch(client, "/en/cities/dresden/calendar.ics")
+    assert str(calendar["X-WR-CALNAME"]) == "Dresden Altstadt: upcoming partnership activities"
+    assert "Choir concert" in events
+
+
 def test_uids_are_stable_across_renames(client, world):
     url = "/en/calendar.ics"
     before = {str(e["UID"]) for e in fetch(client, url)[0].walk("VEVENT")}
