@@ -3,7 +3,7 @@ cities/maps.py (projection, great circles, the map's points and lines)."""
 
 import math
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -67,8 +67,16 @@ def overview_map(countries, links):
     `links` CountryLink between two different countries; both as
     partnerships.statistics.partnerships_by_country_pair() gathers them. Countries without a
     located city are listed but not drawn. None when nothing can be drawn."""
+    # Each country's centre worked out once: the 2,000 links at world scale ask for it twice
+    # each, then twice again for each of the 120 drawn.
+    centres = {id(country): country.centre for country in countries}
+
+    def centre(country):
+        found = centres.get(id(country), centres)
+        return country.centre if found is centres else found
+
     drawn = sorted(
-        (c for c in countries if c.centre is not None),
+        (c for c in countries if centres[id(c)] is not None),
         key=lambda c: (-c.partnerships, c.name),
     )
     if not drawn:
@@ -81,22 +89,22 @@ def overview_map(countries, links):
         partnerships = _partnerships(country.partnerships)
         points.append(
             MapPoint(
-                *project(*country.centre),
+                *project(*centres[id(country)]),
                 name=country.name,
                 radius=svg_number(max(MIN_COUNTRY_RADIUS, MAX_COUNTRY_RADIUS * share)),
                 note=f"{country.name}: {partnerships}",
-                url=f"{list_url}?{urlencode({'country': country.code})}",
+                url=f"{list_url}?country={quote_plus(country.code)}",  # as urlencode() writes it
                 label=f"{country.name}: {partnerships}",
             )
         )
     shown = sorted(
-        (link for link in links if link.country_a.centre and link.country_b.centre),
+        (link for link in links if centre(link.country_a) and centre(link.country_b)),
         key=lambda link: (-link.partnerships, link.country_a.name, link.country_b.name),
     )
     strongest = shown[0].partnerships if shown else 1
     lines = [
         MapLink(
-            path=line_path(great_circle(*link.country_a.centre, *link.country_b.centre)),
+            path=line_path(great_circle(*centre(link.country_a), *centre(link.country_b))),
             width=svg_number(max(MIN_LINK_WIDTH, MAX_LINK_WIDTH * link.partnerships / strongest)),
             note=f"{link.country_a.name} – {link.country_b.name}: "
             f"{number_format(link.partnerships, force_grouping=True)}",
