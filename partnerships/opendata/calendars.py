@@ -188,7 +188,8 @@ def serialised(calendar):
 
 
 def calendar_response(request, *, name, description, key, filename, activities, with_partnership):
-    """The calendar of `activities` that have not ended, soonest first, at most CALENDAR_SIZE.
+    """The calendar of `activities` that have not ended, soonest first, at most CALENDAR_SIZE,
+    of published partnerships only (ActivityQuerySet.soonest sees to that).
 
     `key` (from primary keys) makes the calendar's UID, stable across renamed slugs.
     """
@@ -230,7 +231,7 @@ def site_calendar(request):
         description=_("Upcoming activities of all city partnerships."),
         key="site",
         filename="twinning",
-        activities=Activity.objects.published(),
+        activities=Activity.objects.all(),
         with_partnership=True,
     )
 
@@ -261,6 +262,6 @@ def city_calendar(request, slug):
         description=_("Upcoming activities of %(city)s's city partnerships.") % {"city": city.name},
         key=f"city-{city.pk}",
         filename=city.slug,
-        activities=Activity.objects.published().involving(city),
+        activities=Activity.objects.involving(city),
         with_partnership=True,
     )

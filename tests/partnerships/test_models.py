@@ -309,6 +309,23 @@ class TestActivityTiming:
         assert activity.upcoming_until == D(2024, 2, 29)  # a leap year's February
         assert "last year" not in {a.title for a in Activity.objects.upcoming(TODAY)}
 
+    def test_soonest_only_of_published_partnerships(self, activities, make_partnership):
+        # The soonest of all, but of a draft and of one in review: never shown, however the
+        # caller asks (soonest() checks the partnership's state itself).
+        for state in ("draft", "in_review"):
+            hidden = make_partnership(state=state)
+            Activity.objects.create(
+                partnership=hidden,
+                title=state,
+                kind="other",
+                start_date=D(2019, 1, 1),
+                start_precision="year",
+                end_date=D(2030, 12, 31),
+            )
+        for activities_of in (Activity.objects.all(), Activity.objects.published()):
+            soonest = [a.title for a in activities_of.soonest(3, TODAY)]
+            assert soonest == ["running until December", "running this year", "this year"]
+
     def test_sections_sort_and_count(self, activities):
         sections = Activity.objects.sections(TODAY, size=20)
         assert [a.title for a in sections["upcoming"].activities] == [
