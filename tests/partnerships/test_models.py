@@ -446,6 +446,18 @@ class TestJubileeWindow:
         assert self.found(D(2021, 1, 1), within_days=58) == [(leap.pk, 25, D(2021, 2, 28))]
         assert self.found(D(2021, 1, 1), within_days=57) == []
 
+    def test_every_fifth_year_counts_over_the_centuries(self, make_partnership):
+        # Found by arithmetic on the founding year (not a list of years): each of the two
+        # target years of a window across the year end, from a millennium back to five years.
+        millennium = make_partnership(established=D(1025, 12, 20))
+        make_partnership(established=D(1026, 12, 20))  # 999 years: not round
+        fifth = make_partnership(established=D(2021, 1, 20))
+        make_partnership(established=D(2024, 12, 20))  # the first anniversary: not a jubilee
+        assert self.found(D(2025, 12, 1)) == [
+            (millennium.pk, 1000, D(2025, 12, 20)),
+            (fifth.pk, 5, D(2026, 1, 20)),
+        ]
+
     def test_the_first_anniversaries_are_not_jubilees(self, make_partnership):
         make_partnership(established=D(2024, 3, 1))
         assert self.found(D(2024, 1, 1)) == []
