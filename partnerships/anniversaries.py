@@ -117,8 +117,9 @@ def jubilee_queryset(partnerships, today, within_days=365):
             founding_year=DatePart("established", "year"),
             founding_month_day=DatePart("established", "month_day"),
         )
+        # SQL's own % on both databases (Django's Mod() is a Python function on SQLite).
         .alias(founding_phase=F("founding_year") % JUBILEE_STEP)
-    )  # SQL's own %, on both databases
+    )
     return (
         annotated.annotate(
             jubilee_year=Case(
