@@ -117,7 +117,8 @@ def jubilee_queryset(partnerships, today, within_days=365):
             founding_year=DatePart("established", "year"),
             founding_month_day=DatePart("established", "month_day"),
         )
-        # SQL's own % on both databases (Django's Mod() is a Python function on SQLite).
+        # SQL's own % on both databases (Django's Mod() is a Python function on an SQLite
+        # built without its math functions).
         .alias(founding_phase=F("founding_year") % JUBILEE_STEP)
     )
     return (
