@@ -12,6 +12,7 @@ partnerships/maps.py. No tile server, no script, no network.
 """
 
 import functools
+import html
 import json
 import math
 import re
@@ -21,7 +22,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from django.templatetags.static import static
-from django.utils.html import conditional_escape as _e
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -166,8 +167,13 @@ def line_path(segments):
     parts = []
     for segment in segments:
         if segment:
-            points = (project(lon, lat) for lon, lat in segment)
-            parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in points))
+            # project() written out: the world map's lines have some 6,000 points.
+            points = [
+                f"{(float(lon) + 180.0) / 360.0 * WIDTH:.1f} "
+                f"{(90.0 - float(lat)) / 180.0 * HEIGHT:.1f}"
+                for lon, lat in segment
+            ]
+            parts.append("M" + "L".join(points))
     return _NEGATIVE_ZERO.sub("0", _ZERO_DECIMAL.sub("", "".join(parts)))
 
 
@@ -254,6 +260,14 @@ def split_at_antimeridian(points):
 
 
 # Maps ---------------------------------------------------------------------------------------
+
+
+def _e(value):
+    """What {{ value }} writes in a template: escaped unless marked safe (conditional_escape),
+    plain strings, nearly all of them, escaped directly."""
+    if type(value) is str:
+        return html.escape(value)
+    return conditional_escape(value)
 
 
 @dataclass(frozen=True)
