@@ -12,16 +12,18 @@ partnerships/maps.py. No tile server, no script, no network.
 """
 
 import functools
+import html
 import json
 import math
 import re
 import sys
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 
 from django.templatetags.static import static
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
 WORLD_FILE = Path(__file__).resolve().parent / "data" / "countries-110m.json"
@@ -165,8 +167,13 @@ def line_path(segments):
     parts = []
     for segment in segments:
         if segment:
-            points = (project(lon, lat) for lon, lat in segment)
-            parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in points))
+            # project() written out: the world map's lines have some 6,000 points.
+            points = [
+                f"{(float(lon) + 180.0) / 360.0 * WIDTH:.1f} "
+                f"{(90.0 - float(lat)) / 180.0 * HEIGHT:.1f}"
+                for lon, lat in segment
+            ]
+            parts.append("M" + "L".join(points))
     return _NEGATIVE_ZERO.sub("0", _ZERO_DECIMAL.sub("", "".join(parts)))
 
 
@@ -255,6 +262,14 @@ def split_at_antimeridian(points):
 # Maps ---------------------------------------------------------------------------------------
 
 
+def _e(value):
+    """What {{ value }} writes in a template: escaped unless marked safe (conditional_escape),
+    plain strings, nearly all of them, escaped directly."""
+    if type(value) is str:
+        return html.escape(value)
+    return conditional_escape(value)
+
+
 @dataclass(frozen=True)
 class MapPoint:
     x: float
@@ -324,6 +339,52 @@ class WorldMap:
     def has_links(self):
         return any(point.url for point in self.points)
 
+    # The shapes' markup for templates/includes/map.html, written here rather than by template
+    # loops: the world map's 330 shapes with up to ten variables each took Django's template
+    # engine about 20 ms a page. Each value is escaped as {{ }} in a template would be.
+
+    @property
+    def links_svg(self):
+        return mark_safe(  # noqa: S308 - every value is escaped
+            "".join(
+                f'<path class="map-link" d="{_e(link.path)}" stroke-width="{_e(link.width)}">'
+                f"<title>{_e(link.note)}</title></path>"
+                for link in self.links
+            )
+        )
+
+    @property
+    def arcs_svg(self):
+        arcs = "".join(f'<path class="map-arc" d="{_e(arc)}"/>' for arc in self.arcs)
+        return mark_safe(arcs)  # noqa: S308 - every value is escaped
+
+    @property
+    def points_svg(self):
+        """A linked point: the link holds the point and, over it, a wider transparent circle
+        that answers a tap."""
+        radius = self.radius
+        parts = []
+        for point in self.points:
+            cx, cy = _e(point.cx), _e(point.cy)
+            if point.url:
+                parts.append(
+                    f'<a class="map-target" href="{_e(point.url)}" aria-label="{_e(point.label)}">'
+                )
+            parts.append(
+                f'<circle class="map-city{" map-home" if point.home else ""}'
+                f'{" map-region" if point.radius else ""}" cx="{cx}" cy="{cy}" '
+                f'r="{_e(point.radius or radius)}">'
+            )
+            if point.note:
+                parts.append(f"<title>{_e(point.note)}</title>")
+            parts.append("</circle>")
+            if point.url:
+                parts.append(
+                    f'<circle class="map-hit" cx="{cx}" cy="{cy}" r="{_e(point.target)}">'
+                    f"<title>{_e(point.note or point.label)}</title></circle></a>"
+                )
+        return mark_safe("".join(parts))  # noqa: S308 - every value is escaped
+
 
 def with_targets(points, radius, point_radius):
     """The points, each linked one with a tap target of `radius` around it, or less where
@@ -331,43 +392,33 @@ def with_targets(points, radius, point_radius):
     so that no target covers a neighbour and every point answers a tap on itself.
 
     Only neighbours nearer than twice `radius` can shrink a target, so the linked points are
-    sorted into a grid of cells that wide and each looks in its own and the eight cells
-    around it: a world map's hundreds of points without comparing every pair."""
-    cell = 2 * radius
-    grid = defaultdict(list)
-    if cell > 0:
-        for point in points:
-            if point.url:
-                grid[int(point.x // cell), int(point.y // cell)].append(point)
+    sorted from left to right and each looks to either side only as far across as the nearest
+    neighbour it has found: a world map's hundreds of points (Europe's crowd of countries)
+    without comparing every pair."""
+    reach = 2 * radius
+    linked = sorted((p for p in points if p.url), key=lambda p: p.x)
+    nearest = {}
+    dist = math.dist
+    for i, point in enumerate(linked):
+        x, y = point.x, point.y
+        # Look right, then left, only as far across as the nearest neighbour found so far.
+        best = reach
+        for others in (linked[i + 1 :], reversed(linked[:i])):
+            for other in others:
+                if abs(other.x - x) >= best:
+                    break  # sorted by x: the points beyond lie as far across at least
+                if other is not point and abs(other.y - y) < best:
+                    best = min(best, dist((x, y), (other.x, other.y)))
+        nearest[id(point)] = best
     placed = []
     for point in points:
         if not point.url:
             placed.append(point)
             continue
-        nearest = math.inf
-        if cell > 0:
-            column, row = int(point.x // cell), int(point.y // cell)
-            for dx in (-1, 0, 1):
-                for dy in (-1, 0, 1):
-                    for other in grid.get((column + dx, row + dy), ()):
-                        if other is not point:
-                            nearest = min(
-                                nearest, math.dist((point.x, point.y), (other.x, other.y))
-                            )
         own = float(point.radius) if point.radius else point_radius
-        target = min(radius, max(own, nearest / 2))
+        target = min(radius, max(own, nearest[id(point)] / 2))
         placed.append(replace(point, target=svg_number(target)))
     return placed
-
-
-def _near(grid, cell, point):
-    """The other points in the grid cells around `point` (with_targets)."""
-    if cell <= 0:
-        return
-    column, row = int(point.x // cell), int(point.y // cell)
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            yield from (o for o in grid.get((column + dx, row + dy), ()) if o is not point)
 
 
 def view_box(points, padding=0.15):

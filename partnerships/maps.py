@@ -3,11 +3,12 @@ cities/maps.py (projection, great circles, the map's points and lines)."""
 
 import math
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.urls import reverse
-from django.utils.formats import number_format
-from django.utils.translation import gettext, ngettext
+from django.utils import numberformat
+from django.utils.formats import get_format
+from django.utils.translation import get_language, gettext, ngettext
 
 from cities.maps import MapLink, MapPoint, WorldMap, great_circle, line_path, project, svg_number
 
@@ -55,11 +56,23 @@ class CountryLink:
     partnerships: int
 
 
-def _partnerships(count):
+def grouped_numbers():
+    """number_format(n, force_grouping=True) in the active language, its separators looked up
+    once: a world map writes some 330 counts, and each lookup asks for three formats."""
+    lang = get_language()
+    decimal, grouping, thousands = (
+        get_format(name, lang, use_l10n=True)
+        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
+    return lambda count: numberformat.format(
+        count, decimal, None, grouping, thousands, force_grouping=True, use_l10n=True
+    )
+
+
+def _partnerships(count, grouped=None):
     """ "1 partnership", "1,234 partnerships" in the active language."""
-    return ngettext("%(count)s partnership", "%(count)s partnerships", count) % {
-        "count": number_format(count, force_grouping=True)
-    }
+    number = (grouped or grouped_numbers())(count)
+    return ngettext("%(count)s partnership", "%(count)s partnerships", count) % {"count": number}
 
 
 def overview_map(countries, links):
@@ -67,39 +80,47 @@ def overview_map(countries, links):
     `links` CountryLink between two different countries; both as
     partnerships.statistics.partnerships_by_country_pair() gathers them. Countries without a
     located city are listed but not drawn. None when nothing can be drawn."""
+    # Each country's centre worked out once: the 2,000 links at world scale ask for it twice
+    # each, then twice again for each of the 120 drawn.
+    centres = {id(country): country.centre for country in countries}
+
+    def centre(country):
+        found = centres.get(id(country), centres)
+        return country.centre if found is centres else found
+
     drawn = sorted(
-        (c for c in countries if c.centre is not None),
+        (c for c in countries if centres[id(c)] is not None),
         key=lambda c: (-c.partnerships, c.name),
     )
     if not drawn:
         return None
     busiest = drawn[0].partnerships
+    grouped = grouped_numbers()
     list_url = reverse("partnership_list")  # a country's circle leads to its partnerships
     points = []
     for country in drawn:  # largest first, so smaller circles lie on top and stay visible
         share = math.sqrt(country.partnerships / busiest)
-        partnerships = _partnerships(country.partnerships)
+        partnerships = _partnerships(country.partnerships, grouped)
         points.append(
             MapPoint(
-                *project(*country.centre),
+                *project(*centres[id(country)]),
                 name=country.name,
                 radius=svg_number(max(MIN_COUNTRY_RADIUS, MAX_COUNTRY_RADIUS * share)),
                 note=f"{country.name}: {partnerships}",
-                url=f"{list_url}?{urlencode({'country': country.code})}",
+                url=f"{list_url}?country={quote_plus(country.code)}",  # as urlencode() writes it
                 label=f"{country.name}: {partnerships}",
             )
         )
     shown = sorted(
-        (link for link in links if link.country_a.centre and link.country_b.centre),
+        (link for link in links if centre(link.country_a) and centre(link.country_b)),
         key=lambda link: (-link.partnerships, link.country_a.name, link.country_b.name),
     )
     strongest = shown[0].partnerships if shown else 1
     lines = [
         MapLink(
-            path=line_path(great_circle(*link.country_a.centre, *link.country_b.centre)),
+            path=line_path(great_circle(*centre(link.country_a), *centre(link.country_b))),
             width=svg_number(max(MIN_LINK_WIDTH, MAX_LINK_WIDTH * link.partnerships / strongest)),
-            note=f"{link.country_a.name} – {link.country_b.name}: "
-            f"{number_format(link.partnerships, force_grouping=True)}",
+            note=f"{link.country_a.name} – {link.country_b.name}: {grouped(link.partnerships)}",
         )
         # Thinnest first, so the strongest connections are drawn on top.
         for link in reversed(shown[:MAX_LINKS])
@@ -125,7 +146,7 @@ def overview_map(countries, links):
             "Map: partnerships in %(count)s countries",
             count,
         )
-        % {"count": number_format(count, force_grouping=True)},
+        % {"count": grouped(count)},
         description=description,
         points=points,
         links=lines,

@@ -37,9 +37,9 @@ class HomeView(TemplateView):
             partnership_count=sum(row["value"] for row in by_vitality),
             by_vitality=by_vitality,
             map_active_only=active_only,
-            upcoming_activities=Activity.objects.published()
-            .select_related("partnership__city_a", "partnership__city_b")
-            .soonest(UPCOMING_COUNT, today),
+            upcoming_activities=Activity.objects.select_related(
+                "partnership__city_a", "partnership__city_b"
+            ).soonest(UPCOMING_COUNT, today),
             jubilees=upcoming_jubilees(
                 Partnership.objects.published().select_related("city_a", "city_b"),
                 today,

@@ -356,7 +356,13 @@ class Partnership(TranslationStamps):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "established"], name="partnership_state_est_idx"),
+            # Published partnerships by founding date; with the precision and status in it, the
+            # jubilee query (partnerships/anniversaries.py) decides which have a jubilee from
+            # the index alone and reads only those rows of the wide table.
+            models.Index(
+                fields=["state", "established", "established_precision", "status"],
+                name="partnership_founding_idx",
+            ),
             # Lists, counts and the map filter by vitality among the published.
             models.Index(fields=["state", "vitality"], name="partnership_vitality_idx"),
             # The published partnerships' ids and cities (which cities are public, how many

@@ -177,7 +177,8 @@ END = b"END:VCALENDAR\r\n"
 
 
 def calendar_response(request, *, name, description, key, filename, activities, with_partnership):
-    """The calendar of `activities` that have not ended, soonest first, at most CALENDAR_SIZE.
+    """The calendar of `activities` that have not ended, soonest first, at most CALENDAR_SIZE,
+    of published partnerships only (ActivityQuerySet.soonest sees to that).
 
     `key` (from primary keys) makes the calendar's UID, stable across renamed slugs.
     The calendar's own properties are written by icalendar (a few lines, some of them in its
@@ -232,7 +233,7 @@ def site_calendar(request):
         description=_("Upcoming activities of all city partnerships."),
         key="site",
         filename="twinning",
-        activities=Activity.objects.published(),
+        activities=Activity.objects.all(),
         with_partnership=True,
     )
 
@@ -263,6 +264,6 @@ def city_calendar(request, slug):
         description=_("Upcoming activities of %(city)s's city partnerships.") % {"city": city.name},
         key=f"city-{city.pk}",
         filename=city.slug,
-        activities=Activity.objects.published().involving(city),
+        activities=Activity.objects.involving(city),
         with_partnership=True,
     )

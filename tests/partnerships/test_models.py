@@ -309,6 +309,23 @@ class TestActivityTiming:
         assert activity.upcoming_until == D(2024, 2, 29)  # a leap year's February
         assert "last year" not in {a.title for a in Activity.objects.upcoming(TODAY)}
 
+    def test_soonest_only_of_published_partnerships(self, activities, make_partnership):
+        # The soonest of all, but of a draft and of one in review: never shown, however the
+        # caller asks (soonest() checks the partnership's state itself).
+        for state in ("draft", "in_review"):
+            hidden = make_partnership(state=state)
+            Activity.objects.create(
+                partnership=hidden,
+                title=state,
+                kind="other",
+                start_date=D(2019, 1, 1),
+                start_precision="year",
+                end_date=D(2030, 12, 31),
+            )
+        for activities_of in (Activity.objects.all(), Activity.objects.published()):
+            soonest = [a.title for a in activities_of.soonest(3, TODAY)]
+            assert soonest == ["running until December", "running this year", "this year"]
+
     def test_sections_sort_and_count(self, activities):
         sections = Activity.objects.sections(TODAY, size=20)
         assert [a.title for a in sections["upcoming"].activities] == [
@@ -428,6 +445,18 @@ class TestJubileeWindow:
         # The window ends on 28 February 2021, the day a common year marks it.
         assert self.found(D(2021, 1, 1), within_days=58) == [(leap.pk, 25, D(2021, 2, 28))]
         assert self.found(D(2021, 1, 1), within_days=57) == []
+
+    def test_every_fifth_year_counts_over_the_centuries(self, make_partnership):
+        # Found by arithmetic on the founding year (not a list of years): each of the two
+        # target years of a window across the year end, from a millennium back to five years.
+        millennium = make_partnership(established=D(1025, 12, 20))
+        make_partnership(established=D(1026, 12, 20))  # 999 years: not round
+        fifth = make_partnership(established=D(2021, 1, 20))
+        make_partnership(established=D(2024, 12, 20))  # the first anniversary: not a jubilee
+        assert self.found(D(2025, 12, 1)) == [
+            (millennium.pk, 1000, D(2025, 12, 20)),
+            (fifth.pk, 5, D(2026, 1, 20)),
+        ]
 
     def test_the_first_anniversaries_are_not_jubilees(self, make_partnership):
         make_partnership(established=D(2024, 3, 1))
