@@ -137,6 +137,13 @@ def activity_location(activity, partnership, request, shared=None):
     return shared.references
 
 
+def _focus_areas(activity):
+    # An Activity's, as the partnership page read them once (Activity.focus_area_list).
+    if hasattr(activity, "focus_area_list"):
+        return activity.focus_area_list()
+    return activity.focus_areas.all()
+
+
 def event(activity, partnership, request, shared=None):
     """A dated activity as an Event. Activities have no page of their own, so the URL is the
     partnership's page. Dates keep their precision (schema.org Date accepts "2019" or
@@ -152,7 +159,7 @@ def event(activity, partnership, request, shared=None):
             "description": plain_text(activity.description),
             "location": activity_location(activity, partnership, request, shared),
             "url": shared.url,
-            "about": [area.name for area in activity.focus_areas.all()],
+            "about": [area.name for area in _focus_areas(activity)],
         }
     )
 
@@ -167,7 +174,7 @@ def undated_activity(activity, partnership, request):
             "description": plain_text(activity.description),
             "spatialCoverage": activity_location(activity, partnership, request),
             "url": request.build_absolute_uri(partnership.get_absolute_url()),
-            "about": [area.name for area in activity.focus_areas.all()],
+            "about": [area.name for area in _focus_areas(activity)],
         }
     )
 
