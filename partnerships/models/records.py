@@ -417,14 +417,9 @@ class Activity(RecordStamps, TranslationStamps):
     @property
     def when_display(self):
         """ "January 2010", "2002 – January 2011", or "" for undated ones."""
-        if self.start_date is None:
-            return ""
-        # Each date formatted once (it was up to three times): pages show hundreds.
-        start = self.start_display
-        if self.end_date is None:
-            return start
-        end = self.end_display
-        return start if end == start else f"{start} – {end}"
+        return when_display(
+            self.start_date, self.start_precision, self.end_date, self.end_precision
+        )
 
     def normalise_dates(self):
         self.start_date = truncate(self.start_date, self.start_precision)
@@ -447,6 +442,18 @@ class Activity(RecordStamps, TranslationStamps):
     def validate_constraints(self, exclude=None):
         # clean() already reports the date order next to the end date.
         super().validate_constraints(exclude={*(exclude or ()), "end_date"})
+
+
+def when_display(start_date, start_precision, end_date, end_precision):
+    """An activity's dates as people read them (Activity.when_display), from the values."""
+    if start_date is None:
+        return ""
+    # Each date formatted once (it was up to three times): pages show hundreds.
+    start = format_partial_date(start_date, start_precision)
+    if end_date is None:
+        return start
+    end = format_partial_date(end_date, end_precision)
+    return start if end == start else f"{start} – {end}"
 
 
 class Plan(TranslationStamps):
