@@ -13,7 +13,7 @@ from django.utils.text import Truncator
 
 from core.dates import iso_partial_date
 from core.markdown import markdown_to_text
-from core.text_hygiene import strip_control_characters
+from core.text_hygiene import dumps_without_control_characters
 
 CONTEXT = "https://schema.org"
 DESCRIPTION_WORDS = 60
@@ -24,11 +24,15 @@ DESCRIPTION_WORDS = 60
 _ESCAPES = ((">", "\\u003E"), ("<", "\\u003C"), ("&", "\\u0026"))
 
 
+def _json(data):
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
 def dumps(data):
     """The JSON text, safe inside a <script> element."""
-    # Without control characters: JSON would keep them, escaped, for search engines to read.
-    data = strip_control_characters(data)
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    # Without control characters: JSON would keep them, escaped, for search engines to read
+    # (the data cleaned only when the text shows one: walking it all cost more than writing it).
+    text = dumps_without_control_characters(_json, data)
     for character, escape in _ESCAPES:
         text = text.replace(character, escape)
     return mark_safe(text)  # noqa: S308 - no <, > or & is left to end the element
