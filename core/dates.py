@@ -7,12 +7,14 @@ These helpers normalise, format and compare such dates.
 """
 
 import calendar
+import functools
 
 from django.db import models
 from django.db.models import Case, F, Func, When
 from django.db.models.functions import Coalesce
 from django.utils import dateformat
 from django.utils.formats import date_format, get_format_modules
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -72,6 +74,15 @@ def format_partial_date(value, precision):
     active language's formats: "16. Oktober 2009", "2009年10月16日", "2007年11月", "2019年"."""
     if value is None:
         return ""
+    return _formatted(value, precision, get_language())
+
+
+# Django's date_format looks up the language's format modules and parses the format on every
+# call (40–120 µs); a page shows hundreds of dates, most of them many times over. The same
+# date, precision and language always read the same, so each process keeps the latest few
+# thousand (the language is in the key; the formats are settings, fixed while it runs).
+@functools.lru_cache(maxsize=4096)
+def _formatted(value, precision, language):
     if precision == DatePrecision.YEAR:
         return dateformat.format(value, year_format())
     if precision == DatePrecision.MONTH:

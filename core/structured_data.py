@@ -13,7 +13,7 @@ from django.utils.text import Truncator
 
 from core.dates import iso_partial_date
 from core.markdown import markdown_to_text
-from core.text_hygiene import strip_control_characters
+from core.text_hygiene import dumps_without_control_characters
 
 CONTEXT = "https://schema.org"
 DESCRIPTION_WORDS = 60
@@ -24,11 +24,15 @@ DESCRIPTION_WORDS = 60
 _ESCAPES = ((">", "\\u003E"), ("<", "\\u003C"), ("&", "\\u0026"))
 
 
+def _json(data):
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
 def dumps(data):
     """The JSON text, safe inside a <script> element."""
-    # Without control characters: JSON would keep them, escaped, for search engines to read.
-    data = strip_control_characters(data)
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    # Without control characters: JSON would keep them, escaped, for search engines to read
+    # (the data cleaned only when the text shows one: walking it all cost more than writing it).
+    text = dumps_without_control_characters(_json, data)
     for character, escape in _ESCAPES:
         text = text.replace(character, escape)
     return mark_safe(text)  # noqa: S308 - no <, > or & is left to end the element
@@ -137,6 +141,13 @@ def activity_location(activity, partnership, request, shared=None):
     return shared.references
 
 
+def _focus_areas(activity):
+    # An Activity's, as the partnership page read them once (Activity.focus_area_list).
+    if hasattr(activity, "focus_area_list"):
+        return activity.focus_area_list()
+    return activity.focus_areas.all()
+
+
 def event(activity, partnership, request, shared=None):
     """A dated activity as an Event. Activities have no page of their own, so the URL is the
     partnership's page. Dates keep their precision (schema.org Date accepts "2019" or
@@ -152,7 +163,7 @@ def event(activity, partnership, request, shared=None):
             "description": plain_text(activity.description),
             "location": activity_location(activity, partnership, request, shared),
             "url": shared.url,
-            "about": [area.name for area in activity.focus_areas.all()],
+            "about": [area.name for area in _focus_areas(activity)],
         }
     )
 
@@ -167,7 +178,7 @@ def undated_activity(activity, partnership, request):
             "description": plain_text(activity.description),
             "spatialCoverage": activity_location(activity, partnership, request),
             "url": request.build_absolute_uri(partnership.get_absolute_url()),
-            "about": [area.name for area in activity.focus_areas.all()],
+            "about": [area.name for area in _focus_areas(activity)],
         }
     )
 

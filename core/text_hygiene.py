@@ -137,11 +137,13 @@ def strip_control_characters(value):
     return value
 
 
-# A refused character in JSON text: written as it is (DEL, C1 with ensure_ascii=False) or
-# escaped (C0 as \u000b, \b or \f; C1 and surrogates with ensure_ascii=True). A literal
-# backslash before "b" or "f" matches too, which only costs a needless second pass.
+# A refused character in JSON text: written as it is (DEL, C1 and lone surrogates with
+# ensure_ascii=False) or escaped (C0 as \u000b, \b or \f; C1 and surrogates with
+# ensure_ascii=True). A literal backslash before "b" or "f" matches too, which only costs a
+# needless second pass.
 JSON_CONTROL_CHARACTERS = re.compile(
-    r"[\x7f-\x9f]|\\u00(?:0[0-8bcef]|1[0-9a-f]|7f|[89][0-9a-f])|\\ud[89a-f][0-9a-f]{2}|\\[bf]",
+    r"[\x7f-\x9f\ud800-\udfff]"
+    r"|\\u00(?:0[0-8bcef]|1[0-9a-f]|7f|[89][0-9a-f])|\\ud[89a-f][0-9a-f]{2}|\\[bf]",
     re.IGNORECASE,
 )
 

@@ -246,6 +246,7 @@ class CityFigures:
     country_count: int
     first_year: int | None
     activity_count: int
+    partnership_count: int  # its published partnerships
 
 
 def city_figures(city):
@@ -281,4 +282,5 @@ def city_figures(city):
         country_count=len(per_country),
         first_year=int(min(per_year)) if per_year else None,
         activity_count=sum(row["value"] for row in activity_years),
+        partnership_count=sum(per_country.values()),
     )

@@ -12,7 +12,6 @@ from django.db.models import (
     IntegerField,
     Q,
     Subquery,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -192,7 +191,7 @@ class Milestone(RecordStamps, TranslationStamps):
 
 def when_display(start_date, start_precision, end_date, end_precision):
     """An activity's dates as shown (Activity.when_display), from its stored values: for pages
-    that read rows rather than model instances (the calendars)."""
+    that read rows rather than model instances (calendars, feeds, exports)."""
     if start_date is None:
         return ""
     # Each date formatted once (it was up to three times): pages show hundreds.
@@ -296,11 +295,21 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             name: ActivitySection(list(lists[name][:size]) if counts[name] else [], counts[name])
             for name in lists
         }
-        # One query for the three sections' focus areas rather than one per section.
-        prefetch_related_objects(
-            [activity for section in sections.values() for activity in section.activities],
-            "focus_areas",
-        )
+        shown = [activity for section in sections.values() for activity in section.activities]
+        # One query for the three sections' focus areas, as plain lists (`shown_focus_areas`,
+        # which the page's tags read): a prefetch builds a related manager and a queryset for
+        # each activity, and the page asked the relation for them twice more.
+        areas = {activity.pk: [] for activity in shown}
+        if shown:
+            links = (
+                Activity.focus_areas.through.objects.filter(activity__in=list(areas))
+                .select_related("focusarea")
+                .order_by(*(f"focusarea__{name}" for name in FocusArea._meta.ordering))
+            )
+            for link in links:
+                areas[link.activity_id].append(link.focusarea)
+        for activity in shown:
+            activity.shown_focus_areas = areas[activity.pk]
         return sections
 
 
@@ -421,6 +430,16 @@ class Activity(RecordStamps, TranslationStamps):
     def _refresh_search_documents(self):
         ids = {self.partnership_id, getattr(self, "_stored_partnership_id", None)} - {None}
         Partnership.objects.using(self._state.db).filter(pk__in=ids).refresh_search_document()
+
+    # Its focus areas as ActivityQuerySet.sections() read them for the partnership page.
+    shown_focus_areas = None
+
+    def focus_area_list(self):
+        """Its focus areas: those sections() read, else through the relation (prefetched where
+        a list shows them)."""
+        if self.shown_focus_areas is None:
+            return self.focus_areas.all()
+        return self.shown_focus_areas
 
     @property
     def kind_label(self):

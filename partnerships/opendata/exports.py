@@ -20,8 +20,9 @@ from collections import defaultdict
 from decimal import Decimal
 from functools import wraps
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Aggregate, F, OuterRef, Subquery, TextField
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -39,6 +40,7 @@ from core.translated import ORIGINAL, column
 
 from ..filters import PartnershipFilter
 from ..models import FocusArea, Partnership, public_cities
+from ..models.records import when_display
 
 FORMATS = ("json", "csv", "geojson")
 CHUNK_SIZE = 2000  # rows fetched from the database at a time
@@ -506,6 +508,21 @@ def areas_by_activity(partnership):
     return found
 
 
+ACTIVITY_FIELDS = ("id", "kind", "start_date", "start_precision", "end_date", "end_precision")
+ACTIVITY_TEXTS = ("title", "description", "location", "participants")
+
+
+def activity_values(partnership):
+    """The partnership's activities in their order as plain values, the texts in the original
+    language (as an Activity reads them there: "" when empty): hundreds of model instances,
+    each with every text in every language, cost more than the rest of the document."""
+    texts = {name: column(name, ORIGINAL) for name in ACTIVITY_TEXTS}
+    for row in partnership.activities.values(*ACTIVITY_FIELDS, *texts.values()):
+        for name, original in texts.items():
+            row[name] = row.pop(original) or ""
+        yield row
+
+
 def partnership_document(request, partnership):
     activity_areas = areas_by_activity(partnership)
     return {
@@ -528,20 +545,25 @@ def partnership_document(request, partnership):
         ],
         "activities": [
             {
-                "id": activity.pk,
-                "title": activity.title,
-                "kind": activity.kind,
-                "start_date": iso_partial_date(activity.start_date, activity.start_precision),
-                "start_precision": activity.start_precision if activity.start_date else None,
-                "end_date": iso_partial_date(activity.end_date, activity.end_precision),
-                "end_precision": activity.end_precision if activity.end_date else None,
-                "when_display": activity.when_display,
-                "focus_areas": [area_data(area) for area in activity_areas[activity.pk]],
-                "description": activity.description,
-                "location": activity.location,
-                "participants": activity.participants,
+                "id": activity["id"],
+                "title": activity["title"],
+                "kind": activity["kind"],
+                "start_date": iso_partial_date(activity["start_date"], activity["start_precision"]),
+                "start_precision": activity["start_precision"] if activity["start_date"] else None,
+                "end_date": iso_partial_date(activity["end_date"], activity["end_precision"]),
+                "end_precision": activity["end_precision"] if activity["end_date"] else None,
+                "when_display": when_display(
+                    activity["start_date"],
+                    activity["start_precision"],
+                    activity["end_date"],
+                    activity["end_precision"],
+                ),
+                "focus_areas": [area_data(area) for area in activity_areas[activity["id"]]],
+                "description": activity["description"],
+                "location": activity["location"],
+                "participants": activity["participants"],
             }
-            for activity in partnership.activities.all()
+            for activity in activity_values(partnership)
         ],
         "plans": [
             {
@@ -570,9 +592,14 @@ def partnership_document(request, partnership):
     }
 
 
+def _document_json(data):
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+
+
 def document_response(data, slug):
-    response = JsonResponse(
-        strip_control_characters(data), json_dumps_params={"ensure_ascii": False, "indent": 1}
+    # What JsonResponse writes, cleaned of control characters only if the text shows one.
+    response = HttpResponse(
+        dumps_without_control_characters(_document_json, data), content_type="application/json"
     )
     response["Content-Disposition"] = f'inline; filename="{slug}.json"'
     return response
@@ -583,8 +610,9 @@ def partnership_json(request, slug):
     """/partnerships/<slug>/data.json: everything the partnership page shows, as data.
 
     Routed with cached_page() and open_access() in export_urls.py."""
-    # The page itself shows its activities in bounded sections; the data has all of them.
-    queryset = Partnership.objects.published().for_page().prefetch_related("activities")
+    # The page itself shows its activities in bounded sections; the data has all of them
+    # (activity_values()).
+    queryset = Partnership.objects.published().for_page()
     partnership = get_object_or_404(queryset, slug=slug)
     return document_response(partnership_document(request, partnership), partnership.slug)
 

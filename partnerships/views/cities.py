@@ -1,29 +1,76 @@
 """The city directory and a city's profile: its partnerships, map and figures."""
 
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
+from django_countries import countries
 from django_filters.views import FilterView
 
 from cities import maps
+from cities.models import City
 from core import charts
 from core.addresses import slug_addresses
+from core.choices import choice_label
+from core.dates import format_partial_date
+from core.translated import ORIGINAL, column
 
 from .. import reports, statistics
 from ..filters import CityFilter
+from ..finder import public_q
 from ..models import (
     Activity,
     Milestone,
     PartnerSearch,
     Partnership,
     listed_cities,
-    public_cities,
 )
 from . import PAGE_SIZE
 
 # The most partners a city page lists; the rest are one click away in the filtered list.
 CITY_PARTNER_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPartnership:
+    """What the city page reads of a listed partnership (CityDetailView.partners)."""
+
+    slug: str
+    kind: str
+    status: str
+    established: datetime.date | None
+    established_precision: str
+
+    @property
+    def kind_label(self):
+        return choice_label(Partnership.Kind, self.kind)
+
+    @property
+    def status_label(self):
+        return choice_label(Partnership.Status, self.status)
+
+    @property
+    def established_display(self):
+        return format_partial_date(self.established, self.established_precision)
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCity:
+    """What the city page and its map (cities.maps.city_map) read of a partner city: its
+    name in the visitor's language and its country's code."""
+
+    pk: int
+    name: str
+    country: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+
+    has_coordinates = City.has_coordinates
 
 
 class CityListView(FilterView):
@@ -41,9 +88,12 @@ class CityDetailView(DetailView):
     context_object_name = "city"
 
     def get_queryset(self):
-        # Whether it has a current "seeking a partner" listing: a notice, at no extra query.
+        # Public: tested for this one city (finder.public_q; public_cities() reads the cities
+        # of every published partnership to find one, 20 ms on PostgreSQL at world scale); its
+        # partnership_count comes with its figures (get_context_data). Whether it has a current
+        # "seeking a partner" listing: a notice, at no extra query.
         return (
-            public_cities()
+            City.objects.filter(public_q())
             .prefetch_related("figures")
             .annotate(
                 is_seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
@@ -52,14 +102,9 @@ class CityDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         city = self.object
-        partnerships = (
-            Partnership.objects.published()
-            .involving(city)
-            .select_related("city_a", "city_b")
-            .order_by(F("established").asc(nulls_last=True), "id")
-        )[:CITY_PARTNER_LIMIT]
         figures = statistics.city_figures(city)
-        partners = [(p, p.city_b if p.city_a_id == city.pk else p.city_a) for p in partnerships]
+        city.partnership_count = figures.partnership_count
+        partners = self.partners(city)
         # Linked twice each (the list and the map): one reverse() for all of them.
         urls = slug_addresses("partnership_detail", [p.slug for p, _partner in partners])
         return super().get_context_data(
@@ -72,6 +117,51 @@ class CityDetailView(DetailView):
         )
 
     @staticmethod
+    def partners(city):
+        """(partnership, partner city) of the partnerships listed, earliest first, as light
+        objects with what the list, the map and the report links read: the partnerships'
+        and both cities' whole rows (every text in every language) cost more to build than
+        the rest of the page's list."""
+        language_columns = [column("name", get_language()), column("name", ORIGINAL)]
+        city_columns = ["id", *dict.fromkeys(language_columns), "country", "latitude", "longitude"]
+        rows = (
+            Partnership.objects.published()
+            .involving(city)
+            .order_by(F("established").asc(nulls_last=True), "id")
+            .values(
+                "slug",
+                "kind",
+                "status",
+                "established",
+                "established_precision",
+                *(f"{side}__{name}" for side in ("city_a", "city_b") for name in city_columns),
+            )
+        )[:CITY_PARTNER_LIMIT]
+        partners = []
+        for row in rows:
+            side = "city_b" if row["city_a__id"] == city.pk else "city_a"
+            name, original = (row[f"{side}__{name}"] for name in language_columns)
+            partners.append(
+                (
+                    ListedPartnership(
+                        row["slug"],
+                        row["kind"],
+                        row["status"],
+                        row["established"],
+                        row["established_precision"],
+                    ),
+                    PartnerCity(
+                        row[f"{side}__id"],
+                        name or original,  # as City.name reads it: else the original
+                        row[f"{side}__country"],
+                        row[f"{side}__latitude"],
+                        row[f"{side}__longitude"],
+                    ),
+                )
+            )
+        return partners
+
+    @staticmethod
     def partner_rows(partners, urls):
         """What the list shows of each partnership, as plain values: the template's lookups of
         model attributes cost more than the rest of a row, and a country's name is looked up
@@ -79,14 +169,14 @@ class CityDetailView(DetailView):
         country_names = {}
         rows = []
         for (partnership, partner), url in zip(partners, urls, strict=True):
-            country = partner.country
-            if country.code not in country_names:
-                country_names[country.code] = country.name
+            code = partner.country
+            if code not in country_names:
+                country_names[code] = countries.name(code)
             rows.append(
                 {
                     "url": url,
                     "name": partner.name,
-                    "country": country_names[country.code],
+                    "country": country_names[code],
                     "kind": partnership.kind_label,
                     "since": partnership.established_display,  # "" when not known
                     "status": partnership.status_label,

@@ -120,7 +120,9 @@ def test_data_is_cleaned_all_the_way_down():
 
 
 @pytest.mark.parametrize("ensure_ascii", [False, True])
-@pytest.mark.parametrize("text", ["a\x0bb", "a\x08b", "a\x0cb", "a\x7fb", "a\x85b", "a\x1fb"])
+@pytest.mark.parametrize(
+    "text", ["a\x0bb", "a\x08b", "a\x0cb", "a\x7fb", "a\x85b", "a\x1fb", "a\ud800b"]
+)
 def test_json_is_written_without_them_however_it_escapes_them(text, ensure_ascii):
     written = dumps_without_control_characters(
         lambda value: json.dumps(value, ensure_ascii=ensure_ascii), {"title": text}

@@ -406,6 +406,7 @@ def test_city_figures_count_partners_from_either_side(make_city, make_partnershi
     ]
     assert [row["value"] for row in figures.activity_years] == [1, 0, 1]
     assert (figures.country_count, figures.first_year, figures.activity_count) == (2, 1988, 2)
+    assert figures.partnership_count == 3  # published, from either side (the city page's count)
 
 
 def test_city_page_shows_its_figures_and_leaves_out_one_bar_charts(
