@@ -11,7 +11,7 @@ from core.translated import by_name
 from .. import reports, timeline, vitality
 from ..filters import ActivityFilter, PartnershipFilter
 from ..models import Activity, FocusArea, Milestone, Partnership, count_published
-from . import PAGE_SIZE, PublishedRecordPaginator
+from . import PAGE_SIZE, PartnershipPaginator, PublishedRecordPaginator
 
 TOPIC_LIST_SIZE = 20
 # The most activities each section of a partnership page shows; the rest are in the activity list.
@@ -23,6 +23,7 @@ class PartnershipListView(FilterView):
     template_name = "partnerships/partnership_list.html"
     context_object_name = "partnerships"
     paginate_by = PAGE_SIZE
+    paginator_class = PartnershipPaginator
 
     def get_queryset(self):
         return Partnership.objects.listed()
