@@ -6,6 +6,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from cities import geography, maps
+from core.index_walk import page_in_index_order
 from core.translated import by_name
 
 from .. import reports, timeline, vitality
@@ -26,7 +27,7 @@ class PartnershipListView(FilterView):
     paginator_class = PartnershipPaginator
 
     def get_queryset(self):
-        return Partnership.objects.listed()
+        return Partnership.objects.listed().for_cards()
 
 
 class PartnershipDetailView(DetailView):
@@ -98,6 +99,7 @@ class TopicDetailView(DetailView):
             Partnership.objects.published()
             .filter(focus_areas=self.object)
             .with_cities()
+            .for_cards()
             .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
         )
         activities = (
@@ -106,15 +108,20 @@ class TopicDetailView(DetailView):
             .select_related("partnership__city_a", "partnership__city_b")
             .order_by(F("start_date").desc(nulls_last=True), "-id")
         )
+        # From the focus area's links alone: a count through the activities joins them all.
+        activity_count = count_published(
+            Activity.focus_areas.through.objects.filter(focusarea=self.object),
+            partnership="activity__partnership",
+        )
         return super().get_context_data(
             partnerships=partnerships[:TOPIC_LIST_SIZE],
             partnership_count=partnerships.count(),
-            activities=activities[:TOPIC_LIST_SIZE],
-            # From the focus area's links alone: a count through the activities joins them all.
-            activity_count=count_published(
-                Activity.focus_areas.through.objects.filter(focusarea=self.object),
-                partnership="activity__partnership",
-            ),
+            # SQLite: the newest, found by walking the activities' date index (as the list's).
+            activities=page_in_index_order(
+                activities, 0, TOPIC_LIST_SIZE, activity_count, PublishedRecordPaginator.order_by
+            )
+            or activities[:TOPIC_LIST_SIZE],
+            activity_count=activity_count,
             **kwargs,
         )
 
