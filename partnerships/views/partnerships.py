@@ -106,6 +106,7 @@ class TopicDetailView(DetailView):
             Activity.objects.published()
             .filter(focus_areas=self.object)
             .select_related("partnership__city_a", "partnership__city_b")
+            .for_list()
             .order_by(F("start_date").desc(nulls_last=True), "-id")
         )
         # From the focus area's links alone: a count through the activities joins them all.
@@ -134,4 +135,4 @@ class ActivityListView(FilterView):
     paginator_class = PublishedRecordPaginator
 
     def get_queryset(self):
-        return Activity.objects.listing()
+        return Activity.objects.listing().for_list()
