@@ -11,7 +11,7 @@ import html
 
 from django import forms
 from django.utils.html import conditional_escape, escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 
 
 def _escape_label(label):
@@ -65,12 +65,46 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)
 
 
+class QuickInput:
+    """input.html and attrs.html in Python, for a text or number box of a filter form (each
+    would otherwise render two templates)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        value = self.format_value(value)
+        shown = ""
+        if value is not None:
+            # stringformat:'s' keeps text marked safe as it is, and escapes the rest.
+            shown = f' value="{value if isinstance(value, SafeData) else escape(value)}"'
+        return mark_safe(  # noqa: S308 (every part escaped)
+            f'<input type="{conditional_escape(self.input_type)}" name="{conditional_escape(name)}"'
+            f"{shown}{_attrs(attrs)}>"
+        )
+
+
+class QuickTextInput(QuickInput, forms.TextInput):
+    pass
+
+
+class QuickNumberInput(QuickInput, forms.NumberInput):
+    pass
+
+
+QUICK = {
+    forms.Select: QuickSelect,
+    forms.TextInput: QuickTextInput,
+    forms.NumberInput: QuickNumberInput,
+}
+
+
 class QuickSelectForm(forms.Form):
-    """A form whose plain select boxes are QuickSelects (the filter sets' Meta.form)."""
+    """A form whose plain select boxes, text and number boxes are written in Python (the filter
+    sets' Meta.form)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if type(field.widget) is forms.Select:
+            quick = QUICK.get(type(field.widget))
+            if quick is not None:
                 # The same widget, attributes and choices; only the way it is written differs.
-                field.widget.__class__ = QuickSelect
+                field.widget.__class__ = quick
