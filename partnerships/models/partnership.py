@@ -68,22 +68,6 @@ class PartnershipQuerySet(models.QuerySet):
             .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
         )
 
-    def for_cards(self):
-        """Only the columns a card in a list shows (includes/partnership_card.html and the
-        list's JSON-LD): a partnership row holds every narrative text in every language and its
-        search document, which a page of 20 would otherwise read and turn into objects."""
-        return self.only(
-            "slug",
-            "kind",
-            "status",
-            "established",
-            "established_precision",
-            "city_a__name",
-            "city_a__country",
-            "city_b__name",
-            "city_b__country",
-        )
-
     def refresh_search_document(self):
         """Recompute these partnerships' search documents (PostgreSQL) or index rows (SQLite's
         FTS5 table); see search.py."""

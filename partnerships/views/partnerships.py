@@ -27,7 +27,7 @@ class PartnershipListView(FilterView):
     paginator_class = PartnershipPaginator
 
     def get_queryset(self):
-        return Partnership.objects.listed().for_cards()
+        return Partnership.objects.listed()
 
 
 class PartnershipDetailView(DetailView):
@@ -99,7 +99,6 @@ class TopicDetailView(DetailView):
             Partnership.objects.published()
             .filter(focus_areas=self.object)
             .with_cities()
-            .for_cards()
             .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
         )
         activities = (
