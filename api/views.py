@@ -14,7 +14,7 @@ from core.translated import by_name
 from partnerships.filters import ActivityFilter, CityFilter, PartnershipFilter
 from partnerships.models import Activity, FocusArea, Partnership, listed_cities, public_cities
 from partnerships.opendata.exports import LICENCE
-from partnerships.views import PublishedRecordPaginator
+from partnerships.views import PartnershipPaginator, PublishedRecordPaginator
 
 from . import data
 from .http import PUBLIC_LANGUAGES, error
@@ -198,7 +198,7 @@ PAGED = {400: Error, 404: Error}
 def partnerships(request, filters: Query[PartnershipFilters], paging: Query[Paging]):
     """The published partnerships, with the partnership list page's filters and sorting."""
     queryset = filtered(PartnershipFilter, request, Partnership.objects.listed())
-    return page_of(request, queryset, paging, data.partnership_item)
+    return page_of(request, queryset, paging, data.partnership_item, PartnershipPaginator)
 
 
 @api.get(

@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from core.addresses import SLUG_MARKER, slug_address
 from core.dates import iso_partial_date
 from core.markdown import markdown_to_text
 from core.text_hygiene import dumps_without_control_characters
@@ -87,13 +88,13 @@ def place(city, request):
     )
 
 
-def city_reference(city, request):
+def city_reference(city, request, url=None):
     """A city as an event's location: the Place without its description and picture."""
     return _compact(
         {
             "@type": "City",
             "name": city.name,
-            "url": request.build_absolute_uri(city.get_absolute_url()),
+            "url": url or request.build_absolute_uri(city.get_absolute_url()),
             "address": postal_address(city),
             "geo": _geo(city),
         }
@@ -107,14 +108,37 @@ def _mentions(text, name):
     return bool(name) and re.search(pattern, text.casefold()) is not None
 
 
+class Addresses:
+    """The absolute addresses of partnership and city pages for a list of many partnerships'
+    activities: one reverse() and build_absolute_uri() per kind of page (core/addresses.py),
+    where each activity took three of each."""
+
+    def __init__(self, request):
+        self._pages = {
+            name: request.build_absolute_uri(slug_address(name)).rsplit(SLUG_MARKER, 1)
+            for name in ("partnership_detail", "city_detail")
+        }
+
+    def __call__(self, name, slug):
+        before, after = self._pages[name]
+        return f"{before}{slug}{after}"
+
+
 class Shared:
     """What every activity of one partnership refers to — its page's URL, its two cities as
     locations — built once for all of them (each took a URL reversal and a country lookup)."""
 
-    def __init__(self, partnership, request):
-        self.url = request.build_absolute_uri(partnership.get_absolute_url())
+    def __init__(self, partnership, request, addresses=None):
         self.cities = [partnership.city_a, partnership.city_b]
-        self.references = [city_reference(city, request) for city in self.cities]
+        if addresses is None:
+            self.url = request.build_absolute_uri(partnership.get_absolute_url())
+            self.references = [city_reference(city, request) for city in self.cities]
+        else:
+            self.url = addresses("partnership_detail", partnership.slug)
+            self.references = [
+                city_reference(city, request, addresses("city_detail", city.slug))
+                for city in self.cities
+            ]
 
 
 def activity_location(activity, partnership, request, shared=None):
@@ -168,26 +192,28 @@ def event(activity, partnership, request, shared=None):
     )
 
 
-def undated_activity(activity, partnership, request):
+def undated_activity(activity, partnership, request, shared=None):
     """An undated activity (ongoing cooperation) is no Event, which needs a start date: a
     CreativeWork about it, covering the places where it happens."""
+    shared = shared or Shared(partnership, request)
     return _compact(
         {
             "@type": "CreativeWork",
             "name": activity.title,
             "description": plain_text(activity.description),
-            "spatialCoverage": activity_location(activity, partnership, request),
-            "url": request.build_absolute_uri(partnership.get_absolute_url()),
+            "spatialCoverage": activity_location(activity, partnership, request, shared),
+            "url": shared.url,
             "about": [area.name for area in _focus_areas(activity)],
         }
     )
 
 
-def activity_item(activity, partnership, request):
+def activity_item(activity, partnership, request, addresses=None):
     """An activity as what it is: an Event when dated, else a CreativeWork."""
+    shared = Shared(partnership, request, addresses)
     if activity.start_date is None:
-        return undated_activity(activity, partnership, request)
-    return event(activity, partnership, request)
+        return undated_activity(activity, partnership, request, shared)
+    return event(activity, partnership, request, shared)
 
 
 def partnership_page(partnership, activities, request):
@@ -238,9 +264,10 @@ def item_list(objects, request, page_obj=None, total=None):
 def activity_list(activities, request, page_obj=None, total=None):
     """The activity list: an ItemList of Events (each with its partnership's page); undated
     activities, no events, as CreativeWorks."""
+    addresses = Addresses(request)
     return _numbered_list(
         (
-            {"item": activity_item(activity, activity.partnership, request)}
+            {"item": activity_item(activity, activity.partnership, request, addresses)}
             for activity in activities
         ),
         page_obj,

@@ -273,6 +273,30 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             .order_by(F("start_date").desc(nulls_last=True), "-id")
         )
 
+    def for_list(self):
+        """Only the columns a list of activities shows (includes/activity_item.html with its
+        partnership, and the list's JSON-LD with the cities as places): the partnership's and
+        cities' rows hold every narrative text in every language, which 20 rows would otherwise
+        read and turn into objects."""
+        cities = [
+            f"partnership__{side}__{name}"
+            for side in ("city_a", "city_b")
+            for name in ("name", "slug", "country", "region", "latitude", "longitude")
+        ]
+        return self.only(
+            "title",
+            "kind",
+            "start_date",
+            "start_precision",
+            "end_date",
+            "end_precision",
+            "description",
+            "location",
+            "participants",
+            "partnership__slug",
+            *cities,
+        )
+
     def sections(self, today=None, size=20):
         """The partnership page's three activity sections, each at most `size` long, with
         their full lengths: upcoming (soonest first), past (newest first), undated.

@@ -5,13 +5,49 @@ in one place and computes everything the page shows; the templates only lay it o
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from core.index_walk import page_in_index_order
+
 PAGE_SIZE = 20
 
 
-class PublishedRecordPaginator(Paginator):
+class IndexWalkPaginator(Paginator):
+    """Pages chosen by walking the index that gives the list's order where that pays (SQLite,
+    core/index_walk.py): `order_by` is the index's column as the ORDER BY names it, `outer`
+    the table to walk when it is not the list's own."""
+
+    order_by = None
+    outer = None
+
+    def page(self, number):
+        # Paginator.page(), with the walk in place of the slice where it applies.
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        objects = page_in_index_order(
+            self.object_list, bottom, top, self.count, self.order_by, self.outer
+        )
+        return self._get_page(
+            self.object_list[bottom:top] if objects is None else objects, number, self
+        )
+
+
+class PartnershipPaginator(IndexWalkPaginator):
+    """The partnership list by name (listed()): SQLite walks city_name_country_idx, the names
+    of the cities on the left, in the original language (the others' names have no index)."""
+
+    order_by = '"cities_city"."name_en"'
+    outer = ("partnerships_partnership", "cities_city")
+
+
+class PublishedRecordPaginator(IndexWalkPaginator):
     """Pages of the published records among `object_list` (records of partnerships in any
     state, e.g. Activity.objects.listing()), counted by count_published(): the same count as the
-    published ones' count(), without joining every record to its partnership."""
+    published ones' count(), without joining every record to its partnership. Newest first,
+    SQLite walks activity_newest_idx."""
+
+    order_by = '"partnerships_activity"."start_date" DESC'
 
     def __init__(self, object_list, *args, **kwargs):
         self.records = object_list

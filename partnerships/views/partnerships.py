@@ -6,12 +6,13 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from cities import geography, maps
+from core.index_walk import page_in_index_order
 from core.translated import by_name
 
 from .. import reports, timeline, vitality
 from ..filters import ActivityFilter, PartnershipFilter
 from ..models import Activity, FocusArea, Milestone, Partnership, count_published
-from . import PAGE_SIZE, PublishedRecordPaginator
+from . import PAGE_SIZE, PartnershipPaginator, PublishedRecordPaginator
 
 TOPIC_LIST_SIZE = 20
 # The most activities each section of a partnership page shows; the rest are in the activity list.
@@ -23,6 +24,7 @@ class PartnershipListView(FilterView):
     template_name = "partnerships/partnership_list.html"
     context_object_name = "partnerships"
     paginate_by = PAGE_SIZE
+    paginator_class = PartnershipPaginator
 
     def get_queryset(self):
         return Partnership.objects.listed()
@@ -103,17 +105,23 @@ class TopicDetailView(DetailView):
             Activity.objects.published()
             .filter(focus_areas=self.object)
             .select_related("partnership__city_a", "partnership__city_b")
+            .for_list()
             .order_by(F("start_date").desc(nulls_last=True), "-id")
+        )
+        # From the focus area's links alone: a count through the activities joins them all.
+        activity_count = count_published(
+            Activity.focus_areas.through.objects.filter(focusarea=self.object),
+            partnership="activity__partnership",
         )
         return super().get_context_data(
             partnerships=partnerships[:TOPIC_LIST_SIZE],
             partnership_count=partnerships.count(),
-            activities=activities[:TOPIC_LIST_SIZE],
-            # From the focus area's links alone: a count through the activities joins them all.
-            activity_count=count_published(
-                Activity.focus_areas.through.objects.filter(focusarea=self.object),
-                partnership="activity__partnership",
-            ),
+            # SQLite: the newest, found by walking the activities' date index (as the list's).
+            activities=page_in_index_order(
+                activities, 0, TOPIC_LIST_SIZE, activity_count, PublishedRecordPaginator.order_by
+            )
+            or activities[:TOPIC_LIST_SIZE],
+            activity_count=activity_count,
             **kwargs,
         )
 
@@ -126,4 +134,4 @@ class ActivityListView(FilterView):
     paginator_class = PublishedRecordPaginator
 
     def get_queryset(self):
-        return Activity.objects.listing()
+        return Activity.objects.listing().for_list()

@@ -4,7 +4,7 @@ import pytest
 from django import forms
 from django.utils.safestring import mark_safe
 
-from core.widgets import QuickSelect, QuickSelectForm
+from core.widgets import QuickNumberInput, QuickSelect, QuickSelectForm, QuickTextInput
 
 CHOICES = [
     ("", "Any country"),
@@ -49,3 +49,30 @@ def test_the_filter_forms_plain_menus_become_quick_and_nothing_else():
     assert 'value="DE" selected' in str(form["country"])
     # The class keeps its choices and attributes; another form instance is untouched.
     assert type(forms.ChoiceField(choices=CHOICES).widget) is forms.Select
+
+
+@pytest.mark.parametrize(
+    ("widget", "quick"),
+    [(forms.TextInput, QuickTextInput), (forms.NumberInput, QuickNumberInput)],
+)
+@pytest.mark.parametrize("value", [None, "", "Dresden & <Berlin> \"'", 1990, mark_safe("<b>")])  # noqa: S308
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"id": "id_q"}, {"id": "x", "required": True, "disabled": False, "data-x": '"<>'}],
+)
+def test_text_and_number_boxes_are_written_as_django_writes_them(widget, quick, value, attrs):
+    own = {"inputmode": "numeric", "maxlength": 200}
+    assert quick(attrs=own).render("q", value, attrs) == widget(attrs=own).render("q", value, attrs)
+
+
+def test_the_filter_forms_boxes_become_quick():
+    class Form(QuickSelectForm):
+        q = forms.CharField()
+        year = forms.IntegerField()
+        when = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    form = Form()
+
+    assert type(form.fields["q"].widget) is QuickTextInput
+    assert type(form.fields["year"].widget) is QuickNumberInput
+    assert type(form.fields["when"].widget) is forms.DateInput
