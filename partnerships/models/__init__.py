@@ -4,6 +4,7 @@ here."""
 
 import reversion
 
+from .figures import ActivityYearFigure, CityPartnershipCount, CountryPairFigure
 from .imports import ImportRun, ImportRunEntry
 from .media import Document, Picture
 from .memory import Contact, ContactQuerySet
@@ -72,9 +73,12 @@ __all__ = [
     "PARTNERSHIP_PARTS",
     "Activity",
     "ActivityQuerySet",
+    "ActivityYearFigure",
     "ActivitySection",
+    "CityPartnershipCount",
     "Contact",
     "ContactQuerySet",
+    "CountryPairFigure",
     "Document",
     "FocusArea",
     "ImportRun",
