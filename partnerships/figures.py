@@ -352,6 +352,34 @@ def drop_sql(vendor):
     return [f"DROP TRIGGER IF EXISTS {_name(event)}" for event in _sqlite_triggers()]
 
 
+def _triggers(vendor):
+    return _postgresql_triggers() if vendor == "postgresql" else _sqlite_triggers()
+
+
+def ensure(using=DEFAULT_DB_ALIAS):
+    """After every `migrate` (apps.py): create the triggers that are missing, and then rebuild
+    the figures. SQLite's schema editor alters a table by making a new one and dropping the
+    old, and a table's triggers go with it: a later migration of partnerships, activities or
+    cities would silently stop the figures. Returns whether anything was missing."""
+    connection = connections[using]
+    if PAIRS not in connection.introspection.table_names():
+        return False  # before this app's migration 0027
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {row[0] for row in cursor.fetchall()}
+    if {_name(event) for event in _triggers(connection.vendor)} <= present:
+        return False
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            for statement in create_sql(connection.vendor):
+                cursor.execute(statement)
+        rebuild(using)
+    return True
+
+
 def rebuild_sql(vendor):
     """Every figure from scratch: the tables emptied, then the triggers' statements over all
     rows."""

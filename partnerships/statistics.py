@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from django_countries import countries
 
+from core.choices import country_name
 from core.dates import DatePart
 from core.translated import by_name
 
@@ -167,7 +168,7 @@ def most_connected_cities(limit=TOP):
         {
             "label": row["name"],
             "slug": row["slug"],
-            "country": countries.name(row["country"]),
+            "country": country_name(row["country"]),
             "value": row["partnership_count"],
         }
         for row in rows.values("name", "slug", "country", "partnership_count")
@@ -220,7 +221,7 @@ def partnerships_by_country_pair(vitality=None, links=True):
             continue
         totals[a] = CountryTotals(
             a,
-            countries.name(a) or a,
+            country_name(a) or a,
             partnerships=n,
             located=located,
             latitude_sum=float(latitude),

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from cities.models import City
@@ -241,6 +242,25 @@ def test_the_pages_show_an_edit_on_the_next_request(client, make_city, make_part
 
     assert "Portugal" not in client.get(statistics).text
     assert "Portugal" not in client.get(home).text
+
+
+def test_triggers_lost_with_their_table_come_back_after_migrate(make_city, make_partnership):
+    """SQLite's schema editor alters a table by making a new one: its triggers are dropped with
+    the old. The next `migrate` makes them again and rebuilds what they missed."""
+    berlin = make_city(country="DE")
+    make_partnership(city_a=berlin)
+    with connection.cursor() as cursor:
+        for statement in figures.drop_sql(connection.vendor):
+            cursor.execute(statement)
+    make_partnership(city_a=berlin, city_b=make_city(country="PT"))  # not counted
+    assert maintained() != counted()
+
+    call_command("migrate", verbosity=0)
+
+    assert_exact()
+    make_partnership(city_a=berlin, city_b=make_city(country="ES"))  # counted again
+    assert_exact()
+    assert not figures.ensure()
 
 
 @pytest.mark.django_db(transaction=True)
