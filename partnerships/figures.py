@@ -19,13 +19,15 @@ PARTNERSHIP = "partnerships_partnership"
 ACTIVITY = "partnerships_activity"
 CITY = "cities_city"
 PAIRS = "partnerships_countrypairfigure"
+COUNTRIES = "partnerships_countryfigure"
 YEARS = "partnerships_activityyearfigure"
 CITY_COUNTS = "partnerships_citypartnershipcount"
+TABLES = (PAIRS, COUNTRIES, YEARS, CITY_COUNTS)
 PUBLISHED = "'published'"
 PARTNERSHIP_COLUMNS = ("id", "state", "vitality", "city_a_id", "city_b_id")
 ACTIVITY_COLUMNS = ("start_date", "partnership_id")
 CITY_COLUMNS = ("id", "country", "latitude", "longitude")
-PAIR_SUMS = ("located", "latitude", "east", "north")
+COUNTRY_SUMS = ("located", "latitude", "east", "north")
 
 
 def _row(ref, columns):
@@ -54,28 +56,34 @@ def _city_value(side, column):
 
 
 def pair_delta(sign, rows, where="TRUE", joins=None, value=_city_value):
-    """Add the country pairs of the published partnerships among `rows` (a FROM item `r` with
-    PARTNERSHIP_COLUMNS) times `sign`. `value(side, column)` is the SQL of a side's city column
-    (a trigger on cities gives the old values); `joins` replaces the inner joins of the cities
-    (aliased ca and cb)."""
+    """Add the published partnerships among `rows` (a FROM item `r` with PARTNERSHIP_COLUMNS)
+    times `sign` to their pair of countries and to each of their countries, with where their
+    cities lie. `value(side, column)` is the SQL of a side's city column (a trigger on cities
+    gives the old values); `joins` replaces the inner joins of the cities (aliased ca and cb)."""
     if joins is None:
         joins = " ".join(f"JOIN {CITY} c{s} ON c{s}.id = r.city_{s}_id" for s in "ab")
-    sums = []
-    for side in "ab":
-        latitude, longitude = value(side, "latitude"), value(side, "longitude")
-        sums += [
-            f"{sign} * COUNT({latitude})",
-            f"{sign} * COALESCE(SUM({latitude}), 0)",
-            f"{sign} * COALESCE(SUM(COS(RADIANS({longitude}))), 0)",
-            f"{sign} * COALESCE(SUM(SIN(RADIANS({longitude}))), 0)",
-        ]
-    select = (
-        f"SELECT {value('a', 'country')}, {value('b', 'country')}, r.vitality, "
-        f"{sign} * COUNT(*), {', '.join(sums)} FROM {rows} r {joins} "
-        f"WHERE r.state = {PUBLISHED} AND {where} GROUP BY 1, 2, 3"
+    source = f"FROM {rows} r {joins} WHERE r.state = {PUBLISHED} AND {where}"
+    country_a, country_b = value("a", "country"), value("b", "country")
+    pairs = (
+        f"SELECT {country_a}, {country_b}, r.vitality, {sign} * COUNT(*) {source} GROUP BY 1, 2, 3"
     )
-    columns = ["n"] + [f"{s}_{name}" for s in "ab" for name in PAIR_SUMS]
-    return _upsert(PAIRS, ["country_a", "country_b", "vitality"], columns, select)
+    # A partnership counts once for a country, also with both its cities there.
+    sides = " UNION ALL ".join(
+        f"SELECT {value(side, 'country')} AS country, r.vitality AS vitality, {n} AS n, "
+        f"{value(side, 'latitude')} AS latitude, "
+        f"COS(RADIANS({value(side, 'longitude')})) AS east, "
+        f"SIN(RADIANS({value(side, 'longitude')})) AS north {source}"
+        for side, n in (("a", "1"), ("b", f"CASE WHEN {country_b} = {country_a} THEN 0 ELSE 1 END"))
+    )
+    countries = (
+        f"SELECT country, vitality, {sign} * SUM(n), {sign} * COUNT(latitude), "
+        f"{sign} * COALESCE(SUM(latitude), 0), {sign} * COALESCE(SUM(east), 0), "
+        f"{sign} * COALESCE(SUM(north), 0) FROM ({sides}) sides WHERE TRUE GROUP BY 1, 2"
+    )
+    return [
+        *_upsert(PAIRS, ["country_a", "country_b", "vitality"], ["n"], pairs),
+        *_upsert(COUNTRIES, ["country", "vitality"], ["n", *COUNTRY_SUMS], countries),
+    ]
 
 
 def city_delta(sign, rows):
@@ -300,7 +308,7 @@ def _postgresql_triggers():
         # `flush` (tests) and TRUNCATE: nothing left to count.
         "partnership_truncate": (
             f"AFTER TRUNCATE ON {PARTNERSHIP} FOR EACH STATEMENT",
-            [f"DELETE FROM {table}" for table in (PAIRS, YEARS, CITY_COUNTS)],
+            [f"DELETE FROM {table}" for table in TABLES],
         ),
         "activity_truncate": (
             f"AFTER TRUNCATE ON {ACTIVITY} FOR EACH STATEMENT",
@@ -362,7 +370,7 @@ def ensure(using=DEFAULT_DB_ALIAS):
     old, and a table's triggers go with it: a later migration of partnerships, activities or
     cities would silently stop the figures. Returns whether anything was missing."""
     connection = connections[using]
-    if PAIRS not in connection.introspection.table_names():
+    if not set(TABLES) <= set(connection.introspection.table_names()):
         return False  # before this app's migration 0027
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -386,8 +394,8 @@ def rebuild_sql(vendor):
     statements = []
     if vendor == "postgresql":
         # Writers wait (their triggers would add to what is being replaced); readers do not.
-        statements.append(f"LOCK TABLE {PAIRS}, {YEARS}, {CITY_COUNTS} IN EXCLUSIVE MODE")
-    statements += [f"DELETE FROM {table}" for table in (PAIRS, YEARS, CITY_COUNTS)]
+        statements.append(f"LOCK TABLE {', '.join(TABLES)} IN EXCLUSIVE MODE")
+    statements += [f"DELETE FROM {table}" for table in TABLES]
     statements += partnership_delta(vendor, 1, PARTNERSHIP)
     return statements
 

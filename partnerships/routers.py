@@ -7,7 +7,9 @@ class DerivedFiguresRouter:
     `loaddata` never adds them to what the triggers count from the loaded rows. (Unmanaged
     alone does not keep a model out of a dump.)"""
 
-    MODELS = frozenset({"countrypairfigure", "activityyearfigure", "citypartnershipcount"})
+    MODELS = frozenset(
+        {"countrypairfigure", "countryfigure", "activityyearfigure", "citypartnershipcount"}
+    )
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         if app_label == "partnerships" and model_name in self.MODELS:

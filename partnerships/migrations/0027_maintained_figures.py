@@ -10,21 +10,23 @@ from partnerships import figures
 def tables_sql(vendor):
     # SQLite's rowid tables want "integer PRIMARY KEY" exactly; PostgreSQL's city ids are bigint.
     city_id = "bigint" if vendor == "postgresql" else "integer"
-    sums = ", ".join(
-        f"{side}_located integer NOT NULL, {side}_latitude numeric(15, 5) NOT NULL, "
-        f"{side}_east double precision NOT NULL, {side}_north double precision NOT NULL"
-        for side in "ab"
-    )
+    # Read in the order of their keys: clustered on SQLite (WITHOUT ROWID).
+    clustered = "" if vendor == "postgresql" else " WITHOUT ROWID"
     return [
         "CREATE TABLE partnerships_countrypairfigure (country_a varchar(2) NOT NULL, "
         "country_b varchar(2) NOT NULL, vitality varchar(10) NOT NULL, n integer NOT NULL, "
-        f"{sums}, PRIMARY KEY (country_a, country_b, vitality))",
+        f"PRIMARY KEY (country_a, country_b, vitality)){clustered}",
+        "CREATE TABLE partnerships_countryfigure (country varchar(2) NOT NULL, "
+        "vitality varchar(10) NOT NULL, n integer NOT NULL, located integer NOT NULL, "
+        "latitude numeric(15, 5) NOT NULL, east double precision NOT NULL, "
+        f"north double precision NOT NULL, PRIMARY KEY (country, vitality)){clustered}",
         "CREATE TABLE partnerships_activityyearfigure (year integer PRIMARY KEY, "
         "n integer NOT NULL)",
         f"CREATE TABLE partnerships_citypartnershipcount (city_id {city_id} PRIMARY KEY, "
         "n integer NOT NULL)",
         # The triggers remove the rows that reach zero through these small indexes.
         "CREATE INDEX pair_figure_zero ON partnerships_countrypairfigure (n) WHERE n = 0",
+        "CREATE INDEX country_figure_zero ON partnerships_countryfigure (n) WHERE n = 0",
         "CREATE INDEX year_figure_zero ON partnerships_activityyearfigure (n) WHERE n = 0",
         "CREATE INDEX city_count_zero ON partnerships_citypartnershipcount (n) WHERE n = 0",
         # The most connected cities, from the index's top.
@@ -43,8 +45,8 @@ def drop(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     for statement in figures.drop_sql(vendor):
         schema_editor.execute(statement, params=None)
-    for table in ("countrypairfigure", "activityyearfigure", "citypartnershipcount"):
-        schema_editor.execute(f"DROP TABLE partnerships_{table}", params=None)
+    for table in figures.TABLES:
+        schema_editor.execute(f"DROP TABLE IF EXISTS {table}", params=None)
 
 
 
@@ -79,6 +81,23 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='CountryFigure',
+            fields=[
+                ('pk', models.CompositePrimaryKey('country', 'vitality', blank=True, editable=False, primary_key=True, serialize=False)),
+                ('country', models.CharField(max_length=2)),
+                ('vitality', models.CharField(max_length=10)),
+                ('n', models.IntegerField()),
+                ('located', models.IntegerField()),
+                ('latitude', models.DecimalField(decimal_places=5, max_digits=15)),
+                ('east', models.FloatField()),
+                ('north', models.FloatField()),
+            ],
+            options={
+                'db_table': 'partnerships_countryfigure',
+                'managed': False,
+            },
+        ),
+        migrations.CreateModel(
             name='CountryPairFigure',
             fields=[
                 ('pk', models.CompositePrimaryKey('country_a', 'country_b', 'vitality', blank=True, editable=False, primary_key=True, serialize=False)),
@@ -86,14 +105,6 @@ class Migration(migrations.Migration):
                 ('country_b', models.CharField(max_length=2)),
                 ('vitality', models.CharField(max_length=10)),
                 ('n', models.IntegerField()),
-                ('a_located', models.IntegerField()),
-                ('a_latitude', models.DecimalField(decimal_places=5, max_digits=15)),
-                ('a_east', models.FloatField()),
-                ('a_north', models.FloatField()),
-                ('b_located', models.IntegerField()),
-                ('b_latitude', models.DecimalField(decimal_places=5, max_digits=15)),
-                ('b_east', models.FloatField()),
-                ('b_north', models.FloatField()),
             ],
             options={
                 'db_table': 'partnerships_countrypairfigure',

@@ -4,7 +4,12 @@ here."""
 
 import reversion
 
-from .figures import ActivityYearFigure, CityPartnershipCount, CountryPairFigure
+from .figures import (
+    ActivityYearFigure,
+    CityPartnershipCount,
+    CountryFigure,
+    CountryPairFigure,
+)
 from .imports import ImportRun, ImportRunEntry
 from .media import Document, Picture
 from .memory import Contact, ContactQuerySet
@@ -78,6 +83,7 @@ __all__ = [
     "CityPartnershipCount",
     "Contact",
     "ContactQuerySet",
+    "CountryFigure",
     "CountryPairFigure",
     "Document",
     "FocusArea",

@@ -14,25 +14,14 @@ from cities.models import City
 
 
 class CountryPairFigure(models.Model):
-    """The published partnerships between two countries (a partnership's city_a's country,
-    its city_b's), of one vitality, with where their cities lie: per side, how many cities have
-    coordinates, and the sums of their latitudes and of their longitudes' cosines and sines
-    (partnerships.maps.CountryTotals)."""
+    """How many published partnerships of one vitality join two countries (a partnership's
+    city_a's country, its city_b's): the world map's lines."""
 
     pk = models.CompositePrimaryKey("country_a", "country_b", "vitality")
     country_a = models.CharField(max_length=2)
     country_b = models.CharField(max_length=2)
     vitality = models.CharField(max_length=10)
     n = models.IntegerField()
-    # Exact sums of the exact coordinates on PostgreSQL (numeric), as the query they replace.
-    a_located = models.IntegerField()
-    a_latitude = models.DecimalField(max_digits=15, decimal_places=5)
-    a_east = models.FloatField()
-    a_north = models.FloatField()
-    b_located = models.IntegerField()
-    b_latitude = models.DecimalField(max_digits=15, decimal_places=5)
-    b_east = models.FloatField()
-    b_north = models.FloatField()
 
     class Meta:
         managed = False
@@ -40,6 +29,29 @@ class CountryPairFigure(models.Model):
 
     def __str__(self):
         return f"{self.country_a}–{self.country_b} ({self.vitality}): {self.n}"
+
+
+class CountryFigure(models.Model):
+    """A country's published partnerships of one vitality (once each, also with both cities
+    there) and where their cities in it lie: how many have coordinates, and the sums of their
+    latitudes and of their longitudes' cosines and sines (partnerships.maps.CountryTotals)."""
+
+    pk = models.CompositePrimaryKey("country", "vitality")
+    country = models.CharField(max_length=2)
+    vitality = models.CharField(max_length=10)
+    n = models.IntegerField()
+    located = models.IntegerField()
+    # Exact sums of the exact coordinates on PostgreSQL (numeric), as the query they replace.
+    latitude = models.DecimalField(max_digits=15, decimal_places=5)
+    east = models.FloatField()
+    north = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_countryfigure"
+
+    def __str__(self):
+        return f"{self.country} ({self.vitality}): {self.n}"
 
 
 class ActivityYearFigure(models.Model):

@@ -19,6 +19,7 @@ from partnerships.models import (
     Activity,
     ActivityYearFigure,
     CityPartnershipCount,
+    CountryFigure,
     CountryPairFigure,
     Partnership,
 )
@@ -30,62 +31,56 @@ def maintained():
     """The figure tables as they are: floats rounded (sums added and subtracted may differ
     from a fresh sum in the last bits)."""
     pairs = {
-        (row.country_a, row.country_b, row.vitality): (
-            row.n,
-            row.a_located,
-            round(float(row.a_latitude), 6),
-            round(row.a_east, 9),
-            round(row.a_north, 9),
-            row.b_located,
-            round(float(row.b_latitude), 6),
-            round(row.b_east, 9),
-            round(row.b_north, 9),
-        )
+        (row.country_a, row.country_b, row.vitality): row.n
         for row in CountryPairFigure.objects.all()
+    }
+    countries = {
+        (row.country, row.vitality): (
+            row.n,
+            row.located,
+            round(float(row.latitude), 6),
+            round(row.east, 9),
+            round(row.north, 9),
+        )
+        for row in CountryFigure.objects.all()
     }
     years = dict(ActivityYearFigure.objects.values_list("year", "n"))
     cities = dict(CityPartnershipCount.objects.values_list("city_id", "n"))
-    return pairs, years, cities
+    return pairs, countries, years, cities
 
 
 def counted():
     """The same figures counted in Python from the rows, as the pages counted them before."""
-    sums = defaultdict(lambda: [0, 0, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 0.0])
+    pairs = Counter()
+    sums = defaultdict(lambda: [0, 0, 0.0, 0.0, 0.0])
     cities = Counter()
     published = Partnership.objects.published().select_related("city_a", "city_b")
     for partnership in published:
         a, b = partnership.city_a, partnership.city_b
-        row = sums[(a.country.code, b.country.code, partnership.vitality)]
-        row[0] += 1
-        for offset, city in ((1, a), (5, b)):
+        pairs[(a.country.code, b.country.code, partnership.vitality)] += 1
+        for city in (a, b):
+            row = sums[(city.country.code, partnership.vitality)]
+            if city is a or b.country != a.country:
+                row[0] += 1  # once for a country, also with both cities there
             if city.latitude is not None:
-                row[offset] += 1
-                row[offset + 1] += float(city.latitude)
-                row[offset + 2] += math.cos(math.radians(float(city.longitude)))
-                row[offset + 3] += math.sin(math.radians(float(city.longitude)))
+                row[1] += 1
+                row[2] += float(city.latitude)
+                row[3] += math.cos(math.radians(float(city.longitude)))
+                row[4] += math.sin(math.radians(float(city.longitude)))
         cities[a.pk] += 1
         cities[b.pk] += 1
-    pairs = {
-        key: (
-            n,
-            a_located,
-            round(a_lat, 6),
-            round(a_east, 9),
-            round(a_north, 9),
-            b_located,
-            round(b_lat, 6),
-            round(b_east, 9),
-            round(b_north, 9),
-        )
-        for key, (n, a_located, a_lat, a_east, a_north, b_located, b_lat, b_east, b_north) in (
-            sums.items()
-        )
+    countries = {
+        key: (n, located, round(latitude, 6), round(east, 9), round(north, 9))
+        for key, (n, located, latitude, east, north) in sums.items()
     }
     years = Counter(
         activity.start_date.year
         for activity in Activity.objects.published().filter(start_date__isnull=False)
     )
-    return pairs, dict(years), dict(cities)
+    return dict(pairs), countries, dict(years), dict(cities)
+
+
+EMPTY = ({}, {}, {}, {})
 
 
 def assert_exact():
@@ -175,7 +170,7 @@ def test_figures_follow_every_kind_of_edit(make_city, make_partnership, make_act
 
     # Everything unpublished: nothing left to count.
     Partnership.objects.update(state=Partnership.State.DRAFT)
-    assert maintained() == ({}, {}, {})
+    assert maintained() == EMPTY
     assert_exact()
 
 
@@ -185,14 +180,15 @@ def test_rows_at_zero_are_removed(make_partnership, make_activity):
 
     partnership.delete()
 
-    assert maintained() == ({}, {}, {})
+    assert maintained() == EMPTY
 
 
 def test_the_rebuild_repairs_figures_gone_wrong(make_partnership, make_activity):
     """The nightly task and `manage.py rebuild_figures` compute everything from the rows."""
     make_activity(make_partnership(), start_date=datetime.date(2012, 1, 1))
     expected = maintained()
-    CountryPairFigure.objects.update(n=99, a_east=5.0)
+    CountryPairFigure.objects.update(n=99)
+    CountryFigure.objects.update(east=5.0)
     ActivityYearFigure.objects.update(n=7)
     CityPartnershipCount.objects.all().delete()
 
@@ -268,11 +264,11 @@ def test_flush_leaves_nothing_to_count(make_partnership, make_activity):
     """`flush` (the tests between transactional tests) empties the tables the figures count,
     TRUNCATE on PostgreSQL, DELETE in any order on SQLite: the figures go with them."""
     make_activity(make_partnership(), start_date=datetime.date(2012, 1, 1))
-    assert maintained() != ({}, {}, {})
+    assert maintained() != EMPTY
 
     call_command("flush", interactive=False, verbosity=0)
 
-    assert maintained() == ({}, {}, {})
+    assert maintained() == EMPTY
 
 
 def test_dumpdata_leaves_the_figures_out(make_partnership):
@@ -286,6 +282,7 @@ def test_dumpdata_leaves_the_figures_out(make_partnership):
     assert "partnerships.partnership" in dumped
     assert not dumped & {
         "partnerships.countrypairfigure",
+        "partnerships.countryfigure",
         "partnerships.activityyearfigure",
         "partnerships.citypartnershipcount",
     }
