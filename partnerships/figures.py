@@ -64,9 +64,10 @@ def pair_delta(sign, rows, where="TRUE", joins=None, value=_city_value):
         joins = " ".join(f"JOIN {CITY} c{s} ON c{s}.id = r.city_{s}_id" for s in "ab")
     source = f"FROM {rows} r {joins} WHERE r.state = {PUBLISHED} AND {where}"
     country_a, country_b = value("a", "country"), value("b", "country")
-    pairs = (
-        f"SELECT {country_a}, {country_b}, r.vitality, {sign} * COUNT(*) {source} GROUP BY 1, 2, 3"
-    )
+    # A pair by its lesser code first: the map's lines have no direction.
+    first = f"CASE WHEN {country_b} < {country_a} THEN {country_b} ELSE {country_a} END"
+    second = f"CASE WHEN {country_b} < {country_a} THEN {country_a} ELSE {country_b} END"
+    pairs = f"SELECT {first}, {second}, r.vitality, {sign} * COUNT(*) {source} GROUP BY 1, 2, 3"
     # A partnership counts once for a country, also with both its cities there.
     sides = " UNION ALL ".join(
         f"SELECT {value(side, 'country')} AS country, r.vitality AS vitality, {n} AS n, "

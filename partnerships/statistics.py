@@ -179,8 +179,9 @@ def most_connected_cities(limit=TOP):
 def _country_pair_sql(vitality, links):
     """One query over the maintained figures (models/figures.py): a row per country ("c",
     code, None, partnerships, located, latitude, east, north sums), a partnership counted once
-    for a country even with both its cities there; and, with `links`, a row per ordered pair of
-    two countries ("l", code_a, code_b, partnerships). Of one vitality if given."""
+    for a country even with both its cities there; and, with `links`, a row per pair of
+    two countries ("l", code_a, code_b, partnerships; the lesser code first). Of one vitality
+    if given."""
     quote = connection.ops.quote_name
     countries_table = quote(CountryFigure._meta.db_table)
     pairs_table = quote(CountryPairFigure._meta.db_table)
@@ -210,10 +211,10 @@ def partnerships_by_country_pair(vitality=None, links=True):
         cursor.execute(*_country_pair_sql(vitality, links))
         rows = cursor.fetchall()
     totals = {}
-    pairs = Counter()
-    for kind, a, b, n, located, latitude, east, north in rows:
+    pairs = {}
+    for kind, a, b, n, located, latitude, east, north in rows:  # pairs: the lesser code first
         if kind == "l":
-            pairs[(a, b) if a < b else (b, a)] += n
+            pairs[a, b] = n
             continue
         totals[a] = CountryTotals(
             a,

@@ -14,8 +14,9 @@ from cities.models import City
 
 
 class CountryPairFigure(models.Model):
-    """How many published partnerships of one vitality join two countries (a partnership's
-    city_a's country, its city_b's): the world map's lines."""
+    """How many published partnerships of one vitality join two countries (its two cities'
+    countries, the lesser code first; both the same for a partnership within one country):
+    the world map's lines."""
 
     pk = models.CompositePrimaryKey("country_a", "country_b", "vitality")
     country_a = models.CharField(max_length=2)

@@ -57,7 +57,7 @@ def counted():
     published = Partnership.objects.published().select_related("city_a", "city_b")
     for partnership in published:
         a, b = partnership.city_a, partnership.city_b
-        pairs[(a.country.code, b.country.code, partnership.vitality)] += 1
+        pairs[(*sorted((a.country.code, b.country.code)), partnership.vitality)] += 1
         for city in (a, b):
             row = sums[(city.country.code, partnership.vitality)]
             if city is a or b.country != a.country:
