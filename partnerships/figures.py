@@ -21,10 +21,11 @@ CITY = "cities_city"
 PAIRS = "partnerships_countrypairfigure"
 COUNTRIES = "partnerships_countryfigure"
 YEARS = "partnerships_activityyearfigure"
+FOUNDINGS = "partnerships_foundingyearfigure"
 CITY_COUNTS = "partnerships_citypartnershipcount"
-TABLES = (PAIRS, COUNTRIES, YEARS, CITY_COUNTS)
+TABLES = (PAIRS, COUNTRIES, YEARS, FOUNDINGS, CITY_COUNTS)
 PUBLISHED = "'published'"
-PARTNERSHIP_COLUMNS = ("id", "state", "vitality", "city_a_id", "city_b_id")
+PARTNERSHIP_COLUMNS = ("id", "state", "vitality", "city_a_id", "city_b_id", "established")
 ACTIVITY_COLUMNS = ("start_date", "partnership_id")
 CITY_COLUMNS = ("id", "country", "latitude", "longitude")
 COUNTRY_SUMS = ("located", "latitude", "east", "north")
@@ -96,6 +97,16 @@ def city_delta(sign, rows):
     return _upsert(CITY_COUNTS, ["city_id"], ["n"], select)
 
 
+def founding_delta(vendor, sign, rows):
+    """Add the published partnerships among `rows` by the year they were founded."""
+    year = _year(vendor, "r.established")
+    select = (
+        f"SELECT {year}, {sign} * COUNT(*) FROM {rows} r "
+        f"WHERE r.state = {PUBLISHED} AND r.established IS NOT NULL GROUP BY 1"
+    )
+    return _upsert(FOUNDINGS, ["year"], ["n"], select)
+
+
 def year_delta(vendor, sign, rows, published):
     """Add the dated activities among `rows` (a FROM item `a` with ACTIVITY_COLUMNS, or more
     joins after it) by year of their start times `sign`, where the SQL `published` holds."""
@@ -122,6 +133,7 @@ def partnership_delta(vendor, sign, rows):
     return [
         *pair_delta(sign, rows),
         *city_delta(sign, rows),
+        *founding_delta(vendor, sign, rows),
         *year_delta(vendor, sign, activities_of(rows), f"r.state = {PUBLISHED}"),
     ]
 
@@ -141,6 +153,8 @@ def _partnership_update(vendor):
         *pair_delta(1, new),
         *city_delta(-1, old),
         *city_delta(1, new),
+        *founding_delta(vendor, -1, old),
+        *founding_delta(vendor, 1, new),
         *year_delta(vendor, -1, activities_of(old), f"{state_moved} AND OLD.state = {PUBLISHED}"),
         *year_delta(vendor, 1, activities_of(new), f"{state_moved} AND NEW.state = {PUBLISHED}"),
     ]

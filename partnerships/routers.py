@@ -8,7 +8,13 @@ class DerivedFiguresRouter:
     alone does not keep a model out of a dump.)"""
 
     MODELS = frozenset(
-        {"countrypairfigure", "countryfigure", "activityyearfigure", "citypartnershipcount"}
+        {
+            "countrypairfigure",
+            "countryfigure",
+            "activityyearfigure",
+            "foundingyearfigure",
+            "citypartnershipcount",
+        }
     )
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):

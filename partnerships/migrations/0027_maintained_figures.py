@@ -22,12 +22,15 @@ def tables_sql(vendor):
         f"north double precision NOT NULL, PRIMARY KEY (country, vitality)){clustered}",
         "CREATE TABLE partnerships_activityyearfigure (year integer PRIMARY KEY, "
         "n integer NOT NULL)",
+        "CREATE TABLE partnerships_foundingyearfigure (year integer PRIMARY KEY, "
+        "n integer NOT NULL)",
         f"CREATE TABLE partnerships_citypartnershipcount (city_id {city_id} PRIMARY KEY, "
         "n integer NOT NULL)",
         # The triggers remove the rows that reach zero through these small indexes.
         "CREATE INDEX pair_figure_zero ON partnerships_countrypairfigure (n) WHERE n = 0",
         "CREATE INDEX country_figure_zero ON partnerships_countryfigure (n) WHERE n = 0",
         "CREATE INDEX year_figure_zero ON partnerships_activityyearfigure (n) WHERE n = 0",
+        "CREATE INDEX founding_figure_zero ON partnerships_foundingyearfigure (n) WHERE n = 0",
         "CREATE INDEX city_count_zero ON partnerships_citypartnershipcount (n) WHERE n = 0",
         # The most connected cities, from the index's top.
         "CREATE INDEX city_count_most_idx ON partnerships_citypartnershipcount (n DESC, city_id)",
@@ -108,6 +111,17 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'partnerships_countrypairfigure',
+                'managed': False,
+            },
+        ),
+        migrations.CreateModel(
+            name='FoundingYearFigure',
+            fields=[
+                ('year', models.IntegerField(primary_key=True, serialize=False)),
+                ('n', models.IntegerField()),
+            ],
+            options={
+                'db_table': 'partnerships_foundingyearfigure',
                 'managed': False,
             },
         ),

@@ -9,6 +9,7 @@ from .figures import (
     CityPartnershipCount,
     CountryFigure,
     CountryPairFigure,
+    FoundingYearFigure,
 )
 from .imports import ImportRun, ImportRunEntry
 from .media import Document, Picture
@@ -87,6 +88,7 @@ __all__ = [
     "CountryPairFigure",
     "Document",
     "FocusArea",
+    "FoundingYearFigure",
     "ImportRun",
     "ImportRunEntry",
     "Milestone",

@@ -69,6 +69,20 @@ class ActivityYearFigure(models.Model):
         return f"{self.year}: {self.n}"
 
 
+class FoundingYearFigure(models.Model):
+    """How many published partnerships were founded in a year (their established date)."""
+
+    year = models.IntegerField(primary_key=True)
+    n = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_foundingyearfigure"
+
+    def __str__(self):
+        return f"{self.year}: {self.n}"
+
+
 class CityPartnershipCount(models.Model):
     """How many published partnerships a city has: a row for each public city."""
 

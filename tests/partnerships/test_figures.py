@@ -21,6 +21,7 @@ from partnerships.models import (
     CityPartnershipCount,
     CountryFigure,
     CountryPairFigure,
+    FoundingYearFigure,
     Partnership,
 )
 
@@ -45,8 +46,9 @@ def maintained():
         for row in CountryFigure.objects.all()
     }
     years = dict(ActivityYearFigure.objects.values_list("year", "n"))
+    foundings = dict(FoundingYearFigure.objects.values_list("year", "n"))
     cities = dict(CityPartnershipCount.objects.values_list("city_id", "n"))
-    return pairs, countries, years, cities
+    return pairs, countries, years, foundings, cities
 
 
 def counted():
@@ -77,10 +79,15 @@ def counted():
         activity.start_date.year
         for activity in Activity.objects.published().filter(start_date__isnull=False)
     )
-    return dict(pairs), countries, dict(years), dict(cities)
+    foundings = Counter(
+        partnership.established.year
+        for partnership in published
+        if partnership.established is not None
+    )
+    return dict(pairs), countries, dict(years), dict(foundings), dict(cities)
 
 
-EMPTY = ({}, {}, {}, {})
+EMPTY = ({}, {}, {}, {}, {})
 
 
 def assert_exact():
@@ -114,6 +121,12 @@ def test_figures_follow_every_kind_of_edit(make_city, make_partnership, make_act
     draft.save()
     paris_lyon.state = Partnership.State.IN_REVIEW
     paris_lyon.save()
+    assert_exact()
+
+    # Founding dates given, changed, removed.
+    berlin_paris.established = datetime.date(1987, 4, 1)
+    berlin_paris.save()
+    Partnership.objects.filter(pk=draft.pk).update(established=None)
     assert_exact()
 
     # The nightly vitality refresh: a queryset update of many rows.
@@ -284,5 +297,6 @@ def test_dumpdata_leaves_the_figures_out(make_partnership):
         "partnerships.countrypairfigure",
         "partnerships.countryfigure",
         "partnerships.activityyearfigure",
+        "partnerships.foundingyearfigure",
         "partnerships.citypartnershipcount",
     }
