@@ -22,8 +22,11 @@ PAIRS = "partnerships_countrypairfigure"
 COUNTRIES = "partnerships_countryfigure"
 YEARS = "partnerships_activityyearfigure"
 FOUNDINGS = "partnerships_foundingyearfigure"
+FOCUS = "partnerships_focusareafigure"
+FOCUS_LINKS = "partnerships_partnership_focus_areas"
+LINK_COLUMNS = ("partnership_id", "focusarea_id")
 CITY_COUNTS = "partnerships_citypartnershipcount"
-TABLES = (PAIRS, COUNTRIES, YEARS, FOUNDINGS, CITY_COUNTS)
+TABLES = (PAIRS, COUNTRIES, YEARS, FOUNDINGS, FOCUS, CITY_COUNTS)
 PUBLISHED = "'published'"
 PARTNERSHIP_COLUMNS = ("id", "state", "vitality", "city_a_id", "city_b_id", "established")
 ACTIVITY_COLUMNS = ("start_date", "partnership_id")
@@ -107,6 +110,18 @@ def founding_delta(vendor, sign, rows):
     return _upsert(FOUNDINGS, ["year"], ["n"], select)
 
 
+def focus_delta(sign, rows, published):
+    """Add the focus areas' links among `rows` (a FROM item `l` with LINK_COLUMNS, or more
+    joins after it) times `sign`, where the SQL `published` holds."""
+    select = f"SELECT l.focusarea_id, {sign} * COUNT(*) FROM {rows} WHERE {published} GROUP BY 1"
+    return _upsert(FOCUS, ["focus_area_id"], ["n"], select)
+
+
+def links_of(rows):
+    """The FROM items of the focus areas' links of the partnerships among `rows` (aliased r)."""
+    return f"{FOCUS_LINKS} l JOIN {rows} r ON r.id = l.partnership_id"
+
+
 def year_delta(vendor, sign, rows, published):
     """Add the dated activities among `rows` (a FROM item `a` with ACTIVITY_COLUMNS, or more
     joins after it) by year of their start times `sign`, where the SQL `published` holds."""
@@ -128,6 +143,11 @@ def with_partnership(rows):
     return f"{rows} a JOIN {PARTNERSHIP} p ON p.id = a.partnership_id"
 
 
+def _link_rows(rows):
+    """The FROM items of the focus areas' links among `rows`, with their partnership (p)."""
+    return f"{rows} l JOIN {PARTNERSHIP} p ON p.id = l.partnership_id"
+
+
 def partnership_delta(vendor, sign, rows):
     """Everything the published partnerships among `rows` count for."""
     return [
@@ -135,6 +155,7 @@ def partnership_delta(vendor, sign, rows):
         *city_delta(sign, rows),
         *founding_delta(vendor, sign, rows),
         *year_delta(vendor, sign, activities_of(rows), f"r.state = {PUBLISHED}"),
+        *focus_delta(sign, links_of(rows), f"r.state = {PUBLISHED}"),
     ]
 
 
@@ -157,6 +178,8 @@ def _partnership_update(vendor):
         *founding_delta(vendor, 1, new),
         *year_delta(vendor, -1, activities_of(old), f"{state_moved} AND OLD.state = {PUBLISHED}"),
         *year_delta(vendor, 1, activities_of(new), f"{state_moved} AND NEW.state = {PUBLISHED}"),
+        *focus_delta(-1, links_of(old), f"{state_moved} AND OLD.state = {PUBLISHED}"),
+        *focus_delta(1, links_of(new), f"{state_moved} AND NEW.state = {PUBLISHED}"),
     ]
 
 
@@ -188,6 +211,8 @@ def _sqlite_triggers():
     either_published = f"(OLD.state = {PUBLISHED} OR NEW.state = {PUBLISHED})"
     activity_old = with_partnership(_row("OLD", ACTIVITY_COLUMNS))
     activity_new = with_partnership(_row("NEW", ACTIVITY_COLUMNS))
+    link_old = _link_rows(_row("OLD", LINK_COLUMNS))
+    link_new = _link_rows(_row("NEW", LINK_COLUMNS))
     published = f"p.state = {PUBLISHED}"
     city_moved = _differ(vendor, CITY_COLUMNS[1:])
     touching = _touching("OLD.id")
@@ -225,6 +250,18 @@ def _sqlite_triggers():
                 *year_delta(vendor, -1, activity_old, published),
                 *year_delta(vendor, 1, activity_new, published),
             ],
+        ),
+        "focus_link_insert": (
+            f"AFTER INSERT ON {FOCUS_LINKS} FOR EACH ROW",
+            focus_delta(1, link_new, published),
+        ),
+        "focus_link_delete": (
+            f"AFTER DELETE ON {FOCUS_LINKS} FOR EACH ROW",
+            focus_delta(-1, link_old, published),
+        ),
+        "focus_link_update": (
+            f"AFTER UPDATE ON {FOCUS_LINKS} FOR EACH ROW WHEN {_differ(vendor, LINK_COLUMNS)}",
+            [*focus_delta(-1, link_old, published), *focus_delta(1, link_new, published)],
         ),
         # Its partner cities are still as they were: a row trigger runs before the next row.
         "city_update": (
@@ -292,6 +329,21 @@ def _postgresql_triggers():
                 *year_delta(vendor, 1, with_partnership(_row("NEW", ACTIVITY_COLUMNS)), published),
             ],
         ),
+        "focus_link_insert": (
+            f"AFTER INSERT ON {FOCUS_LINKS} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
+            focus_delta(1, _link_rows("new_rows"), published),
+        ),
+        "focus_link_delete": (
+            f"AFTER DELETE ON {FOCUS_LINKS} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
+            focus_delta(-1, _link_rows("old_rows"), published),
+        ),
+        "focus_link_update": (
+            f"AFTER UPDATE ON {FOCUS_LINKS} FOR EACH ROW WHEN ({_differ(vendor, LINK_COLUMNS)})",
+            [
+                *focus_delta(-1, _link_rows(_row("OLD", LINK_COLUMNS)), published),
+                *focus_delta(1, _link_rows(_row("NEW", LINK_COLUMNS)), published),
+            ],
+        ),
         # A statement trigger: row triggers run after the whole statement, when a partner city
         # changed by the same statement already shows its new values.
         "city_update": (
@@ -328,6 +380,10 @@ def _postgresql_triggers():
         "activity_truncate": (
             f"AFTER TRUNCATE ON {ACTIVITY} FOR EACH STATEMENT",
             [f"DELETE FROM {YEARS}"],
+        ),
+        "focus_link_truncate": (
+            f"AFTER TRUNCATE ON {FOCUS_LINKS} FOR EACH STATEMENT",
+            [f"DELETE FROM {FOCUS}"],
         ),
     }
 

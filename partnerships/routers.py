@@ -13,6 +13,7 @@ class DerivedFiguresRouter:
             "countryfigure",
             "activityyearfigure",
             "foundingyearfigure",
+            "focusareafigure",
             "citypartnershipcount",
         }
     )

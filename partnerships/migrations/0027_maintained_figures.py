@@ -8,7 +8,7 @@ from partnerships import figures
 
 
 def tables_sql(vendor):
-    # SQLite's rowid tables want "integer PRIMARY KEY" exactly; PostgreSQL's city ids are bigint.
+    # SQLite's rowid tables want "integer PRIMARY KEY" exactly; PostgreSQL's ids are bigint.
     city_id = "bigint" if vendor == "postgresql" else "integer"
     # Read in the order of their keys: clustered on SQLite (WITHOUT ROWID).
     clustered = "" if vendor == "postgresql" else " WITHOUT ROWID"
@@ -24,6 +24,8 @@ def tables_sql(vendor):
         "n integer NOT NULL)",
         "CREATE TABLE partnerships_foundingyearfigure (year integer PRIMARY KEY, "
         "n integer NOT NULL)",
+        f"CREATE TABLE partnerships_focusareafigure (focus_area_id {city_id} PRIMARY KEY, "
+        "n integer NOT NULL)",
         f"CREATE TABLE partnerships_citypartnershipcount (city_id {city_id} PRIMARY KEY, "
         "n integer NOT NULL)",
         # The triggers remove the rows that reach zero through these small indexes.
@@ -31,6 +33,7 @@ def tables_sql(vendor):
         "CREATE INDEX country_figure_zero ON partnerships_countryfigure (n) WHERE n = 0",
         "CREATE INDEX year_figure_zero ON partnerships_activityyearfigure (n) WHERE n = 0",
         "CREATE INDEX founding_figure_zero ON partnerships_foundingyearfigure (n) WHERE n = 0",
+        "CREATE INDEX focus_figure_zero ON partnerships_focusareafigure (n) WHERE n = 0",
         "CREATE INDEX city_count_zero ON partnerships_citypartnershipcount (n) WHERE n = 0",
         # The most connected cities, from the index's top.
         "CREATE INDEX city_count_most_idx ON partnerships_citypartnershipcount (n DESC, city_id)",
@@ -122,6 +125,17 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'partnerships_foundingyearfigure',
+                'managed': False,
+            },
+        ),
+        migrations.CreateModel(
+            name='FocusAreaFigure',
+            fields=[
+                ('focus_area', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='published_count', serialize=False, to='partnerships.focusarea')),
+                ('n', models.IntegerField()),
+            ],
+            options={
+                'db_table': 'partnerships_focusareafigure',
                 'managed': False,
             },
         ),

@@ -9,6 +9,7 @@ from .figures import (
     CityPartnershipCount,
     CountryFigure,
     CountryPairFigure,
+    FocusAreaFigure,
     FoundingYearFigure,
 )
 from .imports import ImportRun, ImportRunEntry
@@ -88,6 +89,7 @@ __all__ = [
     "CountryPairFigure",
     "Document",
     "FocusArea",
+    "FocusAreaFigure",
     "FoundingYearFigure",
     "ImportRun",
     "ImportRunEntry",

@@ -12,6 +12,8 @@ from django.db import models
 
 from cities.models import City
 
+from .topics import FocusArea
+
 
 class CountryPairFigure(models.Model):
     """How many published partnerships of one vitality join two countries (its two cities'
@@ -81,6 +83,26 @@ class FoundingYearFigure(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.n}"
+
+
+class FocusAreaFigure(models.Model):
+    """How many published partnerships work on a focus area."""
+
+    focus_area = models.OneToOneField(
+        FocusArea,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_constraint=False,  # derived rows, written by triggers only
+        related_name="published_count",
+    )
+    n = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_focusareafigure"
+
+    def __str__(self):
+        return f"{self.focus_area_id}: {self.n}"
 
 
 class CityPartnershipCount(models.Model):

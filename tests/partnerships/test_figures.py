@@ -21,6 +21,7 @@ from partnerships.models import (
     CityPartnershipCount,
     CountryFigure,
     CountryPairFigure,
+    FocusAreaFigure,
     FoundingYearFigure,
     Partnership,
 )
@@ -47,8 +48,9 @@ def maintained():
     }
     years = dict(ActivityYearFigure.objects.values_list("year", "n"))
     foundings = dict(FoundingYearFigure.objects.values_list("year", "n"))
+    focus_areas = dict(FocusAreaFigure.objects.values_list("focus_area_id", "n"))
     cities = dict(CityPartnershipCount.objects.values_list("city_id", "n"))
-    return pairs, countries, years, foundings, cities
+    return pairs, countries, years, foundings, focus_areas, cities
 
 
 def counted():
@@ -84,10 +86,13 @@ def counted():
         for partnership in published
         if partnership.established is not None
     )
-    return dict(pairs), countries, dict(years), dict(foundings), dict(cities)
+    focus_areas = Counter(
+        area.pk for partnership in published for area in partnership.focus_areas.all()
+    )
+    return dict(pairs), countries, dict(years), dict(foundings), dict(focus_areas), dict(cities)
 
 
-EMPTY = ({}, {}, {}, {}, {})
+EMPTY = ({}, {}, {}, {}, {}, {})
 
 
 def assert_exact():
@@ -98,7 +103,9 @@ def assert_exact():
     assert maintained() == kept
 
 
-def test_figures_follow_every_kind_of_edit(make_city, make_partnership, make_activity):
+def test_figures_follow_every_kind_of_edit(
+    make_city, make_partnership, make_activity, make_focus_area
+):
     berlin = make_city(name="Berlin", country="DE", latitude="52.52", longitude="13.405")
     paris = make_city(name="Paris", country="FR", latitude="48.8566", longitude="2.3522")
     lyon = make_city(name="Lyon", country="FR", latitude="45.764", longitude="4.8357")
@@ -121,6 +128,17 @@ def test_figures_follow_every_kind_of_edit(make_city, make_partnership, make_act
     draft.save()
     paris_lyon.state = Partnership.State.IN_REVIEW
     paris_lyon.save()
+    assert_exact()
+
+    # Focus areas given, taken away, deleted; a partnership with them unpublished below.
+    culture, youth, sport = make_focus_area(), make_focus_area(), make_focus_area()
+    berlin_paris.focus_areas.set([culture, youth])
+    draft.focus_areas.set([culture])
+    paris_lyon.focus_areas.set([youth, sport])  # in review: not counted
+    lyon_nowhere.focus_areas.set([sport])
+    assert_exact()
+    berlin_paris.focus_areas.remove(youth)
+    sport.delete()
     assert_exact()
 
     # Founding dates given, changed, removed.
@@ -298,5 +316,6 @@ def test_dumpdata_leaves_the_figures_out(make_partnership):
         "partnerships.countryfigure",
         "partnerships.activityyearfigure",
         "partnerships.foundingyearfigure",
+        "partnerships.focusareafigure",
         "partnerships.citypartnershipcount",
     }
