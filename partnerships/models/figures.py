@@ -3,9 +3,10 @@
 saves, queryset updates, bulk loads, deletes. The home page and the statistics page read these
 small tables instead of grouping every partnership and activity per request.
 
-Unmanaged: derived data, like the search documents. `dumpdata` leaves them out (`loaddata`
-builds them again through the triggers); the migration creates them, their indexes and the
-triggers (0027_maintained_figures). A row exists only while its count is above zero.
+Unmanaged: derived data, like the search documents. The migration creates them, their indexes
+and the triggers (0027_maintained_figures); a database router (partnerships/routers.py) keeps
+them out of `dumpdata`, since `loaddata` builds them again through the triggers. A row exists
+only while its count is above zero.
 """
 
 from django.db import models
