@@ -35,8 +35,21 @@ def _country_choices(language):
         return tuple((code, str(name)) for code, name in countries)
 
 
+def country_name(code):
+    """The name of the country `code` in the active language, or "" (as django_countries'
+    `countries.name()`, which looks the code up through its alternative codes and translates
+    the name anew each call: a few hundred times a page for the world map's countries)."""
+    return _country_names(translation.get_language()).get(code, "")
+
+
+@lru_cache(maxsize=16)
+def _country_names(language):
+    return dict(_country_choices(language))
+
+
 @receiver(setting_changed)
 def _forget_country_choices(setting, **kwargs):
     # Only tests change settings; django-countries' own list is forgotten by hand likewise.
     if setting.startswith("COUNTRIES_") or setting in ("LANGUAGES", "LANGUAGE_CODE"):
         _country_choices.cache_clear()
+        _country_names.cache_clear()

@@ -19,6 +19,14 @@ def vitality_after_migrate(sender, using, **kwargs):
     vitality.refresh(Partnership.objects.filter(vitality_as_of__isnull=True), using=using)
 
 
+def figures_after_migrate(sender, using, **kwargs):
+    """Triggers a migration dropped with their table (SQLite alters a table by making it
+    anew) are made again, and the figures rebuilt (partnerships/figures.py)."""
+    from . import figures
+
+    figures.ensure(using)
+
+
 class PartnershipsConfig(AppConfig):
     name = "partnerships"
     verbose_name = _("Partnerships")
@@ -77,6 +85,7 @@ class PartnershipsConfig(AppConfig):
                 refresh_vitality, sender=record, dispatch_uid=f"vitality-del-{record.__name__}"
             )
         post_migrate.connect(vitality_after_migrate, sender=self, dispatch_uid="vitality-migrate")
+        post_migrate.connect(figures_after_migrate, sender=self, dispatch_uid="figures-migrate")
         # After modeltranslation, so its columns (title_de, …) are guarded too.
         for model in self.get_models():
             guard_text_fields(model)

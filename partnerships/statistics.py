@@ -10,17 +10,27 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, Count, F, FloatField, Q, Sum, When
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cos, Radians, Sin
+from django.db.models import Case, Count, F, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from django_countries import countries
 
+from core.choices import country_name
 from core.dates import DatePart
 from core.translated import by_name
 
 from .maps import CountryLink, CountryTotals
-from .models import Activity, FocusArea, Partnership, public_cities
+from .models import (
+    Activity,
+    ActivityYearFigure,
+    CityPartnershipCount,
+    CountryFigure,
+    CountryPairFigure,
+    FocusArea,
+    FoundingYearFigure,
+    Partnership,
+    public_cities,
+)
 
 TOP = 20
 # Time series longer than this (bad data, e.g. a year 1200) are not padded with empty years.
@@ -33,7 +43,7 @@ def partnerships_per_country(limit=TOP):
     A partnership counts for each of its two countries; for one country only once when
     both cities are in it.
     """
-    totals, _links = partnerships_by_country_pair()
+    totals, _links = partnerships_by_country_pair(links=False)
     top = sorted(totals, key=lambda c: (-c.partnerships, c.name))[:limit]
     return [{"code": c.code, "label": c.name, "value": c.partnerships} for c in top]
 
@@ -68,30 +78,25 @@ def _per_decade(year_counts):
 
 
 def partnerships_per_decade():
-    """Published partnerships by decade of founding, oldest first: label "1990s"."""
-    rows = (
-        Partnership.objects.published()
-        .filter(established__isnull=False)
-        .annotate(year=DatePart("established", "year"))
-        .values("year")
-        .annotate(n=Count("*"))
-        .order_by("year")
-    )
-    return _per_decade({row["year"]: row["n"] for row in rows})
+    """Published partnerships by decade of founding, oldest first: label "1990s". From the
+    maintained counts per year (models/figures.py)."""
+    return _per_decade(dict(FoundingYearFigure.objects.values_list("year", "n")))
 
 
 def activities_per_year(activities=None):
-    """Dated activities of published partnerships (or the given ones) by the year they
-    started, oldest first."""
-    rows = (
-        (Activity.objects.published() if activities is None else activities)
-        .filter(start_date__isnull=False)
-        .annotate(year=DatePart("start_date", "year"))
-        .values("year")
-        .annotate(n=Count("*"))
-        .order_by("year")
-    )
-    years = {int(row["year"]): row["n"] for row in rows}
+    """Dated activities of published partnerships (the maintained counts: models/figures.py),
+    or of the given ones, by the year they started, oldest first."""
+    if activities is None:
+        years = dict(ActivityYearFigure.objects.values_list("year", "n"))
+    else:
+        rows = (
+            activities.filter(start_date__isnull=False)
+            .annotate(year=DatePart("start_date", "year"))
+            .values("year")
+            .annotate(n=Count("*"))
+            .order_by("year")
+        )
+        years = {int(row["year"]): row["n"] for row in rows}
     return [{"year": year, "label": str(year), "value": n} for year, n in _filled(years, 1)]
 
 
@@ -102,9 +107,7 @@ def focus_area_shares():
     areas counts for both), so the shares add up to 100.
     """
     rows = list(
-        FocusArea.objects.annotate(
-            n=Count("partnerships", filter=Q(partnerships__state=Partnership.State.PUBLISHED))
-        )
+        FocusArea.objects.annotate(n=F("published_count__n"))  # kept: models/figures.py
         .filter(n__gt=0)
         .order_by("-n", by_name("name"))
         .values("name", "slug", "n")
@@ -123,13 +126,12 @@ def focus_area_shares():
 
 def partnerships_by_vitality():
     """Published partnerships by vitality (partnerships/vitality.py), in the states' order,
-    each with its share of all: one query on the stored state."""
+    each with its share of all: one query on the maintained country pairs."""
     counts = dict(
-        Partnership.objects.published()
-        .order_by()
+        CountryPairFigure.objects.order_by()
         .values("vitality")
-        .annotate(n=Count("*"))
-        .values_list("vitality", "n")
+        .annotate(total=Sum("n"))
+        .values_list("vitality", "total")
     )
     total = sum(counts.values())
     return [
@@ -143,93 +145,80 @@ def partnerships_by_vitality():
     ]
 
 
-def _most_connected_ids(limit):
-    """SQL for the ids of the cities with the `limit` largest numbers of published
-    partnerships, ties for the last place included: one grouped pass over both sides' city
-    columns, read from their narrow indexes. (Ordering every public city by a count
-    subquery each made the database count for tens of thousands of cities.)"""
-    quote = connection.ops.quote_name
-    table = quote(Partnership._meta.db_table)
-    city_a, city_b = (quote(Partnership._meta.get_field(f).column) for f in ("city_a", "city_b"))
-    state = Partnership.State.PUBLISHED
-    sql = f"""
-        WITH sides AS (
-            SELECT {city_a} AS city FROM {table} WHERE state = %s
-            UNION ALL SELECT {city_b} FROM {table} WHERE state = %s
-        ), counts AS (SELECT city, COUNT(*) AS n FROM sides GROUP BY city)
-        SELECT city FROM counts
-        WHERE n >= COALESCE((SELECT n FROM counts ORDER BY n DESC LIMIT 1 OFFSET %s), 0)
-    """  # noqa: S608 (names quoted from the model's own options; values are parameters)
-    return RawSQL(sql, [state, state, limit - 1])  # noqa: S611 (as above)
-
-
 def most_connected_cities(limit=TOP):
-    """The cities with most published partnerships, most first (then by name)."""
+    """The cities with most published partnerships, most first (then by name): those whose
+    count reaches the `limit`-th largest, ties for the last place included, from the top of the
+    maintained counts' index."""
     if limit <= 0:
         return []
+    last_place = CityPartnershipCount.objects.order_by("-n").values("n")[limit - 1 : limit]
     rows = (
         public_cities()
-        .filter(pk__in=_most_connected_ids(limit))
+        .filter(partnership_count__gte=Coalesce(Subquery(last_place), 0))
         .order_by("-partnership_count", by_name("name"), "pk")[:limit]
     )
     return [
         {
             "label": row["name"],
             "slug": row["slug"],
-            "country": countries.name(row["country"]),
+            "country": country_name(row["country"]),
             "value": row["partnership_count"],
         }
         for row in rows.values("name", "slug", "country", "partnership_count")
     ]
 
 
-def partnerships_by_country_pair(vitality=None):
-    """The world overview map's data in one grouped query: for each pair of countries
-    (a partnership's two cities' countries), how many published partnerships join them and
-    where their cities lie (sums for CountryTotals). Returns ([CountryTotals], [CountryLink])
-    with each partnership counted once per country it touches; of one vitality if given."""
-    published = Partnership.objects.published()
-    if vitality:
-        published = published.filter(vitality=vitality)
-    located = {}
-    for side in ("city_a", "city_b"):
-        lat = F(f"{side}__latitude")
-        lon = Radians(f"{side}__longitude")
-        has = Q(**{f"{side}__latitude__isnull": False})
-        located[side] = {
-            f"{side}_located": Count("pk", filter=has),
-            f"{side}_lat": Sum(lat, filter=has, output_field=FloatField()),
-            f"{side}_east": Sum(Cos(lon), filter=has, output_field=FloatField()),
-            f"{side}_north": Sum(Sin(lon), filter=has, output_field=FloatField()),
-        }
-    rows = (
-        published.order_by()
-        .values("city_a__country", "city_b__country")
-        .annotate(n=Count("*"), **located["city_a"], **located["city_b"])
-    )
+def _country_pair_sql(vitality, links):
+    """One query over the maintained figures (models/figures.py): a row per country ("c",
+    code, None, partnerships, located, latitude, east, north sums), a partnership counted once
+    for a country even with both its cities there; and, with `links`, a row per pair of
+    two countries ("l", code_a, code_b, partnerships; the lesser code first). Of one vitality
+    if given."""
+    quote = connection.ops.quote_name
+    countries_table = quote(CountryFigure._meta.db_table)
+    pairs_table = quote(CountryPairFigure._meta.db_table)
+    of_vitality, params = ("vitality = %s AND", [vitality]) if vitality else ("", [])
+    sql = f"""
+        SELECT 'c', country, NULL, SUM(n), SUM(located), SUM(latitude), SUM(east), SUM(north)
+        FROM {countries_table} WHERE {of_vitality} TRUE GROUP BY country
+    """  # noqa: S608 (the tables' names from the models' options; the value is a parameter)
+    if not links:
+        return sql, params
+    sql += f"""
+        UNION ALL
+        SELECT 'l', country_a, country_b, SUM(n), NULL, NULL, NULL, NULL
+        FROM {pairs_table} WHERE {of_vitality} country_a <> country_b
+        GROUP BY country_a, country_b
+    """  # noqa: S608 (as above)
+    return sql, params * 2
+
+
+def partnerships_by_country_pair(vitality=None, links=True):
+    """The world overview map's data: for each pair of countries (a partnership's two cities'
+    countries), how many published partnerships join them, and where each country's cities
+    lie (sums for CountryTotals), from the maintained figures. Returns ([CountryTotals],
+    [CountryLink]) with each partnership counted once per country it touches; of one vitality
+    if given; without the links if `links` is false."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_country_pair_sql(vitality, links))
+        rows = cursor.fetchall()
     totals = {}
-
-    def country(code):
-        found = totals.get(code)
-        if found is None:
-            found = totals[code] = CountryTotals(code, countries.name(code) or code)
-        return found
-
-    pairs = Counter()
-    for row in rows:
-        a, b = row["city_a__country"], row["city_b__country"]
-        for side, code in (("city_a", a), ("city_b", b)):
-            totals_for = country(code)
-            totals_for.located += row[f"{side}_located"]
-            totals_for.latitude_sum += row[f"{side}_lat"] or 0.0
-            totals_for.east_sum += row[f"{side}_east"] or 0.0
-            totals_for.north_sum += row[f"{side}_north"] or 0.0
-        country(a).partnerships += row["n"]
-        if b != a:
-            country(b).partnerships += row["n"]
-            pairs[tuple(sorted((a, b)))] += row["n"]
-    links = [CountryLink(totals[a], totals[b], n) for (a, b), n in pairs.items()]
-    return list(totals.values()), links
+    pairs = {}
+    for kind, a, b, n, located, latitude, east, north in rows:  # pairs: the lesser code first
+        if kind == "l":
+            pairs[a, b] = n
+            continue
+        totals[a] = CountryTotals(
+            a,
+            country_name(a) or a,
+            partnerships=n,
+            located=located,
+            latitude_sum=float(latitude),
+            east_sum=float(east),
+            north_sum=float(north),
+        )
+    country_links = [CountryLink(totals[a], totals[b], n) for (a, b), n in pairs.items()]
+    return list(totals.values()), country_links
 
 
 CITY_TOP_COUNTRIES = 10

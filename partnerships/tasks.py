@@ -8,7 +8,7 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, transa
 from core import images
 from core.page_cache import bump_content_version
 
-from . import scheduling, search, vitality
+from . import figures, scheduling, search, vitality
 from .importing.tasks import import_twinnings  # noqa: F401 - here for Celery's autodiscovery
 from .models import Partnership
 
@@ -66,6 +66,19 @@ def refresh_vitality_task(self):
         bump_content_version()
     logger.info("Vitality refreshed: %s partnership(s) changed state", changed)
     return changed
+
+
+@shared_task(name="partnerships.tasks.rebuild_figures", bind=True, max_retries=3)
+def rebuild_figures_task(self, database=DEFAULT_DB_ALIAS):
+    """Each night (settings.CELERY_BEAT_SCHEDULE): the maintained figures computed anew
+    (partnerships/figures.py), so that the float sums the triggers add to and subtract from
+    never drift. Idempotent; one transaction. A database that does not answer is tried again.
+    The pages' content does not change (the triggers kept it), so no page is made stale."""
+    try:
+        figures.rebuild(using=database)
+    except (OperationalError, InterfaceError) as error:
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
+    logger.info("Figures rebuilt")
 
 
 @shared_task(bind=True, max_retries=images.RENDITIONS_MAX_RETRIES)

@@ -176,6 +176,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The figures the database's triggers keep (partnerships/figures.py) stay out of dumps.
+DATABASE_ROUTERS = ["partnerships.routers.DerivedFiguresRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent admin saves on SQLite: a transaction takes the write lock when it begins, and
     # waits up to 20 s for it, instead of failing with "database is locked" when two
@@ -434,6 +436,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-vitality-nightly": {
         "task": "partnerships.tasks.refresh_vitality",
         "schedule": crontab(hour=3, minute=41),
+    },
+    # The maintained figures (partnerships/figures.py): their float sums set exact again.
+    "rebuild-figures-nightly": {
+        "task": "partnerships.tasks.rebuild_figures",
+        "schedule": crontab(hour=3, minute=53),
     },
     "publish-scheduled-every-minute": {
         "task": "partnerships.tasks.publish_scheduled",

@@ -4,6 +4,14 @@ here."""
 
 import reversion
 
+from .figures import (
+    ActivityYearFigure,
+    CityPartnershipCount,
+    CountryFigure,
+    CountryPairFigure,
+    FocusAreaFigure,
+    FoundingYearFigure,
+)
 from .imports import ImportRun, ImportRunEntry
 from .media import Document, Picture
 from .memory import Contact, ContactQuerySet
@@ -72,11 +80,17 @@ __all__ = [
     "PARTNERSHIP_PARTS",
     "Activity",
     "ActivityQuerySet",
+    "ActivityYearFigure",
     "ActivitySection",
+    "CityPartnershipCount",
     "Contact",
     "ContactQuerySet",
+    "CountryFigure",
+    "CountryPairFigure",
     "Document",
     "FocusArea",
+    "FocusAreaFigure",
+    "FoundingYearFigure",
     "ImportRun",
     "ImportRunEntry",
     "Milestone",

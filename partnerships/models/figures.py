@@ -1,0 +1,126 @@
+"""World-wide figures of the published partnerships, kept exact by database triggers
+(partnerships/figures.py) in the same transaction as every change of the rows they count: admin
+saves, queryset updates, bulk loads, deletes. The home page and the statistics page read these
+small tables instead of grouping every partnership and activity per request.
+
+Unmanaged: derived data, like the search documents. The migration creates them, their indexes
+and the triggers (0028_maintained_figures); a database router (partnerships/routers.py) keeps
+them out of `dumpdata`, since `loaddata` builds them again through the triggers. A row exists
+only while its count is above zero.
+"""
+
+from django.db import models
+
+from cities.models import City
+
+from .topics import FocusArea
+
+
+class CountryPairFigure(models.Model):
+    """How many published partnerships of one vitality join two countries (its two cities'
+    countries, the lesser code first; both the same for a partnership within one country):
+    the world map's lines."""
+
+    pk = models.CompositePrimaryKey("country_a", "country_b", "vitality")
+    country_a = models.CharField(max_length=2)
+    country_b = models.CharField(max_length=2)
+    vitality = models.CharField(max_length=10)
+    n = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_countrypairfigure"
+
+    def __str__(self):
+        return f"{self.country_a}–{self.country_b} ({self.vitality}): {self.n}"
+
+
+class CountryFigure(models.Model):
+    """A country's published partnerships of one vitality (once each, also with both cities
+    there) and where their cities in it lie: how many have coordinates, and the sums of their
+    latitudes and of their longitudes' cosines and sines (partnerships.maps.CountryTotals)."""
+
+    pk = models.CompositePrimaryKey("country", "vitality")
+    country = models.CharField(max_length=2)
+    vitality = models.CharField(max_length=10)
+    n = models.IntegerField()
+    located = models.IntegerField()
+    # Exact sums of the exact coordinates on PostgreSQL (numeric), as the query they replace.
+    latitude = models.DecimalField(max_digits=15, decimal_places=5)
+    east = models.FloatField()
+    north = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_countryfigure"
+
+    def __str__(self):
+        return f"{self.country} ({self.vitality}): {self.n}"
+
+
+class ActivityYearFigure(models.Model):
+    """How many activities of published partnerships start in a year."""
+
+    year = models.IntegerField(primary_key=True)
+    n = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_activityyearfigure"
+
+    def __str__(self):
+        return f"{self.year}: {self.n}"
+
+
+class FoundingYearFigure(models.Model):
+    """How many published partnerships were founded in a year (their established date)."""
+
+    year = models.IntegerField(primary_key=True)
+    n = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_foundingyearfigure"
+
+    def __str__(self):
+        return f"{self.year}: {self.n}"
+
+
+class FocusAreaFigure(models.Model):
+    """How many published partnerships work on a focus area."""
+
+    focus_area = models.OneToOneField(
+        FocusArea,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_constraint=False,  # derived rows, written by triggers only
+        related_name="published_count",
+    )
+    n = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_focusareafigure"
+
+    def __str__(self):
+        return f"{self.focus_area_id}: {self.n}"
+
+
+class CityPartnershipCount(models.Model):
+    """How many published partnerships a city has: a row for each public city."""
+
+    city = models.OneToOneField(
+        City,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_constraint=False,  # derived rows, written by triggers only
+        related_name="published_count",
+    )
+    n = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_citypartnershipcount"
+
+    def __str__(self):
+        return f"{self.city_id}: {self.n}"
