@@ -442,7 +442,7 @@ def ensure(using=DEFAULT_DB_ALIAS):
     cities would silently stop the figures. Returns whether anything was missing."""
     connection = connections[using]
     if not set(TABLES) <= set(connection.introspection.table_names()):
-        return False  # before this app's migration 0027
+        return False  # before this app's migration 0028
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")

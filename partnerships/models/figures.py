@@ -58,32 +58,33 @@ class CountryFigure(models.Model):
         return f"{self.country} ({self.vitality}): {self.n}"
 
 
-class ActivityYearFigure(models.Model):
-    """How many activities of published partnerships start in a year."""
+class YearFigure(models.Model):
+    """A count per year."""
 
     year = models.IntegerField(primary_key=True)
     n = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.year}: {self.n}"
+
+
+class ActivityYearFigure(YearFigure):
+    """How many activities of published partnerships start in a year."""
 
     class Meta:
         managed = False
         db_table = "partnerships_activityyearfigure"
 
-    def __str__(self):
-        return f"{self.year}: {self.n}"
 
-
-class FoundingYearFigure(models.Model):
+class FoundingYearFigure(YearFigure):
     """How many published partnerships were founded in a year (their established date)."""
-
-    year = models.IntegerField(primary_key=True)
-    n = models.IntegerField()
 
     class Meta:
         managed = False
         db_table = "partnerships_foundingyearfigure"
-
-    def __str__(self):
-        return f"{self.year}: {self.n}"
 
 
 class FocusAreaFigure(models.Model):

@@ -9,14 +9,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
-from django_countries import countries
 from django_filters.views import FilterView
 
 from cities import maps
 from cities.models import City
 from core import charts
 from core.addresses import slug_addresses
-from core.choices import choice_label
+from core.choices import choice_label, country_name
 from core.dates import format_partial_date
 from core.translated import ORIGINAL, column
 
@@ -164,19 +163,15 @@ class CityDetailView(DetailView):
     @staticmethod
     def partner_rows(partners, urls):
         """What the list shows of each partnership, as plain values: the template's lookups of
-        model attributes cost more than the rest of a row, and a country's name is looked up
-        once however many partners it has."""
-        country_names = {}
+        model attributes cost more than the rest of a row (country names from the per-language
+        table of core.choices)."""
         rows = []
         for (partnership, partner), url in zip(partners, urls, strict=True):
-            code = partner.country
-            if code not in country_names:
-                country_names[code] = countries.name(code)
             rows.append(
                 {
                     "url": url,
                     "name": partner.name,
-                    "country": country_names[code],
+                    "country": country_name(partner.country),
                     "kind": partnership.kind_label,
                     "since": partnership.established_display,  # "" when not known
                     "status": partnership.status_label,
