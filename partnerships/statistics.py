@@ -13,7 +13,6 @@ from django.db import connection
 from django.db.models import Case, Count, F, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
-from django_countries import countries
 
 from core.choices import country_name
 from core.dates import DatePart
@@ -258,7 +257,7 @@ def city_figures(city):
         if row["year"] is not None:
             per_year[row["year"]] += row["n"]
     named = [
-        {"code": code, "label": countries.name(code) or code, "value": n}
+        {"code": code, "label": country_name(code) or code, "value": n}
         for code, n in per_country.items()
     ]
     activity_years = activities_per_year(Activity.objects.published().involving(city))

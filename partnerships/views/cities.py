@@ -46,14 +46,6 @@ class ListedPartnership:
     established_precision: str
 
     @property
-    def kind_label(self):
-        return choice_label(Partnership.Kind, self.kind)
-
-    @property
-    def status_label(self):
-        return choice_label(Partnership.Status, self.status)
-
-    @property
     def established_display(self):
         return format_partial_date(self.established, self.established_precision)
 
@@ -165,6 +157,13 @@ class CityDetailView(DetailView):
         """What the list shows of each partnership, as plain values: the template's lookups of
         model attributes cost more than the rest of a row (country names from the per-language
         table of core.choices)."""
+        labels = {}  # each kind and status translated once, not once per row
+
+        def label(choices, value):
+            if (choices, value) not in labels:
+                labels[choices, value] = str(choice_label(choices, value))
+            return labels[choices, value]
+
         rows = []
         for (partnership, partner), url in zip(partners, urls, strict=True):
             rows.append(
@@ -172,9 +171,9 @@ class CityDetailView(DetailView):
                     "url": url,
                     "name": partner.name,
                     "country": country_name(partner.country),
-                    "kind": partnership.kind_label,
+                    "kind": label(Partnership.Kind, partnership.kind),
                     "since": partnership.established_display,  # "" when not known
-                    "status": partnership.status_label,
+                    "status": label(Partnership.Status, partnership.status),
                 }
             )
         return rows
