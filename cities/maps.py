@@ -487,6 +487,7 @@ def city_map(city, partners, urls=None):
     home = _point(city, home=True)
     points, arcs, extent = [home], [], [(home.x, home.y)]
     seen = {city.pk}
+    label = gettext("Partnership with %(city)s")  # translated once, not once per partner
     for n, (partnership, partner) in enumerate(partners):
         if not partner.has_coordinates or partner.pk in seen:
             continue
@@ -499,7 +500,7 @@ def city_map(city, partners, urls=None):
             _point(
                 partner,
                 url=urls[n] if urls else (partnership or partner).get_absolute_url(),
-                label=gettext("Partnership with %(city)s") % {"city": partner.name},
+                label=label % {"city": partner.name},
             )
         )
     shown = len(points) - 1

@@ -93,7 +93,14 @@ class CityDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         city = self.object
-        figures = statistics.city_figures(city)
+        # The years with records, for the report links; their activities are the figures' too.
+        years = reports.record_years(
+            Activity.objects.published().involving(city),
+            Milestone.objects.published().involving(city),
+        )
+        figures = statistics.city_figures(
+            city, {year: n for year, (n, _milestones) in years.items() if n}
+        )
         city.partnership_count = figures.partnership_count
         partners = self.partners(city)
         # Linked twice each (the list and the map): one reverse() for all of them.
@@ -103,7 +110,7 @@ class CityDetailView(DetailView):
             map=maps.city_map(city, partners, urls),
             figures=figures,
             charts=self.charts(city, figures),
-            report_links=self.report_links(city, [p for p, _partner in partners]),
+            report_links=self.report_links(city, [p for p, _partner in partners], years),
             **kwargs,
         )
 
@@ -179,15 +186,11 @@ class CityDetailView(DetailView):
         return rows
 
     @staticmethod
-    def report_links(city, partnerships):
-        """The years with a record of the city's published partnerships, newest first, each
-        with its annual report's address (one query). Its earliest partnership is among those
-        listed: they come earliest first."""
+    def report_links(city, partnerships, years):
+        """The years with a record (`years`: reports.record_years) of the city's published
+        partnerships, newest first, each with its annual report's address. Its earliest
+        partnership is among those listed: they come earliest first."""
         today = timezone.localdate()
-        years = reports.record_years(
-            Activity.objects.published().involving(city),
-            Milestone.objects.published().involving(city),
-        )
         years = reports.years_with_records(
             years, reports.beginning(partnerships[:1], years, today), today
         )
