@@ -13,12 +13,15 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
-def _v(value):
+def value_html(value):
     """A value as `{{ value }}` writes it; plain strings, most of a chart's hundreds of
-    values, escaped directly (as conditional_escape would)."""
+    values, escaped directly (as conditional_escape would). Used by other tags too."""
     if type(value) is str:
         return html.escape(value)
     return conditional_escape(localize(value))
+
+
+_v = value_html  # short, for the markup below
 
 
 def _text(css, text):

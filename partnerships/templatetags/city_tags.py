@@ -6,9 +6,10 @@ templates/cities/city_detail.html wrote, character for character (a test holds t
 """
 
 from django import template
-from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
+
+from core.templatetags.chart_tags import value_html as esc
 
 register = template.Library()
 

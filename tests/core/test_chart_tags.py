@@ -39,8 +39,8 @@ def test_chart_svgs_write_what_the_template_writes(language):
 def test_values_are_escaped_as_the_template_escapes_them():
     from django.utils.safestring import mark_safe
 
-    from core.templatetags.chart_tags import _v
+    from core.templatetags.chart_tags import value_html
 
-    assert _v("<a> & \"b\" 'c'") == "&lt;a&gt; &amp; &quot;b&quot; &#x27;c&#x27;"
-    assert _v(mark_safe("<b>")) == "<b>"
-    assert _v(640) == "640"
+    assert value_html("<a> & \"b\" 'c'") == "&lt;a&gt; &amp; &quot;b&quot; &#x27;c&#x27;"
+    assert value_html(mark_safe("<b>")) == "<b>"
+    assert value_html(640) == "640"
