@@ -57,9 +57,16 @@ def timezone_name(latitude, longitude):
         return _finder().timezone_at(lat=float(latitude), lng=float(longitude))
 
 
+@functools.lru_cache(maxsize=1024)
+def _zone(name):
+    # ZoneInfo keeps only the 8 zones used last alive: the partner finder's 20 suggestions
+    # span more, and each miss read and parsed the zone's file again.
+    return ZoneInfo(name)
+
+
 def utc_offset_minutes(zone_name, at):
     """The zone's offset from UTC at the instant `at` (an aware datetime), in minutes."""
-    offset = at.astimezone(ZoneInfo(zone_name)).utcoffset() or timedelta(0)
+    offset = at.astimezone(_zone(zone_name)).utcoffset() or timedelta(0)
     return round(offset.total_seconds() / 60)
 
 

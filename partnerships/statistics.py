@@ -13,7 +13,6 @@ from django.db import connection
 from django.db.models import Case, Count, F, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
-from django_countries import countries
 
 from core.choices import country_name
 from core.dates import DatePart
@@ -83,12 +82,13 @@ def partnerships_per_decade():
     return _per_decade(dict(FoundingYearFigure.objects.values_list("year", "n")))
 
 
-def activities_per_year(activities=None):
+def activities_per_year(activities=None, years=None):
     """Dated activities of published partnerships (the maintained counts: models/figures.py),
-    or of the given ones, by the year they started, oldest first."""
-    if activities is None:
+    or of the given ones, or the given counts ({year: activities}), by the year they started,
+    oldest first."""
+    if years is None and activities is None:
         years = dict(ActivityYearFigure.objects.values_list("year", "n"))
-    else:
+    elif years is None:
         rows = (
             activities.filter(start_date__isnull=False)
             .annotate(year=DatePart("start_date", "year"))
@@ -238,9 +238,11 @@ class CityFigures:
     partnership_count: int  # its published partnerships
 
 
-def city_figures(city):
+def city_figures(city, activity_years=None):
     """Two queries: the city's published partnerships grouped by partner country and year
-    of founding, and its partnerships' dated activities per year."""
+    of founding, and its partnerships' dated activities per year; one when the caller has
+    those counts already (`activity_years`, {year: activities}: the city page reads them with
+    the milestones for its report links, reports.record_years)."""
     partner_country = Case(
         When(city_a=city, then=F("city_b__country")), default=F("city_a__country")
     )
@@ -258,10 +260,12 @@ def city_figures(city):
         if row["year"] is not None:
             per_year[row["year"]] += row["n"]
     named = [
-        {"code": code, "label": countries.name(code) or code, "value": n}
+        {"code": code, "label": country_name(code) or code, "value": n}
         for code, n in per_country.items()
     ]
-    activity_years = activities_per_year(Activity.objects.published().involving(city))
+    activity_years = activities_per_year(
+        Activity.objects.published().involving(city), activity_years
+    )
     return CityFigures(
         partner_countries=sorted(named, key=lambda row: (-row["value"], row["label"]))[
             :CITY_TOP_COUNTRIES

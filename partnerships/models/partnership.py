@@ -367,11 +367,14 @@ class Partnership(TranslationStamps):
             models.Index(fields=["state", "vitality"], name="partnership_vitality_idx"),
             # The published partnerships' ids and cities (which cities are public, how many
             # partnerships each has, the country pairs, the joins from activities): read from
-            # these narrow indexes alone, not from the wide table (docs/performance.md).
+            # these narrow indexes alone, not from the wide table (docs/performance.md); the
+            # second for either city's partners from the city_b side (the partner finder).
             models.Index(
                 fields=["state", "city_a", "city_b", "id"], name="partnership_published_idx"
             ),
-            models.Index(fields=["state", "city_b"], name="partnership_state_city_b_idx"),
+            models.Index(
+                fields=["state", "city_b", "city_a", "id"], name="partnership_published_b_idx"
+            ),
             # The home page's featured partnerships: a handful among tens of thousands.
             models.Index(
                 fields=["state"],

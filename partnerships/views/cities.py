@@ -46,14 +46,6 @@ class ListedPartnership:
     established_precision: str
 
     @property
-    def kind_label(self):
-        return choice_label(Partnership.Kind, self.kind)
-
-    @property
-    def status_label(self):
-        return choice_label(Partnership.Status, self.status)
-
-    @property
     def established_display(self):
         return format_partial_date(self.established, self.established_precision)
 
@@ -101,7 +93,14 @@ class CityDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         city = self.object
-        figures = statistics.city_figures(city)
+        # The years with records, for the report links; their activities are the figures' too.
+        years = reports.record_years(
+            Activity.objects.published().involving(city),
+            Milestone.objects.published().involving(city),
+        )
+        figures = statistics.city_figures(
+            city, {year: n for year, (n, _milestones) in years.items() if n}
+        )
         city.partnership_count = figures.partnership_count
         partners = self.partners(city)
         # Linked twice each (the list and the map): one reverse() for all of them.
@@ -111,7 +110,7 @@ class CityDetailView(DetailView):
             map=maps.city_map(city, partners, urls),
             figures=figures,
             charts=self.charts(city, figures),
-            report_links=self.report_links(city, [p for p, _partner in partners]),
+            report_links=self.report_links(city, [p for p, _partner in partners], years),
             **kwargs,
         )
 
@@ -165,6 +164,13 @@ class CityDetailView(DetailView):
         """What the list shows of each partnership, as plain values: the template's lookups of
         model attributes cost more than the rest of a row (country names from the per-language
         table of core.choices)."""
+        labels = {}  # each kind and status translated once, not once per row
+
+        def label(choices, value):
+            if (choices, value) not in labels:
+                labels[choices, value] = str(choice_label(choices, value))
+            return labels[choices, value]
+
         rows = []
         for (partnership, partner), url in zip(partners, urls, strict=True):
             rows.append(
@@ -172,23 +178,19 @@ class CityDetailView(DetailView):
                     "url": url,
                     "name": partner.name,
                     "country": country_name(partner.country),
-                    "kind": partnership.kind_label,
+                    "kind": label(Partnership.Kind, partnership.kind),
                     "since": partnership.established_display,  # "" when not known
-                    "status": partnership.status_label,
+                    "status": label(Partnership.Status, partnership.status),
                 }
             )
         return rows
 
     @staticmethod
-    def report_links(city, partnerships):
-        """The years with a record of the city's published partnerships, newest first, each
-        with its annual report's address (one query). Its earliest partnership is among those
-        listed: they come earliest first."""
+    def report_links(city, partnerships, years):
+        """The years with a record (`years`: reports.record_years) of the city's published
+        partnerships, newest first, each with its annual report's address. Its earliest
+        partnership is among those listed: they come earliest first."""
         today = timezone.localdate()
-        years = reports.record_years(
-            Activity.objects.published().involving(city),
-            Milestone.objects.published().involving(city),
-        )
         years = reports.years_with_records(
             years, reports.beginning(partnerships[:1], years, today), today
         )

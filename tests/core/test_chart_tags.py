@@ -34,3 +34,13 @@ def test_chart_svgs_write_what_the_template_writes(language):
         )
         assert chart_svgs(shown) == expected
     assert "&lt;Dresden&gt; &amp; friends" in expected
+
+
+def test_values_are_escaped_as_the_template_escapes_them():
+    from django.utils.safestring import mark_safe
+
+    from core.templatetags.chart_tags import value_html
+
+    assert value_html("<a> & \"b\" 'c'") == "&lt;a&gt; &amp; &quot;b&quot; &#x27;c&#x27;"
+    assert value_html(mark_safe("<b>")) == "<b>"
+    assert value_html(640) == "640"

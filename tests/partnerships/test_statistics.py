@@ -407,6 +407,12 @@ def test_city_figures_count_partners_from_either_side(make_city, make_partnershi
     assert [row["value"] for row in figures.activity_years] == [1, 0, 1]
     assert (figures.country_count, figures.first_year, figures.activity_count) == (2, 1988, 2)
     assert figures.partnership_count == 3  # published, from either side (the city page's count)
+    # The activities per year given (the city page reads them with its report links' years).
+    given = statistics.city_figures(dresden, {2012: 1, 2010: 1})
+    assert given == figures
+    assert statistics.city_figures(dresden, {2011: 4}).activity_years == [
+        {"year": 2011, "label": "2011", "value": 4}
+    ]
 
 
 def test_city_page_shows_its_figures_and_leaves_out_one_bar_charts(

@@ -44,9 +44,9 @@ MAX_QUERIES = {
     # contacts and one for the years with an annual report
     "partnership_detail": 18,
     "city_list": 2,  # count, page
-    # city, its figures, its partnerships, its partnerships and its activities in figures, the
-    # years with an annual report
-    "city_detail": 6,
+    # city, its figures, its partnerships, its partnerships in figures, the years with records
+    # (for the annual reports; their activities are the figures' activities per year too)
+    "city_detail": 5,
     "statistics": 6,  # one per chart
     "topic_detail": 6,  # topic, partnerships + count + their focus areas, activities + count
     "activity_list": 5,  # focus-area choices, count, page, focus areas of the page
