@@ -11,7 +11,7 @@ from core.templatetags.chart_tags import chart_svgs
 ROWS = [
     {"label": "Deutschland & <Österreich>", "value": 1234},
     {"label": "中国", "value": 7},
-    {"label": "Côte d'Ivoire \"Nord\"", "value": 12},
+    {"label": 'Côte d\'Ivoire "Nord"', "value": 12},
     {"label": "A very long country name that is shortened to its room", "value": 0},
 ]
 
