@@ -28,8 +28,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from core.client_ip import client_ip
-from core.page_cache import cached_page, keep, page_address, serve_kept
-from core.resilient_cache import count_up
+from core.page_cache import VERSION_KEY, cached_page, keep, page_address, serve_kept
+from core.resilient_cache import count_up, count_up_and_get
 
 # The codes `lang` takes, and the language each stands for.
 LANGUAGES = {"en": "en", "de": "de", "zh": "zh-hans", "zh-hans": "zh-hans"}
@@ -73,19 +73,27 @@ def preflight():
 # --- Rate limit -----------------------------------------------------------------------------
 
 
-def count_request(request):
-    """This client's requests in the current window, this one included, and the seconds until
-    the window ends; None for the count when the cache cannot count."""
+def rate_window(request):
+    """The key that counts this client's requests in the current window, the seconds its count
+    lives, and the seconds until the window ends."""
     period = settings.API_RATE_PERIOD
     now = time.time()
     window = int(now // period)
     address = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
-    key = f"{RATE_KEY}:{window}:{address}"
+    return (
+        f"{RATE_KEY}:{window}:{address}",
+        period + 1,
+        max(1, math.ceil((window + 1) * period - now)),
+    )
+
+
+def count_request(request):
+    """This client's requests in the current window, this one included, and the seconds until
+    the window ends; None for the count when the cache cannot count."""
+    key, timeout, reset = rate_window(request)
     # The window's count starts (with its expiry) at its first request; counting is atomic in
     # Redis, so concurrent requests are each counted once.
-    count = count_up(cache, key, timeout=period + 1)
-    reset = max(1, math.ceil((window + 1) * period - now))
-    return count, reset
+    return count_up(cache, key, timeout=timeout), reset
 
 
 def limited(request):
@@ -177,14 +185,25 @@ def answer_early(request):
     """A GET or HEAD from this process's copy, before the site's inner middleware run
     (core/page_cache.py's PageCacheMiddleware), when the copy is current: counted against the
     rate limit, with the same headers as api_view's answer. None otherwise, and api_view
-    answers, without counting the request again."""
-    request.api_rate = count_request(request)
-    refused, rate_headers = limited(request)
+    answers, counting the request unless it was counted here. One round trip to the cache: the
+    count and the content version that says whether the copy is current, together."""
     language = language_of(request)
-    if refused is not None or language is None:
+    if language is None:
         return None
-    response = serve_kept(request, page_address(request, language, per_language=True))
+
+    def counted_version():
+        key, timeout, reset = rate_window(request)
+        count, version = count_up_and_get(cache, key, timeout, VERSION_KEY)
+        request.api_rate = count, reset
+        return version
+
+    response = serve_kept(
+        request, page_address(request, language, per_language=True), version=counted_version
+    )
     if response is None:
+        return None
+    refused, rate_headers = limited(request)  # counted by counted_version(), as a copy was kept
+    if refused is not None:
         return None
     response["Content-Language"] = language
     return finished(response, rate_headers, request.method == "HEAD")

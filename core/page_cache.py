@@ -347,14 +347,15 @@ def answer_early(prefix, answer):
     _early_answers.append((prefix, answer))
 
 
-def serve_kept(request, address):
+def serve_kept(request, address, version=None):
     """This process's copy of the page at `address` (page_address()), or 304 for the visitor's
     own copy, while the shared content version says it is current; else None. One small read
-    of the shared cache when there is a copy, none when there is not."""
+    of the shared cache when there is a copy, none when there is not; none either when the
+    caller read the `version` already (a callable giving it: only called for a copy)."""
     kept = nearby.get(address)
     if kept is None:
         return None
-    version = cache.get(VERSION_KEY)
+    version = version() if version is not None else cache.get(VERSION_KEY)
     if version is None:
         return None
     etag = _etag(version, timezone.localdate().isoformat(), address)

@@ -85,11 +85,11 @@ def breaker_for(location, retry_seconds):
         return _breakers.setdefault(location, Breaker(retry_seconds))
 
 
-def _guarded(name, unavailable, read=False, method=None):
+def _guarded(name, unavailable, read=False, method=None, recovered=None):
     """Wrap RedisCache.<name> (or `method`): skipped while the breaker is open; a failure gives
     what a miss would give (`unavailable`, called with the same arguments) and opens the
     breaker. The first read after an outage is a miss too: what it found may have gone stale
-    meanwhile."""
+    meanwhile (`recovered(result)`, when given, says what of the result to keep then)."""
     method = method or getattr(RedisCache, name)
 
     def guarded(self, *args, **kwargs):
@@ -102,6 +102,8 @@ def _guarded(name, unavailable, read=False, method=None):
             return unavailable(*args, **kwargs)
         if self.breaker.succeed(self.location):
             cache_recovered.send(sender=type(self), location=self.location)
+            if recovered is not None:
+                return recovered(result)
             if read:
                 return unavailable(*args, **kwargs)
         return result
@@ -166,8 +168,26 @@ class ResilientRedisCache(RedisCache):
         pipeline.incr(key)
         return pipeline.execute()[1]
 
+    def _count_up_and_get(self, key, timeout, read):
+        # The API's hit: its rate count and the content version in the same round trip.
+        key = self.make_and_validate_key(key)
+        client = self._cache.get_client(key, write=True)
+        pipeline = client.pipeline(transaction=False)
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        pipeline.get(self.make_and_validate_key(read))
+        _, count, value = pipeline.execute()
+        return count, None if value is None else self._cache._serializer.loads(value)
+
     # What each operation gives when Redis cannot be reached: what a miss would give.
     count_up = _guarded("count_up", _returns(None), method=_count_up)
+    # Counted, but what was read is a miss after an outage, as for get().
+    count_up_and_get = _guarded(
+        "count_up_and_get",
+        _returns((None, None)),
+        method=_count_up_and_get,
+        recovered=lambda result: (result[0], None),
+    )
     get = _guarded("get", _default, read=True)
     get_many = _guarded("get_many", lambda *args, **kwargs: {}, read=True)
     add = _guarded("add", _returns(False))
@@ -193,3 +213,12 @@ def count_up(cache, key, timeout):
         return cache.incr(key)
     except ValueError:  # expired between the two calls
         return None
+
+
+def count_up_and_get(cache, key, timeout, read):
+    """count_up(), and the value at `read` (None when missing), in one round trip on Redis:
+    (count, value), each None when the cache cannot be reached."""
+    both = getattr(cache, "count_up_and_get", None)
+    if both is not None:
+        return both(key, timeout, read)
+    return count_up(cache, key, timeout), cache.get(read)

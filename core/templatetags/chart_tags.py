@@ -1,7 +1,7 @@
 """Charts (core/charts.py) written in Python: `{% chart_svgs drawings %}` writes what
 `{% for chart in drawings %}{% include "includes/chart.html" with chart=chart only %}{% endfor %}`
 does, character for character (a test holds the two equal), without a template context and
-dozens of variable lookups per bar. The city page draws four of them."""
+dozens of variable lookups per bar. The city and statistics pages draw them so."""
 
 import html
 

@@ -1,5 +1,5 @@
 """`{% chart_svgs %}` writes what includes/chart.html writes for each drawing, which the
-statistics pages still include."""
+partnership reports still include."""
 
 import pytest
 from django.template.loader import render_to_string
@@ -11,6 +11,7 @@ from core.templatetags.chart_tags import chart_svgs
 ROWS = [
     {"label": "Deutschland & <Österreich>", "value": 1234},
     {"label": "中国", "value": 7},
+    {"label": 'Côte d\'Ivoire "Nord"', "value": 12},
     {"label": "A very long country name that is shortened to its room", "value": 0},
 ]
 
@@ -34,6 +35,7 @@ def test_chart_svgs_write_what_the_template_writes(language):
         )
         assert chart_svgs(shown) == expected
     assert "&lt;Dresden&gt; &amp; friends" in expected
+    assert "Côte d&#x27;Ivoire &quot;Nord&quot;" in expected  # the labels' own fast path
 
 
 def test_values_are_escaped_as_the_template_escapes_them():

@@ -7,7 +7,7 @@ import pytest
 import redis
 from django.core.cache.backends.locmem import LocMemCache
 
-from core.resilient_cache import ResilientRedisCache, count_up
+from core.resilient_cache import ResilientRedisCache, count_up, count_up_and_get
 from faults.services import RedisServer
 
 
@@ -89,3 +89,43 @@ def test_a_counter_without_redis_counts_nothing():
 def test_a_counter_in_the_demos_memory_cache_counts_too():
     memory = LocMemCache("counter-test", {})
     assert [count_up(memory, "window", timeout=30) for _ in range(2)] == [1, 2]
+
+
+def test_a_count_and_a_read_share_one_round_trip(redis_server, monkeypatch):
+    """The API's cached answer: its rate count and the content version in one round trip."""
+    cache = make_cache(redis_server.url)
+    cache.set("version", 12345678901234567890)
+    cache.set("pickled", ("a", 1))
+    sent = []
+    original = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **k: sent.append(len(self.command_stack)) or original(self, *a, **k),
+    )
+    monkeypatch.setattr(cache, "get", lambda *a, **k: pytest.fail("a second round trip"))
+    assert count_up_and_get(cache, "both", 30, "version") == (1, 12345678901234567890)
+    assert count_up_and_get(cache, "both", 30, "pickled") == (2, ("a", 1))
+    assert count_up_and_get(cache, "both", 30, "missing") == (3, None)
+    assert sent == [3, 3, 3]
+    assert 0 < int(redis_server.command("TTL", cache.make_and_validate_key("both"))[0]) <= 30
+
+
+def test_a_count_and_a_read_without_redis_and_after_it_returns():
+    server = RedisServer().start()
+    cache = make_cache(server.url)
+    cache.set("version", 7)
+    server.stop()
+    assert count_up_and_get(cache, "both", 30, "version") == (None, None)
+    server.start()
+    server.command("SET", cache.make_and_validate_key("version"), "7")
+    # The first call after the outage: counted, but its read is a miss, like get()'s.
+    assert count_up_and_get(cache, "both", 30, "version") == (1, None)
+    assert count_up_and_get(cache, "both", 30, "version") == (2, 7)
+    server.stop()
+
+
+def test_a_count_and_a_read_in_the_demos_memory_cache():
+    memory = LocMemCache("count-and-read-test", {})
+    memory.set("version", 3)
+    assert count_up_and_get(memory, "window", 30, "version") == (1, 3)

@@ -1,6 +1,7 @@
 """The JSON API's rate limit and cache in a Redis of our own, and the API while it is hung."""
 
 import pytest
+import redis
 from django.core.cache import cache
 
 from faults.services import RedisServer
@@ -34,6 +35,32 @@ def test_the_rate_limit_is_counted_in_redis(client, published_world, api_redis):
     # One counter for this address in the current window, and the answer cached once.
     assert len(api_redis.keys("*twinning:api-rate:*")) == 1
     assert len(api_redis.keys("*twinning:page:*")) == 1
+
+
+def test_a_repeat_answer_costs_one_round_trip_and_is_counted(
+    client, published_world, api_redis, monkeypatch
+):
+    """This process's copy (api/http.py's answer_early): the rate count and the content version
+    that says the copy is current, read together; the limit stays exact."""
+
+    first = client.get(URL)
+    trips = []
+    command, pipeline = redis.Redis.execute_command, redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.Redis,
+        "execute_command",
+        lambda self, *a, **k: trips.append(a[0]) or command(self, *a, **k),
+    )
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **k: trips.append("pipeline") or pipeline(self, *a, **k),
+    )
+    answers = [client.get(URL), client.get(URL)]
+    assert trips == ["pipeline", "pipeline"]
+    assert [answer.content for answer in answers] == [first.content] * 2
+    assert [a["X-RateLimit-Remaining"] for a in (first, *answers)] == ["2", "1", "0"]
+    assert client.get(URL).status_code == 429  # the fourth in the window, still counted
 
 
 def test_with_redis_hung_the_api_answers_uncounted(client, published_world, settings):
