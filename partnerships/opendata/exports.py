@@ -39,7 +39,7 @@ from core.text_hygiene import (
 from core.translated import ORIGINAL, column
 
 from ..filters import PartnershipFilter
-from ..models import FocusArea, Partnership, public_cities
+from ..models import FocusArea, Partnership, prefetch_page, public_cities
 from ..models.records import when_display
 
 FORMATS = ("json", "csv", "geojson")
@@ -612,8 +612,9 @@ def partnership_json(request, slug):
     Routed with cached_page() and open_access() in export_urls.py."""
     # The page itself shows its activities in bounded sections; the data has all of them
     # (activity_values()).
-    queryset = Partnership.objects.published().for_page()
-    partnership = get_object_or_404(queryset, slug=slug)
+    queryset = Partnership.objects.published().select_related("city_a", "city_b")
+    # for_page()'s relations, only those that have rows read.
+    partnership = prefetch_page(get_object_or_404(queryset, slug=slug))
     return document_response(partnership_document(request, partnership), partnership.slug)
 
 
