@@ -20,7 +20,6 @@ from collections import defaultdict
 from decimal import Decimal
 from functools import wraps
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Aggregate, F, OuterRef, Subquery, TextField
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -31,6 +30,7 @@ from django_countries import countries
 from cities.maps import split_at_antimeridian
 from core.addresses import SLUG_MARKER, slug_address
 from core.dates import iso_partial_date
+from core.json_text import dumps_indented
 from core.text_hygiene import (
     CONTROL_CHARACTERS,
     dumps_without_control_characters,
@@ -593,7 +593,7 @@ def partnership_document(request, partnership):
 
 
 def _document_json(data):
-    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+    return dumps_indented(data)  # json.dumps(…, DjangoJSONEncoder, ensure_ascii=False, indent=1)
 
 
 def document_response(data, slug):
