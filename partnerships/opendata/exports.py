@@ -20,7 +20,6 @@ from collections import defaultdict
 from decimal import Decimal
 from functools import wraps
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Aggregate, F, OuterRef, Subquery, TextField
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -31,6 +30,7 @@ from django_countries import countries
 from cities.maps import split_at_antimeridian
 from core.addresses import SLUG_MARKER, slug_address
 from core.dates import iso_partial_date
+from core.json_text import dumps_indented
 from core.text_hygiene import (
     CONTROL_CHARACTERS,
     dumps_without_control_characters,
@@ -39,7 +39,7 @@ from core.text_hygiene import (
 from core.translated import ORIGINAL, column
 
 from ..filters import PartnershipFilter
-from ..models import FocusArea, Partnership, public_cities
+from ..models import FocusArea, Partnership, prefetch_page, public_cities
 from ..models.records import when_display
 
 FORMATS = ("json", "csv", "geojson")
@@ -593,7 +593,7 @@ def partnership_document(request, partnership):
 
 
 def _document_json(data):
-    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+    return dumps_indented(data)  # json.dumps(…, DjangoJSONEncoder, ensure_ascii=False, indent=1)
 
 
 def document_response(data, slug):
@@ -612,8 +612,9 @@ def partnership_json(request, slug):
     Routed with cached_page() and open_access() in export_urls.py."""
     # The page itself shows its activities in bounded sections; the data has all of them
     # (activity_values()).
-    queryset = Partnership.objects.published().for_page()
-    partnership = get_object_or_404(queryset, slug=slug)
+    queryset = Partnership.objects.published().select_related("city_a", "city_b")
+    # for_page()'s relations, only those that have rows read.
+    partnership = prefetch_page(get_object_or_404(queryset, slug=slug))
     return document_response(partnership_document(request, partnership), partnership.slug)
 
 

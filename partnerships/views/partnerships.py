@@ -11,7 +11,14 @@ from core.translated import by_name
 
 from .. import reports, timeline, vitality
 from ..filters import ActivityFilter, PartnershipFilter
-from ..models import Activity, FocusArea, Milestone, Partnership, count_published
+from ..models import (
+    Activity,
+    FocusArea,
+    Milestone,
+    Partnership,
+    count_published,
+    prefetch_page,
+)
 from . import PAGE_SIZE, PartnershipPaginator, PublishedRecordPaginator
 
 TOPIC_LIST_SIZE = 20
@@ -43,7 +50,11 @@ class PartnershipDetailView(DetailView):
         partnerships = (
             Partnership.objects.all() if self.preview else Partnership.objects.published()
         )
-        return partnerships.for_page().with_public_contacts()
+        return partnerships.select_related("city_a", "city_b")
+
+    def get_object(self, queryset=None):
+        # for_page() and with_public_contacts(), reading only the relations that have rows.
+        return prefetch_page(super().get_object(queryset), public_contacts=True)
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()

@@ -8,7 +8,15 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from core.dates import DatePrecision
-from partnerships.models import Activity, Partnership, Plan
+from partnerships.models import (
+    Activity,
+    Contact,
+    Document,
+    Partnership,
+    Picture,
+    Plan,
+    prefetch_page,
+)
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -378,3 +386,90 @@ def test_each_participant_line_stays_on_its_own_line(client, make_partnership, m
     make_milestone(partnership, participants="The Magistrat of East Berlin\nIts counterpart")
     response = client.get(partnership.get_absolute_url())
     assertContains(response, "The Magistrat of East Berlin<br>Its counterpart")
+
+
+class TestPageRelations:
+    """prefetch_page(): what for_page() and with_public_contacts() bring, reading only the
+    relations that have rows (issue 23)."""
+
+    RELATIONS = ("focus_areas", "milestones", "sources", "figures", "pictures", "documents")
+
+    def loaded(self, partnership, django_assert_num_queries):
+        """Everything the page reads of the partnership, and that reading it costs no query."""
+        with django_assert_num_queries(0):
+            return {
+                **{name: list(getattr(partnership, name).all()) for name in self.RELATIONS},
+                "plans": [(plan, list(plan.activities.all())) for plan in partnership.plans.all()],
+                "public_contacts": list(partnership.public_contacts),
+                "city_figures": [list(city.figures.all()) for city in partnership.cities],
+            }
+
+    def both_ways(self, partnership, django_assert_num_queries, queries):
+        old = Partnership.objects.for_page().with_public_contacts().get(pk=partnership.pk)
+        new = Partnership.objects.select_related("city_a", "city_b").get(pk=partnership.pk)
+        with django_assert_num_queries(queries):
+            assert prefetch_page(new, public_contacts=True) is new
+        return (
+            self.loaded(old, django_assert_num_queries),
+            self.loaded(new, django_assert_num_queries),
+        )
+
+    def test_a_full_partnership_the_same_as_for_page(
+        self,
+        dresden_hangzhou,
+        make_milestone,
+        make_source,
+        make_partnership_figure,
+        make_plan,
+        make_activity,
+        make_city_figure,
+        django_assert_num_queries,
+    ):
+        partnership = dresden_hangzhou
+        make_milestone(partnership, title="Agreement", date=D(2009, 10, 16))
+        make_source(partnership, title="City archive")
+        make_partnership_figure(partnership, label="Exchanges", value=12)
+        plan = make_plan(partnership, title="Youth exchange")
+        plan.activities.add(make_activity(partnership, title="Visit"))
+        Picture.objects.create(partnership=partnership, image="p/1.jpg", alt="A", credit="Me")
+        Document.objects.create(partnership=partnership, file="d/1.pdf", title="Deed", size=9)
+        for is_public in (True, False):
+            Contact.objects.create(
+                partnership=partnership,
+                role=Contact.Role.OFFICE,
+                city=partnership.city_a,
+                organisation=f"Office {is_public}",
+                is_public=is_public,
+            )
+        make_city_figure(partnership.city_b, label="Students", value=5)
+        # Which have rows; the focus areas, milestones, sources, figures, pictures,
+        # documents, plans and their activities, public contacts; both cities' figures.
+        old, new = self.both_ways(partnership, django_assert_num_queries, 11)
+        assert new == old
+        assert all(new[name] for name in self.RELATIONS)
+        assert [contact.organisation for contact in new["public_contacts"]] == ["Office True"]
+        assert [len(figures) for figures in new["city_figures"]] == [0, 1]
+
+    def test_an_empty_partnership_costs_one_query(
+        self, make_partnership, django_assert_num_queries
+    ):
+        partnership = make_partnership()
+        old, new = self.both_ways(partnership, django_assert_num_queries, 1)
+        assert new == old
+        assert not any(new[name] for name in self.RELATIONS)
+        assert new["city_figures"] == [[], []]
+        # Left empty without a query, and empty still when narrowed.
+        loaded = prefetch_page(Partnership.objects.select_related("city_a", "city_b").get())
+        with django_assert_num_queries(0):
+            assert not loaded.sources.filter(title="x")
+            assert loaded.milestones.count() == 0
+
+    def test_an_empty_partnership_page_reads_no_empty_relation(
+        self, client, make_partnership, django_assert_num_queries
+    ):
+        partnership = make_partnership()
+        # The partnership, which relations have rows, the activities' counts, the years
+        # with a record.
+        with django_assert_num_queries(4):
+            response = client.get(partnership.get_absolute_url())
+        assert response.status_code == 200

@@ -41,8 +41,10 @@ MAX_QUERIES = {
     # counts, then up to 20 of each of the three sections, and the focus areas of all three
     # in one query (issue 23; it was one per section); and (issue 20) one query each for the
     # pictures and the documents, however many there are (issue 22) one for the public
-    # contacts and one for the years with an annual report
-    "partnership_detail": 18,
+    # contacts and one for the years with an annual report; (issue 23) one query saying which
+    # of these relations have rows, the empty ones then read by none, the two cities' figures
+    # read together (tests/partnerships/test_pages.py: an empty partnership's count)
+    "partnership_detail": 17,
     "city_list": 2,  # count, page
     # city, its figures, its partnerships, its partnerships in figures, the years with records
     # (for the annual reports; their activities are the figures' activities per year too)
