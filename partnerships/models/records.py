@@ -29,6 +29,7 @@ from core.dates import (
 from core.indexes import NullsOrderedIndex
 from core.translated import TranslationStamps
 
+from .figures import ActivityYearFigure
 from .partnership import Partnership
 from .topics import FocusArea
 
@@ -49,20 +50,20 @@ class PartnershipRecordQuerySet(models.QuerySet):
         return self.filter(Q(partnership__city_a=city) | Q(partnership__city_b=city))
 
 
-def count_published(rows, partnership="partnership"):
+def count_published(rows, partnership="partnership", plus=None):
     """How many of `rows` (reaching their partnership through `partnership`) belong to a
     published partnership, exactly, in one query: all the rows less those of the partnerships
     not published. Counting the published ones directly joins every row to its partnership (at
     world scale, 272,000 activities: 50 ms and more on PostgreSQL, about 30 on SQLite); this
     way the database counts the rows from a narrow index and finds the unpublished ones from
-    the few unpublished partnerships outwards (of_unpublished)."""
+    the few unpublished partnerships outwards (of_unpublished). `plus`: an expression to add
+    in the same query."""
     if rows.query.is_empty():  # none(): the expression below would have no value
         return 0
     in_unpublished = rows.filter(of_unpublished(rows.model, partnership)).order_by()
     count = Func(F("pk"), function="COUNT", output_field=IntegerField())
-    return rows.order_by().aggregate(
-        n=Count("*") - Subquery(in_unpublished.annotate(n=count).values("n"))
-    )["n"]
+    n = Count("*") - Subquery(in_unpublished.annotate(n=count).values("n"))
+    return rows.order_by().aggregate(n=n if plus is None else n + plus)["n"]
 
 
 def of_unpublished(model, path):
@@ -226,6 +227,22 @@ def _key_as_value(field):
 
 
 class ActivityQuerySet(PartnershipRecordQuerySet):
+    def count_published(self):
+        """How many of these activities are published. Of all activities (the activity list
+        without filters): the kept activities per start year (models/figures.py) and the
+        undated ones, counted from their partial index, in one query; counting the published
+        ones among all 272,000 read as many index entries (about 20 ms on PostgreSQL)."""
+        query = self.query
+        if query.where or query.is_sliced or query.distinct or query.combinator:
+            return super().count_published()
+        dated = ActivityYearFigure.objects.order_by().annotate(
+            n_sum=Func(F("n"), function="SUM", output_field=IntegerField())
+        )
+        return count_published(
+            Activity.objects.filter(start_date__isnull=True),
+            plus=Coalesce(Subquery(dated.values("n_sum")), 0),
+        )
+
     def upcoming(self, today=None):
         """Activities that have not ended: the partnership's "News", soonest start first."""
         return self.filter(upcoming_q(today or timezone.localdate())).order_by(

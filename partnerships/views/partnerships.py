@@ -1,6 +1,7 @@
 """The partnerships list and page, the topic pages and the activity list."""
 
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -94,11 +95,16 @@ class TopicDetailView(DetailView):
     template_name = "partnerships/topic_detail.html"
     context_object_name = "topic"
 
+    def get_queryset(self):
+        # Its published partnerships as the kept figure counts them (models/figures.py).
+        return FocusArea.objects.annotate(partnership_count=Coalesce("published_count__n", 0))
+
     def get_context_data(self, **kwargs):
         partnerships = (
             Partnership.objects.published()
             .filter(focus_areas=self.object)
             .with_cities()
+            .for_cards()
             .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
         )
         activities = (
@@ -115,7 +121,7 @@ class TopicDetailView(DetailView):
         )
         return super().get_context_data(
             partnerships=partnerships[:TOPIC_LIST_SIZE],
-            partnership_count=partnerships.count(),
+            partnership_count=self.object.partnership_count,
             # SQLite: the newest, found by walking the activities' date index (as the list's).
             activities=page_in_index_order(
                 activities, 0, TOPIC_LIST_SIZE, activity_count, PublishedRecordPaginator.order_by
