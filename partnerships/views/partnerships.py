@@ -108,7 +108,7 @@ class TopicDetailView(DetailView):
             .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
         )
         activities = (
-            Activity.objects.published()
+            Activity.objects.not_unpublished()
             .filter(focus_areas=self.object)
             .select_related("partnership__city_a", "partnership__city_b")
             .for_list()
