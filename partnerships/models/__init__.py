@@ -39,6 +39,7 @@ from .records import (
     Source,
     count_published,
     upcoming_q,
+    with_focus_areas,
 )
 from .review import PendingChange, ReviewNote
 from .seeking import PartnerSearch, PartnerSearchQuerySet
@@ -117,4 +118,5 @@ __all__ = [
     "unique_slug",
     "upcoming_q",
     "with_a_published_partnership",
+    "with_focus_areas",
 ]

@@ -344,22 +344,29 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             name: ActivitySection(list(lists[name][:size]) if counts[name] else [], counts[name])
             for name in lists
         }
-        shown = [activity for section in sections.values() for activity in section.activities]
-        # One query for the three sections' focus areas, as plain lists (`shown_focus_areas`,
-        # which the page's tags read): a prefetch builds a related manager and a queryset for
-        # each activity, and the page asked the relation for them twice more.
-        areas = {activity.pk: [] for activity in shown}
-        if shown:
-            links = (
-                Activity.focus_areas.through.objects.filter(activity__in=list(areas))
-                .select_related("focusarea")
-                .order_by(*(f"focusarea__{name}" for name in FocusArea._meta.ordering))
-            )
-            for link in links:
-                areas[link.activity_id].append(link.focusarea)
-        for activity in shown:
-            activity.shown_focus_areas = areas[activity.pk]
+        # The three sections' focus areas in one query.
+        with_focus_areas(
+            [activity for section in sections.values() for activity in section.activities]
+        )
         return sections
+
+
+def with_focus_areas(activities):
+    """Give each of `activities` (a list) its focus areas as a plain list (`shown_focus_areas`,
+    which focus_area_list() and the tags read), in one query: a prefetch builds a related
+    manager and a queryset for each activity. Returns the list."""
+    areas = {activity.pk: [] for activity in activities}
+    if activities:
+        links = (
+            Activity.focus_areas.through.objects.filter(activity__in=list(areas))
+            .select_related("focusarea")
+            .order_by(*(f"focusarea__{name}" for name in FocusArea._meta.ordering))
+        )
+        for link in links:
+            areas[link.activity_id].append(link.focusarea)
+    for activity in activities:
+        activity.shown_focus_areas = areas[activity.pk]
+    return activities
 
 
 class Activity(RecordStamps, TranslationStamps):

@@ -12,7 +12,14 @@ from core.translated import by_name
 
 from .. import reports, timeline, vitality
 from ..filters import ActivityFilter, PartnershipFilter
-from ..models import Activity, FocusArea, Milestone, Partnership, count_published
+from ..models import (
+    Activity,
+    FocusArea,
+    Milestone,
+    Partnership,
+    count_published,
+    with_focus_areas,
+)
 from . import PAGE_SIZE, PartnershipPaginator, PublishedRecordPaginator
 
 TOPIC_LIST_SIZE = 20
@@ -140,4 +147,12 @@ class ActivityListView(FilterView):
     paginator_class = PublishedRecordPaginator
 
     def get_queryset(self):
-        return Activity.objects.listing().for_list()
+        # The page's focus areas are read below, as plain lists.
+        return Activity.objects.listing().prefetch_related(None).for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        page.object_list = with_focus_areas(list(page.object_list))
+        context["activities"] = context["object_list"] = page.object_list
+        return context
