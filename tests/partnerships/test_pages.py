@@ -305,6 +305,20 @@ class TestActivityList:
         # Counted as all the activities less the unpublished partnerships' ones.
         assertContains(response, "1 activity found")
 
+    def test_shows_each_activitys_focus_areas(
+        self, client, make_partnership, make_activity, make_focus_area
+    ):
+        sport, culture = make_focus_area(name="Sport"), make_focus_area(name="Culture")
+        make_activity(make_partnership(), title="Match", focus_areas=[sport, culture])
+        make_activity(make_partnership(), title="Untagged")
+        response = client.get(reverse("activity_list"))
+        assertContains(
+            response,
+            f'<p class="tags"><a class="tag" href="{culture.get_absolute_url()}">Culture</a>'
+            f'<a class="tag" href="{sport.get_absolute_url()}">Sport</a></p>',
+        )
+        assertContains(response, '<p class="tags">', count=1)
+
     def test_counts_the_filtered_published_activities(
         self, client, make_partnership, make_activity
     ):
