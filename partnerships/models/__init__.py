@@ -40,6 +40,7 @@ from .records import (
     Source,
     count_published,
     upcoming_q,
+    with_focus_areas,
 )
 from .review import PendingChange, ReviewNote
 from .seeking import PartnerSearch, PartnerSearchQuerySet
@@ -119,4 +120,5 @@ __all__ = [
     "unique_slug",
     "upcoming_q",
     "with_a_published_partnership",
+    "with_focus_areas",
 ]

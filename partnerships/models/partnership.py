@@ -58,6 +58,18 @@ class PartnershipQuerySet(models.QuerySet):
     def with_cities(self):
         return self.select_related("city_a", "city_b").prefetch_related("focus_areas")
 
+    def for_cards(self):
+        """Only the columns a card shows (includes/partnership_card.html): the partnership's
+        and cities' rows hold every narrative text in every language."""
+        return self.only(
+            "slug",
+            "kind",
+            "established",
+            "established_precision",
+            "status",
+            *(f"{side}__{name}" for side in ("city_a", "city_b") for name in ("name", "country")),
+        )
+
     def listed(self):
         """The partnership list: published, with their cities and focus areas, by name as the
         visitor reads it (Meta.ordering would use the translation's column alone). The list

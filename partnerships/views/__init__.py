@@ -51,7 +51,7 @@ class PublishedRecordPaginator(IndexWalkPaginator):
 
     def __init__(self, object_list, *args, **kwargs):
         self.records = object_list
-        super().__init__(object_list.published(), *args, **kwargs)
+        super().__init__(object_list.not_unpublished(), *args, **kwargs)
 
     @cached_property
     def count(self):

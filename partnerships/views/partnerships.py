@@ -1,6 +1,7 @@
 """The partnerships list and page, the topic pages and the activity list."""
 
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -18,6 +19,7 @@ from ..models import (
     Partnership,
     count_published,
     prefetch_page,
+    with_focus_areas,
 )
 from . import PAGE_SIZE, PartnershipPaginator, PublishedRecordPaginator
 
@@ -105,15 +107,20 @@ class TopicDetailView(DetailView):
     template_name = "partnerships/topic_detail.html"
     context_object_name = "topic"
 
+    def get_queryset(self):
+        # Its published partnerships as the kept figure counts them (models/figures.py).
+        return FocusArea.objects.annotate(partnership_count=Coalesce("published_count__n", 0))
+
     def get_context_data(self, **kwargs):
         partnerships = (
             Partnership.objects.published()
             .filter(focus_areas=self.object)
             .with_cities()
+            .for_cards()
             .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
         )
         activities = (
-            Activity.objects.published()
+            Activity.objects.not_unpublished()
             .filter(focus_areas=self.object)
             .select_related("partnership__city_a", "partnership__city_b")
             .for_list()
@@ -126,7 +133,7 @@ class TopicDetailView(DetailView):
         )
         return super().get_context_data(
             partnerships=partnerships[:TOPIC_LIST_SIZE],
-            partnership_count=partnerships.count(),
+            partnership_count=self.object.partnership_count,
             # SQLite: the newest, found by walking the activities' date index (as the list's).
             activities=page_in_index_order(
                 activities, 0, TOPIC_LIST_SIZE, activity_count, PublishedRecordPaginator.order_by
@@ -145,4 +152,12 @@ class ActivityListView(FilterView):
     paginator_class = PublishedRecordPaginator
 
     def get_queryset(self):
-        return Activity.objects.listing().for_list()
+        # The page's focus areas are read below, as plain lists.
+        return Activity.objects.listing().prefetch_related(None).for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        page.object_list = with_focus_areas(list(page.object_list))
+        context["activities"] = context["object_list"] = page.object_list
+        return context

@@ -546,3 +546,15 @@ class TestFixesFromReview:
         [jubilee] = upcoming_jubilees(Partnership.objects.all(), D(2021, 2, 1), within_days=60)
         assert (jubilee.years, jubilee.date) == (25, D(2021, 2, 28))
         assert partnership.age_in_years(today=jubilee.date) == 25
+
+
+def test_not_unpublished_is_published_written_otherwise(make_partnership, make_activity):
+    """The activity list's and topic page's walked form of published() (core/index_walk.py)."""
+    for state in Partnership.State.values:
+        partnership = make_partnership(state=state)
+        make_activity(partnership)
+        make_activity(partnership, start_date=None)
+    published = Activity.objects.published().order_by("pk")
+
+    assert list(Activity.objects.not_unpublished().order_by("pk")) == list(published)
+    assert published.count() == 2

@@ -10,6 +10,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from core.dates import DatePrecision
 from partnerships.models import (
     Activity,
+    ActivityYearFigure,
     Contact,
     Document,
     Partnership,
@@ -270,6 +271,8 @@ class TestTopicPage:
         response = client.get(flood.get_absolute_url())
         assertContains(response, "<h1>Flood protection</h1>", html=True)
         assert response.context["activity_count"] == 1
+        # From the kept figure of the focus area's published partnerships.
+        assert response.context["partnership_count"] == 1
         assertContains(response, shown.title)
         assertContains(response, "Elbe flood seminar")
         assertNotContains(response, hidden.title)
@@ -277,6 +280,27 @@ class TestTopicPage:
 
 
 class TestActivityList:
+    def test_counts_every_published_activity_from_the_kept_figures(
+        self, client, make_partnership, make_activity
+    ):
+        shown, hidden = make_partnership(), make_partnership(state="draft")
+        for partnership in (shown, hidden):
+            for year in range(2000, 2018):
+                make_activity(partnership, start_date=datetime.date(year, 1, 1))
+            for _ in range(3):
+                make_activity(partnership, start_date=None)  # in no year's figure
+        first = client.get(reverse("activity_list"))
+        assertContains(first, "21 activities found")
+        assertContains(first, "Page 1 of 2")
+        assert client.get(reverse("activity_list"), {"page": 2}).context["activities"]
+
+        hidden.state = Partnership.State.PUBLISHED
+        hidden.save()
+        assertContains(client.get(reverse("activity_list")), "42 activities found")
+        # The dated ones as the figures hold them (a rebuild puts them right).
+        ActivityYearFigure.objects.filter(year=2000).update(n=5)
+        assertContains(client.get(reverse("activity_list")), "45 activities found")
+
     def test_lists_activities_of_published_partnerships(
         self, client, make_partnership, make_activity
     ):
@@ -289,6 +313,20 @@ class TestActivityList:
         assertNotContains(response, "Reviewed exhibition")
         # Counted as all the activities less the unpublished partnerships' ones.
         assertContains(response, "1 activity found")
+
+    def test_shows_each_activitys_focus_areas(
+        self, client, make_partnership, make_activity, make_focus_area
+    ):
+        sport, culture = make_focus_area(name="Sport"), make_focus_area(name="Culture")
+        make_activity(make_partnership(), title="Match", focus_areas=[sport, culture])
+        make_activity(make_partnership(), title="Untagged")
+        response = client.get(reverse("activity_list"))
+        assertContains(
+            response,
+            f'<p class="tags"><a class="tag" href="{culture.get_absolute_url()}">Culture</a>'
+            f'<a class="tag" href="{sport.get_absolute_url()}">Sport</a></p>',
+        )
+        assertContains(response, '<p class="tags">', count=1)
 
     def test_counts_the_filtered_published_activities(
         self, client, make_partnership, make_activity
