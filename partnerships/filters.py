@@ -9,7 +9,8 @@ from django_filters.constants import EMPTY_VALUES
 
 from cities.models import City
 from cities.sizes import SizeBand
-from core.choices import country_choices
+from core.choices import CountryChoices, country_choices
+from core.filtersets import QuickFilterSet
 from core.translated import by_name, in_any_language
 from core.widgets import QuickSelectForm
 
@@ -78,13 +79,13 @@ def focus_area_filter():
     )
 
 
-class PartnershipFilter(django_filters.FilterSet):
+class PartnershipFilter(QuickFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_text", max_length=search.MAX_QUERY_LENGTH
     )
     country = django_filters.ChoiceFilter(
         label=_("Country"),
-        choices=country_choices,
+        choices=CountryChoices(),
         method="filter_country",
         empty_label=_("Any country"),
     )
@@ -139,6 +140,9 @@ class PartnershipFilter(django_filters.FilterSet):
         # the empty choice, named so and chosen.
         if self.searching:
             self.filters["sort"].extra["empty_label"] = _("Best match")
+
+    def form_key(self):
+        return self.searching
 
     @property
     def searching(self):

@@ -68,6 +68,21 @@ class PartnershipQuerySet(models.QuerySet):
             .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
         )
 
+    def for_cards(self):
+        """Only the columns the list page's cards and JSON-LD show (list_tags.partnership_cards):
+        the partnerships' and cities' rows hold every narrative text in every language, which
+        20 rows would otherwise read and turn into objects; the focus areas by name."""
+        return self.only(
+            "slug",
+            "kind",
+            "status",
+            "established",
+            "established_precision",
+            *(f"{side}__{name}" for side in ("city_a", "city_b") for name in ("name", "country")),
+        ).prefetch_related(None).prefetch_related(  # with_cities()' focus areas: names alone
+            models.Prefetch("focus_areas", queryset=FocusArea.objects.only("name"))
+        )
+
     def refresh_search_document(self):
         """Recompute these partnerships' search documents (PostgreSQL) or index rows (SQLite's
         FTS5 table); see search.py."""

@@ -27,7 +27,7 @@ class PartnershipListView(FilterView):
     paginator_class = PartnershipPaginator
 
     def get_queryset(self):
-        return Partnership.objects.listed()
+        return Partnership.objects.listed().for_cards()
 
 
 class PartnershipDetailView(DetailView):
