@@ -72,16 +72,13 @@ class PartnershipQuerySet(models.QuerySet):
         """Only the columns the list page's cards and JSON-LD show (list_tags.partnership_cards):
         the partnerships' and cities' rows hold every narrative text in every language, which
         20 rows would otherwise read and turn into objects; the focus areas by name."""
-        return self.only(
-            "slug",
-            "kind",
-            "status",
-            "established",
-            "established_precision",
-            *(f"{side}__{name}" for side in ("city_a", "city_b") for name in ("name", "country")),
-        ).prefetch_related(None).prefetch_related(  # with_cities()' focus areas: names alone
-            models.Prefetch("focus_areas", queryset=FocusArea.objects.only("name"))
-        )
+        cities = [
+            f"{side}__{name}" for side in ("city_a", "city_b") for name in ("name", "country")
+        ]
+        areas = models.Prefetch("focus_areas", queryset=FocusArea.objects.only("name"))
+        shown = ("slug", "kind", "status", "established", "established_precision", *cities)
+        # prefetch_related(None): with_cities()' focus areas, replaced by their names alone.
+        return self.only(*shown).prefetch_related(None).prefetch_related(areas)
 
     def refresh_search_document(self):
         """Recompute these partnerships' search documents (PostgreSQL) or index rows (SQLite's
