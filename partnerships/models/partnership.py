@@ -80,6 +80,22 @@ class PartnershipQuerySet(models.QuerySet):
         # prefetch_related(None): with_cities()' focus areas, replaced by their names alone.
         return self.only(*shown).prefetch_related(None).prefetch_related(areas)
 
+    def for_api_list(self):
+        """Only the columns the API's list of partnerships gives (api/data.py partnership_item),
+        for the reason for_cards() gives; the focus areas without their descriptions."""
+        cities = [
+            f"{side}__{name}"
+            for side in ("city_a", "city_b")
+            for name in ("slug", "name", "country", "region", "latitude", "longitude")
+        ]
+        shown = ("slug", "kind", "status", "established", "established_precision", "vitality")
+        areas = models.Prefetch("focus_areas", queryset=FocusArea.objects.only("slug", "name"))
+        return (
+            self.only(*shown, "summary", "updated_at", *cities)
+            .prefetch_related(None)
+            .prefetch_related(areas)
+        )
+
     def refresh_search_document(self):
         """Recompute these partnerships' search documents (PostgreSQL) or index rows (SQLite's
         FTS5 table); see search.py."""
