@@ -15,7 +15,7 @@ from core.translated import by_name, in_any_language
 from core.widgets import QuickSelectForm
 
 from . import search
-from .models import Activity, FocusArea, Partnership
+from .models import Activity, FocusArea, Partnership, published_in_country
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -147,6 +147,21 @@ class PartnershipFilter(QuickFilterSet):
     @property
     def searching(self):
         return bool(self.data and str(self.data.get("q") or "").strip())
+
+    def figure_count(self):
+        """How many partnerships `qs` holds, where the maintained figures know it: filtered by
+        a country alone (and a vitality); else None. For a filter set of every published
+        partnership, bound and valid (the list shows none for invalid filters)."""
+        if not (self.is_bound and self.is_valid()):
+            return None
+        chosen = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in EMPTY_VALUES and name != "sort"
+        }
+        if not chosen.keys() <= {"country", "vitality"} or "country" not in chosen:
+            return None
+        return published_in_country(chosen["country"], chosen.get("vitality"))
 
     def filter_text(self, queryset, name, value):
         # Best match first; a sort the visitor picks (applied after this) replaces that order.

@@ -29,6 +29,13 @@ class PartnershipListView(FilterView):
     def get_queryset(self):
         return Partnership.objects.listed().for_cards()
 
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        count = self.filterset.figure_count()
+        if count is not None:
+            paginator.count = count  # a country's list, counted by its figures
+        return paginator
+
 
 class PartnershipDetailView(DetailView):
     template_name = "partnerships/partnership_detail.html"

@@ -142,3 +142,35 @@ def test_the_focus_area_menu_and_errors_follow_the_database_and_the_language(mak
         filterset = PartnershipFilter(QueryDict("focus_area=water&country=DE"))
         assert list(filterset.errors) == ["focus_area"]
         assert '<option value="DE" selected>德国</option>' in str(filterset.form["country"])
+
+
+@pytest.mark.django_db
+def test_a_countrys_list_is_counted_by_its_figures_and_an_edit_shows_at_once(
+    client, make_partnership, make_city
+):
+    from partnerships.models import Partnership
+
+    dresden, leipzig = make_city(name="Dresden"), make_city(name="Leipzig")
+    make_partnership(city_a=dresden, city_b=leipzig)  # both in Germany: counted once
+    make_partnership(city_a=make_city(country="FR"), city_b=dresden)
+    hidden = make_partnership(city_a=dresden, state="draft")
+    make_partnership(city_a=make_city(country="FR"))
+    queries = [
+        "country=DE",
+        "country=DE&sort=-established",
+        "country=DE&vitality=unknown",
+        "country=DE&vitality=active",
+        "country=CN",
+        "country=JP",
+    ]
+    for query in queries:
+        filterset = PartnershipFilter(QueryDict(query), queryset=Partnership.objects.listed())
+        assert filterset.figure_count() == filterset.qs.count(), query
+    for query in ("", "country=DE&q=dresden", "country=DE&kind=twinning", "country=XX", "kind=x"):
+        filterset = PartnershipFilter(QueryDict(query) if query else None)
+        assert filterset.figure_count() is None, query
+    hidden.state = "published"
+    hidden.save()
+    html = client.get(reverse("partnership_list"), {"country": "DE"}).content.decode()
+    assert "3 partnerships found" in html
+    assert html.count('<article class="card">') == 3
