@@ -9,9 +9,10 @@ unpublished partnership ever reaches them, since every queryset starts from `pub
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from core.choices import choice_label, country_name
 from core.dates import iso_partial_date
 from partnerships import vitality
-from partnerships.opendata.exports import country_name, number, timestamp
+from partnerships.opendata.exports import number, timestamp
 
 
 def link(request, path):
@@ -111,7 +112,8 @@ def partnership_head(request, partnership):
         ),
         "established_display": partnership.established_display,
         "vitality": partnership.vitality,
-        "vitality_label": str(partnership.get_vitality_display()),
+        # As get_vitality_display() gives it, translating one label rather than every one.
+        "vitality_label": str(choice_label(partnership.Vitality, partnership.vitality)),
     }
 
 

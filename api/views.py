@@ -197,7 +197,7 @@ PAGED = {400: Error, 404: Error}
 )
 def partnerships(request, filters: Query[PartnershipFilters], paging: Query[Paging]):
     """The published partnerships, with the partnership list page's filters and sorting."""
-    queryset = filtered(PartnershipFilter, request, Partnership.objects.listed())
+    queryset = filtered(PartnershipFilter, request, Partnership.objects.listed().for_api_list())
     return page_of(request, queryset, paging, data.partnership_item, PartnershipPaginator)
 
 

@@ -9,12 +9,13 @@ from django_filters.constants import EMPTY_VALUES
 
 from cities.models import City
 from cities.sizes import SizeBand
-from core.choices import country_choices
+from core.choices import CountryChoices, country_choices
+from core.filtersets import QuickFilterSet
 from core.translated import by_name, in_any_language
 from core.widgets import QuickSelectForm
 
 from . import search
-from .models import Activity, FocusArea, Partnership
+from .models import Activity, FocusArea, Partnership, published_in_country
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -78,13 +79,13 @@ def focus_area_filter():
     )
 
 
-class PartnershipFilter(django_filters.FilterSet):
+class PartnershipFilter(QuickFilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_text", max_length=search.MAX_QUERY_LENGTH
     )
     country = django_filters.ChoiceFilter(
         label=_("Country"),
-        choices=country_choices,
+        choices=CountryChoices(),
         method="filter_country",
         empty_label=_("Any country"),
     )
@@ -140,9 +141,27 @@ class PartnershipFilter(django_filters.FilterSet):
         if self.searching:
             self.filters["sort"].extra["empty_label"] = _("Best match")
 
+    def form_key(self):
+        return self.searching
+
     @property
     def searching(self):
         return bool(self.data and str(self.data.get("q") or "").strip())
+
+    def figure_count(self):
+        """How many partnerships `qs` holds, where the maintained figures know it: filtered by
+        a country alone (and a vitality); else None. For a filter set of every published
+        partnership, bound and valid (the list shows none for invalid filters)."""
+        if not (self.is_bound and self.is_valid()):
+            return None
+        chosen = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in EMPTY_VALUES and name != "sort"
+        }
+        if not chosen.keys() <= {"country", "vitality"} or "country" not in chosen:
+            return None
+        return published_in_country(chosen["country"], chosen.get("vitality"))
 
     def filter_text(self, queryset, name, value):
         # Best match first; a sort the visitor picks (applied after this) replaces that order.

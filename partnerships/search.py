@@ -618,6 +618,12 @@ def with_snippet_sources(queryset, text):
     )
 
 
+def snippet_fields(model, using="default"):
+    """The fields of `model` snippet() reads from each row: the narrative, unless the database
+    writes the headline (PostgreSQL). A list that reads only some columns must read these."""
+    return [] if is_full_text(using) else list(model.NARRATIVE_FIELDS)
+
+
 def _plain(text):
     """Markdown source read as plain text (links keep their words, emphasis marks go)."""
     return _MD_NOISE.sub("", _MD_LINK.sub(r"\1", text))

@@ -11,6 +11,7 @@ from .figures import (
     CountryPairFigure,
     FocusAreaFigure,
     FoundingYearFigure,
+    published_in_country,
 )
 from .imports import ImportRun, ImportRunEntry
 from .media import Document, Picture
@@ -116,6 +117,7 @@ __all__ = [
     "partnership_slug_base",
     "listed_cities",
     "public_cities",
+    "published_in_country",
     "register_history",
     "unique_slug",
     "upcoming_q",

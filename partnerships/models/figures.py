@@ -58,6 +58,16 @@ class CountryFigure(models.Model):
         return f"{self.country} ({self.vitality}): {self.n}"
 
 
+def published_in_country(code, vitality=None):
+    """How many published partnerships have a city in the country `code` (of one vitality, if
+    given): the count of the list filtered by that country, from its few figures rather than
+    through every partnership of the country."""
+    figures = CountryFigure.objects.filter(country=code)
+    if vitality:
+        figures = figures.filter(vitality=vitality)
+    return figures.aggregate(n=models.Sum("n"))["n"] or 0
+
+
 class YearFigure(models.Model):
     """A count per year."""
 

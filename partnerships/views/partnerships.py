@@ -36,7 +36,14 @@ class PartnershipListView(FilterView):
     paginator_class = PartnershipPaginator
 
     def get_queryset(self):
-        return Partnership.objects.listed()
+        return Partnership.objects.listed().for_cards()
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        count = self.filterset.figure_count()
+        if count is not None:
+            paginator.count = count  # a country's list, counted by its figures
+        return paginator
 
 
 class PartnershipDetailView(DetailView):

@@ -8,6 +8,14 @@ from .. import search
 from ..models import Partnership
 from . import PAGE_SIZE
 
+RESULT_FIELDS = (
+    "slug",
+    "kind",
+    "established",
+    "established_precision",
+    *(f"{side}__{name}" for side in ("city_a", "city_b") for name in ("name", "country")),
+)
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(
@@ -38,9 +46,11 @@ class SearchView(ListView):
     def get_queryset(self):
         if not self.query:
             return Partnership.objects.none()
-        found = search.search(
-            Partnership.objects.published().select_related("city_a", "city_b"), self.query
+        # Only what a result shows (the rows hold every narrative text in every language).
+        partnerships = Partnership.objects.published().only(
+            *RESULT_FIELDS, *search.snippet_fields(Partnership, Partnership.objects.db)
         )
+        found = search.search(partnerships.select_related("city_a", "city_b"), self.query)
         return search.with_snippet_sources(found, self.query)
 
     def get_context_data(self, **kwargs):

@@ -100,3 +100,77 @@ class TestPage:
             labels = re.findall(r'<option value="[^"]*"(?: selected)?>([^<]*)</option>', menu)
             assert f'<option value="DE" selected>{germany}</option>' in menu
             assert labels[1:4] == order  # after "Any country"
+
+
+def test_each_filterset_has_filters_of_its_own():
+    """The filters are copied for each FilterSet (core/filtersets.py), shallowly: what one
+    request changes, another does not see, and each method is bound to its own filter set."""
+    searching = PartnershipFilter(QueryDict("q=culture"))
+    plain = PartnershipFilter(QueryDict(""))
+    assert searching.filters["sort"].extra["empty_label"] is not None
+    assert plain.filters["sort"].extra["empty_label"] is None
+    assert PartnershipFilter.base_filters["sort"].extra["empty_label"] is None
+    for name, filter_ in plain.filters.items():
+        assert filter_ is not PartnershipFilter.base_filters[name]
+        assert filter_ is not searching.filters[name]
+        assert filter_.parent is plain
+    assert plain.filters["country"].filter.method.__self__ is plain
+    assert searching.filters["country"].filter.method.__self__ is searching
+
+
+def test_the_form_class_is_built_once_per_kind_and_its_fields_are_the_forms_own():
+    first, second = PartnershipFilter(QueryDict("country=DE")), PartnershipFilter(QueryDict(""))
+    assert first.get_form_class() is second.get_form_class()
+    assert PartnershipFilter(QueryDict("q=x")).get_form_class() is not first.get_form_class()
+    assert first.form.fields["country"] is not second.form.fields["country"]
+    assert first.form.fields["focus_area"].queryset is not second.form.fields["focus_area"].queryset
+
+
+@pytest.mark.django_db
+def test_the_focus_area_menu_and_errors_follow_the_database_and_the_language(make_focus_area):
+    PartnershipFilter(QueryDict("")).form.as_div()  # the form class is built before the area
+    area = make_focus_area(name="Water", name_de="Wasser", slug="water")
+    with translation.override("de"):
+        filterset = PartnershipFilter(QueryDict("focus_area=water&country=XX"))
+        assert filterset.is_valid() is False
+        assert list(filterset.errors) == ["country"]  # a focus area added is a choice at once
+        assert "XX" in filterset.errors["country"][0]
+        assert "Wasser" in str(filterset.form["focus_area"])
+        assert '<option value="DE">Deutschland</option>' in str(filterset.form["country"])
+    area.delete()
+    with translation.override("zh-hans"):
+        filterset = PartnershipFilter(QueryDict("focus_area=water&country=DE"))
+        assert list(filterset.errors) == ["focus_area"]
+        assert '<option value="DE" selected>德国</option>' in str(filterset.form["country"])
+
+
+@pytest.mark.django_db
+def test_a_countrys_list_is_counted_by_its_figures_and_an_edit_shows_at_once(
+    client, make_partnership, make_city
+):
+    from partnerships.models import Partnership
+
+    dresden, leipzig = make_city(name="Dresden"), make_city(name="Leipzig")
+    make_partnership(city_a=dresden, city_b=leipzig)  # both in Germany: counted once
+    make_partnership(city_a=make_city(country="FR"), city_b=dresden)
+    hidden = make_partnership(city_a=dresden, state="draft")
+    make_partnership(city_a=make_city(country="FR"))
+    queries = [
+        "country=DE",
+        "country=DE&sort=-established",
+        "country=DE&vitality=unknown",
+        "country=DE&vitality=active",
+        "country=CN",
+        "country=JP",
+    ]
+    for query in queries:
+        filterset = PartnershipFilter(QueryDict(query), queryset=Partnership.objects.listed())
+        assert filterset.figure_count() == filterset.qs.count(), query
+    for query in ("", "country=DE&q=dresden", "country=DE&kind=twinning", "country=XX", "kind=x"):
+        filterset = PartnershipFilter(QueryDict(query) if query else None)
+        assert filterset.figure_count() is None, query
+    hidden.state = "published"
+    hidden.save()
+    html = client.get(reverse("partnership_list"), {"country": "DE"}).content.decode()
+    assert "3 partnerships found" in html
+    assert html.count('<article class="card">') == 3

@@ -1,0 +1,57 @@
+"""The partnership list's cards written in Python (list_tags) say what the include says:
+includes/partnership_card.html, which the home and topic pages still use."""
+
+import datetime
+
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from partnerships.models import Partnership
+from partnerships.templatetags.list_tags import partnership_cards
+
+
+@pytest.fixture
+def varied(make_partnership, make_city, make_focus_area):
+    culture = make_focus_area(name="Culture & <arts>", name_de="Kultur & Künste")
+    sport = make_focus_area(name="Sport", name_zh_hans="体育")
+    make_partnership(
+        city_a=make_city(name="Dresden", name_zh_hans="德累斯顿"),
+        city_b=make_city(name="<Hangzhou> & Co", country="CN"),
+        established=datetime.date(2009, 10, 16),
+        established_precision="day",
+        focus_areas=[sport, culture],
+    )
+    make_partnership(
+        city_a=make_city(name="Pristina", country="XK"),
+        city_b=make_city(name="Ōsaka", name_de="Osaka", country="JP"),
+        established=None,
+        kind=Partnership.Kind.FRIENDSHIP,
+        status=Partnership.Status.ENDED,
+    )
+    make_partnership(established=datetime.date(1990, 1, 1), established_precision="year")
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_the_cards_write_what_the_include_writes(varied, language):
+    with translation.override(language):
+        for queryset in (Partnership.objects.listed(), Partnership.objects.listed().for_cards()):
+            partnerships = list(queryset)
+            expected = "".join(
+                render_to_string("includes/partnership_card.html", {"partnership": partnership})
+                for partnership in partnerships
+            )
+            assert partnership_cards(partnerships) == expected
+    assert "&lt;Hangzhou&gt; &amp; Co" in expected
+
+
+def test_the_cards_read_nothing_more(client, varied, make_partnership, django_assert_num_queries):
+    for _ in range(5):
+        make_partnership()
+    page = list(Partnership.objects.listed().for_cards())
+    with django_assert_num_queries(0):
+        partnership_cards(page)
+    html = client.get(reverse("partnership_list")).content.decode()
+    assert html.count('<article class="card">') == 8
+    assert "Kultur" not in html and "Culture &amp; &lt;arts&gt;" in html
