@@ -124,9 +124,9 @@ def overview_map(countries, links):
         )
     located = [link for link in links if centre(link.country_a) and centre(link.country_b)]
     # Only the busiest are drawn and listed: the first of the 2,000 links at world scale, as
-    # sorted() would order them (nsmallest keeps its order, ties included), without sorting all.
+    # sorted() would order them (nsmallest gives the first n of sorted()), without sorting all.
     shown = heapq.nsmallest(
-        MAX_LINKS,
+        max(MAX_LINKS, LISTED),
         located,
         key=lambda link: (-link.partnerships, link.country_a.name, link.country_b.name),
     )
@@ -138,7 +138,7 @@ def overview_map(countries, links):
             note=f"{link.country_a.name} – {link.country_b.name}: {grouped(link.partnerships)}",
         )
         # Thinnest first, so the strongest connections are drawn on top.
-        for link in reversed(shown)
+        for link in reversed(shown[:MAX_LINKS])
     ]
     if len(located) > MAX_LINKS:
         description = gettext(

@@ -39,9 +39,11 @@ class HomeView(TemplateView):
             map_active_only=active_only,
             upcoming_activities=Activity.objects.select_related(
                 "partnership__city_a", "partnership__city_b"
-            ).soonest(UPCOMING_COUNT, today),
+            )
+            .for_list()
+            .soonest(UPCOMING_COUNT, today),
             jubilees=upcoming_jubilees(
-                Partnership.objects.published().select_related("city_a", "city_b"),
+                Partnership.objects.published().named(),
                 today,
                 limit=UPCOMING_COUNT,
             ),
