@@ -108,10 +108,14 @@ def overview_map(countries, links):
     busiest = drawn[0].partnerships
     grouped = grouped_numbers()
     list_url = reverse("partnership_list")  # a country's circle leads to its partnerships
-    points = []
+    points, labels = [], {}
     for country in drawn:  # largest first, so smaller circles lie on top and stay visible
         share = math.sqrt(country.partnerships / busiest)
-        partnerships = _partnerships(country.partnerships, grouped)
+        partnerships = labels.get(country.partnerships)
+        if partnerships is None:  # many countries share a count: each worded once
+            partnerships = labels[country.partnerships] = _partnerships(
+                country.partnerships, grouped
+            )
         points.append(
             MapPoint(
                 *project(*centres[id(country)]),
