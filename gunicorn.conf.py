@@ -26,5 +26,8 @@ def post_worker_init(worker):
 
     from django.urls import get_resolver
 
+    from core.warmup import warm_up
+
     get_resolver().url_patterns  # noqa: B018 (reading it imports every app's URLs and views)
+    warm_up()  # what the first request would do once: URL tables, catalogs, templates
     gc.freeze()

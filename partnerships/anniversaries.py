@@ -14,7 +14,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F
 from django.utils.translation import pgettext
 
 from core.dates import DatePart, DatePrecision, anniversary_in, format_partial_date, period_end
@@ -70,35 +70,87 @@ def next_jubilee(established, precision, today):
     return Jubilee(None, target - established.year, day, precision)
 
 
-def _in_target_year(target, today, horizon):
-    """The founding dates whose jubilee in `target` falls in [today's period, horizon]."""
-    # Founded a multiple of five years before `target` (and from the year 1000 on, as a date
-    # field holds them): as arithmetic rather than a list of the 200 years, which Django took
-    # 10 ms and more to build into SQL for every page with jubilees.
-    condition = Q(
-        founding_year__gte=1000,
-        founding_year__lte=target - JUBILEE_STEP,
-        founding_phase=target % JUBILEE_STEP,
-    )
-    month_day = F("founding_month_day")
-    if target == today.year:  # not over yet, at the founding date's precision
-        this_month, this_day = today.month * 100, today.month * 100 + today.day
-        condition &= (
-            Q(established_precision=DatePrecision.YEAR)
-            | Q(established_precision=DatePrecision.MONTH, founding_month_day__gte=this_month)
-            | Q(established_precision=DatePrecision.DAY, founding_month_day__gte=this_day)
+class JubileeYear(models.Expression):
+    """SQL: the year of the first jubilee of the row's founding (`year` and `month_day`, its
+    DatePart annotations, and `precision`) whose period is not over by `today` and that begins
+    by `horizon`, or NULL.
+
+    For each target year from today's to the horizon's, in turn: founded a multiple of five
+    years before it (from the year 1000 on, as a date field holds them); in today's year, not
+    over yet at the founding date's precision; in the horizon's year, begun by the horizon (a
+    29 February founding celebrated on 28 February in a common year).
+
+    The CASE is written here rather than built from When() and Q() objects: Django took about
+    7 ms a page to resolve and compile those for a query that runs in under a millisecond. The
+    SQL is the same, with the same parameters, and so is the plan."""
+
+    output_field = models.IntegerField()
+
+    def __init__(self, year, month_day, precision, today, horizon):
+        super().__init__()
+        self.sources = [year, month_day, precision]
+        self.today, self.horizon = today, horizon
+
+    def get_source_expressions(self):
+        return self.sources
+
+    def set_source_expressions(self, exprs):
+        self.sources = list(exprs)
+
+    def as_sql(self, compiler, connection):
+        (year, year_params), (month_day, md_params), (precision, p_params) = (
+            compiler.compile(source) for source in self.sources
         )
-    if target == horizon.year:  # begins by the horizon
-        leap_day_moves = not calendar.isleap(target)
-        day_of_jubilee = (
-            Case(When(founding_month_day=229, then=Value(228)), default=month_day)
-            if leap_day_moves
-            else month_day
-        )
-        condition &= Q(
-            models.lookups.LessThanOrEqual(day_of_jubilee, horizon.month * 100 + horizon.day)
-        )
-    return condition
+        today, horizon = self.today, self.horizon
+        sql, params = [], []
+
+        def add(text, *values):  # `values`: the columns' parameters and the numbers, in order
+            sql.append(text)
+            for value in values:
+                params.extend(value if isinstance(value, (list, tuple)) else [value])
+
+        add("CASE")
+        for target in range(today.year, horizon.year + 1):
+            add(
+                f" WHEN (({year} %% %s) = %s AND {year} >= %s AND {year} <= %s",
+                year_params,
+                JUBILEE_STEP,
+                target % JUBILEE_STEP,
+                year_params,
+                1000,
+                year_params,
+                target - JUBILEE_STEP,
+            )
+            if target == today.year:  # not over yet, at the founding date's precision
+                add(
+                    f" AND ({precision} = %s OR ({precision} = %s AND {month_day} >= %s)"
+                    f" OR ({precision} = %s AND {month_day} >= %s))",
+                    p_params,
+                    DatePrecision.YEAR.value,
+                    p_params,
+                    DatePrecision.MONTH.value,
+                    md_params,
+                    today.month * 100,
+                    p_params,
+                    DatePrecision.DAY.value,
+                    md_params,
+                    today.month * 100 + today.day,
+                )
+            if target == horizon.year:  # begins by the horizon
+                if calendar.isleap(target):
+                    add(f" AND {month_day} <= %s", md_params, horizon.month * 100 + horizon.day)
+                else:
+                    add(
+                        f" AND CASE WHEN ({month_day} = %s) THEN %s ELSE {month_day} END <= %s",
+                        md_params,
+                        229,
+                        228,
+                        md_params,
+                        horizon.month * 100 + horizon.day,
+                    )
+            add(") THEN %s", target)
+        add(" ELSE NULL END")
+        return "".join(sql), params
 
 
 def jubilee_queryset(partnerships, today, within_days=365):
@@ -107,27 +159,18 @@ def jubilee_queryset(partnerships, today, within_days=365):
     if not 0 <= within_days <= MAX_WINDOW_DAYS:
         raise ValueError(f"within_days must be between 0 and {MAX_WINDOW_DAYS}")
     horizon = today + datetime.timedelta(days=within_days)
-    targets = range(today.year, horizon.year + 1)
     celebrated = partnerships.model.CELEBRATED_STATUSES
     # The database's own date functions (DatePart): Django's year and month lookups call Python
-    # for every row on SQLite.
-    annotated = (
+    # for every row on SQLite. SQL's own % on both databases (Django's Mod() is a Python
+    # function on an SQLite built without its math functions).
+    year = DatePart("established", "year")
+    month_day = DatePart("established", "month_day")
+    return (
         partnerships.filter(established__isnull=False, status__in=celebrated)
         .annotate(
-            founding_year=DatePart("established", "year"),
-            founding_month_day=DatePart("established", "month_day"),
-        )
-        # SQL's own % on both databases (Django's Mod() is a Python function on an SQLite
-        # built without its math functions).
-        .alias(founding_phase=F("founding_year") % JUBILEE_STEP)
-    )
-    return (
-        annotated.annotate(
-            jubilee_year=Case(
-                *(When(_in_target_year(t, today, horizon), then=Value(t)) for t in targets),
-                default=None,
-                output_field=models.IntegerField(),
-            )
+            founding_year=year,
+            founding_month_day=month_day,
+            jubilee_year=JubileeYear(year, month_day, F("established_precision"), today, horizon),
         )
         .filter(jubilee_year__isnull=False)
         .order_by(

@@ -24,7 +24,15 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
-        published = Partnership.objects.published().with_cities()
+        # Only what a card shows (includes/partnership_card.html): not the narrative texts.
+        published = (
+            Partnership.objects.published()
+            .with_cities()
+            .only(
+                *("slug", "kind", "status", "established", "established_precision"),
+                *("city_a__name", "city_a__country", "city_b__name", "city_b__country"),
+            )
+        )
         by_names = (by_name("city_a__name"), by_name("city_b__name"), "pk")
         featured = list(published.filter(is_featured=True).order_by(*by_names)[:FEATURED_COUNT])
         if not featured:
@@ -39,9 +47,11 @@ class HomeView(TemplateView):
             map_active_only=active_only,
             upcoming_activities=Activity.objects.select_related(
                 "partnership__city_a", "partnership__city_b"
-            ).soonest(UPCOMING_COUNT, today),
+            )
+            .for_list()
+            .soonest(UPCOMING_COUNT, today),
             jubilees=upcoming_jubilees(
-                Partnership.objects.published().select_related("city_a", "city_b"),
+                Partnership.objects.published().named(),
                 today,
                 limit=UPCOMING_COUNT,
             ),

@@ -70,6 +70,14 @@ class PartnershipQuerySet(models.QuerySet):
             *(f"{side}__{name}" for side in ("city_a", "city_b") for name in ("name", "country")),
         )
 
+    def named(self):
+        """With only what a line naming a partnership shows: its link, its title (the
+        cities' names) and its founding date. The rows hold every narrative text in every
+        language, which would otherwise be read and compiled into every such query."""
+        return self.select_related("city_a", "city_b").only(
+            "slug", "established", "established_precision", "city_a__name", "city_b__name"
+        )
+
     def listed(self):
         """The partnership list: published, with their cities and focus areas, by name as the
         visitor reads it (Meta.ordering would use the translation's column alone). The list

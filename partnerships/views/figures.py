@@ -20,7 +20,7 @@ class AnniversaryListView(ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        published = Partnership.objects.published().select_related("city_a", "city_b")
+        published = Partnership.objects.published().named()
         return Jubilees(jubilee_queryset(published, timezone.localdate()))
 
 

@@ -462,6 +462,42 @@ class TestJubileeWindow:
         make_partnership(established=D(2024, 3, 1))
         assert self.found(D(2024, 1, 1)) == []
 
+    def test_the_database_agrees_with_next_jubilee(self, make_partnership):
+        # The query's CASE (JubileeYear, written as SQL by hand) against the Python rule, for
+        # every precision, 29 February, the year's ends, over windows long and short.
+        founded = [
+            (D(1996, 2, 29), "day"),
+            (D(2001, 2, 28), "day"),
+            (D(1999, 12, 31), "day"),
+            (D(2000, 1, 1), "day"),
+            (D(1990, 7, 15), "day"),
+            (D(1994, 4, 1), "month"),
+            (D(2003, 12, 1), "month"),
+            (D(1989, 1, 1), "year"),
+            (D(2002, 1, 1), "year"),
+        ]
+        partnerships = [
+            make_partnership(established=day, established_precision=precision)
+            for day, precision in founded
+        ]
+        for today in (
+            D(2020, 12, 31),
+            D(2021, 1, 1),
+            D(2024, 2, 29),
+            D(2024, 4, 30),
+            D(2025, 7, 15),
+        ):
+            for within_days in (0, 60, 365, 1000):
+                horizon = today + datetime.timedelta(days=within_days)
+                expected = set()
+                for partnership in partnerships:
+                    jubilee = next_jubilee(
+                        partnership.established, partnership.established_precision, today
+                    )
+                    if jubilee.date <= horizon:
+                        expected.add((partnership.pk, jubilee.years, jubilee.date))
+                assert set(self.found(today, within_days)) == expected, (today, within_days)
+
     def test_a_page_of_jubilees_costs_two_queries(
         self, make_partnership, django_assert_num_queries
     ):
