@@ -24,15 +24,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
-        # Only what a card shows (includes/partnership_card.html): not the narrative texts.
-        published = (
-            Partnership.objects.published()
-            .with_cities()
-            .only(
-                *("slug", "kind", "status", "established", "established_precision"),
-                *("city_a__name", "city_a__country", "city_b__name", "city_b__country"),
-            )
-        )
+        published = Partnership.objects.published().with_cities().card_columns().for_cards()
         by_names = (by_name("city_a__name"), by_name("city_b__name"), "pk")
         featured = list(published.filter(is_featured=True).order_by(*by_names)[:FEATURED_COUNT])
         if not featured:

@@ -58,9 +58,10 @@ class PartnershipQuerySet(models.QuerySet):
     def with_cities(self):
         return self.select_related("city_a", "city_b").prefetch_related("focus_areas")
 
-    def for_cards(self):
-        """Only the columns a card shows (includes/partnership_card.html): the partnership's
-        and cities' rows hold every narrative text in every language."""
+    def card_columns(self):
+        """Only the columns a card shows (list_tags.partnership_cards): the partnership's and
+        cities' rows hold every narrative text in every language. Not for lists that filter
+        by country on PostgreSQL (see for_cards())."""
         return self.only(
             "slug",
             "kind",

@@ -3,7 +3,7 @@
 The page shows up to 60 activities and two drawings of up to 70 marks each; through template
 includes, each item and mark cost a fresh context and dozens of variable lookups, a third of
 the page's time. These tags write the same markup: `activity_items` that of
-templates/includes/activity_item.html (still used by the lists; a test holds the two equal),
+templates/includes/activity_item.html (kept as the markup's reference: a test holds the two equal),
 `timeline_svg` the page's timeline drawing.
 """
 

@@ -123,6 +123,7 @@ class TopicDetailView(DetailView):
             Partnership.objects.published()
             .filter(focus_areas=self.object)
             .with_cities()
+            .card_columns()
             .for_cards()
             .order_by(by_name("city_a__name"), by_name("city_b__name"), "pk")
         )

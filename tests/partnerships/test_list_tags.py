@@ -1,5 +1,5 @@
 """The partnership list's cards written in Python (list_tags) say what the include says:
-includes/partnership_card.html, which the home and topic pages still use."""
+includes/partnership_card.html, the reference every page's cards are held to."""
 
 import datetime
 

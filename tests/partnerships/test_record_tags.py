@@ -1,5 +1,5 @@
 """The partnership page's activity items and timeline written in Python (record_tags) say what
-the templates say: the same markup as includes/activity_item.html, which the lists still use."""
+the templates say: the same markup as includes/activity_item.html, their reference."""
 
 import datetime
 
