@@ -5,19 +5,41 @@ language, so a visitor switching language stays on the same page (query string a
 Pages outside the language prefixes (the admin, an unknown address) have no alternates.
 """
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.html import format_html
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language, get_language_info, override
 
 from core.chinese_script import NOTICE, shows_traditional_notice
 
 from .seo_tags import canonical_url
 
 register = template.Library()
+
+
+def in_each_language(path):
+    """[translate_url(path, code) for each language], the path resolved once, not once per
+    language: the same addresses (an unknown path, or a name missing in a language, stays as
+    it is) for a third of the work."""
+    parsed = urlsplit(path)
+    try:
+        match = resolve(unquote(parsed.path))
+    except Resolver404:
+        return [path for _code in settings.LANGUAGES]
+    name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+    urls = []
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            try:
+                url = reverse(name, args=match.args, kwargs=match.kwargs)
+            except NoReverseMatch:
+                urls.append(path)
+            else:
+                urls.append(urlunsplit((*parsed[:2], url, *parsed[3:])))
+    return urls
 
 
 def alternates(path):
@@ -29,19 +51,31 @@ def alternates(path):
         return []
     current = get_language()
     links = [
-        (code, get_language_info(code)["name_local"], translate_url(path, code), code == current)
-        for code, _name in settings.LANGUAGES
+        (code, get_language_info(code)["name_local"], url, code == current)
+        for (code, _name), url in zip(settings.LANGUAGES, in_each_language(path), strict=True)
     ]
     if len({url for _code, _name, url, _current in links}) < len(links):
         return []
     return links
 
 
+def request_alternates(request, path):
+    """alternates(path), worked out once per request: the head's hreflang links and the
+    header's switcher ask for the same path on every page without a query string."""
+    memo = request.__dict__.setdefault("_language_alternates", {})
+    key = (path, get_language())
+    if key not in memo:
+        memo[key] = alternates(path)
+    return memo[key]
+
+
 @register.inclusion_tag("includes/language_switcher.html", takes_context=True)
 def language_switcher(context):
     """The page in each language, filters and all: the visitor stays where they are."""
     request = context.get("request")
-    return {"links": alternates(request.get_full_path()) if request is not None else []}
+    if request is None:
+        return {"links": []}
+    return {"links": request_alternates(request, request.get_full_path())}
 
 
 @register.inclusion_tag("includes/hreflang.html", takes_context=True)
@@ -55,7 +89,7 @@ def hreflang_links(context):
     if request is None or not canonical:
         return {"alternates": [], "default": None}
     parts = urlsplit(canonical)
-    links = alternates(parts.path + (f"?{parts.query}" if parts.query else ""))
+    links = request_alternates(request, parts.path + (f"?{parts.query}" if parts.query else ""))
     absolute = [(code, request.build_absolute_uri(url)) for code, _name, url, _current in links]
     english = dict(absolute).get(settings.LANGUAGE_CODE)
     prefix = f"/{settings.LANGUAGE_CODE}/"

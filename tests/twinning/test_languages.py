@@ -158,3 +158,38 @@ def test_untranslated_milestone_text_is_marked_on_german_pages(
         html = client.get(partnership.get_absolute_url()).content.decode()
     assert '<div class="prose" lang="en"><p>Signed in Berlin.</p>' in html
     assert "Noch nicht übersetzt" in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/de/partnerships/?sort=name&kind=twinning",
+        "/zh-hans/cities/",
+        "/en/cities/%C3%A4rhus/",
+        "/en/no-such-page/",
+        "/admin/",
+        "/en/partnerships/#top",
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_language_as_translate_url_gives_it(path, language):
+    from django.urls import translate_url
+
+    from core.templatetags.language_tags import in_each_language
+
+    with translation.override(language):
+        assert in_each_language(path) == [translate_url(path, code) for code in LANGUAGES]
+
+
+def test_the_page_address_is_resolved_once_for_switcher_and_hreflang(client, monkeypatch):
+    from core.templatetags import language_tags
+
+    resolved = []
+    real_resolve = language_tags.resolve
+    monkeypatch.setattr(
+        language_tags, "resolve", lambda path: resolved.append(path) or real_resolve(path)
+    )
+    html = client.get("/de/seeking/").content.decode()
+    assert 'hreflang="zh-hans" href="http://testserver/zh-hans/seeking/"' in html
+    assert '<a href="/zh-hans/seeking/" hreflang="zh-hans"' in html
+    assert resolved == ["/de/seeking/"]
