@@ -437,7 +437,8 @@ def view_box(points, padding=0.15):
 def arc_path(lon_a, lat_a, lon_b, lat_b):
     """The great-circle arc from A to B as SVG path data, and two corners of the box around
     its projected points (all view_box() needs of them). A pure function of the coordinates,
-    kept for the cities drawn lately: a city page draws dozens (10 ms for 66)."""
+    kept for the arcs drawn lately: a city page draws dozens (10 ms for 66), the home map its
+    busiest links between countries' centres."""
     segments = great_circle(lon_a, lat_a, lon_b, lat_b)
     points = [project(lon, lat) for segment in segments for lon, lat in segment]
     xs, ys = [x for x, _ in points], [y for _, y in points]

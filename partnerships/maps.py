@@ -1,7 +1,6 @@
 """The home page's world map: every published partnership by country, drawn with the pieces of
 cities/maps.py (projection, great circles, the map's points and lines)."""
 
-import functools
 import heapq
 import math
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from django.utils import numberformat
 from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext, ngettext
 
-from cities.maps import MapLink, MapPoint, WorldMap, great_circle, line_path, project, svg_number
+from cities.maps import MapLink, MapPoint, WorldMap, arc_path, project, svg_number
 
 # At world scale (25,000 partnerships, 17,000 cities) single cities and arcs would be an
 # unreadable web, so the overview gathers them by country: a circle per country, its area
@@ -77,15 +76,6 @@ def _partnerships(count, grouped=None):
     return ngettext("%(count)s partnership", "%(count)s partnerships", count) % {"count": number}
 
 
-@functools.lru_cache(maxsize=1024)
-def link_path(lon_a, lat_a, lon_b, lat_b):
-    """The SVG path of the great circle between two countries' centres: a pure function of
-    the four numbers, remembered, as the centres move only when a country's partnerships
-    change (then the numbers, and so the key, are new). Drawing the 120 arcs took about a
-    third of the map's time."""
-    return line_path(great_circle(lon_a, lat_a, lon_b, lat_b))
-
-
 def overview_map(countries, links):
     """The home page's map of every partnership by country. `countries` are CountryTotals,
     `links` CountryLink between two different countries; both as
@@ -137,7 +127,9 @@ def overview_map(countries, links):
     strongest = shown[0].partnerships if shown else 1
     lines = [
         MapLink(
-            path=link_path(*centre(link.country_a), *centre(link.country_b)),
+            # The arc's path from cities.maps' memo of the pure function of the two centres
+            # (the centres move only when a country's partnerships change: then the key is new).
+            path=arc_path(*centre(link.country_a), *centre(link.country_b))[0],
             width=svg_number(max(MIN_LINK_WIDTH, MAX_LINK_WIDTH * link.partnerships / strongest)),
             note=f"{link.country_a.name} – {link.country_b.name}: {grouped(link.partnerships)}",
         )

@@ -2,8 +2,8 @@
 
 Through an include per card, each of the page's 20 cards cost a fresh context and dozens of
 variable lookups. `partnership_cards` writes what templates/includes/partnership_card.html
-writes, character for character (tests/partnerships/test_list_tags.py holds the two equal); the
-include stays for the pages that show a few cards.
+writes, character for character (tests/partnerships/test_list_tags.py holds the two equal): the
+list, topic and home pages' cards; the include stays as the reference.
 """
 
 from django import template
