@@ -26,10 +26,14 @@ FOCUS = "partnerships_focusareafigure"
 FOCUS_LINKS = "partnerships_partnership_focus_areas"
 LINK_COLUMNS = ("partnership_id", "focusarea_id")
 CITY_COUNTS = "partnerships_citypartnershipcount"
-TABLES = (PAIRS, COUNTRIES, YEARS, FOUNDINGS, FOCUS, CITY_COUNTS)
+TOPICS = "partnerships_focusareaactivityfigure"
+TOPIC_LINKS = "partnerships_activity_focus_areas"
+TOPIC_LINK_COLUMNS = ("activity_id", "focusarea_id")
+TABLES = (PAIRS, COUNTRIES, YEARS, FOUNDINGS, FOCUS, CITY_COUNTS, TOPICS)
 PUBLISHED = "'published'"
 PARTNERSHIP_COLUMNS = ("id", "state", "vitality", "city_a_id", "city_b_id", "established")
 ACTIVITY_COLUMNS = ("start_date", "partnership_id")
+ACTIVITY_KEYS = ("id", "partnership_id")
 CITY_COLUMNS = ("id", "country", "latitude", "longitude")
 COUNTRY_SUMS = ("located", "latitude", "east", "north")
 
@@ -133,6 +137,34 @@ def year_delta(vendor, sign, rows, published):
     return _upsert(YEARS, ["year"], ["n"], select)
 
 
+def topic_delta(sign, rows, published):
+    """Add the activities' focus areas' links among `rows` (FROM items with the links aliased
+    k) times `sign`, where the SQL `published` holds: the activities on each focus area."""
+    select = f"SELECT k.focusarea_id, {sign} * COUNT(*) FROM {rows} WHERE {published} GROUP BY 1"
+    return _upsert(TOPICS, ["focus_area_id"], ["n"], select)
+
+
+def topic_links_of(rows):
+    """The FROM items of the focus areas' links of the activities of the partnerships among
+    `rows` (aliased r)."""
+    return f"{activities_of(rows)} JOIN {TOPIC_LINKS} k ON k.activity_id = a.id"
+
+
+def topic_links_of_activities(rows):
+    """The FROM items of the focus areas' links of the activities among `rows` (a FROM item
+    with ACTIVITY_KEYS), with their partnership (aliased p)."""
+    return f"{with_partnership(rows)} JOIN {TOPIC_LINKS} k ON k.activity_id = a.id"
+
+
+def _topic_link_rows(rows):
+    """The FROM items of the activities' focus areas' links among `rows`, with their
+    activity's partnership (p)."""
+    return (
+        f"{rows} k JOIN {ACTIVITY} a ON a.id = k.activity_id "
+        f"JOIN {PARTNERSHIP} p ON p.id = a.partnership_id"
+    )
+
+
 def activities_of(rows):
     """The FROM items of the activities of the partnerships among `rows` (aliased r)."""
     return f"{ACTIVITY} a JOIN {rows} r ON r.id = a.partnership_id"
@@ -156,6 +188,7 @@ def partnership_delta(vendor, sign, rows):
         *founding_delta(vendor, sign, rows),
         *year_delta(vendor, sign, activities_of(rows), f"r.state = {PUBLISHED}"),
         *focus_delta(sign, links_of(rows), f"r.state = {PUBLISHED}"),
+        *topic_delta(sign, topic_links_of(rows), f"r.state = {PUBLISHED}"),
     ]
 
 
@@ -180,6 +213,8 @@ def _partnership_update(vendor):
         *year_delta(vendor, 1, activities_of(new), f"{state_moved} AND NEW.state = {PUBLISHED}"),
         *focus_delta(-1, links_of(old), f"{state_moved} AND OLD.state = {PUBLISHED}"),
         *focus_delta(1, links_of(new), f"{state_moved} AND NEW.state = {PUBLISHED}"),
+        *topic_delta(-1, topic_links_of(old), f"{state_moved} AND OLD.state = {PUBLISHED}"),
+        *topic_delta(1, topic_links_of(new), f"{state_moved} AND NEW.state = {PUBLISHED}"),
     ]
 
 
@@ -213,6 +248,10 @@ def _sqlite_triggers():
     activity_new = with_partnership(_row("NEW", ACTIVITY_COLUMNS))
     link_old = _link_rows(_row("OLD", LINK_COLUMNS))
     link_new = _link_rows(_row("NEW", LINK_COLUMNS))
+    topic_activity_old = topic_links_of_activities(_row("OLD", ACTIVITY_KEYS))
+    topic_activity_new = topic_links_of_activities(_row("NEW", ACTIVITY_KEYS))
+    topic_link_old = _topic_link_rows(_row("OLD", TOPIC_LINK_COLUMNS))
+    topic_link_new = _topic_link_rows(_row("NEW", TOPIC_LINK_COLUMNS))
     published = f"p.state = {PUBLISHED}"
     city_moved = _differ(vendor, CITY_COLUMNS[1:])
     touching = _touching("OLD.id")
@@ -262,6 +301,40 @@ def _sqlite_triggers():
         "focus_link_update": (
             f"AFTER UPDATE ON {FOCUS_LINKS} FOR EACH ROW WHEN {_differ(vendor, LINK_COLUMNS)}",
             [*focus_delta(-1, link_old, published), *focus_delta(1, link_new, published)],
+        ),
+        # The activities on each focus area: an activity's links count while it exists and
+        # its partnership is published, whichever of it and its links goes first.
+        "topic_activity_insert": (
+            f"AFTER INSERT ON {ACTIVITY} FOR EACH ROW",
+            topic_delta(1, topic_activity_new, published),
+        ),
+        "topic_activity_delete": (
+            f"AFTER DELETE ON {ACTIVITY} FOR EACH ROW",
+            topic_delta(-1, topic_activity_old, published),
+        ),
+        "topic_activity_move": (
+            f"AFTER UPDATE OF {', '.join(ACTIVITY_KEYS)} ON {ACTIVITY} FOR EACH ROW "
+            f"WHEN {_differ(vendor, ACTIVITY_KEYS)}",
+            [
+                *topic_delta(-1, topic_activity_old, published),
+                *topic_delta(1, topic_activity_new, published),
+            ],
+        ),
+        "topic_link_insert": (
+            f"AFTER INSERT ON {TOPIC_LINKS} FOR EACH ROW",
+            topic_delta(1, topic_link_new, published),
+        ),
+        "topic_link_delete": (
+            f"AFTER DELETE ON {TOPIC_LINKS} FOR EACH ROW",
+            topic_delta(-1, topic_link_old, published),
+        ),
+        "topic_link_update": (
+            f"AFTER UPDATE ON {TOPIC_LINKS} FOR EACH ROW "
+            f"WHEN {_differ(vendor, TOPIC_LINK_COLUMNS)}",
+            [
+                *topic_delta(-1, topic_link_old, published),
+                *topic_delta(1, topic_link_new, published),
+            ],
         ),
         # Its partner cities are still as they were: a row trigger runs before the next row.
         "city_update": (
@@ -315,11 +388,17 @@ def _postgresql_triggers():
         ),
         "activity_insert": (
             f"AFTER INSERT ON {ACTIVITY} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
-            year_delta(vendor, 1, with_partnership("new_rows"), published),
+            [
+                *year_delta(vendor, 1, with_partnership("new_rows"), published),
+                *topic_delta(1, topic_links_of_activities("new_rows"), published),
+            ],
         ),
         "activity_delete": (
             f"AFTER DELETE ON {ACTIVITY} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
-            year_delta(vendor, -1, with_partnership("old_rows"), published),
+            [
+                *year_delta(vendor, -1, with_partnership("old_rows"), published),
+                *topic_delta(-1, topic_links_of_activities("old_rows"), published),
+            ],
         ),
         "activity_update": (
             f"AFTER UPDATE OF {', '.join(ACTIVITY_COLUMNS)} ON {ACTIVITY} FOR EACH ROW "
@@ -327,6 +406,30 @@ def _postgresql_triggers():
             [
                 *year_delta(vendor, -1, with_partnership(_row("OLD", ACTIVITY_COLUMNS)), published),
                 *year_delta(vendor, 1, with_partnership(_row("NEW", ACTIVITY_COLUMNS)), published),
+            ],
+        ),
+        "topic_activity_move": (
+            f"AFTER UPDATE OF {', '.join(ACTIVITY_KEYS)} ON {ACTIVITY} FOR EACH ROW "
+            f"WHEN ({_differ(vendor, ACTIVITY_KEYS)})",
+            [
+                *topic_delta(-1, topic_links_of_activities(_row("OLD", ACTIVITY_KEYS)), published),
+                *topic_delta(1, topic_links_of_activities(_row("NEW", ACTIVITY_KEYS)), published),
+            ],
+        ),
+        "topic_link_insert": (
+            f"AFTER INSERT ON {TOPIC_LINKS} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT",
+            topic_delta(1, _topic_link_rows("new_rows"), published),
+        ),
+        "topic_link_delete": (
+            f"AFTER DELETE ON {TOPIC_LINKS} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT",
+            topic_delta(-1, _topic_link_rows("old_rows"), published),
+        ),
+        "topic_link_update": (
+            f"AFTER UPDATE ON {TOPIC_LINKS} FOR EACH ROW "
+            f"WHEN ({_differ(vendor, TOPIC_LINK_COLUMNS)})",
+            [
+                *topic_delta(-1, _topic_link_rows(_row("OLD", TOPIC_LINK_COLUMNS)), published),
+                *topic_delta(1, _topic_link_rows(_row("NEW", TOPIC_LINK_COLUMNS)), published),
             ],
         ),
         "focus_link_insert": (
@@ -379,7 +482,11 @@ def _postgresql_triggers():
         ),
         "activity_truncate": (
             f"AFTER TRUNCATE ON {ACTIVITY} FOR EACH STATEMENT",
-            [f"DELETE FROM {YEARS}"],
+            [f"DELETE FROM {YEARS}", f"DELETE FROM {TOPICS}"],
+        ),
+        "topic_link_truncate": (
+            f"AFTER TRUNCATE ON {TOPIC_LINKS} FOR EACH STATEMENT",
+            [f"DELETE FROM {TOPICS}"],
         ),
         "focus_link_truncate": (
             f"AFTER TRUNCATE ON {FOCUS_LINKS} FOR EACH STATEMENT",

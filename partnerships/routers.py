@@ -14,6 +14,7 @@ class DerivedFiguresRouter:
             "activityyearfigure",
             "foundingyearfigure",
             "focusareafigure",
+            "focusareaactivityfigure",
             "citypartnershipcount",
         }
     )

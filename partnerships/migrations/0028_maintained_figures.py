@@ -26,6 +26,10 @@ def tables_sql(vendor):
         "n integer NOT NULL)",
         f"CREATE TABLE partnerships_focusareafigure (focus_area_id {city_id} PRIMARY KEY, "
         "n integer NOT NULL)",
+        # Added by 0030 to the databases migrated before it; made here too, as the triggers
+        # made below (partnerships/figures.py, as it is now) count into it.
+        f"CREATE TABLE partnerships_focusareaactivityfigure (focus_area_id {city_id} "
+        "PRIMARY KEY, n integer NOT NULL)",
         f"CREATE TABLE partnerships_citypartnershipcount (city_id {city_id} PRIMARY KEY, "
         "n integer NOT NULL)",
         # The triggers remove the rows that reach zero through these small indexes.
@@ -34,6 +38,7 @@ def tables_sql(vendor):
         "CREATE INDEX year_figure_zero ON partnerships_activityyearfigure (n) WHERE n = 0",
         "CREATE INDEX founding_figure_zero ON partnerships_foundingyearfigure (n) WHERE n = 0",
         "CREATE INDEX focus_figure_zero ON partnerships_focusareafigure (n) WHERE n = 0",
+        "CREATE INDEX topic_figure_zero ON partnerships_focusareaactivityfigure (n) WHERE n = 0",
         "CREATE INDEX city_count_zero ON partnerships_citypartnershipcount (n) WHERE n = 0",
         # The most connected cities, from the index's top.
         "CREATE INDEX city_count_most_idx ON partnerships_citypartnershipcount (n DESC, city_id)",

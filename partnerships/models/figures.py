@@ -117,6 +117,27 @@ class FocusAreaFigure(models.Model):
         return f"{self.focus_area_id}: {self.n}"
 
 
+class FocusAreaActivityFigure(models.Model):
+    """How many activities of published partnerships work on a focus area (the topic page's
+    count of its activities)."""
+
+    focus_area = models.OneToOneField(
+        FocusArea,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_constraint=False,  # derived rows, written by triggers only
+        related_name="published_activity_count",
+    )
+    n = models.IntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "partnerships_focusareaactivityfigure"
+
+    def __str__(self):
+        return f"{self.focus_area_id}: {self.n}"
+
+
 class CityPartnershipCount(models.Model):
     """How many published partnerships a city has: a row for each public city."""
 

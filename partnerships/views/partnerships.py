@@ -17,7 +17,6 @@ from ..models import (
     FocusArea,
     Milestone,
     Partnership,
-    count_published,
     prefetch_page,
     with_focus_areas,
 )
@@ -115,8 +114,12 @@ class TopicDetailView(DetailView):
     context_object_name = "topic"
 
     def get_queryset(self):
-        # Its published partnerships as the kept figure counts them (models/figures.py).
-        return FocusArea.objects.annotate(partnership_count=Coalesce("published_count__n", 0))
+        # Its published partnerships and their activities as the kept figures count them
+        # (models/figures.py).
+        return FocusArea.objects.annotate(
+            partnership_count=Coalesce("published_count__n", 0),
+            activity_count=Coalesce("published_activity_count__n", 0),
+        )
 
     def get_context_data(self, **kwargs):
         partnerships = (
@@ -134,11 +137,7 @@ class TopicDetailView(DetailView):
             .for_list()
             .order_by(F("start_date").desc(nulls_last=True), "-id")
         )
-        # From the focus area's links alone: a count through the activities joins them all.
-        activity_count = count_published(
-            Activity.focus_areas.through.objects.filter(focusarea=self.object),
-            partnership="activity__partnership",
-        )
+        activity_count = self.object.activity_count
         return super().get_context_data(
             partnerships=partnerships[:TOPIC_LIST_SIZE],
             partnership_count=self.object.partnership_count,

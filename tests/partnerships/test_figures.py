@@ -21,6 +21,7 @@ from partnerships.models import (
     CityPartnershipCount,
     CountryFigure,
     CountryPairFigure,
+    FocusAreaActivityFigure,
     FocusAreaFigure,
     FoundingYearFigure,
     Partnership,
@@ -50,7 +51,8 @@ def maintained():
     foundings = dict(FoundingYearFigure.objects.values_list("year", "n"))
     focus_areas = dict(FocusAreaFigure.objects.values_list("focus_area_id", "n"))
     cities = dict(CityPartnershipCount.objects.values_list("city_id", "n"))
-    return pairs, countries, years, foundings, focus_areas, cities
+    topics = dict(FocusAreaActivityFigure.objects.values_list("focus_area_id", "n"))
+    return pairs, countries, years, foundings, focus_areas, cities, topics
 
 
 def counted():
@@ -89,10 +91,21 @@ def counted():
     focus_areas = Counter(
         area.pk for partnership in published for area in partnership.focus_areas.all()
     )
-    return dict(pairs), countries, dict(years), dict(foundings), dict(focus_areas), dict(cities)
+    topics = Counter(
+        area.pk for activity in Activity.objects.published() for area in activity.focus_areas.all()
+    )
+    return (
+        dict(pairs),
+        countries,
+        dict(years),
+        dict(foundings),
+        dict(focus_areas),
+        dict(cities),
+        dict(topics),
+    )
 
 
-EMPTY = ({}, {}, {}, {}, {}, {})
+EMPTY = ({}, {}, {}, {}, {}, {}, {})
 
 
 def assert_exact():
@@ -139,6 +152,19 @@ def test_figures_follow_every_kind_of_edit(
     assert_exact()
     berlin_paris.focus_areas.remove(youth)
     sport.delete()
+    assert_exact()
+
+    # Activities on focus areas: given, taken away, of a partnership in review, their links
+    # rewritten in place.
+    dated = Activity.objects.get(partnership=berlin_paris)
+    undated = Activity.objects.get(partnership=paris_lyon)  # in review: not counted
+    of_former_draft = Activity.objects.get(partnership=draft)
+    dated.focus_areas.set([culture, youth])
+    undated.focus_areas.set([culture])
+    of_former_draft.focus_areas.set([youth])
+    assert_exact()
+    dated.focus_areas.remove(culture)
+    Activity.focus_areas.through.objects.filter(activity=of_former_draft).update(focusarea=culture)
     assert_exact()
 
     # Founding dates given, changed, removed.
@@ -189,7 +215,14 @@ def test_figures_follow_every_kind_of_edit(
     activity = Activity.objects.get(title="Bulk 0")
     activity.start_date = datetime.date(2020, 2, 2)
     activity.save()
+    Activity.focus_areas.through.objects.bulk_create(
+        Activity.focus_areas.through(activity=bulk, focusarea=area)
+        for bulk in Activity.objects.filter(title__startswith="Bulk")
+        for area in (culture, youth)
+    )
+    assert_exact()
     Activity.objects.filter(title="Bulk 1").update(partnership=paris_lyon)
+    Activity.objects.filter(title="Bulk 3").update(partnership=draft)
     Activity.objects.filter(title="Bulk 2").delete()
     assert_exact()
 
@@ -317,5 +350,6 @@ def test_dumpdata_leaves_the_figures_out(make_partnership):
         "partnerships.activityyearfigure",
         "partnerships.foundingyearfigure",
         "partnerships.focusareafigure",
+        "partnerships.focusareaactivityfigure",
         "partnerships.citypartnershipcount",
     }

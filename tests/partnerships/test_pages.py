@@ -278,6 +278,34 @@ class TestTopicPage:
         assertNotContains(response, hidden.title)
         assertNotContains(response, "Secret drill")
 
+    def test_the_activity_count_shows_every_edit_on_the_next_request(
+        self, client, make_focus_area, make_partnership, make_activity
+    ):
+        """From the kept figure of the focus area's published activities (models/figures.py),
+        which the triggers change in the same transaction as the edit."""
+        flood, other = make_focus_area(slug="flood"), make_focus_area(slug="other")
+        shown, hidden = make_partnership(), make_partnership(state="draft")
+        seminar = make_activity(shown, focus_areas=[flood])
+        drill = make_activity(hidden, focus_areas=[flood])
+
+        def count():
+            return client.get(flood.get_absolute_url()).context["activity_count"]
+
+        assert count() == 1
+        seminar.focus_areas.add(other)
+        make_activity(shown, focus_areas=[flood, other])
+        assert count() == 2
+        hidden.state = Partnership.State.PUBLISHED
+        hidden.save()
+        assert count() == 3
+        drill.focus_areas.remove(flood)
+        assert count() == 2
+        Activity.objects.filter(pk=seminar.pk).update(partnership=make_partnership(state="draft"))
+        assert count() == 1
+        shown.delete()
+        assert count() == 0
+        assert client.get(other.get_absolute_url()).context["activity_count"] == 0
+
 
 class TestActivityList:
     def test_counts_every_published_activity_from_the_kept_figures(

@@ -50,9 +50,9 @@ MAX_QUERIES = {
     # (for the annual reports; their activities are the figures' activities per year too)
     "city_detail": 5,
     "statistics": 6,  # one per chart
-    # topic with its partnership count (a kept figure), partnerships + their focus areas,
-    # activities + count
-    "topic_detail": 5,
+    # topic with its counts of partnerships and activities (kept figures), partnerships +
+    # their focus areas, activities
+    "topic_detail": 4,
     "activity_list": 5,  # focus-area choices, count, page, focus areas of the page
     # the partnership, its years with records, the year's activities and their focus areas,
     # milestones, plans and their activities, public contacts
