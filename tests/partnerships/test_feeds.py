@@ -745,3 +745,21 @@ def test_feeds_are_in_their_language_else_the_original(client, world):
     assert "Zwinger" in entry.summary  # no German location: the English one
     assert [tag.term for tag in entry.tags][1:] == ["Kultur", "Aaa Wissenschaft"]
     assert any(e.title.startswith("Agreement") for e in parsed.entries)  # not translated
+
+
+def test_the_site_feeds_queries_are_built_once_per_language(client, world, make_activity):
+    """site_queries() keeps the queries as built in each language, never their rows: an edit
+    shows on the next request, each language reads its own columns."""
+    feeds.site_queries.cache_clear()
+    for language in ("en", "de", "en"):
+        assert client.get(f"/{language}/feed/").status_code == 200
+    assert feeds.site_queries.cache_info().misses == 2
+    assert feeds.site_queries.cache_info().hits == 1
+    activity = make_activity(
+        world["pair"], title="Lantern festival", start_date=timezone.localdate()
+    )
+    assert "Lantern festival" in client.get("/en/feed/").text
+    Activity.objects.filter(pk=activity.pk).update(title_de="Laternenfest")
+    assert "Laternenfest" in client.get("/de/feed/rss/").text
+    activity.delete()
+    assert "Lantern festival" not in client.get("/en/feed/rss/").text
