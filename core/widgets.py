@@ -90,10 +90,20 @@ class QuickNumberInput(QuickInput, forms.NumberInput):
     pass
 
 
+class QuickDateInput(QuickInput, forms.DateInput):
+    """The activity list's date boxes: its own format_value() (the date in the input format)."""
+
+
+class QuickHiddenInput(QuickInput, forms.HiddenInput):
+    pass
+
+
 QUICK = {
     forms.Select: QuickSelect,
     forms.TextInput: QuickTextInput,
     forms.NumberInput: QuickNumberInput,
+    forms.DateInput: QuickDateInput,
+    forms.HiddenInput: QuickHiddenInput,
 }
 
 

@@ -1,10 +1,19 @@
 """QuickSelect writes what Django's select templates write (core/widgets.py)."""
 
+import datetime
+
 import pytest
 from django import forms
 from django.utils.safestring import mark_safe
 
-from core.widgets import QuickNumberInput, QuickSelect, QuickSelectForm, QuickTextInput
+from core.widgets import (
+    QuickDateInput,
+    QuickHiddenInput,
+    QuickNumberInput,
+    QuickSelect,
+    QuickSelectForm,
+    QuickTextInput,
+)
 
 CHOICES = [
     ("", "Any country"),
@@ -40,7 +49,7 @@ def test_the_filter_forms_plain_menus_become_quick_and_nothing_else():
     class Form(QuickSelectForm):
         country = forms.ChoiceField(choices=CHOICES)
         several = forms.MultipleChoiceField(choices=CHOICES)
-        when = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+        when = forms.SplitDateTimeField()
 
     form = Form(data={"country": "DE"})
 
@@ -53,9 +62,17 @@ def test_the_filter_forms_plain_menus_become_quick_and_nothing_else():
 
 @pytest.mark.parametrize(
     ("widget", "quick"),
-    [(forms.TextInput, QuickTextInput), (forms.NumberInput, QuickNumberInput)],
+    [
+        (forms.TextInput, QuickTextInput),
+        (forms.NumberInput, QuickNumberInput),
+        (forms.HiddenInput, QuickHiddenInput),
+        (forms.DateInput, QuickDateInput),
+    ],
 )
-@pytest.mark.parametrize("value", [None, "", "Dresden & <Berlin> \"'", 1990, mark_safe("<b>")])  # noqa: S308
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "Dresden & <Berlin> \"'", 1990, mark_safe("<b>"), datetime.date(2010, 5, 1)],  # noqa: S308
+)
 @pytest.mark.parametrize(
     "attrs",
     [None, {"id": "id_q"}, {"id": "x", "required": True, "disabled": False, "data-x": '"<>'}],
@@ -63,6 +80,10 @@ def test_the_filter_forms_plain_menus_become_quick_and_nothing_else():
 def test_text_and_number_boxes_are_written_as_django_writes_them(widget, quick, value, attrs):
     own = {"inputmode": "numeric", "maxlength": 200}
     assert quick(attrs=own).render("q", value, attrs) == widget(attrs=own).render("q", value, attrs)
+    dated = {"type": "date"}  # as the activity list's date boxes
+    assert quick(attrs=dated).render("q", value, attrs) == widget(attrs=dated).render(
+        "q", value, attrs
+    )
 
 
 def test_the_filter_forms_boxes_become_quick():
@@ -75,4 +96,4 @@ def test_the_filter_forms_boxes_become_quick():
 
     assert type(form.fields["q"].widget) is QuickTextInput
     assert type(form.fields["year"].widget) is QuickNumberInput
-    assert type(form.fields["when"].widget) is forms.DateInput
+    assert type(form.fields["when"].widget) is QuickDateInput
