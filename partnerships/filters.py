@@ -195,7 +195,7 @@ class CityFilter(django_filters.FilterSet):
         return queryset.filter(in_any_language("name", "icontains", value))
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(QuickFilterSet):
     WHEN_CHOICES = (
         ("upcoming", _("Upcoming")),
         ("past", _("Past")),

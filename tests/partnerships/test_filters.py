@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import translation
 
-from partnerships.filters import PartnershipFilter
+from partnerships.filters import ActivityFilter, PartnershipFilter
 
 ORDERS = ["name", "-name", "-established", "established", "-updated", "updated"]
 LABELS = {
@@ -124,6 +124,28 @@ def test_the_form_class_is_built_once_per_kind_and_its_fields_are_the_forms_own(
     assert PartnershipFilter(QueryDict("q=x")).get_form_class() is not first.get_form_class()
     assert first.form.fields["country"] is not second.form.fields["country"]
     assert first.form.fields["focus_area"].queryset is not second.form.fields["focus_area"].queryset
+
+
+@pytest.mark.django_db
+def test_the_activity_filters_form_class_is_built_once_and_follows_the_database(
+    make_focus_area, make_partnership
+):
+    """The activity list's filters as the partnership list's (QuickFilterSet): the form class
+    built once, its menus and the partnerships it accepts read anew for each request."""
+    first = ActivityFilter(QueryDict("kind=festival"))
+    assert first.get_form_class() is ActivityFilter(QueryDict("")).get_form_class()
+    first.form.as_div()
+    make_focus_area(name="Water", name_de="Wasser", slug="water")
+    pair = make_partnership()
+    with translation.override("de"):
+        filterset = ActivityFilter(QueryDict(f"focus_area=water&partnership={pair.slug}"))
+        assert filterset.is_valid(), filterset.errors
+        assert "Wasser" in str(filterset.form["focus_area"])
+        assert f'value="{pair.slug}"' in str(filterset.form["partnership"])
+    assert list(ActivityFilter(QueryDict("date_from=bad&when=never")).errors) == [
+        "when",
+        "date_from",
+    ]
 
 
 @pytest.mark.django_db
