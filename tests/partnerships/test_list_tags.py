@@ -1,5 +1,6 @@
-"""The partnership list's cards written in Python (list_tags) say what the include says:
-includes/partnership_card.html, the reference every page's cards are held to."""
+"""The partnership list's cards and the search's results written in Python (list_tags) say
+what the includes say: includes/partnership_card.html and includes/search_results.html, the
+references they are held to."""
 
 import datetime
 
@@ -8,8 +9,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from partnerships import search
 from partnerships.models import Partnership
-from partnerships.templatetags.list_tags import partnership_cards
+from partnerships.templatetags.list_tags import partnership_cards, search_results
 
 
 @pytest.fixture
@@ -55,3 +57,19 @@ def test_the_cards_read_nothing_more(client, varied, make_partnership, django_as
     html = client.get(reverse("partnership_list")).content.decode()
     assert html.count('<article class="card">') == 8
     assert "Kultur" not in html and "Culture &amp; &lt;arts&gt;" in html
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_the_search_results_write_what_the_include_writes(varied, language):
+    with translation.override(language):
+        results = list(Partnership.objects.listed())
+        for partnership, snippet in zip(
+            results,
+            [search.marked_html("a \ue000match\ue001 <b>"), "", "plain & text"],
+            strict=True,
+        ):
+            partnership.snippet = snippet
+        expected = render_to_string("includes/search_results.html", {"results": results})
+        assert search_results(results) == expected.removesuffix("\n")
+    assert "&lt;Hangzhou&gt; &amp; Co" in expected and "<mark>match</mark> &lt;b&gt;" in expected
+    assert "plain &amp; text" in expected
