@@ -5,6 +5,7 @@ references they are held to."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -73,3 +74,22 @@ def test_the_search_results_write_what_the_include_writes(varied, language):
         assert search_results(results) == expected.removesuffix("\n")
     assert "&lt;Hangzhou&gt; &amp; Co" in expected and "<mark>match</mark> &lt;b&gt;" in expected
     assert "plain &amp; text" in expected
+
+
+@pytest.mark.parametrize("query", ["", "?country=CN", "?q=Dresden", "?country=DE&kind=twinning"])
+def test_the_list_reads_narrow_rows_but_by_country_on_postgresql(client, varied, query):
+    # The cards' columns alone; by country on PostgreSQL whole rows, which keep its plan
+    # (PartnershipQuerySet.whole_rows_on_postgresql).
+    response = client.get(reverse("partnership_list") + query)
+    partnerships = list(response.context["partnerships"])
+    assert partnerships
+    whole = connection.vendor == "postgresql" and "country" in query
+    for partnership in partnerships:
+        assert ("summary" in partnership.get_deferred_fields()) is not whole
+        assert ("summary" in partnership.city_a.get_deferred_fields()) is not whole
+
+
+def test_the_api_list_reads_narrow_rows(varied):
+    partnership = Partnership.objects.listed().for_api_list().first()
+    assert {"character", "funding"} <= partnership.get_deferred_fields()
+    assert "summary" not in partnership.get_deferred_fields()
