@@ -168,7 +168,7 @@ class PartnershipFilter(QuickFilterSet):
         return search.search(queryset, value)
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(country_q(value))
+        return queryset.filter(country_q(value)).whole_rows_on_postgresql()
 
     def filter_city(self, queryset, name, value):
         return queryset.filter(city_q(value))

@@ -60,8 +60,8 @@ class PartnershipQuerySet(models.QuerySet):
 
     def card_columns(self):
         """Only the columns a card shows (list_tags.partnership_cards): the partnership's and
-        cities' rows hold every narrative text in every language. Not for lists that filter
-        by country on PostgreSQL (see for_cards())."""
+        cities' rows hold every narrative text in every language. A list filtered by country
+        reads whole rows again on PostgreSQL (whole_rows_on_postgresql())."""
         return self.only(
             "slug",
             "kind",
@@ -90,19 +90,38 @@ class PartnershipQuerySet(models.QuerySet):
         )
 
     def for_cards(self):
-        """The focus areas by name alone (list_tags.partnership_cards shows no more of them).
-        The partnerships' and cities' rows stay whole: read narrow, PostgreSQL's estimate of a
-        country's share (a third of every partnership for Germany's fifth) makes a scan of
-        every partnership look cheaper than the walk of the cities' name index (1.5 → 137 ms)."""
+        """The focus areas by name alone (list_tags.partnership_cards shows no more of them)."""
         areas = models.Prefetch("focus_areas", queryset=FocusArea.objects.only("name"))
         # prefetch_related(None): with_cities()' focus areas, replaced by their names alone.
         return self.prefetch_related(None).prefetch_related(areas)
 
     def for_api_list(self):
-        """The focus areas without their descriptions (api/data.py partnership_item); the rows
-        whole, for the reason for_cards() gives."""
+        """Only the columns the API's list of partnerships gives (api/data.py partnership_item),
+        for the reason card_columns() gives (and with its exception: whole_rows_on_postgresql());
+        the focus areas without their descriptions."""
+        cities = [
+            f"{side}__{name}"
+            for side in ("city_a", "city_b")
+            for name in ("slug", "name", "country", "region", "latitude", "longitude")
+        ]
+        shown = ("slug", "kind", "status", "established", "established_precision", "vitality")
         areas = models.Prefetch("focus_areas", queryset=FocusArea.objects.only("slug", "name"))
-        return self.prefetch_related(None).prefetch_related(areas)
+        return (
+            self.only(*shown, "summary", "updated_at", *cities)
+            .prefetch_related(None)
+            .prefetch_related(areas)
+        )
+
+    def whole_rows_on_postgresql(self):
+        """Every column again on PostgreSQL (after card_columns() or for_api_list()), for a list
+        filtered by country. PostgreSQL puts a country's share at three quarters of every
+        partnership (each of country_q()'s two hashed subplans at one half); with narrow rows a
+        scan and sort of every partnership then looks cheaper than the walk of the cities' name
+        index that finds the page (Germany: 1.5 → 109 ms measured), with whole rows it does not.
+        A UNION of the two sides, estimated right, is planned worse still (55-97 ms)."""
+        if connections[self.db].vendor == "postgresql":
+            return self.defer(None)
+        return self
 
     def refresh_search_document(self):
         """Recompute these partnerships' search documents (PostgreSQL) or index rows (SQLite's

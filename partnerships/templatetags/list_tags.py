@@ -1,9 +1,10 @@
-"""The partnership list's cards, written in Python.
+"""The partnership list's cards and the search's results, written in Python.
 
 Through an include per card, each of the page's 20 cards cost a fresh context and dozens of
 variable lookups. `partnership_cards` writes what templates/includes/partnership_card.html
 writes, character for character (tests/partnerships/test_list_tags.py holds the two equal): the
-list, topic and home pages' cards; the include stays as the reference.
+list, topic and home pages' cards; the include stays as the reference. `search_results` writes
+what includes/search_results.html writes, likewise: the search page's results.
 """
 
 from django import template
@@ -17,11 +18,15 @@ from core.choices import country_name
 register = template.Library()
 
 
+def _since():
+    return gettext("since %(date)s")  # blocktranslate's text; the date is escaped into it
+
+
 @register.simple_tag
 def partnership_cards(partnerships):
     """Each partnership's <article class="card">, as the include writes it."""
     before, after = slug_address("partnership_detail").split(SLUG_MARKER, 1)
-    since = gettext("since %(date)s")  # blocktranslate's text; the date is escaped into it
+    since = _since()
     parts = []
     for partnership in partnerships:
         city_a, city_b = partnership.city_a, partnership.city_b
@@ -53,4 +58,34 @@ def partnership_cards(partnerships):
             parts += [f'<span class="tag">{esc(area.name)}</span>' for area in areas]
             parts.append("</p>\n  ")
         parts.append("\n</article>\n")
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
+
+
+@register.simple_tag
+def search_results(results):
+    """Each search result's <li> with the whitespace around it, as the include's loop writes
+    it (`results`: partnerships with their `snippet`, views/search.py)."""
+    before, after = slug_address("partnership_detail").split(SLUG_MARKER, 1)
+    since = _since()
+    parts = []
+    for partnership in results:
+        parts += [
+            '\n    <li>\n      <h3><a href="',
+            esc(f"{before}{partnership.slug}{after}"),
+            '">',
+            esc(partnership.title),
+            '</a></h3>\n      <p class="meta">\n        ',
+            esc(country_name(partnership.city_a.country.code)),
+            " · ",
+            esc(country_name(partnership.city_b.country.code)),
+            "\n        · ",
+            esc(partnership.kind_label),
+            "\n        ",
+        ]
+        if partnership.established:
+            parts += [" · ", since % {"date": esc(partnership.established_display)}]
+        parts.append("\n      </p>\n      ")
+        if partnership.snippet:
+            parts += ['<p class="snippet">', esc(partnership.snippet), "</p>"]
+        parts.append("\n    </li>\n    ")
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)

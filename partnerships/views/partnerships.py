@@ -35,7 +35,7 @@ class PartnershipListView(FilterView):
     paginator_class = PartnershipPaginator
 
     def get_queryset(self):
-        return Partnership.objects.listed().for_cards()
+        return Partnership.objects.listed().card_columns().for_cards()
 
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)

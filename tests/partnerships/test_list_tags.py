@@ -1,15 +1,18 @@
-"""The partnership list's cards written in Python (list_tags) say what the include says:
-includes/partnership_card.html, the reference every page's cards are held to."""
+"""The partnership list's cards and the search's results written in Python (list_tags) say
+what the includes say: includes/partnership_card.html and includes/search_results.html, the
+references they are held to."""
 
 import datetime
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from partnerships import search
 from partnerships.models import Partnership
-from partnerships.templatetags.list_tags import partnership_cards
+from partnerships.templatetags.list_tags import partnership_cards, search_results
 
 
 @pytest.fixture
@@ -55,3 +58,38 @@ def test_the_cards_read_nothing_more(client, varied, make_partnership, django_as
     html = client.get(reverse("partnership_list")).content.decode()
     assert html.count('<article class="card">') == 8
     assert "Kultur" not in html and "Culture &amp; &lt;arts&gt;" in html
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_the_search_results_write_what_the_include_writes(varied, language):
+    with translation.override(language):
+        results = list(Partnership.objects.listed())
+        for partnership, snippet in zip(
+            results,
+            [search.marked_html("a \ue000match\ue001 <b>"), "", "plain & text"],
+            strict=True,
+        ):
+            partnership.snippet = snippet
+        expected = render_to_string("includes/search_results.html", {"results": results})
+        assert search_results(results) == expected.removesuffix("\n")
+    assert "&lt;Hangzhou&gt; &amp; Co" in expected and "<mark>match</mark> &lt;b&gt;" in expected
+    assert "plain &amp; text" in expected
+
+
+@pytest.mark.parametrize("query", ["", "?country=CN", "?q=Dresden", "?country=DE&kind=twinning"])
+def test_the_list_reads_narrow_rows_but_by_country_on_postgresql(client, varied, query):
+    # The cards' columns alone; by country on PostgreSQL whole rows, which keep its plan
+    # (PartnershipQuerySet.whole_rows_on_postgresql).
+    response = client.get(reverse("partnership_list") + query)
+    partnerships = list(response.context["partnerships"])
+    assert partnerships
+    whole = connection.vendor == "postgresql" and "country" in query
+    for partnership in partnerships:
+        assert ("summary" in partnership.get_deferred_fields()) is not whole
+        assert ("summary" in partnership.city_a.get_deferred_fields()) is not whole
+
+
+def test_the_api_list_reads_narrow_rows(varied):
+    partnership = Partnership.objects.listed().for_api_list().first()
+    assert {"character", "funding"} <= partnership.get_deferred_fields()
+    assert "summary" not in partnership.get_deferred_fields()
