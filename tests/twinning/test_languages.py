@@ -231,7 +231,7 @@ def test_the_headers_links_are_reversed_once_per_language(monkeypatch):
     monkeypatch.setattr(
         language_tags, "reverse", lambda name: reversed_names.append(name) or real_reverse(name)
     )
-    monkeypatch.setattr(language_tags, "_page_urls", {})
+    monkeypatch.setattr(language_tags, "_page_addresses", {})
     template = Template("{% load language_tags %}{% page_url 'statistics' %}")
     for language in ["de", "en", "de", "en"]:
         with translation.override(language):
