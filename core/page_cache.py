@@ -36,9 +36,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
+from django.utils.text import compress_string
 
 from core.chinese_script import page_variant, varies
 from core.resilient_cache import cache_recovered
@@ -311,6 +313,8 @@ class PageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # Copies compressed here only where GZipMiddleware would compress them (serve_kept()).
+        self.compresses = "django.middleware.gzip.GZipMiddleware" in settings.MIDDLEWARE
 
     def __call__(self, request):
         if (
@@ -327,7 +331,9 @@ class PageCacheMiddleware:
         # ever differ, the addresses differ and the copy is simply never served from here.
         language = translation.get_language_from_request(request, check_path=True)
         address = page_address(request, language)
-        response = serve_kept(request, address)
+        response = serve_kept(
+            request, address, compressed=self.compresses and request.method == "GET"
+        )
         if response is not None:
             return response
         response = self.get_response(request)
@@ -347,11 +353,18 @@ def answer_early(prefix, answer):
     _early_answers.append((prefix, answer))
 
 
-def serve_kept(request, address, version=None):
+def serve_kept(request, address, version=None, compressed=False):
     """This process's copy of the page at `address` (page_address()), or 304 for the visitor's
     own copy, while the shared content version says it is current; else None. One small read
     of the shared cache when there is a copy, none when there is not; none either when the
-    caller read the `version` already (a callable giving it: only called for a copy)."""
+    caller read the `version` already (a callable giving it: only called for a copy).
+
+    `compressed`: for a client that accepts gzip, the copy compressed as GZipMiddleware would
+    compress it (which then leaves it alone), once per copy instead of once per request: 1 ms
+    for the 60 KB statistics page against a quarter of that for the rest of a hit. One
+    compression serves every visitor, as the page does; its random padding against BREACH is
+    then the same for all, which gives nothing away: a cached page holds no secret (no token,
+    nothing of a session), being one copy for everyone."""
     kept = nearby.get(address)
     if kept is None:
         return None
@@ -359,11 +372,14 @@ def serve_kept(request, address, version=None):
     if version is None:
         return None
     etag = _etag(version, timezone.localdate().isoformat(), address)
-    if kept[0] != etag:
+    if kept.etag != etag:
         return None
     if _known_to_client(request, etag):
         return _not_modified(etag)
-    response = HttpResponse(kept[1], headers=kept[2])
+    content, headers = kept.content, kept.headers
+    if compressed and re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")):
+        content, headers = kept.compressed() or (content, headers)
+    response = HttpResponse(content, headers=headers)
     response.control_characters_removed = True
     return response
 
@@ -377,14 +393,48 @@ def keep(address, response):
         content = clean_response_text(response)
         headers = dict(response.headers)
         headers["Content-Length"] = str(len(content))
-        nearby.put(address, (etag, content, headers))
+        nearby.put(address, KeptPage(etag, content, headers))
+
+
+class KeptPage:
+    """A page kept by keep(): its ETag, body and headers, and the same compressed, made when a
+    client first asks for it."""
+
+    __slots__ = ("etag", "content", "headers", "_compressed")
+
+    def __init__(self, etag, content, headers):
+        self.etag, self.content, self.headers = etag, content, headers
+        self._compressed = None
+
+    def compressed(self):
+        """(body, headers) as GZipMiddleware makes them for a client that accepts gzip, or None
+        when it would leave the page as it is (short, or no shorter compressed)."""
+        if self._compressed is None:
+            self._compressed = self._compress() or False
+        return self._compressed or None
+
+    def _compress(self):
+        response = HttpResponse(self.content, headers=self.headers)
+        if len(self.content) < 200 or response.has_header("Content-Encoding"):
+            return None
+        body = compress_string(self.content, max_random_bytes=GZipMiddleware.max_random_bytes)
+        if len(body) >= len(self.content):
+            return None
+        patch_vary_headers(response, ("Accept-Encoding",))
+        response.headers["Content-Length"] = str(len(body))
+        etag = response.get("ETag")
+        if etag and etag.startswith('"'):
+            response.headers["ETag"] = "W/" + etag
+        response.headers["Content-Encoding"] = "gzip"
+        return body, dict(response.headers)
 
 
 class NearbyCopies:
     """The pages this process served lately (PageCacheMiddleware), up to
     PAGE_CACHE_LOCAL_BYTES of bodies, least recently used dropped first. Only ever served when
     the shared cache's current content version says they are current (their ETag holds it), so
-    they are never staler than the shared copies."""
+    they are never staler than the shared copies. The compressed bodies (KeptPage) are not
+    counted: about a fifth of the others."""
 
     def __init__(self):
         self.pages = OrderedDict()
@@ -403,14 +453,14 @@ class NearbyCopies:
         with self.lock:
             old = self.pages.pop(key, None)
             if old is not None:
-                self.size -= len(old[1])
-            if len(page[1]) > limit:
+                self.size -= len(old.content)
+            if len(page.content) > limit:
                 return
             self.pages[key] = page
-            self.size += len(page[1])
+            self.size += len(page.content)
             while self.size > limit:
                 _, dropped = self.pages.popitem(last=False)
-                self.size -= len(dropped[1])
+                self.size -= len(dropped.content)
 
     def clear(self):
         with self.lock:

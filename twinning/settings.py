@@ -94,7 +94,8 @@ MIDDLEWARE = [
     "twinning.middleware.StripControlCharactersMiddleware",
     # Outside LocaleMiddleware, so the redirects it makes (/ → /en/) carry the headers too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header's text built once per process (twinning/middleware.py).
+    "twinning.middleware.ContentSecurityPolicyMiddleware",
     # Before anything reads the Host header: a load balancer probes with the node's address.
     "twinning.middleware.HealthCheckMiddleware",
     # A page this process served lately, when still current, answered before everything below
@@ -242,7 +243,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # whitenoise's compressed, hashed files, each address worked out once.
+            else "core.static_storage.StaticStorage"
         )
     },
 }

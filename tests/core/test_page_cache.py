@@ -1,6 +1,7 @@
 """Cached public pages are never stale, and repeat visits are answered with 304."""
 
 import datetime
+import gzip
 import time
 from pathlib import Path
 
@@ -378,6 +379,38 @@ def test_a_hit_from_this_process_has_the_same_headers(client, pair, settings):
     assert "Content-Security-Policy" in second and second["X-Frame-Options"] == "DENY"
 
 
+def test_a_hit_from_this_process_is_compressed_once_for_clients_that_accept_gzip(
+    client, pair, monkeypatch
+):
+    """As GZipMiddleware compresses the page it renders (headers and all), without compressing
+    the same copy again on every request."""
+    url = pair.get_absolute_url()
+    first = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    compressed = []
+    compress = page_cache_module.compress_string
+    monkeypatch.setattr(
+        page_cache_module,
+        "compress_string",
+        lambda *args, **kwargs: compressed.append(args) or compress(*args, **kwargs),
+    )
+    second = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    third = client.get(url, HTTP_ACCEPT_ENCODING="deflate, gzip;q=0.8")
+    assert len(compressed) == 1 and third.content == second.content
+    assert gzip.decompress(second.content) == gzip.decompress(first.content)
+    assert second["Content-Length"] == str(len(second.content))
+
+    def without_length(response):
+        return {name: value for name, value in response.items() if name != "Content-Length"}
+
+    assert without_length(second) == without_length(first)
+    assert second["Content-Encoding"] == "gzip" and second["ETag"].startswith('W/"')
+    plain = client.get(url)  # the copy itself for a client that does not accept gzip
+    assert plain.content == gzip.decompress(first.content) and not plain.has_header(
+        "Content-Encoding"
+    )
+    assert client.head(url, HTTP_ACCEPT_ENCODING="gzip").content == b""
+
+
 def test_a_signed_in_editor_gets_a_page_this_process_keeps_without_a_query(
     client, pair, admin_user, django_assert_num_queries
 ):
@@ -401,16 +434,17 @@ def test_another_servers_edit_shows_though_this_process_keeps_the_page(client, p
 def test_the_pages_a_process_keeps_are_bounded_least_recently_used_first(settings):
     settings.PAGE_CACHE_LOCAL_BYTES = 10
     kept = page_cache_module.NearbyCopies()
-    kept.put("a", ('"1"', b"aaaa", {}))
-    kept.put("b", ('"1"', b"bbbb", {}))
+    kept.put("a", page_cache_module.KeptPage('"1"', b"aaaa", {}))
+    kept.put("b", page_cache_module.KeptPage('"1"', b"bbbb", {}))
     assert kept.get("a") is not None  # now the most recently used
-    kept.put("c", ('"1"', b"cccc", {}))
+    kept.put("c", page_cache_module.KeptPage('"1"', b"cccc", {}))
     assert kept.get("b") is None
     assert kept.get("a") is not None and kept.get("c") is not None
-    kept.put("huge", ('"1"', b"x" * 11, {}))  # larger than the bound: never kept
+    # Larger than the bound: never kept.
+    kept.put("huge", page_cache_module.KeptPage('"1"', b"x" * 11, {}))
     assert kept.get("huge") is None and kept.size == 8
     settings.PAGE_CACHE_LOCAL_BYTES = 0
-    kept.put("d", ('"1"', b"d", {}))
+    kept.put("d", page_cache_module.KeptPage('"1"', b"d", {}))
     assert kept.get("d") is None
 
 

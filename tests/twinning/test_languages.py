@@ -4,7 +4,9 @@ import datetime
 import re
 
 import pytest
-from django.urls import reverse
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import resolve, reverse
 from django.utils import translation
 
 from cities.models import City
@@ -181,7 +183,8 @@ def test_each_language_as_translate_url_gives_it(path, language):
         assert in_each_language(path) == [translate_url(path, code) for code in LANGUAGES]
 
 
-def test_the_page_address_is_resolved_once_for_switcher_and_hreflang(client, monkeypatch):
+def test_the_page_address_is_not_resolved_again_for_switcher_and_hreflang(client, monkeypatch):
+    # Django's own match of the request's path serves both.
     from core.templatetags import language_tags
 
     resolved = []
@@ -192,4 +195,45 @@ def test_the_page_address_is_resolved_once_for_switcher_and_hreflang(client, mon
     html = client.get("/de/seeking/").content.decode()
     assert 'hreflang="zh-hans" href="http://testserver/zh-hans/seeking/"' in html
     assert '<a href="/zh-hans/seeking/" hreflang="zh-hans"' in html
-    assert resolved == ["/de/seeking/"]
+    assert resolved == []
+    # Another address than the request's (a preview's canonical) is resolved as before.
+    request = RequestFactory().get("/de/seeking/")
+    request.resolver_match = resolve("/de/seeking/")
+    with translation.override("de"):
+        assert language_tags.in_each_language("/de/cities/", request)[2] == "/zh-hans/cities/"
+    assert resolved == ["/de/cities/"]
+
+
+def test_the_switcher_and_alternates_are_written_as_the_templates_wrote_them(client):
+    html = client.get("/de/seeking/?q=a&x=1").content.decode()
+    assert (
+        '<link rel="alternate" hreflang="en" href="http://testserver/en/seeking/">\n'
+        '  <link rel="alternate" hreflang="de" href="http://testserver/de/seeking/">\n'
+        '  <link rel="alternate" hreflang="zh-hans" href="http://testserver/zh-hans/seeking/">\n'
+        '  <link rel="alternate" hreflang="x-default" href="http://testserver/seeking/">\n'
+    ) in html
+    assert (
+        '<nav class="language-switcher" aria-label="Sprache">\n  <ul>\n    \n'
+        '    <li><a href="/en/seeking/?q=a&amp;x=1" hreflang="en" lang="en">English</a>'
+        "</li>\n    \n"
+        '    <li><a href="/de/seeking/?q=a&amp;x=1" hreflang="de" lang="de" aria-current="true">'
+        "Deutsch</a></li>\n    \n"
+        '    <li><a href="/zh-hans/seeking/?q=a&amp;x=1" hreflang="zh-hans" lang="zh-hans">'
+        "简体中文</a></li>\n    \n  </ul>\n</nav>\n"
+    ) in html
+
+
+def test_the_headers_links_are_reversed_once_per_language(monkeypatch):
+    from core.templatetags import language_tags
+
+    reversed_names = []
+    real_reverse = language_tags.reverse
+    monkeypatch.setattr(
+        language_tags, "reverse", lambda name: reversed_names.append(name) or real_reverse(name)
+    )
+    monkeypatch.setattr(language_tags, "_page_addresses", {})
+    template = Template("{% load language_tags %}{% page_url 'statistics' %}")
+    for language in ["de", "en", "de", "en"]:
+        with translation.override(language):
+            assert template.render(Context()) == reverse("statistics")
+    assert reversed_names == ["statistics", "statistics"]

@@ -275,3 +275,34 @@ def test_an_unsafe_next_after_sign_in_goes_to_the_admin_home(client, django_user
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:index")
+
+
+def test_the_policy_is_built_once_and_again_when_its_setting_changes(client, settings, monkeypatch):
+    from csp.utils import build_policy
+
+    from twinning import middleware
+
+    built = []
+    monkeypatch.setattr(
+        middleware, "build_policy", lambda **kw: built.append(kw) or build_policy(**kw)
+    )
+    monkeypatch.setattr(middleware, "_policies", {})
+    first = client.get(reverse("home")).headers["Content-Security-Policy"]
+    assert client.get(reverse("city_list")).headers["Content-Security-Policy"] == first
+    assert first == build_policy()
+    assert len(built) == 2  # the policy and the (empty) report-only policy, once each
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get(reverse("home")).headers["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_a_responses_own_policy_is_still_django_csps(rf):
+    from django.http import HttpResponse
+
+    from twinning.middleware import ContentSecurityPolicyMiddleware
+
+    request = rf.get("/en/")
+    response = HttpResponse()
+    response._csp_update = {"img-src": ["https://pictures.example"]}
+    middleware = ContentSecurityPolicyMiddleware(lambda request: response)
+    header = middleware(request).headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://pictures.example" in header
