@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from cities import geography, sizes
 from cities.models import City
 from core.choices import country_name
-from core.translated import column, translated
+from core.translated import ORIGINAL, column, columns, translated
 
 from .models import FocusArea, PartnerSearch, Partnership
 
@@ -152,6 +152,21 @@ def listings_describing(city, today):
     return listings
 
 
+# A candidate city's columns (its link, names, region, country, size and place).
+CITY_COLUMNS = (
+    "id",
+    "slug",
+    "name",
+    *columns("name"),
+    "country",
+    "region",
+    *columns("region"),
+    "population",
+    "latitude",
+    "longitude",
+)
+_COUNTRY, _POPULATION = CITY_COLUMNS.index("country"), CITY_COLUMNS.index("population")
+
 # What the sources say of a candidate, as a plain list (several hundred are scored, most never
 # shown): shared partners, shared focus areas, similar size, twins like you, its listing.
 PARTNERS, FOCUS, SIZE, LIKE, LISTING = range(5)
@@ -274,42 +289,52 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     # the asking city's own listing and the time difference, worth less than one shared partner.
     scores = {pk: _score(*row) for pk, row in found.items()}
     promising = sorted(found, key=lambda pk: (-scores[pk], pk))[:LOADED]
-    cities = City.objects.filter(pk__in=promising).only(
-        *(
-            "pk",
-            "slug",
-            "name",
-            "country",
-            "region",
-            "population",
-            "latitude",
-            "longitude",
-        ),
-        *(f"name_{code}" for code in ("en", "de", "zh_hans")),
-    )
-    suggestions = []
-    for candidate in cities:
-        partners, focus_shared, similar, like_you, listing = found[candidate.pk]
-        matches = own_listing is not None and own_listing.matches(candidate)
-        value = _score(partners, focus_shared, similar, like_you, listing, matches)
+    # Read as rows, each made a City only if it is among the `limit` shown (the same columns
+    # as `only()` would read): most of them are only sorted by their names.
+    name, region = _shown("name"), _shown("region")
+    ranked = []
+    for row in City.objects.rewrite(False).filter(pk__in=promising).values_list(*CITY_COLUMNS):
+        matches = own_listing is not None and own_listing.describes(
+            row[_POPULATION], row[_COUNTRY], region(row)
+        )
+        value = _score(*found[row[0]], matches)
         if value > 0:
-            suggestions.append(
-                Suggestion(
-                    city=candidate,
-                    score=value,
-                    partners_shared=partners,
-                    focus_shared=focus_shared,
-                    similar_size=similar,
-                    twinned_like_you=like_you,
-                    listing=listing,
-                    matches_own_listing=matches,
-                    name=candidate.name,
-                )
+            ranked.append((-value, name(row), row[0], matches, row))
+    ranked.sort(key=lambda entry: entry[:3])
+    top = []
+    for minus_score, shown_name, pk, matches, row in ranked[:limit]:
+        partners, focus_shared, similar, like_you, listing = found[pk]
+        top.append(
+            Suggestion(
+                city=_city(row),
+                score=-minus_score,
+                partners_shared=partners,
+                focus_shared=focus_shared,
+                similar_size=similar,
+                twinned_like_you=like_you,
+                listing=listing,
+                matches_own_listing=matches,
+                name=shown_name,
             )
-    suggestions.sort(key=lambda s: (-s.score, s.name, s.city.pk))
-    top = suggestions[:limit]
+        )
     _fill_in(city, top, published, published_partners, focus)
     return top
+
+
+def _city(row):
+    """The City of a row of CITY_COLUMNS, as a queryset with `only()` those columns makes it
+    (from_db() takes the values in the model's order of fields)."""
+    names = [f.attname for f in City._meta.concrete_fields if f.attname in CITY_COLUMNS]
+    return City.from_db(City.objects.db, names, [row[CITY_COLUMNS.index(n)] for n in names])
+
+
+def _shown(field):
+    """A function giving what a City's `field` gives (modeltranslation's descriptor) from a row
+    of CITY_COLUMNS: the active language's column, else the English one, else ""."""
+    own, original = (CITY_COLUMNS.index(column(field, code)) for code in (None, ORIGINAL))
+    if own == original:
+        return lambda row: row[original] or ""
+    return lambda row: row[own] or row[original] or ""
 
 
 def _score(partners, focus_shared, similar, like_you, listing, matches=False):
