@@ -33,10 +33,16 @@ def country_choices():
 class CountryChoices(BaseChoiceIterator):
     """country_choices() as a form field's choices, read when iterated (in the language of the
     moment): already the (value, label) pairs Django would make of them, so they are not
-    normalized again each time (a callable's are, on every pass: validating, writing the menu)."""
+    normalized again each time (a callable's are, on every pass: validating, writing the menu).
+    With `empty_label`, a first choice ("", that label) for a plain form field's "any country"."""
+
+    def __init__(self, empty_label=None):
+        self.empty_label = empty_label
 
     def __iter__(self):
-        return iter(country_choices())
+        if self.empty_label is None:
+            return iter(country_choices())
+        return iter((("", str(self.empty_label)), *country_choices()))
 
 
 @lru_cache(maxsize=16)

@@ -251,11 +251,9 @@ class ActivityFilter(QuickFilterSet):
 class PartnerFinderForm(QuickSelectForm):
     """The partner finder's filters (GET): a bad value is a form error, never a server error."""
 
-    # Callable: the country names in the language of each request, not of the import.
+    # Read when iterated: the country names in the language of each request, not of the import.
     country = forms.ChoiceField(
-        label=_("Country"),
-        choices=lambda: [("", _("Any country")), *country_choices()],
-        required=False,
+        label=_("Country"), choices=CountryChoices(empty_label=_("Any country")), required=False
     )
     region = forms.CharField(label=_("Region"), max_length=200, required=False)
     size = forms.ChoiceField(

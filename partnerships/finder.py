@@ -20,7 +20,8 @@ from django.utils.translation import ngettext
 
 from cities import geography, sizes
 from cities.models import City
-from core.translated import translated
+from core.choices import country_name
+from core.translated import ORIGINAL, column, columns, translated
 
 from .models import FocusArea, PartnerSearch, Partnership
 
@@ -57,6 +58,7 @@ class Suggestion:
     focus_areas: list = field(default_factory=list)  # names of the shared focus areas
     geo: geography.Geography | None = None  # distance and time difference
     reasons: list = field(default_factory=list)
+    name: str = ""  # the city's name as shown, read once for the sorts
 
 
 def public_q(city="pk"):
@@ -74,20 +76,40 @@ def _join(names):
     return ", ".join(str(name) for name in names)
 
 
-def _grouped(queryset, side, other, limit=CANDIDATES):
-    """{city id on `side`: number of distinct `other`} for the `limit` largest counts."""
+def _grouped(queryset, side, other, excluded=frozenset(), limit=CANDIDATES):
+    """{city id on `side`: number of distinct `other`} for the `limit` largest counts, leaving
+    out the cities of `excluded` in Python: the rows are read in the same order with as many
+    more as there are excluded cities, so the same `limit` remain. As `NOT IN (…)` in the
+    query, the ORM prepared each of its ids (a hundred for a hub) again for every query."""
     rows = (
-        queryset.values(side).annotate(n=Count(other, distinct=True)).order_by("-n", side)[:limit]
+        queryset.values_list(side)
+        .annotate(n=Count(other, distinct=True))
+        .order_by("-n", side)[: limit + len(excluded)]
     )
-    return {row[side]: row["n"] for row in rows}
+    found = {}
+    for pk, n in rows:
+        if pk not in excluded:
+            found[pk] = n
+            if len(found) == limit:
+                break
+    return found
 
 
-def _both_sides(published, source_ids, pool):
-    """Cities of the pool twinned (published) with cities of `source_ids`: {id: how many}.
-    Such a city is public (it has a published partnership): the pool needs no test of that."""
-    found = _grouped(published.filter(pool("city_b__"), city_a__in=source_ids), "city_b", "city_a")
+def _both_sides(published, source_ids, pool, excluded):
+    """Cities of the pool twinned (published) with cities of `source_ids`, not `excluded`:
+    {id: how many}. Such a city is public (it has a published partnership): the pool needs no
+    test of that."""
+    found = _grouped(
+        published.filter(pool("city_b__", excluding=False), city_a__in=source_ids),
+        "city_b",
+        "city_a",
+        excluded,
+    )
     for pk, n in _grouped(
-        published.filter(pool("city_a__"), city_b__in=source_ids), "city_a", "city_b"
+        published.filter(pool("city_a__", excluding=False), city_b__in=source_ids),
+        "city_a",
+        "city_b",
+        excluded,
     ).items():
         found[pk] = found.get(pk, 0) + n
     return found
@@ -95,16 +117,22 @@ def _both_sides(published, source_ids, pool):
 
 def candidate_pool(excluded, *, country="", region="", size_band=""):
     """`pool(prefix)`: a condition on the city at `prefix` ("" for City itself) matching the
-    cities that may be suggested (not `excluded`) with the visitor's filters. Conditions, not a
-    subquery: the sources that start from partnerships join a city only when filtered."""
+    cities that may be suggested (not `excluded`, unless `excluding` is false: the caller
+    leaves them out itself) with the visitor's filters. Conditions, not a subquery: the
+    sources that start from partnerships join a city only when filtered."""
     excluded = list(excluded)
 
-    def pool(prefix=""):
-        q = ~Q(**{f"{prefix.removesuffix('__') or 'pk'}__in": excluded})
+    def pool(prefix="", excluding=True, region_column=""):
+        q = Q()
+        if excluding:
+            q &= ~Q(**{f"{prefix.removesuffix('__') or 'pk'}__in": excluded})
         if country:
             q &= Q(**{f"{prefix}country": country})
         if region:
-            q &= Q(**{f"{prefix}region__iexact": region})
+            # The column each source has always matched: the active language's on partnerships
+            # and cities (modeltranslation's rewriting, spelled out for the queries now read
+            # without it), the bare `region` on listings and focus-area links (`region_column`).
+            q &= Q(**{f"{prefix}{region_column or column('region')}__iexact": region})
         if size_band:
             q &= sizes.population_q(size_band, prefix)
         return q
@@ -124,49 +152,82 @@ def listings_describing(city, today):
     return listings
 
 
+# A candidate city's columns (its link, names, region, country, size and place).
+CITY_COLUMNS = (
+    "id",
+    "slug",
+    "name",
+    *columns("name"),
+    "country",
+    "region",
+    *columns("region"),
+    "population",
+    "latitude",
+    "longitude",
+)
+_COUNTRY, _POPULATION = CITY_COLUMNS.index("country"), CITY_COLUMNS.index("population")
+
+# What the sources say of a candidate, as a plain list (several hundred are scored, most never
+# shown): shared partners, shared focus areas, similar size, twins like you, its listing.
+PARTNERS, FOCUS, SIZE, LIKE, LISTING = range(5)
+
+
+def _counts():
+    return [0, 0, False, 0, None]
+
+
 def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, today=None):
     """The best `limit` suggestions for `city`, best first."""
     today = today or timezone.localdate()
-    published = Partnership.objects.published().order_by()
+    # Without modeltranslation's rewriting of every filter and row: these queries name no
+    # translated field but by its explicit column (`column()`, `translated()`).
+    published = Partnership.objects.rewrite(False).published().order_by()
 
-    twinned, published_partners = set(), set()
-    for a, b, state in (
-        Partnership.objects.involving(city).order_by().values_list("city_a", "city_b", "state")
+    # Its partners and, in the same query, the focus areas of its published partnerships (a
+    # row per partnership and focus area): read as areas only when there are some.
+    twinned, published_partners, areas = set(), {}, set()
+    for a, b, state, area, a_name, b_name in (
+        Partnership.objects.rewrite(False)
+        .involving(city)
+        .order_by()
+        .values_list(
+            "city_a",
+            "city_b",
+            "state",
+            "focus_areas",
+            translated("city_a__name"),
+            translated("city_b__name"),
+        )
     ):
-        other = b if a == city.pk else a
+        other, name = (b, b_name) if a == city.pk else (a, a_name)
         twinned.add(other)
         if state == Partnership.State.PUBLISHED:
-            published_partners.add(other)
-    focus = {
-        area.pk: area
-        for area in FocusArea.objects.filter(
-            Exists(
-                Partnership.focus_areas.through.objects.filter(
-                    focusarea=OuterRef("pk"),
-                    partnership__in=published.involving(city),
-                )
-            )
-        )
-    }
+            published_partners[other] = name  # {partner: its name as shown}
+            if area is not None:
+                areas.add(area)
+    focus = FocusArea.objects.in_bulk(areas) if areas else {}
     own_listing = PartnerSearch.objects.current(today).filter(city=city).first()
 
-    pool = candidate_pool({city.pk, *twinned}, country=country, region=region, size_band=size_band)
+    excluded = {city.pk, *twinned}
+    pool = candidate_pool(excluded, country=country, region=region, size_band=size_band)
     found = {}
 
-    def add(counts, attribute):
+    def add(counts, index):
         for pk, n in counts.items():
-            suggestion = found.setdefault(pk, Suggestion(city=None))
-            setattr(suggestion, attribute, getattr(suggestion, attribute) + n)
+            row = found.get(pk)
+            if row is None:
+                row = found[pk] = _counts()
+            row[index] += n
 
     # Partners of its partners.
     if published_partners:
-        add(_both_sides(published, list(published_partners), pool), "partners_shared")
+        add(_both_sides(published, list(published_partners), pool, excluded), PARTNERS)
     # Twinned with cities like it: of its country, and of its size when that is known.
     like = City.objects.filter(country=city.country).exclude(pk=city.pk)
     band = sizes.band_of(city.population)
     if band:
         like = like.filter(sizes.population_q(band))
-    add(_both_sides(published, like.values("pk"), pool), "twinned_like_you")
+    add(_both_sides(published, like.values("pk"), pool, excluded), LIKE)
     # Shared focus areas, among the FOCUS_SAMPLE latest links of published partnerships to
     # its focus areas: where every partnership has one, counting them all would read the table.
     if focus:
@@ -179,13 +240,18 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
         through = links.filter(pk__in=sample)
         for side in ("city_a", "city_b"):
             counts = _grouped(
-                through.filter(pool(f"partnership__{side}__")),
+                through.filter(
+                    pool(f"partnership__{side}__", excluding=False, region_column="region")
+                ),
                 f"partnership__{side}",
                 "focusarea",
+                excluded,
             )
             for pk, n in counts.items():  # the larger count of the two sides, not their sum
-                suggestion = found.setdefault(pk, Suggestion(city=None))
-                suggestion.focus_shared = max(suggestion.focus_shared, n)
+                row = found.get(pk)
+                if row is None:
+                    row = found[pk] = _counts()
+                row[FOCUS] = max(row[FOCUS], n)
     # Similar size: the nearest populations above and below, within its band.
     if band:
         near = City.objects.filter(public_q(), pool(), sizes.population_q(band))
@@ -198,13 +264,18 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
             .order_by("-population")  # the index read backwards (no NULL here)
             .values_list("pk", flat=True)[:half],
         ]:
-            found.setdefault(pk, Suggestion(city=None)).similar_size = True
+            row = found.get(pk)
+            if row is None:
+                row = found[pk] = _counts()
+            row[SIZE] = True
     # Their listings describe it. Chosen from the listings alone, with the public test on each
     # listing's city, then read with their cities in the order of the city's key, not its
     # name (the model's order; a city's first listing is the same). With the cities joined in
     # the choice, or `city__in` the public cities, SQLite went through every city first
     # (45 ms at world scale, where no city seeks a partner).
-    chosen = listings_describing(city, today).filter(pool("city__"), public_q("city_id"))
+    chosen = listings_describing(city, today).filter(
+        pool("city__", region_column="region"), public_q("city_id")
+    )
     listings = {}
     for listing in (
         PartnerSearch.objects.filter(pk__in=chosen.values("pk"))
@@ -214,50 +285,85 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
         if listing.matches(city):
             listings.setdefault(listing.city_id, listing)
     for pk, listing in listings.items():
-        found.setdefault(pk, Suggestion(city=None)).listing = listing
+        row = found.get(pk)
+        if row is None:
+            row = found[pk] = _counts()
+        row[LISTING] = listing
 
     if not found:
         return []
     # Only the most promising are read as cities: the score so far lacks only the match with
     # the asking city's own listing and the time difference, worth less than one shared partner.
-    promising = sorted(found, key=lambda pk: (-score(found[pk]), pk))[:LOADED]
-    cities = City.objects.filter(pk__in=promising).only(
-        *(
-            "pk",
-            "slug",
-            "name",
-            "country",
-            "region",
-            "population",
-            "latitude",
-            "longitude",
-        ),
-        *(f"name_{code}" for code in ("en", "de", "zh_hans")),
-    )
-    suggestions = []
-    for candidate in cities:
-        suggestion = found[candidate.pk]
-        suggestion.city = candidate
-        if suggestion.listing is None and candidate.pk in listings:
-            suggestion.listing = listings[candidate.pk]
-        suggestion.matches_own_listing = own_listing is not None and own_listing.matches(candidate)
-        suggestion.score = score(suggestion)
-        if suggestion.score > 0:
-            suggestions.append(suggestion)
-    suggestions.sort(key=lambda s: (-s.score, s.city.name, s.city.pk))
-    top = suggestions[:limit]
+    scores = {pk: _score(*row) for pk, row in found.items()}
+    promising = sorted(found, key=lambda pk: (-scores[pk], pk))[:LOADED]
+    # Read as rows, each made a City only if it is among the `limit` shown (the same columns
+    # as `only()` would read): most of them are only sorted by their names.
+    name, region = _shown("name"), _shown("region")
+    ranked = []
+    for row in City.objects.rewrite(False).filter(pk__in=promising).values_list(*CITY_COLUMNS):
+        matches = own_listing is not None and own_listing.describes(
+            row[_POPULATION], row[_COUNTRY], region(row)
+        )
+        value = _score(*found[row[0]], matches)
+        if value > 0:
+            ranked.append((-value, name(row), row[0], matches, row))
+    ranked.sort(key=lambda entry: entry[:3])
+    top = []
+    for minus_score, shown_name, pk, matches, row in ranked[:limit]:
+        partners, focus_shared, similar, like_you, listing = found[pk]
+        top.append(
+            Suggestion(
+                city=_city(row),
+                score=-minus_score,
+                partners_shared=partners,
+                focus_shared=focus_shared,
+                similar_size=similar,
+                twinned_like_you=like_you,
+                listing=listing,
+                matches_own_listing=matches,
+                name=shown_name,
+            )
+        )
     _fill_in(city, top, published, published_partners, focus)
     return top
 
 
-def score(suggestion):
+def _city(row):
+    """The City of a row of CITY_COLUMNS, as a queryset with `only()` those columns makes it
+    (from_db() takes the values in the model's order of fields)."""
+    names = [f.attname for f in City._meta.concrete_fields if f.attname in CITY_COLUMNS]
+    return City.from_db(City.objects.db, names, [row[CITY_COLUMNS.index(n)] for n in names])
+
+
+def _shown(field):
+    """A function giving what a City's `field` gives (modeltranslation's descriptor) from a row
+    of CITY_COLUMNS: the active language's column, else the English one, else ""."""
+    own, original = (CITY_COLUMNS.index(column(field, code)) for code in (None, ORIGINAL))
+    if own == original:
+        return lambda row: row[original] or ""
+    return lambda row: row[own] or row[original] or ""
+
+
+def _score(partners, focus_shared, similar, like_you, listing, matches=False):
+    """score() of these counts (the same sum, in the same order)."""
     return (
-        WEIGHTS["partner_of_partner"] * min(suggestion.partners_shared, NAMED)
-        + WEIGHTS["focus_area"] * min(suggestion.focus_shared, NAMED)
-        + WEIGHTS["similar_size"] * suggestion.similar_size
-        + WEIGHTS["twinned_like_you"] * min(suggestion.twinned_like_you, LIKE_YOU_CAP)
-        + WEIGHTS["seeks_you"] * (suggestion.listing is not None)
-        + WEIGHTS["you_seek"] * suggestion.matches_own_listing
+        WEIGHTS["partner_of_partner"] * min(partners, NAMED)
+        + WEIGHTS["focus_area"] * min(focus_shared, NAMED)
+        + WEIGHTS["similar_size"] * similar
+        + WEIGHTS["twinned_like_you"] * min(like_you, LIKE_YOU_CAP)
+        + WEIGHTS["seeks_you"] * (listing is not None)
+        + WEIGHTS["you_seek"] * matches
+    )
+
+
+def score(suggestion):
+    return _score(
+        suggestion.partners_shared,
+        suggestion.focus_shared,
+        suggestion.similar_size,
+        suggestion.twinned_like_you,
+        suggestion.listing,
+        suggestion.matches_own_listing,
     )
 
 
@@ -268,14 +374,16 @@ def _fill_in(city, top, published, published_partners, focus):
     by_pk = {s.city.pk: s for s in top}
     ids = list(by_pk)
     if published_partners:
-        partners = list(published_partners)
-        for a, b, a_name, b_name in published.filter(
-            Q(city_a__in=ids, city_b__in=partners) | Q(city_b__in=ids, city_a__in=partners)
-        ).values_list("city_a", "city_b", translated("city_a__name"), translated("city_b__name")):
+        # Their partnerships, the partners among them picked here and named by the first query:
+        # with the partners' ids in the query too, PostgreSQL's planning of the two lists took
+        # 2 ms, and the ORM prepared each id of both.
+        for a, b in published.filter(Q(city_a__in=ids) | Q(city_b__in=ids)).values_list(
+            "city_a", "city_b"
+        ):
             if a in by_pk and b in published_partners:
-                by_pk[a].via.append(b_name)
+                by_pk[a].via.append(published_partners[b])
             if b in by_pk and a in published_partners:
-                by_pk[b].via.append(a_name)
+                by_pk[b].via.append(published_partners[a])
     if focus:
         shared = {}
         for a, b, area in (
@@ -304,7 +412,7 @@ def _fill_in(city, top, published, published_partners, focus):
         ):
             suggestion.score += WEIGHTS["near_in_time"]
         suggestion.reasons = reasons(city, suggestion)
-    top.sort(key=lambda s: (-s.score, s.city.name, s.city.pk))
+    top.sort(key=lambda s: (-s.score, s.name, s.city.pk))
 
 
 def reasons(city, suggestion):
@@ -338,7 +446,7 @@ def reasons(city, suggestion):
                 "Twinned with %(count)d cities like yours in %(country)s",
                 suggestion.twinned_like_you,
             )
-            % {"count": suggestion.twinned_like_you, "country": city.country.name}
+            % {"count": suggestion.twinned_like_you, "country": country_name(city.country.code)}
         )
     if suggestion.geo is not None:
         said.append(_("%(distance)s away") % {"distance": suggestion.geo.distance_display})

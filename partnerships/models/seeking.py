@@ -119,9 +119,14 @@ class PartnerSearch(models.Model):
     def matches(self, city):
         """Whether `city` is the kind of partner this listing looks for (size, country,
         region; themes are a bonus, not a condition)."""
+        return self.describes(city.population, city.country.code, city.region)
+
+    def describes(self, population, country, region):
+        """matches() for a city given by its population, country code and region (as shown
+        in the active language): the finder reads its candidates as rows, not cities."""
         band, countries, regions = self._criteria
-        if band and band_of(city.population) != band:
+        if band and band_of(population) != band:
             return False
-        if countries and city.country.code not in countries:
+        if countries and country not in countries:
             return False
-        return not regions or city.region.casefold() in regions
+        return not regions or region.casefold() in regions

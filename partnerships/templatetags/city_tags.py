@@ -1,14 +1,17 @@
-"""The city page's list of partnerships, written in Python.
+"""The city page's list of partnerships and the partner finder's suggestions, in Python.
 
 Shanghai lists 66 partnerships; as a template loop each row cost half a dozen variable lookups
 and a `blocktranslate`, a sixth of the page's time. `partner_items` writes what the loop in
-templates/cities/city_detail.html wrote, character for character (a test holds the two equal).
+templates/cities/city_detail.html wrote, `suggestion_items` what the loop in
+templates/cities/partner_finder.html wrote, character for character (tests hold them equal).
 """
 
 from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from core.addresses import SLUG_MARKER, slug_address
+from core.choices import country_name
 from core.templatetags.chart_tags import value_html as esc
 
 register = template.Library()
@@ -28,5 +31,25 @@ def partner_items(partners):
             f'\n      <li>\n        <a href="{esc(partner["url"])}">{esc(partner["name"])}</a>'
             f'\n        <span class="meta">{meta} · {esc(partner["status"])}</span>\n      </li>'
             "\n      "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value is escaped
+
+
+@register.simple_tag
+def suggestion_items(suggestions):
+    """One `<li class="suggestion">` per finder.Suggestion: its city's link, region and
+    country, and its reasons, each as `{{ }}` writes them."""
+    before, after = slug_address("city_detail").split(SLUG_MARKER, 1)
+    parts = []
+    for suggestion in suggestions:
+        city = suggestion.city
+        meta = esc(country_name(city.country.code))
+        if city.region:
+            meta = f"{esc(city.region)}, {meta}"
+        reasons = "".join(f"<li>{esc(reason)}</li>" for reason in suggestion.reasons)
+        parts.append(
+            f'\n    <li class="suggestion">\n      <a href="{esc(f"{before}{city.slug}{after}")}">'
+            f'{esc(city.name)}</a>\n      <span class="meta">{meta}</span>'
+            f'\n      <ul class="reasons">{reasons}</ul>\n    </li>\n    '
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value is escaped

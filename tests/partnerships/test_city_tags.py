@@ -1,12 +1,15 @@
-"""The city page's partner list written in Python (city_tags.partner_items) says what the
-template loop it replaced said, character for character."""
+"""The city page's partner list and the partner finder's suggestions written in Python
+(city_tags.partner_items, suggestion_items) say what the template loops they replaced said,
+character for character."""
 
 import pytest
 from django.template import engines
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from partnerships.templatetags.city_tags import partner_items
+from cities.models import City
+from partnerships.finder import Suggestion
+from partnerships.templatetags.city_tags import partner_items, suggestion_items
 
 # The loop as templates/cities/city_detail.html had it.
 LOOP = """{% load i18n %}{% for partner in partners %}
@@ -54,3 +57,42 @@ def test_partner_items_write_what_the_loop_wrote(language):
 
 def test_no_partners_no_items():
     assert partner_items([]) == ""
+
+
+# The loop as templates/cities/partner_finder.html had it.
+SUGGESTION_LOOP = """{% for suggestion in suggestions %}
+    <li class="suggestion">
+      <a href="{{ suggestion.city.get_absolute_url }}">{{ suggestion.city.name }}</a>
+      <span class="meta">{% if suggestion.city.region %}{{ suggestion.city.region }}, {% endif %}{{ suggestion.city.country.name }}</span>
+      <ul class="reasons">{% for reason in suggestion.reasons %}<li>{{ reason }}</li>{% endfor %}</ul>
+    </li>
+    {% endfor %}"""  # noqa: E501
+
+
+def suggestions():
+    cities = [
+        City(slug="hangzhou", name_en="<Hangzhou> & Co", name_de="Hangzhou", country="CN"),
+        City(slug="obrien", name_en='O\'Brien "Town"', region_en="Côte & <Nord>", country="CI"),
+        City(
+            slug="dresden", name_en="Dresden", region_en="Saxony", region_de="Sachsen", country="DE"
+        ),
+    ]
+    reasons = [
+        ["Partner of your partner <Bruges> & Gent", "8,000 km away"],
+        [mark_safe("<b>kept</b>"), "Similar size: Medium-sized city (100,000 to 500,000)"],
+        [],
+    ]
+    return [Suggestion(city=c, reasons=r) for c, r in zip(cities, reasons, strict=True)]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_suggestion_items_write_what_the_loop_wrote(language):
+    shown = suggestions()
+    with translation.override(language):
+        expected = engines["django"].from_string(SUGGESTION_LOOP).render({"suggestions": shown})
+        assert suggestion_items(shown) == expected
+    assert "Côte &amp; &lt;Nord&gt;" in expected and "<b>kept</b>" in expected
+
+
+def test_no_suggestions_no_items():
+    assert suggestion_items([]) == ""

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from cities.models import City
 from cities.sizes import SizeBand, band_of
+from core.choices import CountryChoices
 from core.indexes import refresh_planner_statistics
 from partnerships import finder
+from partnerships.filters import PartnerFinderForm
 from partnerships.models import FocusArea, PartnerSearch, Partnership
 from twinning.roles import EDITOR, setup_roles
 
@@ -138,6 +140,32 @@ def test_filters_narrow_the_suggestions(client, network):
     assert '<select name="country" id="id_country">' in response.content.decode()
     response = client.get(finder_url(network["a"], "?size=medium"))
     assert {s.city.name for s in response.context["suggestions"]} == {"Fulda"}
+
+
+def test_the_region_filter_reads_the_page_language_s_region(client, network):
+    """Partners of partners are read without modeltranslation's rewriting; the region is
+    still matched in the page's language (else English), as the rewriting matched it."""
+    City.objects.filter(pk=network["c"].pk).update(
+        region="Grisons", region_en="Grisons", region_de="Graubünden"
+    )
+    url = finder_url(network["a"])
+    german = client.get(url.replace("/en/", "/de/") + "?region=graubünden")
+    assert [s.city.name for s in german.context["suggestions"]] == ["Chur"]
+    assert client.get(url + "?region=Graubünden").context["suggestions"] == []
+    assert [s.city.name for s in client.get(url + "?region=grisons").context["suggestions"]] == [
+        "Chur"
+    ]
+
+
+def test_the_country_menu_is_read_in_the_page_language_without_normalising(client, network):
+    """The choices are a CountryChoices led by "any country", not a callable whose 250
+    choices Django would normalise on every pass (validating, writing the menu)."""
+    assert isinstance(PartnerFinderForm.base_fields["country"].choices, CountryChoices)
+    content = client.get(finder_url(network["a"]).replace("/en/", "/de/")).content.decode()
+    assert '<select name="country" id="id_country">\n  <option value="" selected>Alle Länder' in (
+        content
+    )
+    assert '<option value="NL">Niederlande</option>' in content
 
 
 @pytest.mark.parametrize(
