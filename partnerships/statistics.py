@@ -168,12 +168,13 @@ def most_connected_cities(limit=TOP):
     ]
 
 
-def _country_pair_sql(vitality, links):
+def _country_pair_sql(vitality, links, busiest=None):
     """One query over the maintained figures (models/figures.py): a row per country ("c",
     code, None, partnerships, located, latitude, east, north sums), a partnership counted once
     for a country even with both its cities there; and, with `links`, a row per pair of
     two countries ("l", code_a, code_b, partnerships; the lesser code first). Of one vitality
-    if given."""
+    if given. With `busiest`, only the pairs of two countries with located cities, as many
+    partnerships as the `busiest`-th of those or more."""
     quote = connection.ops.quote_name
     countries_table = quote(CountryFigure._meta.db_table)
     pairs_table = quote(CountryPairFigure._meta.db_table)
@@ -184,23 +185,45 @@ def _country_pair_sql(vitality, links):
     """  # noqa: S608 (the tables' names from the models' options; the value is a parameter)
     if not links:
         return sql, params
-    sql += f"""
-        UNION ALL
-        SELECT 'l', country_a, country_b, SUM(n), NULL, NULL, NULL, NULL
-        FROM {pairs_table} WHERE {of_vitality} country_a <> country_b
-        GROUP BY country_a, country_b
+    if busiest is None:
+        sql += f"""
+            UNION ALL
+            SELECT 'l', country_a, country_b, SUM(n), NULL, NULL, NULL, NULL
+            FROM {pairs_table} WHERE {of_vitality} country_a <> country_b
+            GROUP BY country_a, country_b
+        """  # noqa: S608 (as above)
+        return sql, params * 2
+    # The database picks the busiest (the last place's ties included), so that the 2,000
+    # pairs at world scale need not all become objects: those with a centre at both ends.
+    located = f"""
+        SELECT country FROM {countries_table} WHERE {of_vitality} TRUE
+        GROUP BY country HAVING SUM(located) > 0
     """  # noqa: S608 (as above)
-    return sql, params * 2
+    sql = f"""
+        WITH linked AS MATERIALIZED (
+            SELECT country_a, country_b, SUM(n) AS n FROM {pairs_table}
+            WHERE {of_vitality} country_a <> country_b
+            AND country_a IN ({located}) AND country_b IN ({located})
+            GROUP BY country_a, country_b
+        )
+        {sql}
+        UNION ALL
+        SELECT 'l', country_a, country_b, n, NULL, NULL, NULL, NULL FROM linked
+        WHERE n >= COALESCE((SELECT n FROM linked ORDER BY n DESC LIMIT 1 OFFSET %s), 0)
+    """  # noqa: S608 (as above; the number is a parameter)
+    return sql, params * 4 + [busiest - 1]
 
 
-def partnerships_by_country_pair(vitality=None, links=True):
+def partnerships_by_country_pair(vitality=None, links=True, busiest=None):
     """The world overview map's data: for each pair of countries (a partnership's two cities'
     countries), how many published partnerships join them, and where each country's cities
     lie (sums for CountryTotals), from the maintained figures. Returns ([CountryTotals],
     [CountryLink]) with each partnership counted once per country it touches; of one vitality
-    if given; without the links if `links` is false."""
+    if given; without the links if `links` is false; with `busiest` (a number), only the
+    links between countries with located cities (those a map can draw) as busy as the
+    `busiest`-th of them or busier: all a map needs that draws and lists fewer."""
     with connection.cursor() as cursor:
-        cursor.execute(*_country_pair_sql(vitality, links))
+        cursor.execute(*_country_pair_sql(vitality, links, busiest))
         rows = cursor.fetchall()
     totals = {}
     pairs = {}
