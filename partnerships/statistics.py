@@ -14,7 +14,7 @@ from django.db.models import Case, Count, F, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
-from core.choices import country_name
+from core.choices import country_name, country_names
 from core.dates import DatePart
 from core.translated import by_name
 
@@ -227,13 +227,14 @@ def partnerships_by_country_pair(vitality=None, links=True, busiest=None):
         rows = cursor.fetchall()
     totals = {}
     pairs = {}
+    names = country_names()
     for kind, a, b, n, located, latitude, east, north in rows:  # pairs: the lesser code first
         if kind == "l":
             pairs[a, b] = n
             continue
         totals[a] = CountryTotals(
             a,
-            country_name(a) or a,
+            names.get(a) or a,
             partnerships=n,
             located=located,
             latitude_sum=float(latitude),
