@@ -265,30 +265,36 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
 
     def soonest(self, limit, today=None):
         """The first `limit` upcoming activities of published partnerships, soonest first, with
-        this queryset's joins and filters (a sliced queryset). The caller need not (and for
-        speed should not) ask for published() itself: the activities are chosen by their
-        partnership's key not being among the few unpublished ones, so that SQLite does not
-        start from the published partnerships (190 ms at world scale, reading each one's
-        activities). Chosen by their keys, then only those rows read in full, in one query.
+        this queryset's joins and filters (not to be filtered further: it may be sliced). The
+        caller need not (and for speed should not) ask for published() itself: the activities
+        are chosen by their partnership's key not being among the few unpublished ones, so that
+        SQLite does not start from the published partnerships (190 ms at world scale, reading
+        each one's activities). Chosen by their keys, then only those rows read in full, in
+        one query.
 
-        Upcoming activities are chosen in two parts, neither sorting every upcoming one (16,600
-        at world scale: on PostgreSQL 2–5 ms for the home page's five, on SQLite more, as no
-        index covers a query of the generated upcoming_until and each was read from the table).
-        An activity without an end lasts at most until the end of its start's year (the widest
-        precision), so those that started before this year and are still upcoming have an end
-        on or after today: all of them, few, from activity_end_idx (unordered, so that SQLite
-        does not walk the start dates instead). The others started this year or later: the
-        first `limit` of those in the start-date index's order, the database stopping there
-        (0.2 ms for five on PostgreSQL)."""
+        Of all activities (the home page's and the site calendar's), the upcoming ones are
+        chosen in two parts, neither sorting every upcoming one (16,600 at world scale: on
+        PostgreSQL 2–5 ms for the home page's five, on SQLite more, as no index covers a query
+        of the generated upcoming_until and each was read from the table). An activity
+        without an end lasts at most until the end of its start's year (the widest precision),
+        so those that started before this year and are still upcoming have an end on or after
+        today: all of them, few, from activity_end_idx (unordered, so that SQLite does not walk
+        the start dates instead). The others started this year or later: the first `limit` of
+        those in the start-date index's order, the database stopping there (0.2 ms for five on
+        PostgreSQL)."""
         today = today or timezone.localdate()
         upcoming = self.upcoming(today)
+
+        def published(activities):
+            return activities.alias(owner=_key_as_value("partnership")).exclude(
+                owner__in=unpublished_partnerships().values("pk")
+            )
+
+        if self.query.where:
+            # A partnership's or a city's: few, found through their own filter and sorted.
+            return upcoming.filter(pk__in=published(upcoming).values("pk")[:limit])
         new_year = datetime.date(today.year, 1, 1)
-        chosen = (
-            self.alias(owner=_key_as_value("partnership"))
-            .exclude(owner__in=unpublished_partnerships().values("pk"))
-            .order_by()
-            .values("pk")
-        )
+        chosen = published(self).order_by().values("pk")
         this_year = (
             chosen.filter(start_date__gte=new_year)
             # Upcoming, but not as the column: PostgreSQL, taking the two ranges for
