@@ -294,14 +294,15 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             # A partnership's or a city's: few, found through their own filter and sorted.
             return upcoming.filter(pk__in=published(upcoming).values("pk")[:limit])
         new_year = datetime.date(today.year, 1, 1)
-        chosen = published(self).order_by().values("pk")
+        # Without a filter of the caller's, the keys are chosen from the plain manager: the
+        # translation-aware queryset's lookups cost more to build than the query takes.
+        chosen = published(self.model._base_manager.order_by()).values("pk")
         this_year = (
-            chosen.filter(start_date__gte=new_year)
             # Upcoming, but not as the column: PostgreSQL, taking the two ranges for
             # independent, expects 600 of this year's activities upcoming rather than 16,600,
             # and would read them all from the upcoming index and sort them.
-            .alias(until=Coalesce("upcoming_until", "start_date"))
-            .filter(until__gte=today)
+            chosen.alias(until=Coalesce("upcoming_until", "start_date"))
+            .filter(start_date__gte=new_year, until__gte=today)
             # activity_newest_idx read backwards (PostgreSQL wants its order of nulls too).
             .order_by(F("start_date").asc(nulls_first=True), "id")[:limit]
         )
