@@ -195,23 +195,26 @@ def _country_pair_sql(vitality, links, busiest=None):
         return sql, params * 2
     # The database picks the busiest (the last place's ties included), so that the 2,000
     # pairs at world scale need not all become objects: those with a centre at both ends.
-    located = f"""
-        SELECT country FROM {countries_table} WHERE {of_vitality} TRUE
-        GROUP BY country HAVING SUM(located) > 0
-    """  # noqa: S608 (as above)
     sql = f"""
-        WITH linked AS MATERIALIZED (
+        WITH country AS MATERIALIZED (
+            SELECT country, SUM(n) AS n, SUM(located) AS located, SUM(latitude) AS latitude,
+                SUM(east) AS east, SUM(north) AS north
+            FROM {countries_table} WHERE {of_vitality} TRUE GROUP BY country
+        ), placed AS MATERIALIZED (
+            SELECT country FROM country WHERE located > 0
+        ), linked AS MATERIALIZED (
             SELECT country_a, country_b, SUM(n) AS n FROM {pairs_table}
             WHERE {of_vitality} country_a <> country_b
-            AND country_a IN ({located}) AND country_b IN ({located})
+            AND country_a IN (SELECT country FROM placed)
+            AND country_b IN (SELECT country FROM placed)
             GROUP BY country_a, country_b
         )
-        {sql}
+        SELECT 'c', country, NULL, n, located, latitude, east, north FROM country
         UNION ALL
         SELECT 'l', country_a, country_b, n, NULL, NULL, NULL, NULL FROM linked
         WHERE n >= COALESCE((SELECT n FROM linked ORDER BY n DESC LIMIT 1 OFFSET %s), 0)
     """  # noqa: S608 (as above; the number is a parameter)
-    return sql, params * 4 + [busiest - 1]
+    return sql, params * 2 + [busiest - 1]
 
 
 def partnerships_by_country_pair(vitality=None, links=True, busiest=None):
