@@ -274,7 +274,7 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
 
         Of all activities (the home page's and the site calendar's), the upcoming ones are
         chosen in two parts, neither sorting every upcoming one (16,600 at world scale: on
-        PostgreSQL 2–5 ms for the home page's five, on SQLite more, as no index covers a query
+        PostgreSQL 2–8 ms for the home page's five, on SQLite more, as no index covers a query
         of the generated upcoming_until and each was read from the table). An activity
         without an end lasts at most until the end of its start's year (the widest precision),
         so those that started before this year and are still upcoming have an end on or after
@@ -294,9 +294,9 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             # A partnership's or a city's: few, found through their own filter and sorted.
             return upcoming.filter(pk__in=published(upcoming).values("pk")[:limit])
         new_year = datetime.date(today.year, 1, 1)
-        # Without a filter of the caller's, the keys are chosen from the plain manager: the
-        # translation-aware queryset's lookups cost more to build than the query takes.
-        chosen = published(self.model._base_manager.order_by()).values("pk")
+        # Nothing of the caller's to keep in the keys' query: the plain manager, quicker to build.
+        keys = self.model._base_manager.using(self.db)
+        chosen = published(keys.order_by()).values("pk")
         this_year = (
             # Upcoming, but not as the column: PostgreSQL, taking the two ranges for
             # independent, expects 600 of this year's activities upcoming rather than 16,600,
@@ -309,7 +309,7 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         earlier = chosen.filter(upcoming_q(today), start_date__lt=new_year, end_date__gte=today)
         if not connections[self.db].features.supports_slicing_ordering_in_compound:
             # SQLite allows no LIMIT in the parts of a UNION: the first part wrapped.
-            this_year = self.model._base_manager.filter(pk__in=this_year).order_by().values("pk")
+            this_year = keys.filter(pk__in=this_year).order_by().values("pk")
         # The keys of both as one UNION: with an OR of two IN lists PostgreSQL read every
         # upcoming row to test it against both.
         return upcoming.filter(pk__in=this_year.union(earlier, all=True))[:limit]
