@@ -58,6 +58,12 @@ def country_name(code):
     return _country_names(translation.get_language()).get(code, "")
 
 
+def country_names():
+    """{code: name} in the active language: country_name() for many codes, the language
+    looked up once."""
+    return _country_names(translation.get_language())
+
+
 @lru_cache(maxsize=16)
 def _country_names(language):
     return dict(_country_choices(language))

@@ -25,6 +25,10 @@ MAX_LINK_WIDTH = 4.0
 MIN_LINK_WIDTH = 0.5
 # How many countries and connections the text alternative lists.
 LISTED = 10
+# overview_map() needs only the links as busy as this many-th located one or busier: it draws
+# and lists the busiest and says whether more than MAX_LINKS could be drawn
+# (partnerships_by_country_pair's `busiest`).
+LINKS_NEEDED = max(MAX_LINKS, LISTED) + 1
 
 
 @dataclass

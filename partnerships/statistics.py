@@ -14,7 +14,7 @@ from django.db.models import Case, Count, F, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
-from core.choices import country_name
+from core.choices import country_name, country_names
 from core.dates import DatePart
 from core.translated import by_name
 
@@ -168,12 +168,13 @@ def most_connected_cities(limit=TOP):
     ]
 
 
-def _country_pair_sql(vitality, links):
+def _country_pair_sql(vitality, links, busiest=None):
     """One query over the maintained figures (models/figures.py): a row per country ("c",
     code, None, partnerships, located, latitude, east, north sums), a partnership counted once
     for a country even with both its cities there; and, with `links`, a row per pair of
     two countries ("l", code_a, code_b, partnerships; the lesser code first). Of one vitality
-    if given."""
+    if given. With `busiest`, only the pairs of two countries with located cities, as many
+    partnerships as the `busiest`-th of those or more."""
     quote = connection.ops.quote_name
     countries_table = quote(CountryFigure._meta.db_table)
     pairs_table = quote(CountryPairFigure._meta.db_table)
@@ -184,33 +185,59 @@ def _country_pair_sql(vitality, links):
     """  # noqa: S608 (the tables' names from the models' options; the value is a parameter)
     if not links:
         return sql, params
-    sql += f"""
+    if busiest is None:
+        sql += f"""
+            UNION ALL
+            SELECT 'l', country_a, country_b, SUM(n), NULL, NULL, NULL, NULL
+            FROM {pairs_table} WHERE {of_vitality} country_a <> country_b
+            GROUP BY country_a, country_b
+        """  # noqa: S608 (as above)
+        return sql, params * 2
+    # The database picks the busiest (the last place's ties included), so that the 2,000
+    # pairs at world scale need not all become objects: those with a centre at both ends.
+    sql = f"""
+        WITH country AS MATERIALIZED (
+            SELECT country, SUM(n) AS n, SUM(located) AS located, SUM(latitude) AS latitude,
+                SUM(east) AS east, SUM(north) AS north
+            FROM {countries_table} WHERE {of_vitality} TRUE GROUP BY country
+        ), placed AS MATERIALIZED (
+            SELECT country FROM country WHERE located > 0
+        ), linked AS MATERIALIZED (
+            SELECT country_a, country_b, SUM(n) AS n FROM {pairs_table}
+            WHERE {of_vitality} country_a <> country_b
+            AND country_a IN (SELECT country FROM placed)
+            AND country_b IN (SELECT country FROM placed)
+            GROUP BY country_a, country_b
+        )
+        SELECT 'c', country, NULL, n, located, latitude, east, north FROM country
         UNION ALL
-        SELECT 'l', country_a, country_b, SUM(n), NULL, NULL, NULL, NULL
-        FROM {pairs_table} WHERE {of_vitality} country_a <> country_b
-        GROUP BY country_a, country_b
-    """  # noqa: S608 (as above)
-    return sql, params * 2
+        SELECT 'l', country_a, country_b, n, NULL, NULL, NULL, NULL FROM linked
+        WHERE n >= COALESCE((SELECT n FROM linked ORDER BY n DESC LIMIT 1 OFFSET %s), 0)
+    """  # noqa: S608 (as above; the number is a parameter)
+    return sql, params * 2 + [busiest - 1]
 
 
-def partnerships_by_country_pair(vitality=None, links=True):
+def partnerships_by_country_pair(vitality=None, links=True, busiest=None):
     """The world overview map's data: for each pair of countries (a partnership's two cities'
     countries), how many published partnerships join them, and where each country's cities
     lie (sums for CountryTotals), from the maintained figures. Returns ([CountryTotals],
     [CountryLink]) with each partnership counted once per country it touches; of one vitality
-    if given; without the links if `links` is false."""
+    if given; without the links if `links` is false; with `busiest` (a number), only the
+    links between countries with located cities (those a map can draw) as busy as the
+    `busiest`-th of them or busier: all a map needs that draws and lists fewer."""
     with connection.cursor() as cursor:
-        cursor.execute(*_country_pair_sql(vitality, links))
+        cursor.execute(*_country_pair_sql(vitality, links, busiest))
         rows = cursor.fetchall()
     totals = {}
     pairs = {}
+    names = country_names()
     for kind, a, b, n, located, latitude, east, north in rows:  # pairs: the lesser code first
         if kind == "l":
             pairs[a, b] = n
             continue
         totals[a] = CountryTotals(
             a,
-            country_name(a) or a,
+            names.get(a) or a,
             partnerships=n,
             located=located,
             latitude_sum=float(latitude),

@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 
 from core.translated import by_name
 from partnerships.anniversaries import upcoming_jubilees
-from partnerships.maps import overview_map
+from partnerships.maps import LINKS_NEEDED, overview_map
 from partnerships.models import Activity, Partnership
 from partnerships.statistics import partnerships_by_country_pair, partnerships_by_vitality
 
@@ -49,7 +49,8 @@ class HomeView(TemplateView):
             ),
             world_map=overview_map(
                 *partnerships_by_country_pair(
-                    vitality=Partnership.Vitality.ACTIVE if active_only else None
+                    vitality=Partnership.Vitality.ACTIVE if active_only else None,
+                    busiest=LINKS_NEEDED,
                 )
             ),
             **kwargs,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from core.dates import period_end
 from partnerships.anniversaries import (
@@ -325,6 +325,42 @@ class TestActivityTiming:
         for activities_of in (Activity.objects.all(), Activity.objects.published()):
             soonest = [a.title for a in activities_of.soonest(3, TODAY)]
             assert soonest == ["running until December", "running this year", "this year"]
+
+    def test_soonest_are_the_first_upcoming_whatever_the_day_and_number(
+        self, activities, partnership
+    ):
+        # soonest() takes those under way since an earlier year (they have an end) and the
+        # first of those that start this year or later apart: together, always the head of
+        # upcoming() itself, also on the first and last day of a year, for any number asked.
+        for title, start, precision, end in [
+            ("decade", D(2015, 1, 1), "year", D(2030, 12, 31)),
+            ("new year's day", D(2025, 1, 1), "day", None),
+            ("next year", D(2025, 1, 1), "year", None),
+            ("since December", D(2024, 12, 1), "month", D(2025, 2, 28)),
+        ]:
+            Activity.objects.create(
+                partnership=partnership,
+                title=title,
+                kind="other",
+                start_date=start,
+                start_precision=precision,
+                end_date=end,
+            )
+        for today in (D(2024, 1, 1), TODAY, D(2024, 12, 31), D(2025, 1, 1), D(2025, 3, 1)):
+            expected = [a.title for a in Activity.objects.upcoming(today)]
+            assert expected, today
+            for limit in range(1, len(expected) + 2):
+                soonest = [a.title for a in Activity.objects.soonest(limit, today)]
+                assert soonest == expected[:limit], (today, limit)
+
+    @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan")
+    def test_soonest_sorts_no_upcoming_activity_but_the_chosen(self, activities):
+        # On SQLite no index covers a query of the generated upcoming_until: sorting every
+        # upcoming activity read each from the table. Now the start-date index gives the order
+        # and the partial index of ends finds those under way since an earlier year.
+        plan = Activity.objects.soonest(5, TODAY).explain()
+        assert "activity_end_idx" in plan, plan
+        assert "activity_upcoming_cover_idx" not in plan, plan
 
     def test_sections_sort_and_count(self, activities):
         sections = Activity.objects.sections(TODAY, size=20)

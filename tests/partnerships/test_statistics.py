@@ -86,6 +86,40 @@ def test_country_pairs_for_the_world_map(make_city, make_partnership):
     ]
 
 
+def test_the_busiest_country_pairs_only(make_city, make_partnership):
+    # The home map asks for the links it can draw (both countries located) as busy as the
+    # n-th of those or busier, ties for the last place included: not all 2,000 at world scale.
+    def city(code, located=True):
+        coordinates = ("10.0", "20.0") if located else (None, None)
+        return make_city(country=code, latitude=coordinates[0], longitude=coordinates[1])
+
+    located = ("DE", "FR", "IT", "PL", "CN")
+    pairs = {("DE", "FR"): 4, ("DE", "IT"): 3, ("FR", "IT"): 2, ("DE", "PL"): 2, ("CN", "PL"): 1}
+    for (a, b), n in pairs.items():
+        for _ in range(n):
+            make_partnership(city_a=city(a), city_b=city(b))
+    for _ in range(5):  # the busiest of all, but the map cannot draw it
+        make_partnership(city_a=city("DE"), city_b=city("XK", located=False))
+    make_partnership(city_a=city("DE"), city_b=city("CN"), state="draft")
+
+    def busiest(n, **kwargs):
+        countries, links = statistics.partnerships_by_country_pair(busiest=n, **kwargs)
+        assert {c.code for c in countries} == ({*located, "XK"} if links else set())
+        return {(link.country_a.code, link.country_b.code): link.partnerships for link in links}
+
+    assert busiest(1) == {("DE", "FR"): 4}
+    assert busiest(2) == {("DE", "FR"): 4, ("DE", "IT"): 3}
+    assert (
+        busiest(3)
+        == busiest(4)
+        == {("DE", "FR"): 4, ("DE", "IT"): 3, ("FR", "IT"): 2, ("DE", "PL"): 2}
+    )
+    assert busiest(5) == busiest(50) == pairs
+    # Of one vitality: without records, each is of unknown vitality.
+    assert busiest(2, vitality=Partnership.Vitality.UNKNOWN) == busiest(2)
+    assert busiest(50, vitality=Partnership.Vitality.ACTIVE) == {}
+
+
 def test_decades_of_founding_with_empty_decades_filled(make_partnership):
     for year in (1958, 1990, 1991, 1999, 2000, 2009):
         make_partnership(established=day(year))
