@@ -506,7 +506,7 @@ class TestPageRelations:
         self, client, make_partnership, django_assert_num_queries
     ):
         partnership = make_partnership()
-        # The partnership, which relations have rows, the activities' counts, the years
+        # The partnership, which relations have rows, the activities' dates, the years
         # with a record.
         with django_assert_num_queries(4):
             response = client.get(partnership.get_absolute_url())
