@@ -322,6 +322,17 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             *cities,
         )
 
+    def keys_and_dates(self):
+        """(key, start_date, upcoming_until) of each of these activities, in no order, or None
+        when there are more than SECTION_DATES_READ: what sections_from() sorts, and what tells
+        the years with activities."""
+        dates = list(
+            self.order_by().values_list("pk", "start_date", "upcoming_until")[
+                : SECTION_DATES_READ + 1
+            ]
+        )
+        return dates if len(dates) <= SECTION_DATES_READ else None
+
     def sections(self, today=None, size=20):
         """The partnership page's three activity sections, each at most `size` long, with
         their full lengths: upcoming (soonest first), past (newest first), undated.
@@ -329,16 +340,16 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         Three queries at most (the activities' keys and dates, the ones shown, their focus
         areas): which activity goes where, and how many there are, sorted from the dates, each
         query costing more to build than a partnership's few hundred rows of three values take
-        to sort. Beyond SECTION_DATES_READ of them, five (sections_by_queries()).
+        to sort. Beyond SECTION_DATES_READ of them, six (sections_by_queries()).
         """
         today = today or timezone.localdate()
-        dates = list(
-            self.order_by().values_list("pk", "start_date", "upcoming_until")[
-                : SECTION_DATES_READ + 1
-            ]
-        )
-        if len(dates) > SECTION_DATES_READ:
+        dates = self.keys_and_dates()
+        if dates is None:
             return self.sections_by_queries(today, size)
+        return self.sections_from(dates, today, size)
+
+    def sections_from(self, dates, today, size=20):
+        """sections() from these activities' keys_and_dates() (not None): two queries at most."""
         # As upcoming(), past() and the undated section order and tell them apart.
         lists = {
             "upcoming": sorted(
