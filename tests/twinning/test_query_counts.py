@@ -49,8 +49,9 @@ MAX_QUERIES = {
     # partnership's count)
     "partnership_detail": 14,
     "city_list": 2,  # count, page
-    # city, its figures, its partnerships, its partnerships in figures, the years with records
-    # (for the annual reports; their activities are the figures' activities per year too)
+    # city, its figures, its partnerships, its partnerships in figures (counted from the list
+    # when it lists them all, issue 23's fifth session: 4 then), the years with records (for
+    # the annual reports; their activities are the figures' activities per year too)
     "city_detail": 5,
     "statistics": 6,  # one per chart
     # topic with its partnership count (a kept figure), partnerships + their focus areas,
