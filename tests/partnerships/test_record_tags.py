@@ -74,7 +74,7 @@ def test_the_sections_read_the_focus_areas_in_one_query(
 ):
     for n in range(5):
         make_activity(varied, title=f"More {n}")
-    with django_assert_num_queries(4):  # the counts, the past, the undated, the focus areas
+    with django_assert_num_queries(3):  # the dates, the activities shown, the focus areas
         sections = Activity.objects.filter(partnership=varied).sections(size=20)
         html = activity_items(
             [a for s in sections.values() for a in s.activities], show_focus_areas=True
