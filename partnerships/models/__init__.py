@@ -11,6 +11,7 @@ from .figures import (
     CountryPairFigure,
     FocusAreaFigure,
     FoundingYearFigure,
+    public_city_count,
     published_in_country,
 )
 from .imports import ImportRun, ImportRunEntry
@@ -117,6 +118,7 @@ __all__ = [
     "partnership_slug_base",
     "listed_cities",
     "public_cities",
+    "public_city_count",
     "published_in_country",
     "register_history",
     "unique_slug",

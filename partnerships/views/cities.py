@@ -73,6 +73,13 @@ class CityListView(FilterView):
     def get_queryset(self):
         return listed_cities()
 
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        count = self.filterset.figure_count()
+        if count is not None:
+            paginator.count = count  # every public city: counted by the maintained counts
+        return paginator
+
 
 class CityDetailView(DetailView):
     template_name = "cities/city_detail.html"
