@@ -15,7 +15,7 @@ from core.translated import by_name, in_any_language
 from core.widgets import QuickSelectForm
 
 from . import search
-from .models import Activity, FocusArea, Partnership, published_in_country
+from .models import Activity, FocusArea, Partnership, public_city_count, published_in_country
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -190,6 +190,17 @@ class CityFilter(django_filters.FilterSet):
         model = City
         fields = []
         form = QuickSelectForm
+
+    def figure_count(self):
+        """How many cities `qs` holds when no filter applies, from the maintained counts
+        (public_city_count()); else None. For a filter set of every public city; an invalid one
+        (the list shows none) is counted by its queryset."""
+        if self.is_bound and not (
+            self.is_valid()
+            and all(value in EMPTY_VALUES for value in self.form.cleaned_data.values())
+        ):
+            return None
+        return public_city_count()
 
     def filter_name(self, queryset, name, value):
         return queryset.filter(in_any_language("name", "icontains", value))

@@ -265,27 +265,35 @@ class CityFigures:
     partnership_count: int  # its published partnerships
 
 
-def city_figures(city, activity_years=None):
+def city_figures(city, activity_years=None, partnerships=None):
     """Two queries: the city's published partnerships grouped by partner country and year
     of founding, and its partnerships' dated activities per year; one when the caller has
     those counts already (`activity_years`, {year: activities}: the city page reads them with
-    the milestones for its report links, reports.record_years)."""
-    partner_country = Case(
-        When(city_a=city, then=F("city_b__country")), default=F("city_a__country")
-    )
-    rows = (
-        Partnership.objects.published()
-        .involving(city)
-        .order_by()
-        .annotate(partner_country=partner_country, year=DatePart("established", "year"))
-        .values("partner_country", "year")
-        .annotate(n=Count("*"))
-    )
+    the milestones for its report links, reports.record_years); none when it has both, with
+    `partnerships`: (partner's country, date of founding or None) of every one of the city's
+    published partnerships (the city page's list, when it lists them all)."""
     per_country, per_year = Counter(), Counter()
-    for row in rows:
-        per_country[row["partner_country"]] += row["n"]
-        if row["year"] is not None:
-            per_year[row["year"]] += row["n"]
+    if partnerships is not None:
+        for country, established in partnerships:
+            per_country[country] += 1
+            if established is not None:
+                per_year[established.year] += 1
+    else:
+        partner_country = Case(
+            When(city_a=city, then=F("city_b__country")), default=F("city_a__country")
+        )
+        rows = (
+            Partnership.objects.published()
+            .involving(city)
+            .order_by()
+            .annotate(partner_country=partner_country, year=DatePart("established", "year"))
+            .values("partner_country", "year")
+            .annotate(n=Count("*"))
+        )
+        for row in rows:
+            per_country[row["partner_country"]] += row["n"]
+            if row["year"] is not None:
+                per_year[row["year"]] += row["n"]
     named = [
         {"code": code, "label": country_name(code) or code, "value": n}
         for code, n in per_country.items()

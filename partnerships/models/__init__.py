@@ -12,6 +12,7 @@ from .figures import (
     FocusAreaActivityFigure,
     FocusAreaFigure,
     FoundingYearFigure,
+    public_city_count,
     published_in_country,
 )
 from .imports import ImportRun, ImportRunEntry
@@ -119,6 +120,7 @@ __all__ = [
     "partnership_slug_base",
     "listed_cities",
     "public_cities",
+    "public_city_count",
     "published_in_country",
     "register_history",
     "unique_slug",

@@ -357,13 +357,66 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             *cities,
         )
 
+    def keys_and_dates(self):
+        """(key, start_date, upcoming_until) of each of these activities, in no order, or None
+        when there are more than SECTION_DATES_READ: what sections_from() sorts, and what tells
+        the years with activities."""
+        dates = list(
+            self.order_by().values_list("pk", "start_date", "upcoming_until")[
+                : SECTION_DATES_READ + 1
+            ]
+        )
+        return dates if len(dates) <= SECTION_DATES_READ else None
+
     def sections(self, today=None, size=20):
         """The partnership page's three activity sections, each at most `size` long, with
         their full lengths: upcoming (soonest first), past (newest first), undated.
 
-        Five queries at most (the counts, each non-empty section, the focus areas of them
-        all), however many activities there are.
+        Three queries at most (the activities' keys and dates, the ones shown, their focus
+        areas): which activity goes where, and how many there are, sorted from the dates, each
+        query costing more to build than a partnership's few hundred rows of three values take
+        to sort. Beyond SECTION_DATES_READ of them, six (sections_by_queries()).
         """
+        today = today or timezone.localdate()
+        dates = self.keys_and_dates()
+        if dates is None:
+            return self.sections_by_queries(today, size)
+        return self.sections_from(dates, today, size)
+
+    def sections_from(self, dates, today, size=20):
+        """sections() from these activities' keys_and_dates() (not None): two queries at most."""
+        # As upcoming(), past() and the undated section order and tell them apart.
+        lists = {
+            "upcoming": sorted(
+                (row for row in dates if row[2] is not None and row[2] >= today),
+                key=lambda row: (row[1] if row[1] is not None else row[2], row[0]),
+            ),
+            "past": sorted(
+                (
+                    row
+                    for row in dates
+                    if row[1] is not None and not (row[2] is not None and row[2] >= today)
+                ),
+                key=lambda row: (row[1], row[0]),
+                reverse=True,
+            ),
+            "undated": sorted(row for row in dates if row[1] is None),
+        }
+        shown = [row[0] for rows in lists.values() for row in rows[:size]]
+        found = self.order_by().in_bulk(shown) if shown else {}
+        sections = {
+            name: ActivitySection([found[row[0]] for row in rows[:size]], len(rows))
+            for name, rows in lists.items()
+        }
+        # The three sections' focus areas in one query.
+        with_focus_areas(
+            [activity for section in sections.values() for activity in section.activities]
+        )
+        return sections
+
+    def sections_by_queries(self, today=None, size=20):
+        """sections() in five queries at most (the counts, each non-empty section, the focus
+        areas of them all), however many activities there are."""
         today = today or timezone.localdate()
         counts = self.aggregate(
             upcoming=Count("pk", filter=upcoming_q(today)),
@@ -384,6 +437,11 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             [activity for section in sections.values() for activity in section.activities]
         )
         return sections
+
+
+# The most activities whose dates sections() reads to sort them itself (a partnership has up to
+# a few hundred); with more, the sections come from the database, sorted, counted and cut there.
+SECTION_DATES_READ = 2000
 
 
 def with_focus_areas(activities):

@@ -492,10 +492,12 @@ def partnership_head(request, partnership):
 
 
 def areas_by_activity(partnership):
-    """The focus areas of each of the partnership's activities, by activity id, in their
-    order, from one query of each area once with the ids of its activities: prefetching them
-    would build a related manager, a filtered queryset and an area object for each of the
-    (hundreds of) activities."""
+    """The focus areas of each of the partnership's activities as data (area_data()), by
+    activity id, in their order, from one query of each area once with the ids of its
+    activities: prefetching them would build a related manager, a filtered queryset and an area
+    object for each of the (hundreds of) activities. Each area's data is written once and shared
+    by its activities (it is read once per activity otherwise, its name through the translation
+    field each time)."""
     found = defaultdict(list)
     areas = (
         FocusArea.objects.filter(activities__partnership=partnership)
@@ -503,8 +505,9 @@ def areas_by_activity(partnership):
         .order_by(*FocusArea._meta.ordering)  # an aggregate leaves the default order out
     )
     for area in areas:
+        data = area_data(area)
         for pk in area.activity_ids.split(","):
-            found[int(pk)].append(area)
+            found[int(pk)].append(data)
     return found
 
 
@@ -558,7 +561,7 @@ def partnership_document(request, partnership):
                     activity["end_date"],
                     activity["end_precision"],
                 ),
-                "focus_areas": [area_data(area) for area in activity_areas[activity["id"]]],
+                "focus_areas": activity_areas[activity["id"]],
                 "description": activity["description"],
                 "location": activity["location"],
                 "participants": activity["participants"],

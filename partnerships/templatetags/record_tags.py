@@ -1,20 +1,24 @@
-"""A partnership page's activity items and timeline drawings, written in Python.
+"""A partnership page's activity items, timeline drawings, milestones, plans and focus areas,
+written in Python.
 
 The page shows up to 60 activities and two drawings of up to 70 marks each; through template
 includes, each item and mark cost a fresh context and dozens of variable lookups, a third of
 the page's time. These tags write the same markup: `activity_items` that of
 templates/includes/activity_item.html (kept as the markup's reference: a test holds the two equal),
-`timeline_svg` the page's timeline drawing.
+`timeline_svg` the page's timeline drawing; `milestone_items`, `plan_items` and `focus_area_tags`
+what the loops of templates/partnerships/partnership_detail.html wrote (each held equal to its
+loop by tests/partnerships/test_record_tags.py).
 """
 
 from django import template
-from django.template.defaultfilters import add, floatformat, linebreaksbr
+from django.template.defaultfilters import add, date, floatformat, linebreaksbr
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 
 from core.addresses import SLUG_MARKER, slug_address
 from core.markdown import render_markdown
+from core.templatetags.chart_tags import value_html
 from core.translated import translated_text
 
 register = template.Library()
@@ -151,3 +155,121 @@ def timeline_svg(chart, variant):
         )
     parts.append("\n</svg>\n")
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above
+
+
+def _prose(text):
+    """`{% if text %}{{ text.note }}<div class="prose"{{ text.lang_attr }}>{{ text|markdown }}
+    </div>{% endif %}` of a TranslatedText."""
+    if not text:
+        return ""
+    return f'{text.note}<div class="prose"{text.lang_attr}>{render_markdown(text)}</div>'
+
+
+@register.simple_tag
+def milestone_items(milestones):
+    """The <li> of each milestone of the page's timeline."""
+    where, who = esc(gettext("Where")), esc(gettext("Who"))
+    parts = []
+    for milestone in milestones:
+        parts += [
+            '\n      <li>\n        <p class="when"><time datetime="',
+            esc(date(milestone.date, "Y-m-d")),
+            '">',
+            value_html(milestone.date_display),
+            "</time> · ",
+            value_html(milestone.kind_label),
+            "</p>\n        <h3>",
+            translated_text(milestone, "title").marked,
+            "</h3>\n        \n        ",
+        ]
+        location = translated_text(milestone, "location")
+        participants = translated_text(milestone, "participants")
+        if location or participants:
+            parts.append('\n        <dl class="facts">\n          ')
+            if location:
+                parts += [f"<dt>{where}</dt><dd>", location.marked, "</dd>"]
+            parts.append("\n          ")
+            if participants:
+                parts += [
+                    f"<dt>{who}</dt><dd><span",
+                    participants.lang_attr,
+                    ">",
+                    linebreaksbr(participants),
+                    "</span>",
+                    participants.inline_note,
+                    "</dd>",
+                ]
+            parts.append("\n        </dl>\n        ")
+        parts += [
+            "\n        ",
+            _prose(translated_text(milestone, "description")),
+            "\n      </li>\n      ",
+        ]
+    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - escaped above
+
+
+@register.simple_tag
+def plan_items(plans):
+    """The <li> of each plan (a PlanProgress: Plan.progress()) of the page's "The future"."""
+    done = gettext("%(start)s to %(end)s")  # the loop's {% blocktranslate %}s: translated once
+    since = gettext("since %(date)s")
+    by = gettext("by %(year)s")
+    delivered_through = esc(gettext("Delivered through:"))
+    topic = slug_address("topic_detail")
+    parts = []
+    for progress in plans:
+        plan, state = progress.plan, value_html(progress.state)
+        parts += [
+            f'\n      <li class="plan-{state}">\n        <p><strong>',
+            translated_text(plan, "title").marked,
+            f'</strong> <span class="status status-{state}">',
+            value_html(progress.label),
+            "</span>",
+        ]
+        if progress.started:
+            started = value_html(progress.started)
+            if progress.state == "done":
+                period = done % {"start": started, "end": value_html(progress.latest)}
+            else:
+                period = since % {"date": started}
+            parts += [' <span class="meta">', period, "</span>"]
+        parts.append('</p>\n        <p class="meta">')
+        area = plan.focus_area
+        if area:
+            parts += [
+                '<a href="',
+                esc(topic.replace(SLUG_MARKER, area.slug, 1)),
+                '">',
+                value_html(area.name),
+                "</a>",
+            ]
+        if area and plan.target_year:
+            parts.append(" · ")
+        if plan.target_year:
+            parts.append(by % {"year": value_html(plan.target_year)})
+        parts += ["</p>\n        ", _prose(translated_text(plan, "description")), "\n        "]
+        if progress.delivered:
+            parts += ['\n        <p class="meta">', delivered_through, " "]
+            parts.append(
+                "; ".join(
+                    f"{translated_text(activity, 'title').marked} "
+                    f"({value_html(activity.start_display)})"
+                    for activity in progress.delivered
+                )
+            )
+            parts.append("</p>\n        ")
+        parts.append("\n      </li>\n      ")
+    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - escaped above
+
+
+@register.simple_tag
+def focus_area_tags(areas):
+    """The <li> of each focus area of the partnership, linked to its topic page."""
+    topic = slug_address("topic_detail")
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<li><a class="tag" href="{esc(topic.replace(SLUG_MARKER, area.slug, 1))}">'
+            f"{value_html(area.name)}</a></li>"
+            for area in areas
+        )
+    )

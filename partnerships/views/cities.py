@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Exists, F, OuterRef
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,6 @@ from core.translated import ORIGINAL, column
 
 from .. import reports, statistics
 from ..filters import CityFilter
-from ..finder import public_q
 from ..models import (
     Activity,
     Milestone,
@@ -73,36 +73,47 @@ class CityListView(FilterView):
     def get_queryset(self):
         return listed_cities()
 
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        count = self.filterset.figure_count()
+        if count is not None:
+            paginator.count = count  # every public city: counted by the maintained counts
+        return paginator
+
 
 class CityDetailView(DetailView):
     template_name = "cities/city_detail.html"
     context_object_name = "city"
 
     def get_queryset(self):
-        # Public: tested for this one city (finder.public_q; public_cities() reads the cities
-        # of every published partnership to find one, 20 ms on PostgreSQL at world scale); its
-        # partnership_count comes with its figures (get_context_data). Whether it has a current
-        # "seeking a partner" listing: a notice, at no extra query.
-        return (
-            City.objects.filter(public_q())
-            .prefetch_related("figures")
-            .annotate(
-                is_seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
-            )
+        # Public (with a published partnership): told by its list of partnerships, read in any
+        # case (get_context_data), not by a test here (finder.public_q, a query's worth of
+        # work; public_cities() reads the cities of every published partnership to find one,
+        # 20 ms on PostgreSQL at world scale); its partnership_count comes with its figures.
+        # Whether it has a current "seeking a partner" listing: a notice, at no extra query.
+        return City.objects.prefetch_related("figures").annotate(
+            is_seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
         )
 
     def get_context_data(self, **kwargs):
         city = self.object
+        partners = self.partners(city)
+        if not partners:
+            raise Http404("No published partnership: not a public city.")
         # The years with records, for the report links; their activities are the figures' too.
         years = reports.record_years(
             Activity.objects.published().involving(city),
             Milestone.objects.published().involving(city),
         )
         figures = statistics.city_figures(
-            city, {year: n for year, (n, _milestones) in years.items() if n}
+            city,
+            {year: n for year, (n, _milestones) in years.items() if n},
+            # All of its partnerships, when all are listed: the figures count them here.
+            [(partner.country, p.established) for p, partner in partners]
+            if len(partners) < CITY_PARTNER_LIMIT
+            else None,
         )
         city.partnership_count = figures.partnership_count
-        partners = self.partners(city)
         # Linked twice each (the list and the map): one reverse() for all of them.
         urls = slug_addresses("partnership_detail", [p.slug for p, _partner in partners])
         return super().get_context_data(

@@ -66,7 +66,14 @@ class PartnershipDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()
-        sections = self.object.activities.sections(today, ACTIVITY_SECTION_SIZE)
+        activities = self.object.activities.all()
+        # Read once for the sections and the years with a record (None: too many to read).
+        dates = activities.keys_and_dates()
+        sections = (
+            activities.sections_from(dates, today, ACTIVITY_SECTION_SIZE)
+            if dates is not None
+            else activities.sections_by_queries(today, ACTIVITY_SECTION_SIZE)
+        )
         return super().get_context_data(
             upcoming=sections["upcoming"],
             past=sections["past"],
@@ -89,19 +96,24 @@ class PartnershipDetailView(DetailView):
                 self.object.milestones.all(),
                 sections["upcoming"].activities + sections["past"].activities,
             ),
-            report_links=[] if self.preview else self.report_links(today),
+            report_links=[] if self.preview else self.report_links(today, dates),
             preview=self.preview,
             pending_change=self.pending_change,
             **kwargs,
         )
 
-    def report_links(self, today):
-        """The years with a record, newest first, each with its annual report's address (one
-        query)."""
-        years = reports.record_years(
-            Activity.objects.filter(partnership=self.object),
-            Milestone.objects.filter(partnership=self.object),
-        )
+    def report_links(self, today, dates=None):
+        """The years with a record, newest first, each with its annual report's address: from
+        the activities' `dates` (ActivityQuerySet.keys_and_dates()) and the milestones read
+        already, else by one query."""
+        if dates is not None:
+            years = {start.year for _pk, start, _until in dates if start is not None}
+            years.update(milestone.date.year for milestone in self.object.milestones.all())
+        else:
+            years = reports.record_years(
+                Activity.objects.filter(partnership=self.object),
+                Milestone.objects.filter(partnership=self.object),
+            )
         years = reports.years_with_records(
             years, reports.beginning([self.object], years, today), today
         )

@@ -45,6 +45,32 @@ class TestCityDirectory:
         assert response.status_code == 200
         assertContains(response, 'class="error"')
 
+    def test_the_unfiltered_count_is_the_maintained_counts_rows(
+        self, client, dresden, make_city, make_partnership
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        make_partnership(city_a=dresden, city_b=make_city(name="Hangzhou", country="CN"))
+        make_partnership(city_a=make_city(name="Draftburg"), city_b=dresden, state="draft")
+        unpublished = make_partnership(city_a=make_city(name="Gone"), city_b=dresden)
+        unpublished.state = "draft"
+        unpublished.save()  # its cities' rows go, but for Dresden's (it has another)
+        for query, found, joined in [
+            ("", "2 cities found", False),
+            ("?page=1", "2 cities found", False),
+            ("?country=CN", "1 city found", True),
+            ("?country=ZZ", "0 cities found", None),  # invalid: none shown, none counted
+        ]:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(reverse("city_list") + query)
+            assertContains(response, found)
+            counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+            if joined is None:
+                assert counts == []
+            else:
+                assert len(counts) == 1 and ("cities_city" in counts[0]) == joined, query
+
 
 class TestCityProfile:
     def test_profile_figures_and_all_partnerships(

@@ -1,6 +1,6 @@
-"""The city page's partner list and the partner finder's suggestions written in Python
-(city_tags.partner_items, suggestion_items) say what the template loops they replaced said,
-character for character."""
+"""The city page's partner list, the city list's rows and the partner finder's suggestions
+written in Python (city_tags.partner_items, city_items, suggestion_items) say what the template
+loops they replaced said, character for character."""
 
 import pytest
 from django.template import engines
@@ -9,7 +9,8 @@ from django.utils.safestring import mark_safe
 
 from cities.models import City
 from partnerships.finder import Suggestion
-from partnerships.templatetags.city_tags import partner_items, suggestion_items
+from partnerships.models import listed_cities
+from partnerships.templatetags.city_tags import city_items, partner_items, suggestion_items
 
 # The loop as templates/cities/city_detail.html had it.
 LOOP = """{% load i18n %}{% for partner in partners %}
@@ -96,3 +97,43 @@ def test_suggestion_items_write_what_the_loop_wrote(language):
 
 def test_no_suggestions_no_items():
     assert suggestion_items([]) == ""
+
+
+# The city list's loop as templates/cities/city_list.html had it.
+CITY_LOOP = """{% load i18n translated_tags %}{% for city in cities %}
+    <li><a href="{{ city.get_absolute_url }}">{{ city.name }}</a> <span class="meta">{% translated city "region" as region %}{% if region %}<span{{ region.lang_attr }}>{{ region }}</span>, {% endif %}{{ city.country.name }} · {% blocktranslate trimmed count counter=city.partnership_count %}{{ counter }} partnership{% plural %}{{ counter }} partnerships{% endblocktranslate %}</span></li>
+    {% endfor %}"""  # noqa: E501
+
+
+@pytest.fixture
+def listed(make_city, make_partnership):
+    cities = [
+        make_city(name="<Hangzhou> & Co", name_zh_hans="杭州", region="Zhejiang", country="CN"),
+        make_city(name="Köln", region="Nordrhein-Westfalen", region_de="NRW", country="DE"),
+        make_city(name='O\'Brien "Town"', region="", country="CI"),
+        make_city(name="Pristina", country="XK"),
+    ]
+    make_partnership(city_a=cities[0], city_b=cities[1])
+    make_partnership(city_a=cities[0], city_b=cities[2])
+    make_partnership(city_a=cities[3], city_b=cities[0])
+    return listed_cities()
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_city_items_write_what_the_loop_wrote(listed, language):
+    with translation.override(language):
+        cities = list(listed)
+        # the singular and the plural, and a count written with a thousands separator
+        cities[1].partnership_count = 1234
+        expected = engines["django"].from_string(CITY_LOOP).render({"cities": cities})
+        assert city_items(cities) == expected
+    assert {city.partnership_count for city in cities} == {1, 3, 1234}
+    if language == "en":
+        assert (
+            "&lt;Hangzhou&gt; &amp; Co" in expected and "O&#x27;Brien &quot;Town&quot;" in expected
+        )
+        assert "3 partnerships" in expected and "1 partnership<" in expected
+
+
+def test_no_cities_no_items():
+    assert city_items([]) == ""

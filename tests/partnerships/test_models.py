@@ -386,6 +386,40 @@ class TestActivityTiming:
         assert (sections["past"].total, sections["past"].more) == (4, 2)
         assert (sections["undated"].total, sections["undated"].more) == (1, 0)
 
+    @pytest.mark.parametrize("size", [1, 2, 20])
+    def test_sections_sorted_here_are_those_sorted_by_the_database(
+        self, activities, size, monkeypatch, django_assert_num_queries, make_activity,
+        make_focus_area, partnership,
+    ):  # fmt: skip
+        # Ties on the date (sorted by key, upcoming ascending, past descending), and areas.
+        area = make_focus_area(name="Sport")
+        for start in (D(2024, 6, 15), D(2024, 6, 14), D(2024, 6, 14), None):
+            make_activity(partnership, start_date=start, focus_areas=[area])
+
+        def shown(sections):
+            return {
+                name: (
+                    [a.pk for a in s.activities],
+                    s.total,
+                    [a.shown_focus_areas for a in s.activities],
+                )
+                for name, s in sections.items()
+            }
+
+        with django_assert_num_queries(3):  # the dates, the activities shown, their areas
+            sorted_here = Activity.objects.sections(TODAY, size=size)
+        by_queries = Activity.objects.sections_by_queries(TODAY, size=size)
+        assert shown(sorted_here) == shown(by_queries)
+        # More activities than sections() sorts itself: the database's sections.
+        monkeypatch.setattr("partnerships.models.records.SECTION_DATES_READ", 3)
+        with django_assert_num_queries(1 + 5):  # the dates it stopped reading, then five
+            assert shown(Activity.objects.sections(TODAY, size=size)) == shown(by_queries)
+
+    def test_no_activities_one_query(self, partnership, django_assert_num_queries):
+        with django_assert_num_queries(1):
+            sections = partnership.activities.sections(TODAY)
+        assert all(s.activities == [] and s.total == 0 for s in sections.values())
+
     def test_published_only(self, activities, make_partnership, make_activity):
         make_activity(make_partnership(state="draft"), title="secret")
         assert "secret" not in {a.title for a in Activity.objects.published()}

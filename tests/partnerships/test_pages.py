@@ -534,8 +534,8 @@ class TestPageRelations:
         self, client, make_partnership, django_assert_num_queries
     ):
         partnership = make_partnership()
-        # The partnership, which relations have rows, the activities' counts, the years
-        # with a record.
-        with django_assert_num_queries(4):
+        # The partnership, which relations have rows, the activities' dates (which tell the
+        # years with a record too).
+        with django_assert_num_queries(3):
             response = client.get(partnership.get_absolute_url())
         assert response.status_code == 200

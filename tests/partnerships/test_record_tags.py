@@ -4,11 +4,17 @@ the templates say: the same markup as includes/activity_item.html, their referen
 import datetime
 
 import pytest
+from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from partnerships.models import Activity
-from partnerships.templatetags.record_tags import activity_items
+from partnerships.models import Activity, Milestone
+from partnerships.templatetags.record_tags import (
+    activity_items,
+    focus_area_tags,
+    milestone_items,
+    plan_items,
+)
 
 FLAGS = [
     {},
@@ -68,7 +74,7 @@ def test_the_sections_read_the_focus_areas_in_one_query(
 ):
     for n in range(5):
         make_activity(varied, title=f"More {n}")
-    with django_assert_num_queries(4):  # the counts, the past, the undated, the focus areas
+    with django_assert_num_queries(3):  # the dates, the activities shown, the focus areas
         sections = Activity.objects.filter(partnership=varied).sections(size=20)
         html = activity_items(
             [a for s in sections.values() for a in s.activities], show_focus_areas=True
@@ -81,3 +87,93 @@ def test_the_partnership_page_draws_its_timeline_twice(client, varied, make_mile
     html = client.get(varied.get_absolute_url()).content.decode()
     assert html.count('<svg class="timeline-svg tl-') == 2
     assert html.count("<title>16 October 2009: Agreement &amp; &lt;signing&gt;</title>") == 2
+
+
+# The loops of templates/partnerships/partnership_detail.html that milestone_items, plan_items
+# and focus_area_tags replaced, as the page had them.
+MILESTONE_LOOP = """{% load i18n translated_tags twinning_tags %}{% for milestone in milestones %}
+      <li>
+        <p class="when"><time datetime="{{ milestone.date|date:'Y-m-d' }}">{{ milestone.date_display }}</time> · {{ milestone.kind_label }}</p>
+        {% translated milestone "title" as title %}<h3>{{ title.marked }}</h3>
+        {% translated milestone "location" as location %}{% translated milestone "participants" as participants %}
+        {% if location or participants %}
+        <dl class="facts">
+          {% if location %}<dt>{% translate "Where" %}</dt><dd>{{ location.marked }}</dd>{% endif %}
+          {% if participants %}<dt>{% translate "Who" %}</dt><dd><span{{ participants.lang_attr }}>{{ participants|linebreaksbr }}</span>{{ participants.inline_note }}</dd>{% endif %}
+        </dl>
+        {% endif %}
+        {% translated milestone "description" as description %}{% if description %}{{ description.note }}<div class="prose"{{ description.lang_attr }}>{{ description|markdown }}</div>{% endif %}
+      </li>
+      {% endfor %}"""  # noqa: E501
+
+PLAN_LOOP = """{% load i18n translated_tags twinning_tags %}{% for progress in plans %}{% with plan=progress.plan %}
+      <li class="plan-{{ progress.state }}">
+        <p>{% translated plan "title" as title %}<strong>{{ title.marked }}</strong> <span class="status status-{{ progress.state }}">{{ progress.label }}</span>{% if progress.started %} <span class="meta">{% if progress.state == "done" %}{% blocktranslate trimmed with start=progress.started end=progress.latest %}{{ start }} to {{ end }}{% endblocktranslate %}{% else %}{% blocktranslate trimmed with date=progress.started %}since {{ date }}{% endblocktranslate %}{% endif %}</span>{% endif %}</p>
+        <p class="meta">{% if plan.focus_area %}<a href="{{ plan.focus_area.get_absolute_url }}">{{ plan.focus_area.name }}</a>{% endif %}{% if plan.focus_area and plan.target_year %} · {% endif %}{% if plan.target_year %}{% blocktranslate trimmed with year=plan.target_year %}by {{ year }}{% endblocktranslate %}{% endif %}</p>
+        {% translated plan "description" as description %}{% if description %}{{ description.note }}<div class="prose"{{ description.lang_attr }}>{{ description|markdown }}</div>{% endif %}
+        {% if progress.delivered %}
+        <p class="meta">{% translate "Delivered through:" %} {% for activity in progress.delivered %}{% translated activity "title" as title %}{{ title.marked }} ({{ activity.start_display }}){% if not forloop.last %}; {% endif %}{% endfor %}</p>
+        {% endif %}
+      </li>
+      {% endwith %}{% endfor %}"""  # noqa: E501
+
+AREA_LOOP = """{% for area in areas %}<li><a class="tag" href="{{ area.get_absolute_url }}">{{ area.name }}</a></li>{% endfor %}"""  # noqa: E501
+
+
+@pytest.fixture
+def recorded(varied, make_milestone, make_plan, make_focus_area):
+    make_milestone(
+        varied,
+        title="Signing <in> Dresden",
+        title_de="Unterzeichnung",
+        kind=Milestone.Kind.AGREEMENT,
+        date=datetime.date(1988, 5, 12),
+        date_precision="day",
+        location="Rathaus & Co",
+        location_zh_hans="市政厅",
+        participants="Mayor\nDeputy <mayor>",
+        description="The *first* agreement.",
+        description_de="Der *erste* Vertrag.",
+    )
+    make_milestone(varied, date=datetime.date(1995, 1, 1), date_precision="year")
+    make_milestone(varied, date=datetime.date(2001, 3, 1), participants="Choirs")
+    make_milestone(varied, date=datetime.date(2003, 3, 1), location="Hangzhou")
+    area = make_focus_area(name="Water & <energy>", name_de="Wasser")
+    activities = list(varied.activities.order_by("id"))
+    done = make_plan(
+        varied, title="Solar <schools>", focus_area=area, target_year=2012, status="done"
+    )
+    done.activities.set(activities)
+    slipped = make_plan(
+        varied,
+        title="Exchange",
+        title_zh_hans="交流",
+        description="More *youth*.",
+        target_year=1234,
+    )
+    slipped.activities.set(activities[:1])
+    make_plan(varied, title="Dropped", status="dropped", focus_area=area)
+    make_plan(varied, title="Far off", target_year=2090, description_de="Später")
+    return varied
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_the_page_loops_write_what_the_template_wrote(recorded, language):
+    engine = engines["django"]
+    today = datetime.date(2026, 12, 7)
+    with translation.override(language):
+        milestones = list(recorded.milestones.all())
+        assert milestone_items(milestones) == engine.from_string(MILESTONE_LOOP).render(
+            {"milestones": milestones}
+        )
+        plans = [plan.progress(today) for plan in recorded.plans.order_by("id")]
+        assert {progress.state for progress in plans} == {"done", "slipped", "dropped", "planned"}
+        assert plan_items(plans) == engine.from_string(PLAN_LOOP).render({"plans": plans})
+        areas = list(recorded.plans.get(status="done").focus_area.__class__.objects.all())
+        assert focus_area_tags(areas) == engine.from_string(AREA_LOOP).render({"areas": areas})
+    assert "Deputy &lt;mayor&gt;" in milestone_items(milestones)
+    assert "Solar &lt;schools&gt;" in plan_items(plans)
+
+
+def test_nothing_to_list_writes_nothing():
+    assert milestone_items([]) == plan_items([]) == focus_area_tags([]) == ""

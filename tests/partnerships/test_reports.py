@@ -11,7 +11,8 @@ import time_machine
 from pypdf import PdfReader
 
 from partnerships import reports
-from partnerships.models import Activity, Contact, Milestone, Plan
+from partnerships.models import Activity, Contact, Milestone, Partnership, Plan, prefetch_page
+from partnerships.views.partnerships import PartnershipDetailView
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 6, 15)
@@ -497,3 +498,21 @@ def test_the_pdf_is_cached_like_the_pages_and_a_failure_is_not(
     assert again.status_code == 200 and again.content == made.content
     assert again["Content-Type"] == "application/pdf"
     assert again["Content-Disposition"] == made["Content-Disposition"]
+
+
+def test_the_partnership_page_tells_the_years_from_the_records_it_read(
+    known, make_activity, make_milestone, django_assert_num_queries
+):
+    # Before it began, after this year, undated: the links the one query found, without it.
+    make_activity(known, start_date=datetime.date(2001, 1, 1))
+    make_activity(known, start_date=datetime.date(2030, 1, 1))
+    make_activity(known, start_date=None)
+    make_milestone(known, date=datetime.date(2012, 5, 1))
+    view = PartnershipDetailView()
+    view.object = prefetch_page(Partnership.objects.select_related("city_a", "city_b").get())
+    today = TODAY
+    dates = view.object.activities.keys_and_dates()
+    with django_assert_num_queries(0):
+        links = view.report_links(today, dates)
+    assert links == view.report_links(today)  # by the query (a partnership of many activities)
+    assert [year for year, _address in links] == [2025, 2024, 2023, 2019, 2012, 2009]

@@ -416,7 +416,9 @@ def test_page_has_canonical_open_graph_description_and_no_inline_code(client):
 # A city's own figures
 
 
-def test_city_figures_count_partners_from_either_side(make_city, make_partnership, make_activity):
+def test_city_figures_count_partners_from_either_side(
+    make_city, make_partnership, make_activity, django_assert_num_queries
+):
     dresden = make_city(name="Dresden", country="DE")
     first = make_partnership(city_a=dresden, city_b=make_city(country="CN"), established=day(1988))
     make_partnership(city_a=make_city(country="CN"), city_b=dresden, established=day(2009))
@@ -447,6 +449,10 @@ def test_city_figures_count_partners_from_either_side(make_city, make_partnershi
     assert statistics.city_figures(dresden, {2011: 4}).activity_years == [
         {"year": 2011, "label": "2011", "value": 4}
     ]
+    # And its partnerships given, as the city page lists them: no query at all.
+    listed = [("CN", day(1988)), ("CN", day(2009)), ("FR", None)]
+    with django_assert_num_queries(0):
+        assert statistics.city_figures(dresden, {2012: 1, 2010: 1}, listed) == figures
 
 
 def test_city_page_shows_its_figures_and_leaves_out_one_bar_charts(

@@ -37,17 +37,21 @@ MAX_QUERIES = {
     # count, featured + their focus areas, upcoming activities, jubilee candidates, world map
     "home": 6,
     "partnership_list": 5,  # focus-area choices, count, page, focus areas of the page
-    # the partnership and cities, one query per section, and for the activities: their
-    # counts, then up to 20 of each of the three sections, and the focus areas of all three
+    # the partnership and cities, one query per section, and for the activities: their keys
+    # and dates, then the up to 20 of each of the three sections shown in one query (issue 23,
+    # fifth session; it was their counts and one per section), and the focus areas of all three
     # in one query (issue 23; it was one per section); and (issue 20) one query each for the
     # pictures and the documents, however many there are (issue 22) one for the public
-    # contacts and one for the years with an annual report; (issue 23) one query saying which
-    # of these relations have rows, the empty ones then read by none, the two cities' figures
-    # read together (tests/partnerships/test_pages.py: an empty partnership's count)
-    "partnership_detail": 17,
+    # contacts and one for the years with an annual report (none since issue 23's fifth
+    # session: told by the activities' dates and the milestones read already); (issue 23) one
+    # query saying which of these relations have rows, the empty ones then read by none, the
+    # two cities' figures read together (tests/partnerships/test_pages.py: an empty
+    # partnership's count)
+    "partnership_detail": 14,
     "city_list": 2,  # count, page
-    # city, its figures, its partnerships, its partnerships in figures, the years with records
-    # (for the annual reports; their activities are the figures' activities per year too)
+    # city, its figures, its partnerships, its partnerships in figures (counted from the list
+    # when it lists them all, issue 23's fifth session: 4 then), the years with records (for
+    # the annual reports; their activities are the figures' activities per year too)
     "city_detail": 5,
     "statistics": 6,  # one per chart
     # topic with its counts of partnerships and activities (kept figures), partnerships +
