@@ -184,6 +184,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # waits up to 20 s for it, instead of failing with "database is locked" when two
     # transactions that have read both try to write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The planner's price of a random page read, for the SSDs the site runs on (PostgreSQL's
+    # default of 4 is for spinning disks). At 4 it hashed all 17,141 cities for the 221 matches
+    # of a free-text search rather than look them up by key (15 → 1.5 ms; search 26 → 6 ms, the
+    # calendar 9 → 5 ms at world scale). PG_RANDOM_PAGE_COST=4 restores the default.
+    random_page_cost = os.environ.get("PG_RANDOM_PAGE_COST", "1.1")
+    try:
+        if not 0 < float(random_page_cost) < float("inf"):
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"PG_RANDOM_PAGE_COST must be a positive number, not {random_page_cost!r}."
+        ) from None
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c random_page_cost={float(random_page_cost)}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

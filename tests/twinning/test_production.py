@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains
@@ -306,3 +306,43 @@ def test_a_responses_own_policy_is_still_django_csps(rf):
     middleware = ContentSecurityPolicyMiddleware(lambda request: response)
     header = middleware(request).headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://pictures.example" in header
+
+
+def database_options(**env):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options', ''))",
+        ],
+        cwd=REPO,
+        env={**production_env(**env), "DJANGO_SETTINGS_MODULE": "twinning.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result
+
+
+def test_postgresql_connections_price_random_reads_for_ssds_unless_told_otherwise():
+    url = "postgres://postgres@127.0.0.1:5432/twinning"
+    assert database_options(DATABASE_URL=url).stdout.strip() == "-c random_page_cost=1.1"
+    told = database_options(DATABASE_URL=url, PG_RANDOM_PAGE_COST="4")
+    assert told.stdout.strip() == "-c random_page_cost=4.0"
+    assert database_options().stdout.strip() == ""  # SQLite has no such setting
+
+
+def test_a_bad_random_page_cost_stops_the_site_with_an_error_naming_it():
+    url = "postgres://postgres@127.0.0.1:5432/twinning"
+    for bad in ("fast", "-1", "0", "nan"):
+        result = database_options(DATABASE_URL=url, PG_RANDOM_PAGE_COST=bad)
+        assert result.returncode != 0
+        assert f"PG_RANDOM_PAGE_COST must be a positive number, not '{bad}'" in result.stderr
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_the_live_postgresql_connection_uses_the_ssd_price(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
