@@ -2,8 +2,9 @@
 # One load run: `bench/load.sh sqlite|postgres on|off PAGES.json OUTDIR`.
 # Starts gunicorn as `make serve` does (gunicorn.conf.py: gthread, WEB_CONCURRENCY=2 workers of
 # GUNICORN_THREADS=4 threads) with production settings, then drives wrk against every page
-# Per page: one request at a time for BENCH_SINGLE_DURATION=4s (3 at least: the render time
-# without queueing), then a 2 s warm-up and BENCH_CONNECTIONS=16 connections for BENCH_DURATION=10s.
+# First one request at a time, every page in turn for BENCH_ALONE_ROUNDS=3 rounds, together
+# BENCH_SINGLE_DURATION=4s per page (the render time without queueing); then per page a 2 s
+# warm-up and BENCH_CONNECTIONS=16 connections for BENCH_DURATION=10s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/env.sh "$1"
@@ -33,32 +34,51 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-"$PY" -c 'import json,sys; [print(p["name"] + "\t" + p["key"] + "\t" + p["path"] + "\t" + str(int(p.get("first_byte", False)))) for p in json.load(open(sys.argv[1]))["pages"]]' "$pages" |
-while IFS=$'\t' read -r name key path first_byte; do
+mapfile -t rows < <("$PY" -c 'import json,sys; [print(p["name"] + "\t" + p["key"] + "\t" + p["path"] + "\t" + str(int(p.get("first_byte", False)))) for p in json.load(open(sys.argv[1]))["pages"]]' "$pages")
+p50() { sort -n "$1" | awk '{a[NR] = $1} END {printf "%.1f ms", a[int((NR + 1) / 2)] * 1000}'; }
+
+# Every page answers 200 (with the page cache on, this first request also caches it).
+[ "$cache" = on ] && redis-cli -u "$REDIS_URL" flushdb > /dev/null
+for row in "${rows[@]}"; do
+  IFS=$'\t' read -r name key path first_byte <<< "$row"
+  status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")
+  [ "$status" = 200 ] || { echo "$path answered $status"; tail -n 20 "$out/gunicorn.log"; exit 1; }
+  : > "$out/$key.alone.txt"
+done
+
+# One request at a time (curl): the time to render a page without queueing behind others. A
+# streamed export is timed to its first byte. Every page in turn, BENCH_ALONE_ROUNDS (3) rounds
+# of BENCH_SINGLE_DURATION / rounds seconds each (at least one request per round): a burst of
+# work from elsewhere on the machine is spread over every page's figure instead of doubling
+# the one page measured at that moment (one run had a page at 42 ms that took 28 ms alone a
+# minute later).
+rounds="${BENCH_ALONE_ROUNDS:-3}"
+slice_ms=$(( ${single%s} * 1000 / rounds ))
+for _ in $(seq 1 "$rounds"); do
+  for row in "${rows[@]}"; do
+    IFS=$'\t' read -r name key path first_byte <<< "$row"
+    timing='%{time_total}\n'; [ "$first_byte" = 1 ] && timing='%{time_starttransfer}\n'
+    until_ms=$(( $(date +%s%3N) + slice_ms )); n=0
+    while [ "$n" -lt 1 ] || { [ "$(date +%s%3N)" -lt "$until_ms" ] && [ "$n" -lt 200 ]; }; do
+      curl -s -o /dev/null -w "$timing" "http://127.0.0.1:$port$path" >> "$out/$key.alone.txt"
+      n=$((n + 1))
+    done
+  done
+done
+
+# Then the load, page after page.
+for row in "${rows[@]}"; do
+  IFS=$'\t' read -r name key path first_byte <<< "$row"
   url="http://127.0.0.1:$port$path"
   file="$out/$key"
-  if [ "$cache" = on ]; then
-    # From a cold cache: every page's run starts with nothing cached, no warm-up, so the first
-    # 16 requests all miss at once (single-flight: one renders, the others wait for it).
-    redis-cli -u "$REDIS_URL" flushdb > /dev/null
-  fi
-  status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
-  [ "$status" = 200 ] || { echo "$path answered $status"; tail -n 20 "$out/gunicorn.log"; exit 1; }
-  # One request at a time first (curl, at least 3, then until BENCH_SINGLE_DURATION seconds are
-  # up): the time to render the page, without queueing behind others. A streamed export is
-  # timed to its first byte.
-  timing='%{time_total}\n'; [ "$first_byte" = 1 ] && timing='%{time_starttransfer}\n'
-  : > "$file.alone.txt"; until_s=$(( $(date +%s) + ${single%s} )); n=0
-  while [ "$n" -lt 3 ] || { [ "$(date +%s)" -lt "$until_s" ] && [ "$n" -lt 500 ]; }; do
-    curl -s -o /dev/null -w "$timing" "$url" >> "$file.alone.txt"; n=$((n + 1))
-  done
   if [ "$first_byte" = 1 ]; then
     # The whole list, streamed and never cached: no load run.
-    printf '  %-28s p50 alone to the first byte %s\n' "$name" \
-      "$(sort -n "$file.alone.txt" | awk '{a[NR] = $1} END {printf "%.1f ms", a[int((NR + 1) / 2)] * 1000}')"
+    printf '  %-28s p50 alone to the first byte %s\n' "$name" "$(p50 "$file.alone.txt")"
     continue
   fi
   if [ "$cache" = on ]; then
+    # From a cold cache: every page's run starts with nothing cached, no warm-up, so the first
+    # 16 requests all miss at once (single-flight: one renders, the others wait for it).
     redis-cli -u "$REDIS_URL" flushdb > /dev/null
   else
     # Warm-up (the database's and the process's own caches), then the load.
@@ -71,8 +91,7 @@ while IFS=$'\t' read -r name key path first_byte; do
   wrk -t1 -c"$connections" -d"$duration" --timeout 30s --latency "$url" > "$file.load.txt"
   curl -s -o /dev/null "$url"
   printf '  %-28s %8s req/s at %s connections; p50 alone %s\n' "$name" \
-    "$(awk '/Requests\/sec/ {print $2}' "$file.load.txt")" "$connections" \
-    "$(sort -n "$file.alone.txt" | awk '{a[NR] = $1} END {printf "%.1f ms", a[int((NR + 1) / 2)] * 1000}')"
+    "$(awk '/Requests\/sec/ {print $2}' "$file.load.txt")" "$connections" "$(p50 "$file.alone.txt")"
 done
 
 # Memory: BENCH_MEMORY_REQUESTS (10,000) requests spread over every page type, 4 at a time,

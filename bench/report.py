@@ -388,10 +388,12 @@ written by `bench/report.py`; the analysis at the end comes from `bench/analysis
   anniversaries, the "seeking a partner" listings and the partner finder, the Atom feed, the
   calendar, a partnership's `data.json`, the list export (streamed: timed to its first byte,
   never cached, no load run) and the API's list.
-- **Load.** Per page, first one request at a time with `curl` (at least 3, for
-  {single}: "p50 alone", the time to render the page without queueing behind other requests),
-  then `wrk` (Debian package, installed by `make bench` if missing) on the same machine at
-  {connections} connections for {duration} (req/s, p50, p99; `--timeout 30s` so slow answers are
+- **Load.** First one request at a time with `curl`, every page in turn for three rounds of a
+  third of {single} each (at least one request per round), so that a burst of other work on the
+  machine spreads over every page instead of landing on one: "p50 alone", the time to render
+  the page without queueing behind other requests. Then, page after page, `wrk` (Debian
+  package, installed by `make bench` if missing) on the same machine at {connections}
+  connections for {duration} (req/s, p50, p99; `--timeout 30s` so slow answers are
   counted, not dropped). Without the page cache a 2 s warm-up comes first. **With the page
   cache every page starts from a cold cache** (Redis emptied, no warm-up): the first
   {connections} requests all miss at once, so p99 shows what single-flight does. After each wrk
