@@ -58,24 +58,7 @@ def activity_item(activity, labels, show_description=False, show_focus_areas=Fal
             "</a></p>",
         ]
     parts.append("\n  \n  ")
-    location = translated_text(activity, "location")
-    participants = translated_text(activity, "participants")
-    if location or participants:
-        parts.append('\n  <dl class="facts">\n    ')
-        if location:
-            parts += [f"<dt>{labels.where}</dt><dd>", location.marked, "</dd>"]
-        parts.append("\n    ")
-        if participants:
-            parts += [
-                f"<dt>{labels.who}</dt><dd><span",
-                participants.lang_attr,
-                ">",
-                linebreaksbr(participants),
-                "</span>",
-                participants.inline_note,
-                "</dd>",
-            ]
-        parts.append("\n  </dl>\n  ")
+    parts += _facts(activity, labels.where, labels.who, "\n  ")
     parts.append("\n  ")
     if show_description:
         description = translated_text(activity, "description")
@@ -157,6 +140,33 @@ def timeline_svg(chart, variant):
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above
 
 
+def _facts(record, where, who, indent):
+    """The record's place and participants as the templates' `<dl class="facts">`, indented by
+    `indent` (a newline and the spaces of the including template), or nothing without either.
+    `where` and `who` are the escaped labels."""
+    location = translated_text(record, "location")
+    participants = translated_text(record, "participants")
+    if not (location or participants):
+        return []
+    inner = indent + "  "
+    parts = [f'{indent}<dl class="facts">{inner}']
+    if location:
+        parts += [f"<dt>{where}</dt><dd>", location.marked, "</dd>"]
+    parts.append(inner)
+    if participants:
+        parts += [
+            f"<dt>{who}</dt><dd><span",
+            participants.lang_attr,
+            ">",
+            linebreaksbr(participants),
+            "</span>",
+            participants.inline_note,
+            "</dd>",
+        ]
+    parts.append(f"{indent}</dl>{indent}")
+    return parts
+
+
 def _prose(text):
     """`{% if text %}{{ text.note }}<div class="prose"{{ text.lang_attr }}>{{ text|markdown }}
     </div>{% endif %}` of a TranslatedText."""
@@ -182,24 +192,7 @@ def milestone_items(milestones):
             translated_text(milestone, "title").marked,
             "</h3>\n        \n        ",
         ]
-        location = translated_text(milestone, "location")
-        participants = translated_text(milestone, "participants")
-        if location or participants:
-            parts.append('\n        <dl class="facts">\n          ')
-            if location:
-                parts += [f"<dt>{where}</dt><dd>", location.marked, "</dd>"]
-            parts.append("\n          ")
-            if participants:
-                parts += [
-                    f"<dt>{who}</dt><dd><span",
-                    participants.lang_attr,
-                    ">",
-                    linebreaksbr(participants),
-                    "</span>",
-                    participants.inline_note,
-                    "</dd>",
-                ]
-            parts.append("\n        </dl>\n        ")
+        parts += _facts(milestone, where, who, "\n        ")
         parts += [
             "\n        ",
             _prose(translated_text(milestone, "description")),
