@@ -44,6 +44,7 @@ for row in "${rows[@]}"; do
   status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$path")
   [ "$status" = 200 ] || { echo "$path answered $status"; tail -n 20 "$out/gunicorn.log"; exit 1; }
   : > "$out/$key.alone.txt"
+  : > "$out/$key.cpu.txt"
 done
 
 # One request at a time (curl): the time to render a page without queueing behind others. A
@@ -52,6 +53,19 @@ done
 # work from elsewhere on the machine is spread over every page's figure instead of doubling
 # the one page measured at that moment (one run had a page at 42 ms that took 28 ms alone a
 # minute later).
+# Beside each slice's times, the CPU the server spent on it (clock ticks of the gunicorn workers
+# and, on PostgreSQL, of the bench database's backends, from /proc) and its request count:
+# "CPU alone" per request, which time stolen by other work on the machine does not inflate.
+cpu_ticks() {
+  local pids
+  pids=$(pgrep -P "$server" || true)
+  if [ "$BENCH_KIND" = postgres ]; then
+    pids="$pids $(pgrep -f "^postgres: .* $BENCH_PG_DB 127\.0\.0\.1" || true)"
+  fi
+  # Fields after "pid (comm) ": utime and stime are the 12th and 13th.
+  for pid in $pids; do cat "/proc/$pid/stat" 2> /dev/null || true; done \
+    | awk '{sub(/^.*\) /, ""); ticks += $12 + $13} END {print ticks + 0}'
+}
 rounds="${BENCH_ALONE_ROUNDS:-3}"
 slice_ms=$(( ${single%s} * 1000 / rounds ))
 for _ in $(seq 1 "$rounds"); do
@@ -59,10 +73,12 @@ for _ in $(seq 1 "$rounds"); do
     IFS=$'\t' read -r name key path first_byte <<< "$row"
     timing='%{time_total}\n'; [ "$first_byte" = 1 ] && timing='%{time_starttransfer}\n'
     until_ms=$(( $(date +%s%3N) + slice_ms )); n=0
+    ticks=$(cpu_ticks)
     while [ "$n" -lt 1 ] || { [ "$(date +%s%3N)" -lt "$until_ms" ] && [ "$n" -lt 200 ]; }; do
       curl -s -o /dev/null -w "$timing" "http://127.0.0.1:$port$path" >> "$out/$key.alone.txt"
       n=$((n + 1))
     done
+    echo "$(( $(cpu_ticks) - ticks )) $n $(getconf CLK_TCK)" >> "$out/$key.cpu.txt"
   done
 done
 

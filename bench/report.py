@@ -53,9 +53,18 @@ def wrk(path):
 
 
 def alone(path):
-    """p50 of one-at-a-time requests (curl's time_total per line, seconds)."""
+    """p50 of one-at-a-time requests (curl's time_total per line, seconds), and the server's CPU
+    per request over them (ms; None for a run without the CPU file): "ticks requests ticks/s"
+    per slice, from bench/load.sh."""
     times = sorted(float(line) * 1000 for line in Path(path).read_text().split())
-    return {"p50": times[(len(times) - 1) // 2], "n": len(times)}
+    cpu_file = Path(path.removesuffix(".alone.txt") + ".cpu.txt")
+    cpu = None
+    if cpu_file.exists():
+        slices = [line.split() for line in cpu_file.read_text().splitlines() if line.strip()]
+        requests = sum(int(n) for _, n, _ in slices)
+        seconds = sum(int(ticks) / int(per_second) for ticks, _, per_second in slices)
+        cpu = seconds * 1000 / requests if requests else None
+    return {"p50": times[(len(times) - 1) // 2], "n": len(times), "cpu": cpu}
 
 
 def time_v(path):
@@ -142,16 +151,19 @@ class Report:
 
     def table(self, kind, mode):
         out = [
-            "| Page | req/s | × floor | p50 | p99 | p50 alone | queries | in Django (SQL) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| Page | req/s | × floor | p50 | p99 | p50 alone | CPU alone | queries "
+            "| in Django (SQL) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for r in self.runs[kind, mode]["rows"]:
             queries = r["queries"] if mode == "off" else f"{r['queries']} / {r['queries_warm']}"
             in_django = f"{r['ms_total']:.0f} ms ({r['ms_sql']:.0f} ms)" if "ms_total" in r else "?"
+            cpu = fmt_ms(r["alone"]["cpu"]) if r["alone"]["cpu"] is not None else "–"
             if "rps" not in r:
                 out.append(
                     f"| {r['name']} `{r['path']}` | – | – | – | – | "
-                    f"{fmt_ms(r['alone']['p50'])} to the first byte | {queries} | {in_django} |"
+                    f"{fmt_ms(r['alone']['p50'])} to the first byte | {cpu} | {queries} | "
+                    f"{in_django} |"
                 )
                 continue
             flags = ""
@@ -160,7 +172,7 @@ class Report:
             out.append(
                 f"| {r['name']} `{r['path']}` | {r['rps']:.0f}{flags} | {r['ratio']:.2f} | "
                 f"{fmt_ms(r['p50'])} | {fmt_ms(r['p99'])} | {fmt_ms(r['alone']['p50'])} | "
-                f"{queries} | {in_django} |"
+                f"{cpu} | {queries} | {in_django} |"
             )
         return "\n".join(out)
 
@@ -391,8 +403,11 @@ written by `bench/report.py`; the analysis at the end comes from `bench/analysis
 - **Load.** First one request at a time with `curl`, every page in turn for three rounds of a
   third of {single} each (at least one request per round), so that a burst of other work on the
   machine spreads over every page instead of landing on one: "p50 alone", the time to render
-  the page without queueing behind other requests. Then, page after page, `wrk` (Debian
-  package, installed by `make bench` if missing) on the same machine at {connections}
+  the page without queueing behind other requests. "CPU alone" is the processor time the
+  server spent per request over those rounds (the gunicorn workers and, on PostgreSQL, the
+  database's backends, from `/proc`): time taken from the machine by other work does not
+  inflate it, so it tells a change in the code from a noisy run. Then, page after page, `wrk`
+  (Debian package, installed by `make bench` if missing) on the same machine at {connections}
   connections for {duration} (req/s, p50, p99; `--timeout 30s` so slow answers are
   counted, not dropped). Without the page cache a 2 s warm-up comes first. **With the page
   cache every page starts from a cold cache** (Redis emptied, no warm-up): the first
