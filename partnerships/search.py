@@ -499,8 +499,10 @@ def _fts_match(model, text):
 
     Terms of two characters or more are looked up in the index: all in one FTS5 query (with
     the left-out ones after NOT), and for the ranking, each in the city names and in the
-    summary, restricted to that query's rows (so a common word costs little beside a rare
-    one). A one-character term is read in each candidate's index row (LIKE).
+    summary alone: the rows ranked have matched already, and repeating the whole query in
+    each ranking lookup cost up to 15 times more where the words are common ("school
+    exchange" at world scale: 22 ms a lookup instead of 1.5). A one-character term is read in
+    each candidate's index row (LIKE).
     """
     wanted, left_out = fallback_terms(text)
     indexed = [_fts_phrase(term) for term in wanted if len(term) >= 2]
@@ -524,7 +526,7 @@ def _fts_match(model, text):
             where = []
             for column_name in ("cities", "summary"):
                 in_column = (f"'{{{column_name}}} : (' || {phrase[0]} || ')'", phrase[1])
-                where.append(_fts_finds(_fts_join([in_column, query], "AND")))
+                where.append(_fts_finds(in_column))
             term_rank = Case(
                 When(where[0], then=Value(3)),
                 When(where[1], then=Value(2)),
