@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, router, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core import images
+from core.addresses import address_for
 from core.tasks import enqueue
 from core.translated import ORIGINAL, TranslationStamps, column, translated_text
 
@@ -248,7 +248,7 @@ class City(TranslationStamps):
             transaction.on_commit(remove_replaced, using=using, robust=True)
 
     def get_absolute_url(self):
-        return reverse("city_detail", kwargs={"slug": self.slug})
+        return address_for("city_detail", self.slug)
 
     def _image_in_database(self, using):
         """The stored picture's name and rendition widths, locked until the commit; or None."""

@@ -1,15 +1,39 @@
 """Many addresses of one URL pattern from a single reverse(): a page or an export that links
 dozens of partnerships would otherwise spend more on reverse() than on the rest of each row."""
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 SLUG_MARKER = "slug-placeholder"
+
+_slug_addresses = {}  # (name, language, default language, URLconf, script prefix) -> address
 
 
 def slug_address(name):
     """The address of the URL pattern `name` for any slug: address.replace(SLUG_MARKER, slug)
-    (a slug needs no quoting)."""
-    return reverse(name, kwargs={"slug": SLUG_MARKER})
+    (a slug needs no quoting). Reversed once per process for each key: the address is a pure
+    function of the name, the active language, the URLconf and the script prefix (a few dozen
+    addresses in all; 25-40 µs a reverse() otherwise, up to 60 on one page)."""
+    key = (
+        name,
+        get_language(),
+        settings.LANGUAGE_CODE,
+        get_urlconf() or settings.ROOT_URLCONF,
+        get_script_prefix(),
+    )
+    address = _slug_addresses.get(key)
+    if address is None:
+        address = _slug_addresses[key] = reverse(name, kwargs={"slug": SLUG_MARKER})
+    return address
+
+
+def address_for(name, slug):
+    """reverse(name, kwargs={"slug": slug}), through slug_address(). A missing slug still
+    raises NoReverseMatch, as reverse() does."""
+    if not slug:
+        return reverse(name, kwargs={"slug": slug})
+    return slug_address(name).replace(SLUG_MARKER, slug, 1)
 
 
 def slug_addresses(name, slugs):

@@ -7,12 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Least
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City
+from core.addresses import address_for
 from core.choices import choice_label
 from core.dates import (
     format_partial_date,
@@ -570,7 +570,7 @@ class Partnership(TranslationStamps):
                 self.refresh_search_document()
 
     def get_absolute_url(self):
-        return reverse("partnership_detail", kwargs={"slug": self.slug})
+        return address_for("partnership_detail", self.slug)
 
     def refresh_search_document(self):
         """Recompute the search document after a change to this partnership or its activities."""

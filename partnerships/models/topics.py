@@ -1,9 +1,9 @@
 """Focus areas: the topics partnerships and activities are about."""
 
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.addresses import address_for
 from core.translated import TranslationStamps
 
 
@@ -25,4 +25,4 @@ class FocusArea(TranslationStamps):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("topic_detail", kwargs={"slug": self.slug})
+        return address_for("topic_detail", self.slug)
