@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info, gettext, override
 
+from core.addresses import address_for
 from core.chinese_script import NOTICE, shows_traditional_notice
 
 from .seo_tags import canonical_url
@@ -156,6 +157,13 @@ def hreflang_links(context):
 def page_url(name):
     """{% url name %} for a page without arguments, in the active language (page_address())."""
     return page_address(name, get_language())
+
+
+@register.simple_tag
+def slug_url(name, slug):
+    """{% url name slug=slug %}, from one reverse() per pattern and language
+    (core.addresses.address_for): for a list's links to records."""
+    return address_for(name, slug)
 
 
 @register.simple_tag(takes_context=True)

@@ -52,3 +52,15 @@ def test_a_site_under_a_path_prefix_gets_its_own_addresses():
 def test_a_record_without_a_slug_has_no_address():
     with pytest.raises(NoReverseMatch):
         addresses.address_for("partnership_detail", "")
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_the_slug_url_tag_writes_what_the_url_tag_writes(language):
+    from django.template import Context, Template
+
+    tags = Template("{% load language_tags %}{% slug_url 'city_detail' slug %}")
+    builtin = Template("{% url 'city_detail' slug=slug %}")
+    with translation.override(language):
+        for slug in ("lyon-fr", "xian-cn"):
+            context = Context({"slug": slug})
+            assert tags.render(context) == builtin.render(context) == f"/{language}/cities/{slug}/"
