@@ -22,6 +22,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from icalendar import Calendar, Timezone, vDuration
@@ -63,63 +64,101 @@ def is_precise(start_precision, end_date, end_precision):
 def event_rows(activities, today):
     """The CALENDAR_SIZE soonest of `activities` that have not ended, as tuples of what an
     event shows (EventWriter.event), texts in the active language or else the original: model
-    instances of these wide translated rows took longer to make than the events."""
-    return activities.soonest(CALENDAR_SIZE, today).values_list(
-        "pk",
-        "kind",
-        "start_date",
-        "start_precision",
-        "end_date",
-        "end_precision",
-        "upcoming_until",
-        "partnership__slug",
-        translated("title"),
-        translated("description"),
-        translated("location"),
-        translated("partnership__city_a__name"),
-        translated("partnership__city_b__name"),
+    instances of these wide translated rows took longer to make than the events. Read as plain
+    tuples (rewrite(False)): modeltranslation's rows go through a dictionary each, to put back
+    the order of columns it had lost, for texts chosen here already (translated())."""
+    return (
+        activities.soonest(CALENDAR_SIZE, today)
+        .rewrite(False)
+        .values_list(
+            "pk",
+            "kind",
+            "start_date",
+            "start_precision",
+            "end_date",
+            "end_precision",
+            "upcoming_until",
+            "partnership__slug",
+            translated("title"),
+            translated("description"),
+            translated("location"),
+            translated("partnership__city_a__name"),
+            translated("partnership__city_b__name"),
+        )
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _site_event_rows(language, today):
+    """The site calendar's query as built in `language` (whose columns its texts are read
+    from) on `today`: a memo of a pure function of the two, holding a query, never rows
+    (site_event_rows() runs a copy each time), so an edit shows on the next request. Building
+    it, the ORM copying soonest()'s nested subqueries at each level, took 2.8 ms on SQLite."""
+    return event_rows(Activity.objects.all(), today)
+
+
+def site_event_rows(today):
+    return _site_event_rows(get_language(), today).all()
+
+
 class EventWriter:
-    """Writes one calendar's events (event_rows) as content lines (core/ical.py). A calendar
-    holds up to CALENDAR_SIZE events, so what is the same for many of them (labels, a
-    partnership's title and page, a date's display) is worked out once per calendar."""
+    """Writes one calendar's events (event_rows) as text, each its content lines (core/ical.py)
+    folded and ended by CRLF. A calendar holds up to CALENDAR_SIZE events, so what is the same
+    for many of them (labels, a partnership's title and page, a date's display and its lines)
+    is worked out once per calendar, and the lines that can never reach the fold (BEGIN,
+    DTSTART, DTSTAMP, TRANSP, …: under 40 octets) are written as they are, unfolded."""
 
     def __init__(self, request, domain, stamp, with_partnership):
-        self.domain = domain
         self.with_partnership = with_partnership
-        self.stamp = ical.utc_value(stamp)
+        self.stamp = f"DTSTAMP:{ical.utc_value(stamp)}\r\n"
+        self.uid_end = ical.escape_text(f"@{domain}")
         self.date_label = _("date: %(when)s")
         self.dates_label = _("dates: %(when)s")
         self.where_label = _("Where: %(location)s")
         self.page_address = request.build_absolute_uri(slug_address("partnership_detail"))
-        self.partnerships = {}  # slug: (title, page)
-        self.kinds = {}  # kind: its label
-        self.whens = {}  # the dates and precisions: when_display
+        self.partnerships = {}  # slug: (title, page, its URL line)
+        self.kinds = {}  # kind: (its label, its CATEGORIES line)
+        self.whens = {}  # the dates and precisions: (when_display, summary suffix, date lines)
 
     def partnership(self, slug, city_a, city_b):
         found = self.partnerships.get(slug)
         if found is None:
             page = self.page_address.replace(SLUG_MARKER, slug, 1)
-            found = self.partnerships[slug] = (f"{city_a} – {city_b}", page)
+            title = f"{city_a} – {city_b}"
+            found = self.partnerships[slug] = (title, page, ical.line("URL", page))
         return found
 
     def kind(self, kind):
         found = self.kinds.get(kind)
         if found is None:
-            found = self.kinds[kind] = str(choice_label(Activity.Kind, kind))
+            label = str(choice_label(Activity.Kind, kind))
+            found = self.kinds[kind] = (label, ical.text_line("CATEGORIES", label))
         return found
 
-    def when(self, key):
+    def when(self, start_date, start_precision, end_date, end_precision, upcoming_until):
+        """What an event shows of its dates: their display, what its summary adds when they
+        are not days, and its DTSTART, DTEND and DTSTAMP lines."""
+        key = (start_date, start_precision, end_date, end_precision)
         found = self.whens.get(key)
         if found is None:
-            found = self.whens[key] = when_display(*key)
+            when = when_display(*key)
+            if is_precise(start_precision, end_date, end_precision):
+                suffix = ""
+            else:
+                label = self.date_label if end_date is None else self.dates_label
+                suffix = f" ({label % {'when': when}})"
+            # upcoming_until is the last day the activity lasts, at its precision: the same
+            # for the same dates.
+            lines = (
+                f"DTSTART;VALUE=DATE:{ical.date_value(start_date)}\r\n"
+                f"DTEND;VALUE=DATE:{ical.date_value(upcoming_until + DAY)}\r\n{self.stamp}"
+            )
+            found = self.whens[key] = (when, suffix, lines)
         return found
 
-    def event(self, lines, row):
-        """Adds the event of one row to `lines` (ical.Lines), its properties in the order
-        icalendar writes an event's (its canonical order, then by name)."""
+    def event(self, row):
+        """The event of one row, its properties in the order icalendar writes an event's (its
+        canonical order, then by name)."""
         (
             pk,
             kind,
@@ -135,36 +174,35 @@ class EventWriter:
             city_a,
             city_b,
         ) = row
-        title, page = self.partnership(slug, city_a, city_b)
-        kind_label = self.kind(kind)
-        when = self.when((start_date, start_precision, end_date, end_precision))
-        if not is_precise(start_precision, end_date, end_precision):
-            label = self.date_label if end_date is None else self.dates_label
-            summary += f" ({label % {'when': when}})"
+        title, page, url = self.partnership(slug, city_a, city_b)
+        kind_label, categories = self.kind(kind)
+        when, suffix, dates = self.when(
+            start_date, start_precision, end_date, end_precision, upcoming_until
+        )
+        summary += suffix
         if self.with_partnership:
             summary += f" · {title}"
-        details = [f"{when} · {kind_label}", title]
+        details = f"{when} · {kind_label}\n{title}"
         if location:
-            details.append(self.where_label % {"location": location})
+            details += "\n" + self.where_label % {"location": location}
         # Calendar descriptions are plain text.
         text = markdown_to_text(description)
         if text:
-            details += ["", text]
-        details += ["", page]
-        lines.begin("VEVENT")
-        lines.text("SUMMARY", summary)
-        lines.date("DTSTART", start_date)
-        # upcoming_until is the last day the activity lasts, at its precision.
-        lines.date("DTEND", upcoming_until + DAY)
-        lines.raw("DTSTAMP", self.stamp)
-        lines.text("UID", f"activity-{pk}@{self.domain}")
-        lines.text("CATEGORIES", kind_label)
-        lines.text("DESCRIPTION", "\n".join(details))
-        if location:
-            lines.text("LOCATION", location)
-        lines.raw("TRANSP", "TRANSPARENT")
-        lines.raw("URL", page)
-        lines.end("VEVENT")
+            details += f"\n\n{text}"
+        return "".join(
+            (
+                "BEGIN:VEVENT\r\n",
+                ical.text_line("SUMMARY", summary),
+                dates,
+                ical.line("UID", f"activity-{pk}{self.uid_end}"),
+                categories,
+                ical.text_line("DESCRIPTION", f"{details}\n\n{page}"),
+                ical.text_line("LOCATION", location) if location else "",
+                "TRANSP:TRANSPARENT\r\n",
+                url,
+                "END:VEVENT\r\n",
+            )
+        )
 
 
 def serialised(component):
@@ -176,9 +214,10 @@ def serialised(component):
 END = b"END:VCALENDAR\r\n"
 
 
-def calendar_response(request, *, name, description, key, filename, activities, with_partnership):
-    """The calendar of `activities` that have not ended, soonest first, at most CALENDAR_SIZE,
-    of published partnerships only (ActivityQuerySet.soonest sees to that).
+def calendar_response(request, *, name, description, key, filename, rows, with_partnership):
+    """The calendar of the activities of `rows(today)` (the query of event_rows() on `today`):
+    those that have not ended, soonest first, at most CALENDAR_SIZE, of published partnerships
+    only (ActivityQuerySet.soonest sees to that).
 
     `key` (from primary keys) makes the calendar's UID, stable across renamed slugs.
     The calendar's own properties are written by icalendar (a few lines, some of them in its
@@ -201,14 +240,12 @@ def calendar_response(request, *, name, description, key, filename, activities, 
     stamp = timezone.now().replace(microsecond=0)  # UTC, as DTSTAMP must be
     today = timezone.localdate()
     writer = EventWriter(request, domain, stamp, with_partnership)
-    events = ical.Lines()
-    for row in event_rows(activities, today):
-        writer.event(events, row)
+    events = "".join([writer.event(row) for row in rows(today)]).encode()
     content = b"".join(
         (
             head.removesuffix(END),
             site_timezone(settings.TIME_ZONE, today.year),
-            events.to_ical(),
+            events,
             END,
         )
     )
@@ -217,6 +254,8 @@ def calendar_response(request, *, name, description, key, filename, activities, 
     content = strip_control_bytes(content)
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}.ics"'
+    # Not searched again by StripControlCharactersMiddleware (255 KB for the site's).
+    response.control_characters_removed = True
     return response
 
 
@@ -233,7 +272,7 @@ def site_calendar(request):
         description=_("Upcoming activities of all city partnerships."),
         key="site",
         filename="twinning",
-        activities=Activity.objects.all(),
+        rows=site_event_rows,
         with_partnership=True,
     )
 
@@ -250,7 +289,7 @@ def partnership_calendar(request, slug):
         % {"title": partnership.title},
         key=f"partnership-{partnership.pk}",
         filename=partnership.slug,
-        activities=Activity.objects.filter(partnership=partnership),
+        rows=functools.partial(event_rows, Activity.objects.filter(partnership=partnership)),
         with_partnership=False,
     )
 
@@ -264,6 +303,6 @@ def city_calendar(request, slug):
         description=_("Upcoming activities of %(city)s's city partnerships.") % {"city": city.name},
         key=f"city-{city.pk}",
         filename=city.slug,
-        activities=Activity.objects.involving(city),
+        rows=functools.partial(event_rows, Activity.objects.involving(city)),
         with_partnership=True,
     )
