@@ -30,6 +30,7 @@ from icalendar import Calendar, Timezone, vDuration
 from core import ical
 from core.addresses import SLUG_MARKER, slug_address
 from core.choices import choice_label
+from core.compiled_rows import CompiledRows
 from core.dates import DatePrecision
 from core.markdown import markdown_to_text
 from core.text_hygiene import strip_control_bytes
@@ -91,14 +92,15 @@ def event_rows(activities, today):
 @functools.lru_cache(maxsize=8)
 def _site_event_rows(language, today):
     """The site calendar's query as built in `language` (whose columns its texts are read
-    from) on `today`: a memo of a pure function of the two, holding a query, never rows
-    (site_event_rows() runs a copy each time), so an edit shows on the next request. Building
-    it, the ORM copying soonest()'s nested subqueries at each level, took 2.8 ms on SQLite."""
-    return event_rows(Activity.objects.all(), today)
+    from) on `today`, compiled: a memo of a pure function of the two, holding its SQL, never
+    rows (site_event_rows() runs it each time), so an edit shows on the next request. Building
+    and compiling it, the ORM copying soonest()'s nested subqueries at each level, took 4 ms
+    on SQLite, as long as running it."""
+    return CompiledRows(event_rows(Activity.objects.all(), today))
 
 
 def site_event_rows(today):
-    return _site_event_rows(get_language(), today).all()
+    return _site_event_rows(get_language(), today).rows()
 
 
 class EventWriter:
