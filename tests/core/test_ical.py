@@ -20,6 +20,8 @@ TRICKY = [
     "literal \\N and \\n",
     "caret ^ and ^^",
     "Zürich – 上海 · 🎉",
+    "all; of, them\\N\r\n\r\\ at once",
+    "cr before \\N: \r\\N",
 ]
 
 
