@@ -20,6 +20,8 @@ TRICKY = [
     "literal \\N and \\n",
     "caret ^ and ^^",
     "Zürich – 上海 · 🎉",
+    "all; of, them\\N\r\n\r\\ at once",
+    "cr before \\N: \r\\N",
 ]
 
 
@@ -71,20 +73,22 @@ def test_values():
 
 
 def written_event(summary, description, location, stamp):
-    lines = ical.Lines()
-    lines.begin("VEVENT")
-    lines.text("SUMMARY", summary)
-    lines.date("DTSTART", datetime.date(2027, 5, 1))
-    lines.date("DTEND", datetime.date(2027, 6, 1))
-    lines.raw("DTSTAMP", ical.utc_value(stamp))
-    lines.text("UID", "activity-7@example.org")
-    lines.text("CATEGORIES", "Festival, Fair")
-    lines.text("DESCRIPTION", description)
-    lines.text("LOCATION", location)
-    lines.raw("TRANSP", "TRANSPARENT")
-    lines.raw("URL", "https://example.org/en/partnerships/a-b/")
-    lines.end("VEVENT")
-    return lines.to_ical()
+    return "".join(
+        [
+            "BEGIN:VEVENT\r\n",
+            ical.text_line("SUMMARY", summary),
+            f"DTSTART;VALUE=DATE:{ical.date_value(datetime.date(2027, 5, 1))}\r\n",
+            f"DTEND;VALUE=DATE:{ical.date_value(datetime.date(2027, 6, 1))}\r\n",
+            ical.line("DTSTAMP", ical.utc_value(stamp)),
+            ical.text_line("UID", "activity-7@example.org"),
+            ical.text_line("CATEGORIES", "Festival, Fair"),
+            ical.text_line("DESCRIPTION", description),
+            ical.text_line("LOCATION", location),
+            ical.line("TRANSP", "TRANSPARENT"),
+            ical.line("URL", "https://example.org/en/partnerships/a-b/"),
+            "END:VEVENT\r\n",
+        ]
+    ).encode()
 
 
 @pytest.mark.parametrize(

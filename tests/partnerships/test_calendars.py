@@ -11,7 +11,6 @@ from django.utils import timezone
 from icalendar import TRANSP, Calendar, Event
 
 from cities.models import City
-from core import ical
 from core.dates import period_end, truncate
 from partnerships.models import Activity, Partnership
 from partnerships.opendata import calendars
@@ -201,8 +200,6 @@ def test_events_are_what_icalendar_would_make_of_the_same_values(rf, world):
     writer = calendars.EventWriter(rf.get("/"), "testserver", stamp, with_partnership=True)
     activities = Activity.objects.filter(pk=world["day"].pk)
     (row,) = calendars.event_rows(activities, world["today"])
-    lines = ical.Lines()
-    writer.event(lines, row)
     page = "http://testserver/en/partnerships/dresden-hangzhou/"
     start = world["day"].start_date
     description = "\n".join(
@@ -228,7 +225,7 @@ def test_events_are_what_icalendar_would_make_of_the_same_values(rf, world):
         url=page,
         transparency=TRANSP.TRANSPARENT,
     )
-    assert lines.to_ical() == expected.to_ical()
+    assert writer.event(row).encode() == expected.to_ical()
 
 
 def test_long_texts_in_any_script_are_folded_and_read_back_whole(client, world, make_activity):
@@ -438,3 +435,13 @@ def test_calendar_query_count_does_not_grow(client, django_assert_max_num_querie
     assert response.status_code == 200
     events = Calendar.from_ical(response.content).walk("VEVENT")
     assert events, "the data must reach the calendar for the count to mean anything"
+
+
+def test_the_site_calendar_shows_an_edit_on_the_next_request(client, world):
+    """Its query is built and compiled once per language and day (calendars._site_event_rows),
+    never its rows: each request runs it."""
+    _calendar, events = fetch(client, "/en/calendar.ics")
+    assert "Choir concert" in events
+    Activity.objects.filter(pk=world["day"].pk).update(title_en="Organ recital")
+    _calendar, events = fetch(client, "/en/calendar.ics")
+    assert "Organ recital" in events and "Choir concert" not in events
