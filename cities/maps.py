@@ -17,7 +17,7 @@ import json
 import math
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
@@ -365,22 +365,23 @@ class WorldMap:
         parts = []
         for point in self.points:
             cx, cy = point.cx, point.cy  # svg_number's digits, as is the target: nothing to escape
+            # Each text escaped once: the overview's points say the same in note and label.
+            note = _e(point.note) if point.note else ""
             if point.url:
-                parts.append(
-                    f'<a class="map-target" href="{_e(point.url)}" aria-label="{_e(point.label)}">'
-                )
+                label = note if point.label == point.note else _e(point.label)
+                parts.append(f'<a class="map-target" href="{_e(point.url)}" aria-label="{label}">')
             parts.append(
                 f'<circle class="map-city{" map-home" if point.home else ""}'
                 f'{" map-region" if point.radius else ""}" cx="{cx}" cy="{cy}" '
                 f'r="{_e(point.radius or radius)}">'
             )
-            if point.note:
-                parts.append(f"<title>{_e(point.note)}</title>")
+            if note:
+                parts.append(f"<title>{note}</title>")
             parts.append("</circle>")
             if point.url:
                 parts.append(
                     f'<circle class="map-hit" cx="{cx}" cy="{cy}" r="{point.target}">'
-                    f"<title>{_e(point.note or point.label)}</title></circle></a>"
+                    f"<title>{note or label}</title></circle></a>"
                 )
         return mark_safe("".join(parts))  # noqa: S308 - every value is escaped
 
@@ -425,7 +426,16 @@ def with_targets(points, radius, point_radius):
             continue
         own = float(point.radius) if point.radius else point_radius
         target = min(radius, max(own, nearest[id(point)] / 2))
-        placed.append(replace(point, target=svg_number(target)))
+        placed.append(_with_target(point, svg_number(target)))
+    return placed
+
+
+def _with_target(point, target):
+    """replace(point, target=target) for a MapPoint, whose fields are all plain values: a
+    copy of its attributes rather than replace()'s round through the frozen __init__ (a world
+    map's 200 points took 0.6 ms that way)."""
+    placed = object.__new__(MapPoint)
+    placed.__dict__.update(point.__dict__, target=target)
     return placed
 
 

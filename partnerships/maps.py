@@ -69,9 +69,15 @@ def grouped_numbers():
         get_format(name, lang, use_l10n=True)
         for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
     )
-    return lambda count: numberformat.format(
-        count, decimal, None, grouping, thousands, force_grouping=True, use_l10n=True
-    )
+
+    def grouped(count):
+        if type(count) is int and grouping == 3:  # every language here: Python's own grouping
+            return f"{count:,}".replace(",", thousands)
+        return numberformat.format(
+            count, decimal, None, grouping, thousands, force_grouping=True, use_l10n=True
+        )
+
+    return grouped
 
 
 def _partnerships(count, grouped=None):
@@ -104,6 +110,8 @@ def overview_map(countries, links):
     list_url = reverse("partnership_list")  # a country's circle leads to its partnerships
     points, labels = [], {}
     for country in drawn:  # largest first, so smaller circles lie on top and stay visible
+        # As urlencode() writes the code; a country's (two letters) needs no quoting.
+        code = country.code if country.code.isalnum() and country.code.isascii() else None
         share = math.sqrt(country.partnerships / busiest)
         partnerships = labels.get(country.partnerships)
         if partnerships is None:  # many countries share a count: each worded once
@@ -116,7 +124,7 @@ def overview_map(countries, links):
                 name=country.name,
                 radius=svg_number(max(MIN_COUNTRY_RADIUS, MAX_COUNTRY_RADIUS * share)),
                 note=f"{country.name}: {partnerships}",
-                url=f"{list_url}?country={quote_plus(country.code)}",  # as urlencode() writes it
+                url=f"{list_url}?country={code or quote_plus(country.code)}",
                 label=f"{country.name}: {partnerships}",
             )
         )

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, Count, F, Subquery, Sum, When
+from django.db.models import Case, Count, F, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
@@ -126,13 +126,14 @@ def focus_area_shares():
 
 def partnerships_by_vitality():
     """Published partnerships by vitality (partnerships/vitality.py), in the states' order,
-    each with its share of all: one query on the maintained country pairs."""
-    counts = dict(
-        CountryPairFigure.objects.order_by()
-        .values("vitality")
-        .annotate(total=Sum("n"))
-        .values_list("vitality", "total")
-    )
+    each with its share of all: one query on the maintained country pairs, a filtered sum per
+    state in one pass (grouped by vitality, SQLite sorted the 4,000 pairs first: 0.8 ms)."""
+    states = Partnership.Vitality.values
+    sums = ", ".join(["SUM(n) FILTER (WHERE vitality = %s)"] * len(states))
+    table = connection.ops.quote_name(CountryPairFigure._meta.db_table)
+    with connection.cursor() as cursor:  # the model's table; the states are parameters
+        cursor.execute(f"SELECT {sums} FROM {table}", states)  # noqa: S608
+        counts = {state: n or 0 for state, n in zip(states, cursor.fetchone(), strict=True)}
     total = sum(counts.values())
     return [
         {
@@ -205,9 +206,10 @@ def _country_pair_sql(vitality, links, busiest=None):
         ), linked AS MATERIALIZED (
             SELECT country_a, country_b, SUM(n) AS n FROM {pairs_table}
             WHERE {of_vitality} country_a <> country_b
-            AND country_a IN (SELECT country FROM placed)
-            AND country_b IN (SELECT country FROM placed)
             GROUP BY country_a, country_b
+            -- Tested once a pair, not once a row of each vitality (SQLite: 0.2 ms of 2.5).
+            HAVING country_a IN (SELECT country FROM placed)
+            AND country_b IN (SELECT country FROM placed)
         )
         SELECT 'c', country, NULL, n, located, latitude, east, north FROM country
         UNION ALL

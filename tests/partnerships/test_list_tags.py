@@ -93,3 +93,58 @@ def test_the_api_list_reads_narrow_rows(varied):
     partnership = Partnership.objects.listed().for_api_list().first()
     assert {"character", "funding"} <= partnership.get_deferred_fields()
     assert "summary" not in partnership.get_deferred_fields()
+
+
+# The home page's loops the tags replaced (templates/twinning/home.html before issue 23's sixth
+# session), each the reference its tag is held to.
+VITALITY_LOOP = (
+    "{% load humanize i18n %}{% for row in by_vitality %}{% if row.value %}"
+    "<a href=\"{% url 'partnership_list' %}?vitality={{ row.slug }}\">{% blocktranslate trimmed "
+    "with state=row.label number=row.value|intcomma %}{{ state }}: {{ number }}"
+    "{% endblocktranslate %}</a>{% endif %}{% endfor %}"
+)
+COUNTRY_LOOP = """
+        {% for country in world_map.countries %}
+        <li><a href="{% url 'partnership_list' %}?country={{ country.code|urlencode }}">{{ country.name }}</a>: {{ country.partnerships }}</li>
+        {% endfor %}
+"""  # noqa: E501 (the template's own line)
+LINK_LOOP = """
+        {% for link in world_map.top_links %}
+        <li>{{ link.country_a.name }} – {{ link.country_b.name }}: {{ link.partnerships }}</li>
+        {% endfor %}
+"""
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_the_home_pages_tags_write_what_its_loops_wrote(language):
+    from django.template import Context, Template
+
+    from partnerships.maps import CountryLink, CountryTotals
+    from partnerships.templatetags.list_tags import (
+        map_country_items,
+        map_link_items,
+        vitality_links,
+    )
+
+    with translation.override(language):
+        by_vitality = [
+            {"label": label, "slug": state, "value": value, "share": 0}
+            for (state, label), value in zip(
+                Partnership.Vitality.choices, [12345, 0, 7, 1234567], strict=False
+            )
+        ]
+        germany = CountryTotals("DE", "Germany & <Co>", partnerships=24580)
+        odd = CountryTotals("X&Y", 'Odd "one"', partnerships=1)
+        world_map = {
+            "countries": [germany, odd, CountryTotals("CN", "China", partnerships=0)],
+            "top_links": [CountryLink(germany, odd, 1234), CountryLink(odd, odd, 3)],
+        }
+        context = Context({"by_vitality": by_vitality, "world_map": world_map})
+        assert vitality_links(by_vitality) == Template(VITALITY_LOOP).render(context)
+        assert "12,345" in vitality_links(by_vitality) or language != "en"
+        countries = Template(COUNTRY_LOOP).render(context)
+        assert countries.strip() and "Germany &amp; &lt;Co&gt;" in countries
+        assert f"\n        {map_country_items(world_map['countries'])}\n" == countries
+        links = Template(LINK_LOOP).render(context)
+        assert f"\n        {map_link_items(world_map['top_links'])}\n" == links
+    assert map_country_items([]) == "" and map_link_items([]) == "" and vitality_links([]) == ""

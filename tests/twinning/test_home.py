@@ -118,3 +118,19 @@ def test_unknown_page_is_a_friendly_404(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assertContains(response, "Page not found", status_code=404)
+
+
+def test_home_shows_an_edit_on_the_next_request(client, make_partnership, make_activity, make_city):
+    # The page's queries are built once per language and day (home_queries), never their rows.
+    today = timezone.localdate()
+    assertNotContains(client.get(reverse("home")), "Newtown")
+    partnership = make_partnership(city_a=make_city(name="Newtown"), is_featured=True)
+    make_activity(partnership, title="Opening fair", start_date=today + datetime.timedelta(days=3))
+    response = client.get(reverse("home"))
+    assertContains(response, "Newtown")
+    assertContains(response, "Opening fair")
+    partnership.state = "draft"
+    partnership.save()
+    response = client.get(reverse("home"))
+    assertNotContains(response, "Newtown")
+    assertNotContains(response, "Opening fair")
