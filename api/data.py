@@ -9,6 +9,7 @@ unpublished partnership ever reaches them, since every queryset starts from `pub
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from core.addresses import Addresses
 from core.choices import choice_label, country_name
 from core.dates import iso_partial_date
 from partnerships import vitality
@@ -17,6 +18,11 @@ from partnerships.opendata.exports import number, timestamp
 
 def link(request, path):
     return request.build_absolute_uri(path)
+
+
+def page_link(request, name, slug):
+    """link(request, reverse(name, kwargs={"slug": slug})), reversed once per request."""
+    return Addresses.of(request)(name, slug)
 
 
 def api_link(request, name, **params):
@@ -35,7 +41,7 @@ def focus_area_ref(request, area):
         "id": area.pk,
         "slug": area.slug,
         "name": area.name,
-        "url": link(request, area.get_absolute_url()),
+        "url": page_link(request, "topic_detail", area.slug),
     }
 
 
@@ -58,7 +64,7 @@ def city_ref(request, city):
         "region": city.region,
         "latitude": coordinate(city.latitude),
         "longitude": coordinate(city.longitude),
-        "url": link(request, city.get_absolute_url()),
+        "url": page_link(request, "city_detail", city.slug),
     }
 
 
@@ -95,7 +101,7 @@ def partnership_ref(request, partnership):
         "id": partnership.pk,
         "slug": partnership.slug,
         "title": partnership.title,
-        "url": link(request, partnership.get_absolute_url()),
+        "url": page_link(request, "partnership_detail", partnership.slug),
     }
 
 

@@ -15,7 +15,14 @@ from core.translated import by_name, in_any_language
 from core.widgets import QuickSelectForm
 
 from . import search
-from .models import Activity, FocusArea, Partnership, public_city_count, published_in_country
+from .models import (
+    Activity,
+    FocusArea,
+    Partnership,
+    public_city_count,
+    published_count,
+    published_in_country,
+)
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -149,18 +156,23 @@ class PartnershipFilter(QuickFilterSet):
         return bool(self.data and str(self.data.get("q") or "").strip())
 
     def figure_count(self):
-        """How many partnerships `qs` holds, where the maintained figures know it: filtered by
-        a country alone (and a vitality); else None. For a filter set of every published
-        partnership, bound and valid (the list shows none for invalid filters)."""
-        if not (self.is_bound and self.is_valid()):
+        """How many partnerships `qs` holds, where the maintained figures know it: unfiltered,
+        or filtered by a country or a vitality or both; else None. For a filter set of every
+        published partnership (an invalid one, of which the list shows none, is counted by its
+        queryset)."""
+        if not self.is_bound:
+            return published_count()
+        if not self.is_valid():
             return None
         chosen = {
             name: value
             for name, value in self.form.cleaned_data.items()
             if value not in EMPTY_VALUES and name != "sort"
         }
-        if not chosen.keys() <= {"country", "vitality"} or "country" not in chosen:
+        if not chosen.keys() <= {"country", "vitality"}:
             return None
+        if "country" not in chosen:
+            return published_count(chosen.get("vitality"))
         return published_in_country(chosen["country"], chosen.get("vitality"))
 
     def filter_text(self, queryset, name, value):

@@ -184,15 +184,23 @@ def test_a_countrys_list_is_counted_by_its_figures_and_an_edit_shows_at_once(
         "country=DE&vitality=active",
         "country=CN",
         "country=JP",
+        "",
+        "page=2",
+        "sort=-updated",
+        "vitality=unknown",
+        "vitality=active",
     ]
     for query in queries:
         filterset = PartnershipFilter(QueryDict(query), queryset=Partnership.objects.listed())
         assert filterset.figure_count() == filterset.qs.count(), query
-    for query in ("", "country=DE&q=dresden", "country=DE&kind=twinning", "country=XX", "kind=x"):
-        filterset = PartnershipFilter(QueryDict(query) if query else None)
+    unbound = PartnershipFilter(None, queryset=Partnership.objects.listed())
+    assert unbound.figure_count() == unbound.qs.count() == 4
+    for query in ("country=DE&q=dresden", "country=DE&kind=twinning", "country=XX", "kind=x"):
+        filterset = PartnershipFilter(QueryDict(query))
         assert filterset.figure_count() is None, query
     hidden.state = "published"
     hidden.save()
     html = client.get(reverse("partnership_list"), {"country": "DE"}).content.decode()
     assert "3 partnerships found" in html
     assert html.count('<article class="card">') == 3
+    assert "5 partnerships found" in client.get(reverse("partnership_list")).content.decode()
