@@ -37,12 +37,11 @@ def coordinate(value):
 def focus_area_ref(request, area):
     if area is None:
         return None
-    return {
-        "id": area.pk,
-        "slug": area.slug,
-        "name": area.name,
-        "url": page_link(request, "topic_detail", area.slug),
-    }
+    return area_ref(request, area.pk, area.slug, area.name)
+
+
+def area_ref(request, pk, slug, name):
+    return {"id": pk, "slug": slug, "name": name, "url": page_link(request, "topic_detail", slug)}
 
 
 def focus_area(request, area):
@@ -124,6 +123,10 @@ def partnership_head(request, partnership):
 
 
 def areas(request, record):
+    # A partnership of for_api_list() comes with its areas' rows (WithFocusAreaRefs).
+    rows = getattr(record, "focus_area_rows", None)
+    if rows is not None:
+        return [area_ref(request, *row) for row in rows]
     return [focus_area_ref(request, area) for area in record.focus_areas.all()]
 
 

@@ -52,10 +52,15 @@ def partnership_cards(partnerships):
             esc(partnership.status_label),
             "</span>\n  </p>\n  ",
         ]
-        areas = partnership.focus_areas.all()
-        if areas:
+        # Read by for_cards(); else (a queryset without it) from the focus areas.
+        rows = getattr(partnership, "focus_area_rows", None)
+        if rows is not None:
+            names = [name for (name,) in rows]
+        else:
+            names = [area.name for area in partnership.focus_areas.all()]
+        if names:
             parts.append('\n  <p class="tags">')
-            parts += [f'<span class="tag">{esc(area.name)}</span>' for area in areas]
+            parts += [f'<span class="tag">{esc(name)}</span>' for name in names]
             parts.append("</p>\n  ")
         parts.append("\n</article>\n")
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
