@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from core.addresses import Addresses
-from core.choices import choice_label, country_name
+from core.choices import choice_text, country_name
 from core.dates import iso_partial_date
 from partnerships import vitality
 from partnerships.opendata.exports import number, timestamp
@@ -54,12 +54,13 @@ def focus_area(request, area):
 
 
 def city_ref(request, city):
+    country = city.country.code
     return {
         "id": city.pk,
         "slug": city.slug,
         "name": city.name,
-        "country": city.country.code,
-        "country_name": country_name(city.country.code),
+        "country": country,
+        "country_name": country_name(country),
         "region": city.region,
         "latitude": coordinate(city.latitude),
         "longitude": coordinate(city.longitude),
@@ -108,9 +109,9 @@ def partnership_head(request, partnership):
     return {
         **partnership_ref(request, partnership),
         "kind": partnership.kind,
-        "kind_label": str(partnership.kind_label),
+        "kind_label": choice_text(partnership.Kind, partnership.kind),
         "status": partnership.status,
-        "status_label": str(partnership.status_label),
+        "status_label": choice_text(partnership.Status, partnership.status),
         "established": iso_partial_date(partnership.established, partnership.established_precision),
         "established_precision": (
             partnership.established_precision if partnership.established else None
@@ -118,7 +119,7 @@ def partnership_head(request, partnership):
         "established_display": partnership.established_display,
         "vitality": partnership.vitality,
         # As get_vitality_display() gives it, translating one label rather than every one.
-        "vitality_label": str(choice_label(partnership.Vitality, partnership.vitality)),
+        "vitality_label": choice_text(partnership.Vitality, partnership.vitality),
     }
 
 

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from core.addresses import SLUG_MARKER, slug_address
-from core.choices import country_name
+from core.choices import choice_text, country_name
 
 register = template.Library()
 
@@ -40,7 +40,7 @@ def partnership_cards(partnerships):
             " · ",
             esc(country_name(city_b.country.code)),
             "\n    · ",
-            esc(partnership.kind_label),
+            esc(choice_text(partnership.Kind, partnership.kind)),
             "\n    ",
         ]
         if partnership.established:
@@ -49,7 +49,7 @@ def partnership_cards(partnerships):
             '\n    · <span class="status status-',
             esc(partnership.status),
             '">',
-            esc(partnership.status_label),
+            esc(choice_text(partnership.Status, partnership.status)),
             "</span>\n  </p>\n  ",
         ]
         # Read by for_cards(); else (a queryset without it) from the focus areas.
@@ -84,7 +84,7 @@ def search_results(results):
             " · ",
             esc(country_name(partnership.city_b.country.code)),
             "\n        · ",
-            esc(partnership.kind_label),
+            esc(choice_text(partnership.Kind, partnership.kind)),
             "\n        ",
         ]
         if partnership.established:
