@@ -9,7 +9,8 @@ unpublished partnership ever reaches them, since every queryset starts from `pub
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from core.choices import choice_label, country_name
+from core.addresses import Addresses
+from core.choices import choice_text, country_name
 from core.dates import iso_partial_date
 from partnerships import vitality
 from partnerships.opendata.exports import number, timestamp
@@ -17,6 +18,11 @@ from partnerships.opendata.exports import number, timestamp
 
 def link(request, path):
     return request.build_absolute_uri(path)
+
+
+def page_link(request, name, slug):
+    """link(request, reverse(name, kwargs={"slug": slug})), reversed once per request."""
+    return Addresses.of(request)(name, slug)
 
 
 def api_link(request, name, **params):
@@ -31,12 +37,11 @@ def coordinate(value):
 def focus_area_ref(request, area):
     if area is None:
         return None
-    return {
-        "id": area.pk,
-        "slug": area.slug,
-        "name": area.name,
-        "url": link(request, area.get_absolute_url()),
-    }
+    return area_ref(request, area.pk, area.slug, area.name)
+
+
+def area_ref(request, pk, slug, name):
+    return {"id": pk, "slug": slug, "name": name, "url": page_link(request, "topic_detail", slug)}
 
 
 def focus_area(request, area):
@@ -49,16 +54,17 @@ def focus_area(request, area):
 
 
 def city_ref(request, city):
+    country = city.country.code
     return {
         "id": city.pk,
         "slug": city.slug,
         "name": city.name,
-        "country": city.country.code,
-        "country_name": country_name(city.country.code),
+        "country": country,
+        "country_name": country_name(country),
         "region": city.region,
         "latitude": coordinate(city.latitude),
         "longitude": coordinate(city.longitude),
-        "url": link(request, city.get_absolute_url()),
+        "url": page_link(request, "city_detail", city.slug),
     }
 
 
@@ -95,7 +101,7 @@ def partnership_ref(request, partnership):
         "id": partnership.pk,
         "slug": partnership.slug,
         "title": partnership.title,
-        "url": link(request, partnership.get_absolute_url()),
+        "url": page_link(request, "partnership_detail", partnership.slug),
     }
 
 
@@ -103,9 +109,9 @@ def partnership_head(request, partnership):
     return {
         **partnership_ref(request, partnership),
         "kind": partnership.kind,
-        "kind_label": str(partnership.kind_label),
+        "kind_label": choice_text(partnership.Kind, partnership.kind),
         "status": partnership.status,
-        "status_label": str(partnership.status_label),
+        "status_label": choice_text(partnership.Status, partnership.status),
         "established": iso_partial_date(partnership.established, partnership.established_precision),
         "established_precision": (
             partnership.established_precision if partnership.established else None
@@ -113,11 +119,15 @@ def partnership_head(request, partnership):
         "established_display": partnership.established_display,
         "vitality": partnership.vitality,
         # As get_vitality_display() gives it, translating one label rather than every one.
-        "vitality_label": str(choice_label(partnership.Vitality, partnership.vitality)),
+        "vitality_label": choice_text(partnership.Vitality, partnership.vitality),
     }
 
 
 def areas(request, record):
+    # A partnership of for_api_list() comes with its areas' rows (WithFocusAreaRefs).
+    rows = getattr(record, "focus_area_rows", None)
+    if rows is not None:
+        return [area_ref(request, *row) for row in rows]
     return [focus_area_ref(request, area) for area in record.focus_areas.all()]
 
 

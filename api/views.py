@@ -134,12 +134,13 @@ class FilterError(Exception):
 
 
 def filtered(filterset_class, request, queryset):
-    """The queryset narrowed by the public page's FilterSet, or a 400 naming the parameters."""
+    """The public page's FilterSet of the queryset, valid (its `qs` the queryset narrowed), or
+    a 400 naming the parameters."""
     filterset = filterset_class(request.GET, queryset=queryset, request=request)
     if not filterset.is_valid():
         errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
         raise FilterError(errors)
-    return filterset.qs
+    return filterset
 
 
 @api.exception_handler(FilterError)
@@ -155,10 +156,13 @@ def one(queryset, slug, what):
     return found
 
 
-def page_of(request, queryset, paging, item, paginator_class=Paginator):
-    """One page of `queryset`, each object through `item`; 404 past the last page."""
+def page_of(request, queryset, paging, item, paginator_class=Paginator, count=None):
+    """One page of `queryset`, each object through `item`; 404 past the last page. `count`:
+    how many objects `queryset` holds, where the caller knows (a FilterSet's figure_count())."""
     paginator = paginator_class(queryset, paging.limit)
-    pages = paginator.num_pages  # one query: the count
+    if count is not None:
+        paginator.count = count
+    pages = paginator.num_pages  # one query: the count, unless given
     if paging.page > pages:
         raise HttpError(
             404,
@@ -197,8 +201,15 @@ PAGED = {400: Error, 404: Error}
 )
 def partnerships(request, filters: Query[PartnershipFilters], paging: Query[Paging]):
     """The published partnerships, with the partnership list page's filters and sorting."""
-    queryset = filtered(PartnershipFilter, request, Partnership.objects.listed().for_api_list())
-    return page_of(request, queryset, paging, data.partnership_item, PartnershipPaginator)
+    filterset = filtered(PartnershipFilter, request, Partnership.objects.listed().for_api_list())
+    return page_of(
+        request,
+        filterset.qs,
+        paging,
+        data.partnership_item,
+        PartnershipPaginator,
+        count=filterset.figure_count(),
+    )
 
 
 @api.get(
@@ -228,8 +239,8 @@ def partnership(request, slug: str):
 def cities(request, filters: Query[CityFilters], paging: Query[Paging]):
     """The cities with at least one published partnership, by name, with the city directory's
     filters."""
-    queryset = filtered(CityFilter, request, listed_cities())
-    return page_of(request, queryset, paging, data.city_item)
+    filterset = filtered(CityFilter, request, listed_cities())
+    return page_of(request, filterset.qs, paging, data.city_item, count=filterset.figure_count())
 
 
 @api.get(
@@ -280,5 +291,5 @@ def topic(request, slug: str):
 def activities(request, filters: Query[ActivityFilters], paging: Query[Paging]):
     """The activities of published partnerships, newest first, with the activity list page's
     filters."""
-    queryset = filtered(ActivityFilter, request, Activity.objects.listing())
+    queryset = filtered(ActivityFilter, request, Activity.objects.listing()).qs
     return page_of(request, queryset, paging, data.activity_item, PublishedRecordPaginator)

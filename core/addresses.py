@@ -40,3 +40,30 @@ def slug_addresses(name, slugs):
     """The addresses of the URL pattern `name` for each of `slugs`, as reverse() gives them."""
     address = slug_address(name)
     return [address.replace(SLUG_MARKER, slug, 1) for slug in slugs]
+
+
+class Addresses:
+    """The absolute addresses of pages of slugs for one request, in its language: one reverse()
+    and build_absolute_uri() per pattern (a slug needs no quoting), where a list of dozens of
+    partnerships and cities took one of each per link."""
+
+    def __init__(self, request):
+        self.request = request
+        self._pages = {}
+
+    @classmethod
+    def of(cls, request):
+        """This request's Addresses (made at its first use, for the rest of the request)."""
+        addresses = getattr(request, "_addresses", None)
+        if addresses is None:
+            addresses = request._addresses = cls(request)
+        return addresses
+
+    def __call__(self, name, slug):
+        key = (name, get_language())
+        page = self._pages.get(key)
+        if page is None:
+            page = self._pages[key] = self.request.build_absolute_uri(slug_address(name)).rsplit(
+                SLUG_MARKER, 1
+            )
+        return f"{page[0]}{slug}{page[1]}"

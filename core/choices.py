@@ -22,6 +22,18 @@ def choice_label(choices, value):
         return value
 
 
+def choice_text(choices, value):
+    """choice_label() as text in the active language, from a table made once per language and
+    TextChoices class: a list of many records translated each label anew."""
+    return _choice_texts(choices, translation.get_language()).get(value, value)
+
+
+@lru_cache(maxsize=64)
+def _choice_texts(choices, language):
+    with translation.override(language):
+        return {member.value: str(member.label) for member in choices}
+
+
 def country_choices():
     """Every country as (code, name), by name in the active language: what iterating
     django_countries' `countries` gives, built once per language and process. Iterating it
@@ -75,3 +87,5 @@ def _forget_country_choices(setting, **kwargs):
     if setting.startswith("COUNTRIES_") or setting in ("LANGUAGES", "LANGUAGE_CODE"):
         _country_choices.cache_clear()
         _country_names.cache_clear()
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
+        _choice_texts.cache_clear()

@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from core.addresses import SLUG_MARKER, slug_address
+from core.addresses import Addresses
 from core.dates import iso_partial_date
 from core.markdown import markdown_to_text
 from core.text_hygiene import dumps_without_control_characters
@@ -111,22 +111,6 @@ def _mentions(text, name):
     Dresden"; not "Dresdner Bank")."""
     pattern = rf"(?<!\w){re.escape(name.casefold())}(?!\w)"
     return bool(name) and re.search(pattern, text.casefold()) is not None
-
-
-class Addresses:
-    """The absolute addresses of partnership and city pages for a list of many partnerships'
-    activities: one reverse() and build_absolute_uri() per kind of page (core/addresses.py),
-    where each activity took three of each."""
-
-    def __init__(self, request):
-        self._pages = {
-            name: request.build_absolute_uri(slug_address(name)).rsplit(SLUG_MARKER, 1)
-            for name in ("partnership_detail", "city_detail")
-        }
-
-    def __call__(self, name, slug):
-        before, after = self._pages[name]
-        return f"{before}{slug}{after}"
 
 
 class Shared:
@@ -254,13 +238,12 @@ def _numbered_list(entries, page_obj, total):
     )
 
 
-def item_list(objects, request, page_obj=None, total=None):
-    """An ItemList of the linked objects on a list page."""
+def item_list(objects, page, request, page_obj=None, total=None):
+    """An ItemList of the linked objects on a list page, each on its page of the URL pattern
+    `page` (their get_absolute_url(), reversed once)."""
+    addresses = Addresses.of(request)
     return _numbered_list(
-        (
-            {"url": request.build_absolute_uri(obj.get_absolute_url()), "name": str(obj)}
-            for obj in objects
-        ),
+        ({"url": addresses(page, obj.slug), "name": str(obj)} for obj in objects),
         page_obj,
         total,
     )
@@ -269,7 +252,7 @@ def item_list(objects, request, page_obj=None, total=None):
 def activity_list(activities, request, page_obj=None, total=None):
     """The activity list: an ItemList of Events (each with its partnership's page); undated
     activities, no events, as CreativeWorks."""
-    addresses = Addresses(request)
+    addresses = Addresses.of(request)
     return _numbered_list(
         (
             {"item": activity_item(activity, activity.partnership, request, addresses)}

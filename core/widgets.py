@@ -12,6 +12,7 @@ import html
 from django import forms
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, mark_safe
+from django_filters.widgets import BaseCSVWidget
 
 
 def _escape_label(label):
@@ -65,6 +66,11 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)
 
 
+class QuickCSVSelect(BaseCSVWidget, QuickSelect):
+    """django-filter's menu of an ordering (a CSVSelect: BaseCSVWidget on a Select), one value
+    written by QuickSelect; several, as before, in a text box."""
+
+
 class QuickInput:
     """input.html and attrs.html in Python, for a text or number box of a filter form (each
     would otherwise render two templates)."""
@@ -114,7 +120,11 @@ class QuickSelectForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            quick = QUICK.get(type(field.widget))
+            widget_class = type(field.widget)
+            quick = QUICK.get(widget_class)
+            # django-filter makes a CSVSelect class for each field (a sort's menu).
+            if widget_class.__bases__ == (BaseCSVWidget, forms.Select):
+                quick = QuickCSVSelect
             if quick is not None:
                 # The same widget, attributes and choices; only the way it is written differs.
                 field.widget.__class__ = quick

@@ -107,9 +107,9 @@ def _paging(context):
 
 
 @register.simple_tag(takes_context=True)
-def list_json_ld(context, objects):
-    """An ItemList of the records on this page of a list."""
-    return json_ld(structured_data.item_list(objects, context["request"], **_paging(context)))
+def list_json_ld(context, objects, page):
+    """An ItemList of the records on this page of a list (`page`: the URL pattern of theirs)."""
+    return json_ld(structured_data.item_list(objects, page, context["request"], **_paging(context)))
 
 
 @register.simple_tag(takes_context=True)

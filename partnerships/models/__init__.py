@@ -13,6 +13,7 @@ from .figures import (
     FocusAreaFigure,
     FoundingYearFigure,
     public_city_count,
+    published_count,
     published_in_country,
 )
 from .imports import ImportRun, ImportRunEntry
@@ -121,6 +122,7 @@ __all__ = [
     "listed_cities",
     "public_cities",
     "public_city_count",
+    "published_count",
     "published_in_country",
     "register_history",
     "unique_slug",

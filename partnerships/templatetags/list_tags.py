@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
 from core.addresses import SLUG_MARKER, slug_address
-from core.choices import country_name
+from core.choices import choice_text, country_name
 from core.templatetags.language_tags import page_address
 
 register = template.Library()
@@ -48,7 +48,7 @@ def partnership_cards(partnerships):
             " · ",
             esc(country_name(city_b.country.code)),
             "\n    · ",
-            esc(partnership.kind_label),
+            esc(choice_text(partnership.Kind, partnership.kind)),
             "\n    ",
         ]
         if partnership.established:
@@ -57,13 +57,18 @@ def partnership_cards(partnerships):
             '\n    · <span class="status status-',
             esc(partnership.status),
             '">',
-            esc(partnership.status_label),
+            esc(choice_text(partnership.Status, partnership.status)),
             "</span>\n  </p>\n  ",
         ]
-        areas = partnership.focus_areas.all()
-        if areas:
+        # Read by for_cards(); else (a queryset without it) from the focus areas.
+        rows = getattr(partnership, "focus_area_rows", None)
+        if rows is not None:
+            names = [name for (name,) in rows]
+        else:
+            names = [area.name for area in partnership.focus_areas.all()]
+        if names:
             parts.append('\n  <p class="tags">')
-            parts += [f'<span class="tag">{esc(area.name)}</span>' for area in areas]
+            parts += [f'<span class="tag">{esc(name)}</span>' for name in names]
             parts.append("</p>\n  ")
         parts.append("\n</article>\n")
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
@@ -87,7 +92,7 @@ def search_results(results):
             " · ",
             esc(country_name(partnership.city_b.country.code)),
             "\n        · ",
-            esc(partnership.kind_label),
+            esc(choice_text(partnership.Kind, partnership.kind)),
             "\n        ",
         ]
         if partnership.established:

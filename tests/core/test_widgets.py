@@ -7,6 +7,7 @@ from django import forms
 from django.utils.safestring import mark_safe
 
 from core.widgets import (
+    QuickCSVSelect,
     QuickDateInput,
     QuickHiddenInput,
     QuickNumberInput,
@@ -97,3 +98,20 @@ def test_the_filter_forms_boxes_become_quick():
     assert type(form.fields["q"].widget) is QuickTextInput
     assert type(form.fields["year"].widget) is QuickNumberInput
     assert type(form.fields["when"].widget) is QuickDateInput
+
+
+@pytest.mark.parametrize("value", [None, "", [], ["name"], ["-name"], ["name", "-established"]])
+@pytest.mark.parametrize("attrs", [None, {"id": "id_sort"}])
+def test_an_orderings_menu_is_written_as_django_filter_writes_it(value, attrs):
+    import django_filters
+
+    ordering = django_filters.OrderingFilter(fields=("name", "established"))
+    choices = [("name", "Name & <more>"), ("-name", "Name (Z–A)"), ("established", "Oldest")]
+
+    class Form(QuickSelectForm):
+        sort = ordering.field_class(choices=choices, required=False)
+
+    plain = ordering.field_class(choices=choices, required=False).widget
+    quick = Form().fields["sort"].widget
+    assert type(quick) is QuickCSVSelect
+    assert quick.render("sort", value, attrs) == plain.render("sort", value, attrs)

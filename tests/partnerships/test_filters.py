@@ -184,15 +184,46 @@ def test_a_countrys_list_is_counted_by_its_figures_and_an_edit_shows_at_once(
         "country=DE&vitality=active",
         "country=CN",
         "country=JP",
+        "",
+        "page=2",
+        "sort=-updated",
+        "vitality=unknown",
+        "vitality=active",
     ]
     for query in queries:
         filterset = PartnershipFilter(QueryDict(query), queryset=Partnership.objects.listed())
         assert filterset.figure_count() == filterset.qs.count(), query
-    for query in ("", "country=DE&q=dresden", "country=DE&kind=twinning", "country=XX", "kind=x"):
-        filterset = PartnershipFilter(QueryDict(query) if query else None)
+    unbound = PartnershipFilter(None, queryset=Partnership.objects.listed())
+    assert unbound.figure_count() == unbound.qs.count() == 3
+    for query in ("country=DE&q=dresden", "country=DE&kind=twinning", "country=XX", "kind=x"):
+        filterset = PartnershipFilter(QueryDict(query))
         assert filterset.figure_count() is None, query
     hidden.state = "published"
     hidden.save()
     html = client.get(reverse("partnership_list"), {"country": "DE"}).content.decode()
     assert "3 partnerships found" in html
     assert html.count('<article class="card">') == 3
+    assert "4 partnerships found" in client.get(reverse("partnership_list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_focus_area_menu_from_rows_is_the_stock_iterators(make_focus_area):
+    """NameChoices: the menu the stock ModelChoiceIterator gives (str() of each area, its name
+    in the language or the original's), chosen and escaped alike, without an instance each."""
+    import django_filters
+
+    make_focus_area(name="Water", name_de="Wasser", slug="water")
+    make_focus_area(name="Arts & <Crafts>", slug="arts")  # untranslated: the original's name
+    make_focus_area(name="Youth", name_de="Jugend", name_zh_hans="青年", slug="youth")
+    for language in ("en", "de", "zh-hans"):
+        with translation.override(language):
+            for query in ("", "focus_area=water", "focus_area=arts&country=DE"):
+                field = PartnershipFilter(QueryDict(query)).form["focus_area"]
+                stock = django_filters.fields.ModelChoiceIterator(field.field)
+                assert [(str(v), str(label)) for v, label in field.field.choices] == [
+                    (str(v), str(label)) for v, label in stock
+                ], (language, query)
+                widget = field.field.widget
+                html = str(field)
+                widget.choices = list(stock)
+                assert field.as_widget() == html, (language, query)
