@@ -16,9 +16,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
 
-from cities.models import YEAR_VALIDATORS, KeyFigure
+from cities.models import YEAR_VALIDATORS, City, KeyFigure
+from core.addresses import SLUG_MARKER, slug_address
 from core.choices import choice_label
 from core.dates import (
     format_partial_date,
@@ -28,7 +31,7 @@ from core.dates import (
     truncate,
 )
 from core.indexes import NullsOrderedIndex
-from core.translated import TranslationStamps
+from core.translated import ORIGINAL, TranslationStamps, column
 
 from .figures import ActivityYearFigure
 from .partnership import Partnership
@@ -356,6 +359,63 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             "partnership__slug",
             *cities,
         )
+
+    def list_rows(self, focus_areas=False):
+        """These activities (a page of a list: filtered, ordered and cut) as ListedActivity
+        objects, from one query of plain rows: what activity_items and the list's JSON-LD
+        read of each, its partnership and its cities, with its focus areas (in one more query)
+        if `focus_areas`. Model instances of these translated rows (about 80 a page with
+        the partnerships and cities) took longer to make than the page's items to write."""
+        language = get_language()
+        # Each text in the active language, else the original (as modeltranslation reads it).
+        texts = list(dict.fromkeys((language, ORIGINAL)))
+        shown = [(name, [column(name, lang) for lang in texts]) for name in ACTIVITY_TEXTS]
+        activity_columns = [
+            "pk",
+            "kind",
+            "start_date",
+            "start_precision",
+            "end_date",
+            "end_precision",
+            *(name for _field, names in shown for name in names),
+        ]
+        city_columns = [
+            "slug",
+            "country",
+            "latitude",
+            "longitude",
+            *(column(name, lang) for name in ("name", "region") for lang in texts),
+        ]
+        rows = self.prefetch_related(None).values_list(
+            *activity_columns,
+            "partnership__slug",
+            *(
+                f"partnership__{side}__{name}"
+                for side in ("city_a", "city_b")
+                for name in city_columns
+            ),
+        )
+        partnership_page = slug_address("partnership_detail")
+        start, width = len(activity_columns) + 1, len(city_columns)
+        cities, countries = {}, {}  # each once, however many of the page's rows name it
+        activities = []
+        for row in rows:
+            sides = []
+            for at in (start, start + width):
+                city = cities.get(row[at])
+                if city is None:
+                    city = cities[row[at]] = ListedCity(row[at : at + width], len(texts), countries)
+                sides.append(city)
+            slug = row[start - 1]
+            partnership = ListedPartnership(
+                slug, partnership_page.replace(SLUG_MARKER, slug, 1), *sides
+            )
+            activities.append(
+                ListedActivity(dict(zip(activity_columns, row, strict=False)), shown, partnership)
+            )
+        if focus_areas:
+            _with_listed_focus_areas(activities, language)
+        return activities
 
     def keys_and_dates(self):
         """(key, start_date, upcoming_until) of each of these activities, in no order, or None
@@ -770,6 +830,95 @@ class PartnershipFigure(KeyFigure):
                 ),
             )
         ]
+
+
+# The translated texts of an activity that a list shows (list_rows()).
+ACTIVITY_TEXTS = ("title", "description", "location", "participants")
+
+
+def _first_text(texts):
+    """The first non-empty of `texts`, else "": a translated field as modeltranslation reads
+    it from its columns in the active language and the original."""
+    return next(filter(None, texts), "")
+
+
+class ListedCity:
+    """What an activity list reads of a city: its name and place (the JSON-LD's locations)."""
+
+    __slots__ = ("slug", "name", "region", "country", "latitude", "longitude")
+
+    has_coordinates = City.has_coordinates
+    get_absolute_url = City.get_absolute_url
+
+    def __init__(self, row, languages, countries):
+        """From `row`: its slug, country, latitude and longitude, then its name and region in
+        each of the `languages` (list_rows())."""
+        self.slug, country, self.latitude, self.longitude = row[:4]
+        self.name = _first_text(row[4 : 4 + languages])
+        self.region = _first_text(row[4 + languages : 4 + 2 * languages])
+        self.country = countries.get(country)
+        if self.country is None:
+            self.country = countries[country] = Country(code=country)
+
+
+class ListedPartnership:
+    """What an activity list reads of an activity's partnership: its page and its cities."""
+
+    __slots__ = ("slug", "url", "city_a", "city_b", "title")
+
+    def __init__(self, slug, url, city_a, city_b):
+        self.slug, self.url, self.city_a, self.city_b = slug, url, city_a, city_b
+        self.title = f"{city_a.name} – {city_b.name}"  # Partnership.title
+
+    def get_absolute_url(self):
+        return self.url
+
+
+class ListedFocusArea:
+    __slots__ = ("slug", "name")
+
+    def __init__(self, slug, name):
+        self.slug, self.name = slug, name
+
+
+class ListedActivity:
+    """An activity of a list as ActivityQuerySet.list_rows() reads it: the attributes of an
+    Activity that activity_items and the JSON-LD read, each translated text as both the
+    model's descriptor (`title`: the active language, else the original) and its columns
+    (`title_en`, `title_de`: what translated_text() reads)."""
+
+    Kind = Activity.Kind
+    kind_label = Activity.kind_label
+    when_display = Activity.when_display
+    shown_focus_areas = None
+
+    def __init__(self, values, shown, partnership):
+        """`values`: its columns by name; `shown`: (field, its columns in the order read)."""
+        self.__dict__.update(values)
+        for field, names in shown:
+            setattr(self, field, _first_text(values[name] for name in names))
+        self.id = values["pk"]
+        self.partnership = partnership
+
+    def focus_area_list(self):
+        return self.shown_focus_areas
+
+
+def _with_listed_focus_areas(activities, language):
+    """Give each of `activities` (ListedActivity) its focus areas, in one query, in the order
+    with_focus_areas() gives them."""
+    areas = {activity.pk: [] for activity in activities}
+    if activities:
+        names = list(dict.fromkeys((column("name", language), column("name", ORIGINAL))))
+        links = (
+            Activity.focus_areas.through.objects.filter(activity__in=list(areas))
+            .order_by(*(f"focusarea__{name}" for name in FocusArea._meta.ordering))
+            .values_list("activity_id", "focusarea__slug", *(f"focusarea__{n}" for n in names))
+        )
+        for activity_id, slug, *texts in links:
+            areas[activity_id].append(ListedFocusArea(slug, _first_text(texts)))
+    for activity in activities:
+        activity.shown_focus_areas = areas[activity.pk]
 
 
 # History (django-reversion): a partnership's version holds its parts, so reverting or

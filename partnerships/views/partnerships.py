@@ -18,7 +18,6 @@ from ..models import (
     Milestone,
     Partnership,
     prefetch_page,
-    with_focus_areas,
 )
 from . import PAGE_SIZE, PartnershipPaginator, PublishedRecordPaginator
 
@@ -145,19 +144,19 @@ class TopicDetailView(DetailView):
         activities = (
             Activity.objects.not_unpublished()
             .filter(focus_areas=self.object)
-            .select_related("partnership__city_a", "partnership__city_b")
-            .for_list()
             .order_by(F("start_date").desc(nulls_last=True), "-id")
         )
         activity_count = self.object.activity_count
+        # SQLite: the newest, found by walking the activities' date index (as the list's).
+        shown = page_in_index_order(
+            activities, 0, TOPIC_LIST_SIZE, activity_count, PublishedRecordPaginator.order_by
+        )
+        if shown is None:
+            shown = activities[:TOPIC_LIST_SIZE]
         return super().get_context_data(
             partnerships=partnerships[:TOPIC_LIST_SIZE],
             partnership_count=self.object.partnership_count,
-            # SQLite: the newest, found by walking the activities' date index (as the list's).
-            activities=page_in_index_order(
-                activities, 0, TOPIC_LIST_SIZE, activity_count, PublishedRecordPaginator.order_by
-            )
-            or activities[:TOPIC_LIST_SIZE],
+            activities=shown.list_rows(),
             activity_count=activity_count,
             **kwargs,
         )
@@ -171,12 +170,12 @@ class ActivityListView(FilterView):
     paginator_class = PublishedRecordPaginator
 
     def get_queryset(self):
-        # The page's focus areas are read below, as plain lists.
-        return Activity.objects.listing().prefetch_related(None).for_list()
+        # The page's rows and their focus areas are read below (list_rows()).
+        return Activity.objects.listing().prefetch_related(None)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
-        page.object_list = with_focus_areas(list(page.object_list))
+        page.object_list = page.object_list.list_rows(focus_areas=True)
         context["activities"] = context["object_list"] = page.object_list
         return context
