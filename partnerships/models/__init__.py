@@ -42,6 +42,7 @@ from .records import (
     Plan,
     Source,
     count_published,
+    listed_activities,
     upcoming_q,
     with_focus_areas,
 )
@@ -118,6 +119,7 @@ __all__ = [
     "partners_of",
     "prefetch_page",
     "partnership_slug_base",
+    "listed_activities",
     "listed_cities",
     "public_cities",
     "public_city_count",

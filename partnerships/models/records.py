@@ -379,63 +379,6 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             *cities,
         )
 
-    def list_rows(self, focus_areas=False):
-        """These activities (a page of a list: filtered, ordered and cut) as ListedActivity
-        objects, from one query of plain rows: what activity_items and the list's JSON-LD
-        read of each, its partnership and its cities, with its focus areas (in one more query)
-        if `focus_areas`. Model instances of these translated rows (about 80 a page with
-        the partnerships and cities) took longer to make than the page's items to write."""
-        language = get_language()
-        # Each text in the active language, else the original (as modeltranslation reads it).
-        texts = list(dict.fromkeys((language, ORIGINAL)))
-        shown = [(name, [column(name, lang) for lang in texts]) for name in ACTIVITY_TEXTS]
-        activity_columns = [
-            "pk",
-            "kind",
-            "start_date",
-            "start_precision",
-            "end_date",
-            "end_precision",
-            *(name for _field, names in shown for name in names),
-        ]
-        city_columns = [
-            "slug",
-            "country",
-            "latitude",
-            "longitude",
-            *(column(name, lang) for name in ("name", "region") for lang in texts),
-        ]
-        rows = self.prefetch_related(None).values_list(
-            *activity_columns,
-            "partnership__slug",
-            *(
-                f"partnership__{side}__{name}"
-                for side in ("city_a", "city_b")
-                for name in city_columns
-            ),
-        )
-        partnership_page = slug_address("partnership_detail")
-        start, width = len(activity_columns) + 1, len(city_columns)
-        cities, countries = {}, {}  # each once, however many of the page's rows name it
-        activities = []
-        for row in rows:
-            sides = []
-            for at in (start, start + width):
-                city = cities.get(row[at])
-                if city is None:
-                    city = cities[row[at]] = ListedCity(row[at : at + width], len(texts), countries)
-                sides.append(city)
-            slug = row[start - 1]
-            partnership = ListedPartnership(
-                slug, partnership_page.replace(SLUG_MARKER, slug, 1), *sides
-            )
-            activities.append(
-                ListedActivity(dict(zip(activity_columns, row, strict=False)), shown, partnership)
-            )
-        if focus_areas:
-            _with_listed_focus_areas(activities, language)
-        return activities
-
     def keys_and_dates(self):
         """(key, start_date, upcoming_until) of each of these activities, in no order, or None
         when there are more than SECTION_DATES_READ: what sections_from() sorts, and what tells
@@ -851,8 +794,63 @@ class PartnershipFigure(KeyFigure):
         ]
 
 
-# The translated texts of an activity that a list shows (list_rows()).
+# The translated texts of an activity that a list shows (listed_activities()).
 ACTIVITY_TEXTS = ("title", "description", "location", "participants")
+ACTIVITY_COLUMNS = ("pk", "kind", "start_date", "start_precision", "end_date", "end_precision")
+CITY_COLUMNS = ("slug", "country", "latitude", "longitude")
+
+
+def listed_activities(keys, order_by, focus_areas=False):
+    """The activities with `keys` (a subquery of their keys: a page of a list) in `order_by`
+    (the list's), as ListedActivity objects from one query of plain rows: what activity_items
+    and the list's JSON-LD read of each, its partnership and its cities, with its focus areas
+    (in one more query) if `focus_areas`. Model instances of these translated rows (about 80 a
+    page with the partnerships and cities) took longer to make than the page's items to
+    write, and the rows' query, the same for every page, is built once per language."""
+    language = get_language()
+    rows, shown, activity_columns, languages = _listed_rows_query(language)
+    partnership_page = slug_address("partnership_detail")
+    start = len(activity_columns) + 1  # the partnership's slug, then each city's columns
+    width = len(CITY_COLUMNS) + 2 * languages
+    cities, countries = {}, {}  # each once, however many of the page's rows name it
+    activities = []
+    for row in rows.filter(pk__in=keys).order_by(*order_by):
+        sides = []
+        for at in (start, start + width):
+            city = cities.get(row[at])
+            if city is None:
+                city = cities[row[at]] = ListedCity(row[at : at + width], languages, countries)
+            sides.append(city)
+        slug = row[start - 1]
+        partnership = ListedPartnership(
+            slug, partnership_page.replace(SLUG_MARKER, slug, 1), *sides
+        )
+        activities.append(
+            ListedActivity(dict(zip(activity_columns, row, strict=False)), shown, partnership)
+        )
+    if focus_areas:
+        _with_listed_focus_areas(activities, language)
+    return activities
+
+
+@functools.lru_cache(maxsize=8)
+def _listed_rows_query(language):
+    """listed_activities()' query of rows in `language` (held unevaluated: each page filters a
+    copy), how its texts are shown, its activity columns and how many languages it reads."""
+    # Each text in the active language, else the original (as modeltranslation reads it).
+    texts = list(dict.fromkeys((language, ORIGINAL)))
+    shown = [(name, [column(name, lang) for lang in texts]) for name in ACTIVITY_TEXTS]
+    activity_columns = [*ACTIVITY_COLUMNS, *(name for _field, names in shown for name in names)]
+    city_columns = [
+        *CITY_COLUMNS,
+        *(column(name, lang) for name in ("name", "region") for lang in texts),
+    ]
+    rows = Activity.objects.values_list(
+        *activity_columns,
+        "partnership__slug",
+        *(f"partnership__{side}__{name}" for side in ("city_a", "city_b") for name in city_columns),
+    )
+    return rows, shown, activity_columns, len(texts)
 
 
 def _first_text(texts):
@@ -870,8 +868,8 @@ class ListedCity:
     get_absolute_url = City.get_absolute_url
 
     def __init__(self, row, languages, countries):
-        """From `row`: its slug, country, latitude and longitude, then its name and region in
-        each of the `languages` (list_rows())."""
+        """From `row`: its CITY_COLUMNS, then its name and region in each of the `languages`
+        (listed_activities())."""
         self.slug, country, self.latitude, self.longitude = row[:4]
         self.name = _first_text(row[4 : 4 + languages])
         self.region = _first_text(row[4 + languages : 4 + 2 * languages])
@@ -901,7 +899,7 @@ class ListedFocusArea:
 
 
 class ListedActivity:
-    """An activity of a list as ActivityQuerySet.list_rows() reads it: the attributes of an
+    """An activity of a list as listed_activities() reads it: the attributes of an
     Activity that activity_items and the JSON-LD read, each translated text as both the
     model's descriptor (`title`: the active language, else the original) and its columns
     (`title_en`, `title_de`: what translated_text() reads)."""
@@ -928,16 +926,22 @@ def _with_listed_focus_areas(activities, language):
     with_focus_areas() gives them."""
     areas = {activity.pk: [] for activity in activities}
     if activities:
-        names = list(dict.fromkeys((column("name", language), column("name", ORIGINAL))))
-        links = (
-            Activity.focus_areas.through.objects.filter(activity__in=list(areas))
-            .order_by(*(f"focusarea__{name}" for name in FocusArea._meta.ordering))
-            .values_list("activity_id", "focusarea__slug", *(f"focusarea__{n}" for n in names))
-        )
-        for activity_id, slug, *texts in links:
+        for activity_id, slug, *texts in _listed_areas_query(language).filter(
+            activity__in=list(areas)
+        ):
             areas[activity_id].append(ListedFocusArea(slug, _first_text(texts)))
     for activity in activities:
         activity.shown_focus_areas = areas[activity.pk]
+
+
+@functools.lru_cache(maxsize=8)
+def _listed_areas_query(language):
+    """_with_listed_focus_areas()' query in `language`, held unevaluated (each use filters a
+    copy): the links' activity, the focus area's slug and its name's columns."""
+    names = dict.fromkeys((column("name", language), column("name", ORIGINAL)))
+    return Activity.focus_areas.through.objects.order_by(
+        *(f"focusarea__{name}" for name in FocusArea._meta.ordering)
+    ).values_list("activity_id", "focusarea__slug", *(f"focusarea__{name}" for name in names))
 
 
 # History (django-reversion): a partnership's version holds its parts, so reverting or
