@@ -6,6 +6,7 @@ dozens of variable lookups per bar. The city and statistics pages draw them so."
 import html
 
 from django import template
+from django.conf import settings
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -19,6 +20,10 @@ def value_html(value):
     values, escaped directly (as conditional_escape would). Used by other tags too."""
     if type(value) is str:
         return html.escape(value)
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        # What localize() gives an int without grouping (numberformat's own shortcut), without
+        # looking up the language's number formats for each of a table's years and counts.
+        return str(value)
     return conditional_escape(localize(value))
 
 

@@ -73,3 +73,14 @@ def test_chart_table_writes_what_the_template_writes(language, rows):
         expected = engine.from_string(TABLE_CALL).render({"rows": rows})
         assert engine.from_string(TABLE_TAG).render({"rows": rows}) == expected
     assert "<table" in expected
+
+
+@pytest.mark.parametrize("grouping", [False, True])
+def test_numbers_are_written_as_the_template_writes_them(settings, grouping):
+    settings.USE_THOUSAND_SEPARATOR = grouping
+    rows = [{"label": 1990, "value": 12345}, {"label": "x", "value": 2.5}]
+    engine = engines["django"]
+    with translation.override("de"):
+        expected = engine.from_string(TABLE_CALL).render({"rows": rows})
+        assert engine.from_string(TABLE_TAG).render({"rows": rows}) == expected
+    assert ("12.345" in expected) is grouping

@@ -15,6 +15,7 @@ from partnerships.templatetags.record_tags import (
     focus_area_tags,
     milestone_items,
     plan_items,
+    report_links,
 )
 
 FLAGS = [
@@ -237,3 +238,13 @@ def test_listed_rows_are_read_in_two_queries(listed, django_assert_num_queries):
         rows_of(listed, focus_areas=True)
     with django_assert_num_queries(1):
         rows_of(listed)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+@pytest.mark.parametrize(
+    "links", [[], [(2024, "/en/cities/a&b/report/2024/")], [(2024, "/r/2024/"), (999, "/r/0999/")]]
+)
+def test_report_links_write_what_the_template_writes(language, links):
+    with translation.override(language):
+        expected = render_to_string("partnerships/includes/report_links.html", {"links": links})
+        assert report_links(links) == expected
