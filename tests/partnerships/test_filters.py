@@ -3,11 +3,13 @@
 import re
 
 import pytest
+from django import forms
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import translation
 
 from partnerships.filters import ActivityFilter, PartnershipFilter
+from partnerships.models import FocusArea
 
 ORDERS = ["name", "-name", "-established", "established", "-updated", "updated"]
 LABELS = {
@@ -196,3 +198,19 @@ def test_a_countrys_list_is_counted_by_its_figures_and_an_edit_shows_at_once(
     html = client.get(reverse("partnership_list"), {"country": "DE"}).content.decode()
     assert "3 partnerships found" in html
     assert html.count('<article class="card">') == 3
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_the_focus_area_menu_offers_what_the_model_choices_offer(make_focus_area, language):
+    make_focus_area(name="Water", name_de="Wasser", slug="water")
+    make_focus_area(name="Culture & arts", name_zh_hans="文化", slug="culture")
+    make_focus_area(name="Sport", slug="sport")
+    stock = forms.ModelChoiceField(
+        FocusArea.objects.all(), to_field_name="slug", empty_label="Any focus area"
+    )
+    with translation.override(language):
+        for filterset in (ActivityFilter(QueryDict()), PartnershipFilter(QueryDict())):
+            menu = filterset.form.fields["focus_area"].choices
+            assert [(str(value), str(label)) for value, label in menu][1:] == [
+                (str(value), str(label)) for value, label in stock.choices
+            ][1:]
