@@ -26,9 +26,10 @@ WALK_ROWS = 5000
 WALK_FROM = 1000
 
 
-def page_in_index_order(queryset, bottom, top, count, order_by, outer=None):
-    """The rows `bottom:top` of `queryset` (which has `count` rows in all), on SQLite chosen by
-    walking the index that gives the order; or None where that does not pay, or does not apply.
+def keys_in_index_order(queryset, bottom, top, count, order_by, outer=None):
+    """The keys of the rows `bottom:top` of `queryset` (which has `count` rows in all), on
+    SQLite chosen by walking the index that gives the order, as a subquery; or None where that
+    does not pay, or does not apply.
 
     `order_by` is how the query's ORDER BY must begin for the walk to give it (the index's
     column, e.g. '"partnerships_activity"."start_date" DESC'); `outer` names the table to put
@@ -50,7 +51,7 @@ def page_in_index_order(queryset, bottom, top, count, order_by, outer=None):
     if top * rows > WALK_ROWS * count or f"ORDER BY {order_by}" not in sql:
         # Deeper in: still sorted, but only the keys (SQLite's sorter holds every column it
         # returns; a page 250 deep in the activities took 550 ms with all of them).
-        return queryset.filter(pk__in=queryset.values("pk")[bottom:top])
+        return queryset.values("pk")[bottom:top]
     if outer is not None:
         table, joined = outer
         first = f'FROM "{table}" INNER JOIN "{joined}" ON'
@@ -59,4 +60,4 @@ def page_in_index_order(queryset, bottom, top, count, order_by, outer=None):
         sql = sql.replace(first, f'FROM "{joined}" CROSS JOIN "{table}" ON', 1)
     sql = sql.replace(" INNER JOIN ", " CROSS JOIN ")
     # Django's own SQL for this queryset, its values still apart as parameters.
-    return queryset.filter(pk__in=RawSQL(sql, params))  # noqa: S611
+    return RawSQL(sql, params)  # noqa: S611

@@ -43,6 +43,7 @@ from .records import (
     Plan,
     Source,
     count_published,
+    listed_activities,
     upcoming_q,
     with_focus_areas,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "partners_of",
     "prefetch_page",
     "partnership_slug_base",
+    "listed_activities",
     "listed_cities",
     "public_cities",
     "public_city_count",

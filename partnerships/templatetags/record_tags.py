@@ -1,5 +1,5 @@
-"""A partnership page's activity items, timeline drawings, milestones, plans and focus areas,
-written in Python.
+"""A partnership page's activity items, timeline drawings, milestones, plans, focus areas and
+annual report links (a city page's too), written in Python.
 
 The page shows up to 60 activities and two drawings of up to 70 marks each; through template
 includes, each item and mark cost a fresh context and dozens of variable lookups, a third of
@@ -266,3 +266,15 @@ def focus_area_tags(areas):
             for area in areas
         )
     )
+
+
+@register.simple_tag
+def report_links(links):
+    """The city and partnership pages' "Annual reports: 2024 · 2023 · …" ((year, address) of
+    reports.year_links), as includes/report_links.html writes it (a test holds the two equal):
+    a city with a long record links dozens of years, each a loop's lookups and a filter."""
+    html = ""
+    if links:
+        years = " · ".join(f'<a href="{esc(address)}">{year:d}</a>' for year, address in links)
+        html = f'<p class="report-links">{esc(gettext("Annual reports:"))} {years}</p>'
+    return mark_safe(html + "\n")  # noqa: S308 - every value is escaped

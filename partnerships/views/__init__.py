@@ -5,7 +5,7 @@ in one place and computes everything the page shows; the templates only lay it o
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from core.index_walk import page_in_index_order
+from core.index_walk import keys_in_index_order
 
 PAGE_SIZE = 20
 
@@ -25,12 +25,17 @@ class IndexWalkPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        objects = page_in_index_order(
+        keys = keys_in_index_order(
             self.object_list, bottom, top, self.count, self.order_by, self.outer
         )
-        return self._get_page(
-            self.object_list[bottom:top] if objects is None else objects, number, self
-        )
+        return self._get_page(self.page_objects(bottom, top, keys), number, self)
+
+    def page_objects(self, bottom, top, keys):
+        """The page's objects: those of `object_list` with `keys` (the walk's choice: a
+        subquery), its joins, order and prefetches kept; without keys, its slice."""
+        if keys is None:
+            return self.object_list[bottom:top]
+        return self.object_list.filter(pk__in=keys)
 
 
 class PartnershipPaginator(IndexWalkPaginator):

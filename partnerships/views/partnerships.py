@@ -7,7 +7,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from cities import geography, maps
-from core.index_walk import page_in_index_order
+from core.index_walk import keys_in_index_order
 from core.translated import by_name
 
 from .. import reports, timeline, vitality
@@ -17,8 +17,8 @@ from ..models import (
     FocusArea,
     Milestone,
     Partnership,
+    listed_activities,
     prefetch_page,
-    with_focus_areas,
 )
 from . import PAGE_SIZE, PartnershipPaginator, PublishedRecordPaginator
 
@@ -145,22 +145,32 @@ class TopicDetailView(DetailView):
         activities = (
             Activity.objects.not_unpublished()
             .filter(focus_areas=self.object)
-            .select_related("partnership__city_a", "partnership__city_b")
-            .for_list()
             .order_by(F("start_date").desc(nulls_last=True), "-id")
         )
         activity_count = self.object.activity_count
+        # SQLite: the newest, found by walking the activities' date index (as the list's).
+        keys = keys_in_index_order(
+            activities, 0, TOPIC_LIST_SIZE, activity_count, PublishedRecordPaginator.order_by
+        )
+        if keys is None:
+            keys = activities.values("pk")[:TOPIC_LIST_SIZE]
         return super().get_context_data(
             partnerships=partnerships[:TOPIC_LIST_SIZE],
             partnership_count=self.object.partnership_count,
-            # SQLite: the newest, found by walking the activities' date index (as the list's).
-            activities=page_in_index_order(
-                activities, 0, TOPIC_LIST_SIZE, activity_count, PublishedRecordPaginator.order_by
-            )
-            or activities[:TOPIC_LIST_SIZE],
+            activities=listed_activities(keys, activities.query.order_by),
             activity_count=activity_count,
             **kwargs,
         )
+
+
+class ActivityRowsPaginator(PublishedRecordPaginator):
+    """The activity list's pages as ListedActivity rows with their focus areas
+    (listed_activities()): the page's keys chosen by the list's query, the rows read by them."""
+
+    def page_objects(self, bottom, top, keys):
+        if keys is None:
+            keys = self.object_list.values("pk")[bottom:top]
+        return listed_activities(keys, self.object_list.query.order_by, focus_areas=True)
 
 
 class ActivityListView(FilterView):
@@ -168,15 +178,7 @@ class ActivityListView(FilterView):
     template_name = "partnerships/activity_list.html"
     context_object_name = "activities"
     paginate_by = PAGE_SIZE
-    paginator_class = PublishedRecordPaginator
+    paginator_class = ActivityRowsPaginator
 
     def get_queryset(self):
-        # The page's focus areas are read below, as plain lists.
-        return Activity.objects.listing().prefetch_related(None).for_list()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        page = context["page_obj"]
-        page.object_list = with_focus_areas(list(page.object_list))
-        context["activities"] = context["object_list"] = page.object_list
-        return context
+        return Activity.objects.listing().prefetch_related(None)

@@ -2,6 +2,7 @@
 partnership reports still include."""
 
 import pytest
+from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -46,3 +47,40 @@ def test_values_are_escaped_as_the_template_escapes_them():
     assert value_html("<a> & \"b\" 'c'") == "&lt;a&gt; &amp; &quot;b&quot; &#x27;c&#x27;"
     assert value_html(mark_safe("<b>")) == "<b>"
     assert value_html(640) == "640"
+
+
+# As the pages include count_table.html: headings from {% translate … as %}, rows of years too.
+TABLE_CALL = (
+    '{% load i18n %}{% translate "Partnerships by decade of founding" as caption %}'
+    '{% translate "Decade" as label %}{% translate "Partnerships" as counted %}'
+    '{% include "partnerships/includes/count_table.html" with rows=rows caption=caption '
+    "label=label counted=counted only %}"
+)
+TABLE_TAG = (
+    '{% load i18n chart_tags %}{% translate "Partnerships by decade of founding" as caption %}'
+    '{% translate "Decade" as label %}{% translate "Partnerships" as counted %}'
+    "{% chart_table rows caption label counted %}"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+@pytest.mark.parametrize(
+    "rows", [ROWS, [{"label": 1990, "value": 12345}, {"label": "2000s", "value": 3}], []]
+)
+def test_chart_table_writes_what_the_template_writes(language, rows):
+    engine = engines["django"]
+    with translation.override(language):
+        expected = engine.from_string(TABLE_CALL).render({"rows": rows})
+        assert engine.from_string(TABLE_TAG).render({"rows": rows}) == expected
+    assert "<table" in expected
+
+
+@pytest.mark.parametrize("grouping", [False, True])
+def test_numbers_are_written_as_the_template_writes_them(settings, grouping):
+    settings.USE_THOUSAND_SEPARATOR = grouping
+    rows = [{"label": 1990, "value": 12345}, {"label": "x", "value": 2.5}]
+    engine = engines["django"]
+    with translation.override("de"):
+        expected = engine.from_string(TABLE_CALL).render({"rows": rows})
+        assert engine.from_string(TABLE_TAG).render({"rows": rows}) == expected
+    assert ("12.345" in expected) is grouping

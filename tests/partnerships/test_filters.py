@@ -3,11 +3,13 @@
 import re
 
 import pytest
+from django import forms
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import translation
 
 from partnerships.filters import ActivityFilter, PartnershipFilter
+from partnerships.models import FocusArea
 
 ORDERS = ["name", "-name", "-established", "established", "-updated", "updated"]
 LABELS = {
@@ -227,3 +229,19 @@ def test_the_focus_area_menu_from_rows_is_the_stock_iterators(make_focus_area):
                 html = str(field)
                 widget.choices = list(stock)
                 assert field.as_widget() == html, (language, query)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_the_focus_area_menu_offers_what_the_model_choices_offer(make_focus_area, language):
+    make_focus_area(name="Water", name_de="Wasser", slug="water")
+    make_focus_area(name="Culture & arts", name_zh_hans="文化", slug="culture")
+    make_focus_area(name="Sport", slug="sport")
+    stock = forms.ModelChoiceField(
+        FocusArea.objects.all(), to_field_name="slug", empty_label="Any focus area"
+    )
+    with translation.override(language):
+        for filterset in (ActivityFilter(QueryDict()), PartnershipFilter(QueryDict())):
+            menu = filterset.form.fields["focus_area"].choices
+            assert [(str(value), str(label)) for value, label in menu][1:] == [
+                (str(value), str(label)) for value, label in stock.choices
+            ][1:]

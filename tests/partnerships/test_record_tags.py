@@ -8,12 +8,14 @@ from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from partnerships.models import Activity, Milestone
+from core import structured_data
+from partnerships.models import Activity, Milestone, listed_activities, with_focus_areas
 from partnerships.templatetags.record_tags import (
     activity_items,
     focus_area_tags,
     milestone_items,
     plan_items,
+    report_links,
 )
 
 FLAGS = [
@@ -177,3 +179,72 @@ def test_the_page_loops_write_what_the_template_wrote(recorded, language):
 
 def test_nothing_to_list_writes_nothing():
     assert milestone_items([]) == plan_items([]) == focus_area_tags([]) == ""
+
+
+@pytest.fixture
+def listed(varied, make_activity, make_city, make_focus_area, make_partnership):
+    """Activities of two partnerships, with texts, cities and focus areas translated or not."""
+    berlin = make_city(name="Berlin", name_de="Berlin", name_zh_hans="柏林", region="Berlin")
+    beijing = make_city(
+        name="Beijing", name_de="Peking", country="CN", latitude=None, longitude=None
+    )
+    partnership = make_partnership(city_a=berlin, city_b=beijing)
+    music = make_focus_area(name="Music", name_de="Musik")
+    make_activity(
+        partnership,
+        title="Concert in Beijing",
+        title_de="Konzert in Peking",
+        location="Beijing",
+        location_zh_hans="北京",
+        participants="Orchestra",
+        participants_de="Orchester",
+        description="Two *orchestras*.",
+        description_de="Zwei *Orchester*.",
+        start_date=datetime.date(2021, 3, 1),
+        focus_areas=[music],
+    )
+    make_activity(partnership, title="Ongoing", start_date=None, location="Berlin and Beijing")
+    return Activity.objects.filter(partnership__in=[varied, partnership])
+
+
+def rows_of(activities, focus_areas=False):
+    listing = activities.listing()
+    return listed_activities(listing.values("pk"), listing.query.order_by, focus_areas)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+@pytest.mark.parametrize("flags", FLAGS)
+def test_listed_rows_write_what_the_activities_write(listed, language, flags):
+    with translation.override(language):
+        activities = with_focus_areas(list(listed.listing()))
+        rows = rows_of(listed, focus_areas=True)
+        assert len(rows) == 5
+        assert activity_items(rows, **flags) == activity_items(activities, **flags)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_listed_rows_give_the_list_the_same_structured_data(listed, rf, language):
+    request = rf.get("/")
+    with translation.override(language):
+        activities = with_focus_areas(list(listed.listing()))
+        rows = rows_of(listed, focus_areas=True)
+        assert structured_data.activity_list(rows, request) == structured_data.activity_list(
+            activities, request
+        )
+
+
+def test_listed_rows_are_read_in_two_queries(listed, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the rows, their focus areas
+        rows_of(listed, focus_areas=True)
+    with django_assert_num_queries(1):
+        rows_of(listed)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+@pytest.mark.parametrize(
+    "links", [[], [(2024, "/en/cities/a&b/report/2024/")], [(2024, "/r/2024/"), (999, "/r/0999/")]]
+)
+def test_report_links_write_what_the_template_writes(language, links):
+    with translation.override(language):
+        expected = render_to_string("partnerships/includes/report_links.html", {"links": links})
+        assert report_links(links) == expected
