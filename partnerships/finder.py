@@ -10,13 +10,15 @@ distance and time difference). A fixed number of queries, whatever the data: see
 tests/partnerships/test_partner_finder.py.
 """
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db import connections
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from cities import geography, sizes
 from cities.models import City
@@ -76,56 +78,44 @@ def _join(names):
     return ", ".join(str(name) for name in names)
 
 
-def _grouped(queryset, side, other, excluded=frozenset(), limit=CANDIDATES):
-    """{city id on `side`: number of distinct `other`} for the `limit` largest counts, leaving
-    out the cities of `excluded` in Python: the rows are read in the same order with as many
-    more as there are excluded cities, so the same `limit` remain. As `NOT IN (…)` in the
-    query, the ORM prepared each of its ids (a hundred for a hub) again for every query."""
-    rows = (
+# The asking city's key, country and population in the statements compiled once (`_rows`):
+# values no city has, replaced by the asking city's own each time a statement runs. Each within
+# its column's range: Django leaves out a comparison with a value beyond it.
+_CITY, _CITY_COUNTRY, _CITY_POPULATION = -918_273_645, "~~", 2_147_480_001
+_SLOTS = (_CITY, _CITY_COUNTRY, _CITY_POPULATION)
+
+
+def _others(city, partnerships=None):
+    """The cities twinned with `city` (by `partnerships`, default: any in any state), as a
+    subquery: the finder's statements name no list of keys, so they are compiled once."""
+    partnerships = Partnership.objects.rewrite(False) if partnerships is None else partnerships
+    return (
+        partnerships.order_by()
+        .filter(Q(city_a=city) | Q(city_b=city))
+        .annotate(other=Case(When(city_a=city, then=F("city_b")), default=F("city_a")))
+        .values("other")
+    )
+
+
+def _grouped(queryset, side, other, limit=CANDIDATES):
+    """Rows (city id on `side`, number of distinct `other`) of the `limit` largest counts."""
+    return (
         queryset.values_list(side)
         .annotate(n=Count(other, distinct=True))
-        .order_by("-n", side)[: limit + len(excluded)]
+        .order_by("-n", side)[:limit]
     )
-    found = {}
-    for pk, n in rows:
-        if pk not in excluded:
-            found[pk] = n
-            if len(found) == limit:
-                break
-    return found
 
 
-def _both_sides(published, source_ids, pool, excluded):
-    """Cities of the pool twinned (published) with cities of `source_ids`, not `excluded`:
-    {id: how many}. Such a city is public (it has a published partnership): the pool needs no
-    test of that."""
-    found = _grouped(
-        published.filter(pool("city_b__", excluding=False), city_a__in=source_ids),
-        "city_b",
-        "city_a",
-        excluded,
-    )
-    for pk, n in _grouped(
-        published.filter(pool("city_a__", excluding=False), city_b__in=source_ids),
-        "city_a",
-        "city_b",
-        excluded,
-    ).items():
-        found[pk] = found.get(pk, 0) + n
-    return found
-
-
-def candidate_pool(excluded, *, country="", region="", size_band=""):
+def candidate_pool(city, *, country="", region="", size_band=""):
     """`pool(prefix)`: a condition on the city at `prefix` ("" for City itself) matching the
-    cities that may be suggested (not `excluded`, unless `excluding` is false: the caller
-    leaves them out itself) with the visitor's filters. Conditions, not a subquery: the
-    sources that start from partnerships join a city only when filtered."""
-    excluded = list(excluded)
+    cities that may be suggested (neither `city`, a key, nor any city twinned with it, in any
+    state) with the visitor's filters. Conditions, not a subquery of cities: the sources that
+    start from partnerships join a city only when filtered."""
+    twinned = _others(city)
 
-    def pool(prefix="", excluding=True, region_column=""):
-        q = Q()
-        if excluding:
-            q &= ~Q(**{f"{prefix.removesuffix('__') or 'pk'}__in": excluded})
+    def pool(prefix="", region_column=""):
+        key = prefix.removesuffix("__") or "pk"
+        q = ~Q(**{key: city}) & ~Q(**{f"{key}__in": twinned})
         if country:
             q &= Q(**{f"{prefix}country": country})
         if region:
@@ -176,103 +166,153 @@ def _counts():
     return [0, 0, False, 0, None]
 
 
-def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, today=None):
-    """The best `limit` suggestions for `city`, best first."""
-    today = today or timezone.localdate()
-    # Without modeltranslation's rewriting of every filter and row: these queries name no
-    # translated field but by its explicit column (`column()`, `translated()`).
-    published = Partnership.objects.rewrite(False).published().order_by()
-
-    # Its partners and, in the same query, the focus areas of its published partnerships (a
-    # row per partnership and focus area): read as areas only when there are some.
-    twinned, published_partners, areas = set(), {}, set()
-    for a, b, state, area, a_name, b_name in (
+def _partners_query(language):
+    """The asking city's partnerships (any state) with the focus areas of each (a row per
+    partnership and focus area) and both cities' names as shown."""
+    return (
         Partnership.objects.rewrite(False)
-        .involving(city)
+        .filter(Q(city_a=_CITY) | Q(city_b=_CITY))
         .order_by()
         .values_list(
             "city_a",
             "city_b",
             "state",
             "focus_areas",
-            translated("city_a__name"),
-            translated("city_b__name"),
+            translated("city_a__name", language),
+            translated("city_b__name", language),
         )
-    ):
-        other, name = (b, b_name) if a == city.pk else (a, a_name)
-        twinned.add(other)
-        if state == Partnership.State.PUBLISHED:
-            published_partners[other] = name  # {partner: its name as shown}
-            if area is not None:
-                areas.add(area)
-    focus = FocusArea.objects.in_bulk(areas) if areas else {}
-    own_listing = PartnerSearch.objects.current(today).filter(city=city).first()
+    )
 
-    excluded = {city.pk, *twinned}
-    pool = candidate_pool(excluded, country=country, region=region, size_band=size_band)
-    found = {}
 
-    def add(counts, index):
-        for pk, n in counts.items():
-            row = found.get(pk)
-            if row is None:
-                row = found[pk] = _counts()
-            row[index] += n
+def _source_queries(language, band, partners, focus, country, region, size_band):
+    """[(source, queryset of rows (city id, count))]: the candidates of each source, for one
+    UNION ALL. `band` is the asking city's size band, `partners` and `focus` whether it has
+    published partners and focus areas; the rest the visitor's filters."""
+    pool = candidate_pool(_CITY, country=country, region=region, size_band=size_band)
+    published = Partnership.objects.rewrite(False).published().order_by()
+    queries = []
+
+    def both_sides(source, cities):
+        """Cities of the pool twinned (published) with `cities`: such a city is public."""
+        for side, other in (("city_b", "city_a"), ("city_a", "city_b")):
+            twins = published.filter(pool(f"{side}__"), **{f"{other}__in": cities})
+            queries.append((source, _grouped(twins, side, other)))
 
     # Partners of its partners.
-    if published_partners:
-        add(_both_sides(published, list(published_partners), pool, excluded), PARTNERS)
+    if partners:
+        both_sides(PARTNERS, _others(_CITY, published))
     # Twinned with cities like it: of its country, and of its size when that is known.
-    like = City.objects.filter(country=city.country).exclude(pk=city.pk)
-    band = sizes.band_of(city.population)
+    like = City.objects.filter(country=_CITY_COUNTRY).exclude(pk=_CITY)
     if band:
         like = like.filter(sizes.population_q(band))
-    add(_both_sides(published, like.values("pk"), pool, excluded), LIKE)
+    both_sides(LIKE, like.values("pk"))
     # Shared focus areas, among the FOCUS_SAMPLE latest links of published partnerships to
     # its focus areas: where every partnership has one, counting them all would read the table.
     if focus:
         links = Partnership.focus_areas.through.objects
+        own = links.filter(
+            Q(partnership__city_a=_CITY) | Q(partnership__city_b=_CITY),
+            partnership__state=Partnership.State.PUBLISHED,
+        ).values("focusarea")
         sample = (
-            links.filter(focusarea__in=list(focus), partnership__state=Partnership.State.PUBLISHED)
+            links.filter(focusarea__in=own, partnership__state=Partnership.State.PUBLISHED)
             .order_by("-pk")
             .values("pk")[:FOCUS_SAMPLE]
         )
         through = links.filter(pk__in=sample)
         for side in ("city_a", "city_b"):
-            counts = _grouped(
-                through.filter(
-                    pool(f"partnership__{side}__", excluding=False, region_column="region")
-                ),
-                f"partnership__{side}",
-                "focusarea",
-                excluded,
-            )
-            for pk, n in counts.items():  # the larger count of the two sides, not their sum
-                row = found.get(pk)
-                if row is None:
-                    row = found[pk] = _counts()
-                row[FOCUS] = max(row[FOCUS], n)
+            pooled = through.filter(pool(f"partnership__{side}__", region_column="region"))
+            queries.append((FOCUS, _grouped(pooled, f"partnership__{side}", "focusarea")))
     # Similar size: the nearest populations above and below, within its band.
     if band:
         near = City.objects.filter(public_q(), pool(), sizes.population_q(band))
         half = CANDIDATES // 2
-        for pk in [
-            *near.filter(population__gte=city.population)
-            .order_by("population")  # along the index
-            .values_list("pk", flat=True)[:half],
-            *near.filter(population__lt=city.population)
-            .order_by("-population")  # the index read backwards (no NULL here)
-            .values_list("pk", flat=True)[:half],
-        ]:
-            row = found.get(pk)
-            if row is None:
-                row = found[pk] = _counts()
+        above = near.filter(population__gte=_CITY_POPULATION).order_by("population")  # the index
+        below = near.filter(population__lt=_CITY_POPULATION).order_by("-population")  # backwards
+        for nearest in (above, below):
+            queries.append((SIZE, nearest.values_list("pk")[:half]))
+    return queries
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(alias, vendor, build, key):
+    """(sql, [parameter or slot]) of build(*key): a queryset, or [(source, queryset)] joined
+    by UNION ALL as rows (source, city id, count)."""
+    del vendor  # in the key only: the SQL is the database's own
+    built = build(*key)
+    if not isinstance(built, list):
+        return built.query.get_compiler(alias).as_sql()
+    parts, params = [], []
+    for index, (source, queryset) in enumerate(built):
+        sql, part_params = queryset.query.get_compiler(alias).as_sql()
+        if source == SIZE:  # rows of keys alone, each counting once
+            parts.append(f"SELECT {source}, t{index}.*, 1 FROM ({sql}) t{index}")  # noqa: S608
+        else:
+            parts.append(f"SELECT {source}, t{index}.* FROM ({sql}) t{index}")  # noqa: S608
+        params += part_params
+    return " UNION ALL ".join(parts), params
+
+
+def _rows(build, key, values, cache=True):
+    """The rows of the statement build(*key) (see _compiled), its slots (_CITY, …) filled with
+    `values` ({slot: value}). Compiled once per database and key (the key names the language
+    where the statement depends on it) when `cache`: building and compiling the ORM's
+    queries cost more than running them."""
+    connection = connections[Partnership.objects.db]
+    compile_ = _compiled if cache else _compiled.__wrapped__
+    sql, params = compile_(connection.alias, connection.vendor, build, key)
+    params = [values[p] if p in _SLOTS and p in values else p for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, today=None):
+    """The best `limit` suggestions for `city`, best first."""
+    today = today or timezone.localdate()
+    language = get_language()
+    # Without modeltranslation's rewriting of every filter and row: these queries name no
+    # translated field but by its explicit column (`column()`, `translated()`).
+    published = Partnership.objects.rewrite(False).published().order_by()
+    values = {
+        _CITY: city.pk,
+        _CITY_COUNTRY: city.country.code if city.country else "",
+        _CITY_POPULATION: city.population,
+    }
+
+    # Its partners and, in the same query, the focus areas of its published partnerships (a
+    # row per partnership and focus area): read as areas only when there are some.
+    published_partners, areas = {}, set()
+    for a, b, state, area, a_name, b_name in _rows(_partners_query, (language,), values):
+        other, name = (b, b_name) if a == city.pk else (a, a_name)
+        if state == Partnership.State.PUBLISHED:
+            published_partners[other] = name  # {partner: its name as shown}
+            if area is not None:
+                areas.add(area)
+    focus = FocusArea.objects.in_bulk(areas) if areas else {}
+    # One city's listings: in the order of their keys, as in the model's (the city's name).
+    own_listing = PartnerSearch.objects.current(today).filter(city=city).order_by("pk").first()
+
+    found = {}
+    # The sources' candidates in one statement, never the city or its partners (in any state).
+    band = sizes.band_of(city.population)
+    key = (language, band, bool(published_partners), bool(focus), country, region, size_band)
+    for source, pk, n in _rows(_source_queries, key, values, cache=not region):
+        row = found.get(pk)
+        if row is None:
+            row = found[pk] = _counts()
+        if source == FOCUS:  # the larger count of the two sides, not their sum
+            row[FOCUS] = max(row[FOCUS], n)
+        elif source == SIZE:
             row[SIZE] = True
+        else:
+            row[source] += n
     # Their listings describe it. Chosen from the listings alone, with the public test on each
     # listing's city, then read with their cities in the order of the city's key, not its
     # name (the model's order; a city's first listing is the same). With the cities joined in
     # the choice, or `city__in` the public cities, SQLite went through every city first
     # (45 ms at world scale, where no city seeks a partner).
+    pool = candidate_pool(city.pk, country=country, region=region, size_band=size_band)
     chosen = listings_describing(city, today).filter(
         pool("city__", region_column="region"), public_q("city_id")
     )
@@ -300,7 +340,12 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     # as `only()` would read): most of them are only sorted by their names.
     name, region = _shown("name"), _shown("region")
     ranked = []
-    for row in City.objects.rewrite(False).filter(pk__in=promising).values_list(*CITY_COLUMNS):
+    for row in (
+        City.objects.rewrite(False)
+        .filter(pk__in=promising)
+        .order_by()  # sorted below
+        .values_list(*CITY_COLUMNS)
+    ):
         matches = own_listing is not None and own_listing.describes(
             row[_POPULATION], row[_COUNTRY], region(row)
         )
