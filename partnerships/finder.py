@@ -25,7 +25,7 @@ from cities.models import City
 from core.choices import country_name
 from core.translated import ORIGINAL, column, columns, translated
 
-from .models import FocusArea, PartnerSearch, Partnership
+from .models import PartnerSearch, Partnership
 
 SUGGESTIONS = 20  # shown
 CANDIDATES = 200  # read from each source before scoring
@@ -130,16 +130,20 @@ def candidate_pool(city, *, country="", region="", size_band=""):
     return pool
 
 
-def listings_describing(city, today):
-    """Current listings (of other cities) that look for a city like `city`: by size band and
-    country in the database, by region in Python."""
-    band = sizes.band_of(city.population)
+def listings_describing(city, band, code, today):
+    """Current listings (of other cities) that look for a city like `city` (a key) of size
+    `band` in the country `code`: by size band and country in the database, by region in
+    Python."""
     listings = PartnerSearch.objects.current(today).exclude(city=city)
     listings = listings.filter(Q(size_band="") | Q(size_band=band or "-"))
-    code = city.country.code if city.country else ""
     # Stored as "DE,FR": two-letter codes between commas never match across a comma.
     listings = listings.filter(Q(countries="") | Q(countries__contains=code))
     return listings
+
+
+# What the finder reads of a listing: its city and what it looks for (PartnerSearch.describes).
+LISTING_COLUMNS = ("id", "city_id", "size_band", "countries", "regions")
+OWN = -1  # the asking city's own listing, in the rows of _listing_queries
 
 
 # A candidate city's columns (its link, names, region, country, size and place).
@@ -168,7 +172,7 @@ def _counts():
 
 def _partners_query(language):
     """The asking city's partnerships (any state) with the focus areas of each (a row per
-    partnership and focus area) and both cities' names as shown."""
+    partnership and focus area), both cities' names and the focus area's as shown."""
     return (
         Partnership.objects.rewrite(False)
         .filter(Q(city_a=_CITY) | Q(city_b=_CITY))
@@ -180,8 +184,32 @@ def _partners_query(language):
             "focus_areas",
             translated("city_a__name", language),
             translated("city_b__name", language),
+            translated("focus_areas__name", language),
         )
     )
+
+
+def _listing_queries(language, today, band, country, region, size_band):
+    """[(source, queryset of rows of LISTING_COLUMNS)]: the asking city's own listing (OWN,
+    its first) and the listings describing it (LISTING), for one UNION ALL. Chosen from the
+    listings alone, with the public test on each listing's city, in the order of the city's
+    key, not its name (the model's order; a city's first listing is the same). With the
+    cities joined in the choice, or `city__in` the public cities, SQLite went through every
+    city first (45 ms at world scale, where no city seeks a partner)."""
+    del language  # in the key: a region filter reads the active language's column
+    current = PartnerSearch.objects.current(today)
+    own = current.filter(city=_CITY).order_by("pk")[:1]
+    pool = candidate_pool(_CITY, country=country, region=region, size_band=size_band)
+    chosen = listings_describing(_CITY, band, _CITY_COUNTRY, today).filter(
+        pool("city__", region_column="region"), public_q("city_id")
+    )
+    describing = PartnerSearch.objects.filter(pk__in=chosen.values("pk")).order_by("city_id", "pk")[
+        :CANDIDATES
+    ]
+    return [
+        (OWN, own.values_list(*LISTING_COLUMNS)),
+        (LISTING, describing.values_list(*LISTING_COLUMNS)),
+    ]
 
 
 def _source_queries(language, band, partners, focus, country, region, size_band):
@@ -253,6 +281,16 @@ def _compiled(alias, vendor, build, key):
     return " UNION ALL ".join(parts), params
 
 
+def _filled(param, values):
+    """`param` with the slot in it, if any, filled from `values`: the country's sits inside
+    the pattern of a `contains` ("%~~%")."""
+    if param in _SLOTS:
+        return values[param]
+    if isinstance(param, str) and _CITY_COUNTRY in param:
+        return param.replace(_CITY_COUNTRY, values[_CITY_COUNTRY])
+    return param
+
+
 def _rows(build, key, values, cache=True):
     """The rows of the statement build(*key) (see _compiled), its slots (_CITY, …) filled with
     `values` ({slot: value}). Compiled once per database and key (the key names the language
@@ -261,7 +299,7 @@ def _rows(build, key, values, cache=True):
     connection = connections[Partnership.objects.db]
     compile_ = _compiled if cache else _compiled.__wrapped__
     sql, params = compile_(connection.alias, connection.vendor, build, key)
-    params = [values[p] if p in _SLOTS and p in values else p for p in params]
+    params = [_filled(p, values) for p in params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -282,16 +320,13 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
 
     # Its partners and, in the same query, the focus areas of its published partnerships (a
     # row per partnership and focus area): read as areas only when there are some.
-    published_partners, areas = {}, set()
-    for a, b, state, area, a_name, b_name in _rows(_partners_query, (language,), values):
+    published_partners, focus = {}, {}
+    for a, b, state, area, a_name, b_name, area_name in _rows(_partners_query, (language,), values):
         other, name = (b, b_name) if a == city.pk else (a, a_name)
         if state == Partnership.State.PUBLISHED:
             published_partners[other] = name  # {partner: its name as shown}
             if area is not None:
-                areas.add(area)
-    focus = FocusArea.objects.in_bulk(areas) if areas else {}
-    # One city's listings: in the order of their keys, as in the model's (the city's name).
-    own_listing = PartnerSearch.objects.current(today).filter(city=city).order_by("pk").first()
+                focus[area] = area_name  # {focus area: its name as shown}
 
     found = {}
     # The sources' candidates in one statement, never the city or its partners (in any state).
@@ -307,22 +342,15 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
             row[SIZE] = True
         else:
             row[source] += n
-    # Their listings describe it. Chosen from the listings alone, with the public test on each
-    # listing's city, then read with their cities in the order of the city's key, not its
-    # name (the model's order; a city's first listing is the same). With the cities joined in
-    # the choice, or `city__in` the public cities, SQLite went through every city first
-    # (45 ms at world scale, where no city seeks a partner).
-    pool = candidate_pool(city.pk, country=country, region=region, size_band=size_band)
-    chosen = listings_describing(city, today).filter(
-        pool("city__", region_column="region"), public_q("city_id")
-    )
-    listings = {}
-    for listing in (
-        PartnerSearch.objects.filter(pk__in=chosen.values("pk"))
-        .select_related("city")
-        .order_by("city_id", "pk")[:CANDIDATES]
-    ):
-        if listing.matches(city):
+    # Its own listing (a city's first, by key: the model's order is the city's name) and the
+    # listings that describe it, read with only what they look for.
+    own_listing, listings = None, {}
+    key = (language, today, band, country, region, size_band)
+    for source, *row in _rows(_listing_queries, key, values, cache=not region):
+        listing = PartnerSearch.from_db(PartnerSearch.objects.db, LISTING_COLUMNS, row)
+        if source == OWN:
+            own_listing = listing
+        elif listing.matches(city):
             listings.setdefault(listing.city_id, listing)
     for pk, listing in listings.items():
         row = found.get(pk)
@@ -443,7 +471,7 @@ def _fill_in(city, top, published, published_partners, focus):
                 if pk in by_pk:
                     shared.setdefault(pk, set()).add(area)
         for pk, areas in shared.items():
-            by_pk[pk].focus_areas = sorted(focus[area].name for area in areas)
+            by_pk[pk].focus_areas = sorted(focus[area] for area in areas)
     now = timezone.now()
     for suggestion in top:
         suggestion.via.sort()
