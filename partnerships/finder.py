@@ -82,7 +82,10 @@ def _join(names):
 # values no city has, replaced by the asking city's own each time a statement runs. Each within
 # its column's range: Django leaves out a comparison with a value beyond it.
 _CITY, _CITY_COUNTRY, _CITY_POPULATION = -918_273_645, "~~", 2_147_480_001
-_SLOTS = (_CITY, _CITY_COUNTRY, _CITY_POPULATION)
+# And the rows a source's counts read (a LIMIT, written as a parameter where it runs): as many
+# more as there are cities to leave out, which are left out in Python (see _grouped).
+_LIMIT = 918_271
+_SLOTS = (_CITY, _CITY_COUNTRY, _CITY_POPULATION, _LIMIT)
 
 
 def _others(city, partnerships=None):
@@ -97,25 +100,36 @@ def _others(city, partnerships=None):
     )
 
 
-def _grouped(queryset, side, other, limit=CANDIDATES):
-    """Rows (city id on `side`, number of distinct `other`) of the `limit` largest counts."""
+def _grouped(queryset, side, other):
+    """Rows (city id on `side`, number of distinct `other`) of the largest counts, as many as
+    _LIMIT says: the `CANDIDATES` that count, and as many more as there are cities to leave
+    out (the city and its partners), left out in Python (`_kept`). In the query (`NOT IN` a
+    subquery), PostgreSQL tested every published partnership against it before counting
+    (about 50 ms at world scale); as a list of keys, it had to be compiled for each city."""
     return (
         queryset.values_list(side)
         .annotate(n=Count(other, distinct=True))
-        .order_by("-n", side)[:limit]
+        .order_by("-n", side)[:_LIMIT]
     )
+
+
+def _kept(rows, excluded, limit=CANDIDATES):
+    """The first `limit` of a source's rows (city id, n) by count, then key, not `excluded`."""
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return [row for row in rows if row[0] not in excluded][:limit]
 
 
 def candidate_pool(city, *, country="", region="", size_band=""):
     """`pool(prefix)`: a condition on the city at `prefix` ("" for City itself) matching the
     cities that may be suggested (neither `city`, a key, nor any city twinned with it, in any
-    state) with the visitor's filters. Conditions, not a subquery of cities: the sources that
-    start from partnerships join a city only when filtered."""
+    state, unless `excluding` is false: the caller leaves them out itself) with the visitor's
+    filters. Conditions, not a subquery of cities: the sources that start from partnerships
+    join a city only when filtered."""
     twinned = _others(city)
 
-    def pool(prefix="", region_column=""):
+    def pool(prefix="", excluding=True, region_column=""):
         key = prefix.removesuffix("__") or "pk"
-        q = ~Q(**{key: city}) & ~Q(**{f"{key}__in": twinned})
+        q = ~Q(**{key: city}) & ~Q(**{f"{key}__in": twinned}) if excluding else Q()
         if country:
             q &= Q(**{f"{prefix}country": country})
         if region:
@@ -223,7 +237,7 @@ def _source_queries(language, band, partners, focus, country, region, size_band)
     def both_sides(source, cities):
         """Cities of the pool twinned (published) with `cities`: such a city is public."""
         for side, other in (("city_b", "city_a"), ("city_a", "city_b")):
-            twins = published.filter(pool(f"{side}__"), **{f"{other}__in": cities})
+            twins = published.filter(pool(f"{side}__", excluding=False), **{f"{other}__in": cities})
             queries.append((source, _grouped(twins, side, other)))
 
     # Partners of its partners.
@@ -249,7 +263,9 @@ def _source_queries(language, band, partners, focus, country, region, size_band)
         )
         through = links.filter(pk__in=sample)
         for side in ("city_a", "city_b"):
-            pooled = through.filter(pool(f"partnership__{side}__", region_column="region"))
+            pooled = through.filter(
+                pool(f"partnership__{side}__", excluding=False, region_column="region")
+            )
             queries.append((FOCUS, _grouped(pooled, f"partnership__{side}", "focusarea")))
     # Similar size: the nearest populations above and below, within its band.
     if band:
@@ -264,21 +280,26 @@ def _source_queries(language, band, partners, focus, country, region, size_band)
 
 @functools.lru_cache(maxsize=256)
 def _compiled(alias, vendor, build, key):
-    """(sql, [parameter or slot]) of build(*key): a queryset, or [(source, queryset)] joined
-    by UNION ALL as rows (source, city id, count)."""
+    """(sql, [parameter or slot], sources) of build(*key): a queryset (sources None), or
+    [(source, queryset)] joined by UNION ALL as rows (index in the list, *the queryset's row),
+    `sources` the source of each."""
     del vendor  # in the key only: the SQL is the database's own
     built = build(*key)
     if not isinstance(built, list):
-        return built.query.get_compiler(alias).as_sql()
+        return (*built.query.get_compiler(alias).as_sql(), None)
     parts, params = [], []
     for index, (source, queryset) in enumerate(built):
         sql, part_params = queryset.query.get_compiler(alias).as_sql()
+        part_params = list(part_params)
+        if sql.endswith(f" LIMIT {_LIMIT}"):  # the ORM writes a LIMIT into the text
+            sql = sql.removesuffix(f" LIMIT {_LIMIT}") + " LIMIT %s"
+            part_params.append(_LIMIT)
         if source == SIZE:  # rows of keys alone, each counting once
-            parts.append(f"SELECT {source}, t{index}.*, 1 FROM ({sql}) t{index}")  # noqa: S608
+            parts.append(f"SELECT {index}, t{index}.*, 1 FROM ({sql}) t{index}")  # noqa: S608
         else:
-            parts.append(f"SELECT {source}, t{index}.* FROM ({sql}) t{index}")  # noqa: S608
+            parts.append(f"SELECT {index}, t{index}.* FROM ({sql}) t{index}")  # noqa: S608
         params += part_params
-    return " UNION ALL ".join(parts), params
+    return " UNION ALL ".join(parts), params, [source for source, _queryset in built]
 
 
 def _filled(param, values):
@@ -293,16 +314,22 @@ def _filled(param, values):
 
 def _rows(build, key, values, cache=True):
     """The rows of the statement build(*key) (see _compiled), its slots (_CITY, …) filled with
-    `values` ({slot: value}). Compiled once per database and key (the key names the language
-    where the statement depends on it) when `cache`: building and compiling the ORM's
-    queries cost more than running them."""
+    `values` ({slot: value}); of a UNION ALL, [(source, its rows)] for each part. Compiled
+    once per database and key (the key names the language where the statement depends on
+    it) when `cache`: building and compiling the ORM's queries cost more than running them."""
     connection = connections[Partnership.objects.db]
     compile_ = _compiled if cache else _compiled.__wrapped__
-    sql, params = compile_(connection.alias, connection.vendor, build, key)
+    sql, params, sources = compile_(connection.alias, connection.vendor, build, key)
     params = [_filled(p, values) for p in params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if sources is None:
+        return rows
+    parts = [(source, []) for source in sources]
+    for index, *row in rows:
+        parts[index][1].append(row)
+    return parts
 
 
 def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, today=None):
@@ -320,9 +347,10 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
 
     # Its partners and, in the same query, the focus areas of its published partnerships (a
     # row per partnership and focus area): read as areas only when there are some.
-    published_partners, focus = {}, {}
+    twinned, published_partners, focus = set(), {}, {}
     for a, b, state, area, a_name, b_name, area_name in _rows(_partners_query, (language,), values):
         other, name = (b, b_name) if a == city.pk else (a, a_name)
+        twinned.add(other)
         if state == Partnership.State.PUBLISHED:
             published_partners[other] = name  # {partner: its name as shown}
             if area is not None:
@@ -330,28 +358,34 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
 
     found = {}
     # The sources' candidates in one statement, never the city or its partners (in any state).
+    excluded = {city.pk, *twinned}
+    values[_LIMIT] = CANDIDATES + len(excluded)
     band = sizes.band_of(city.population)
     key = (language, band, bool(published_partners), bool(focus), country, region, size_band)
-    for source, pk, n in _rows(_source_queries, key, values, cache=not region):
-        row = found.get(pk)
-        if row is None:
-            row = found[pk] = _counts()
-        if source == FOCUS:  # the larger count of the two sides, not their sum
-            row[FOCUS] = max(row[FOCUS], n)
-        elif source == SIZE:
-            row[SIZE] = True
-        else:
-            row[source] += n
+    for source, rows in _rows(_source_queries, key, values, cache=not region):
+        if source != SIZE:  # left out here, not in the query (_grouped)
+            rows = _kept(rows, excluded)
+        for pk, n in rows:
+            row = found.get(pk)
+            if row is None:
+                row = found[pk] = _counts()
+            if source == FOCUS:  # the larger count of the two sides, not their sum
+                row[FOCUS] = max(row[FOCUS], n)
+            elif source == SIZE:
+                row[SIZE] = True
+            else:
+                row[source] += n
     # Its own listing (a city's first, by key: the model's order is the city's name) and the
     # listings that describe it, read with only what they look for.
     own_listing, listings = None, {}
     key = (language, today, band, country, region, size_band)
-    for source, *row in _rows(_listing_queries, key, values, cache=not region):
-        listing = PartnerSearch.from_db(PartnerSearch.objects.db, LISTING_COLUMNS, row)
-        if source == OWN:
-            own_listing = listing
-        elif listing.matches(city):
-            listings.setdefault(listing.city_id, listing)
+    for source, rows in _rows(_listing_queries, key, values, cache=not region):
+        for row in rows:
+            listing = PartnerSearch.from_db(PartnerSearch.objects.db, LISTING_COLUMNS, row)
+            if source == OWN:
+                own_listing = listing
+            elif listing.matches(city):
+                listings.setdefault(listing.city_id, listing)
     for pk, listing in listings.items():
         row = found.get(pk)
         if row is None:
