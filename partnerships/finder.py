@@ -10,20 +10,22 @@ distance and time difference). A fixed number of queries, whatever the data: see
 tests/partnerships/test_partner_finder.py.
 """
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db import connections
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from cities import geography, sizes
 from cities.models import City
 from core.choices import country_name
 from core.translated import ORIGINAL, column, columns, translated
 
-from .models import FocusArea, PartnerSearch, Partnership
+from .models import PartnerSearch, Partnership
 
 SUGGESTIONS = 20  # shown
 CANDIDATES = 200  # read from each source before scoring
@@ -76,56 +78,65 @@ def _join(names):
     return ", ".join(str(name) for name in names)
 
 
-def _grouped(queryset, side, other, excluded=frozenset(), limit=CANDIDATES):
-    """{city id on `side`: number of distinct `other`} for the `limit` largest counts, leaving
-    out the cities of `excluded` in Python: the rows are read in the same order with as many
-    more as there are excluded cities, so the same `limit` remain. As `NOT IN (…)` in the
-    query, the ORM prepared each of its ids (a hundred for a hub) again for every query."""
-    rows = (
+# The asking city's key, country and population in the statements compiled once (`_rows`):
+# values no city has, replaced by the asking city's own each time a statement runs. Each within
+# its column's range: Django leaves out a comparison with a value beyond it.
+_CITY, _CITY_COUNTRY, _CITY_POPULATION = -918_273_645, "~~", 2_147_480_001
+# And the rows a source's counts read (a LIMIT, written as a parameter where it runs): as many
+# more as there are cities to leave out, which are left out in Python (see _grouped).
+_LIMIT = 918_271
+# And its focus areas' keys, one slot each: a statement per number of them. As a subquery,
+# PostgreSQL joined every link of a partnership to a focus area before taking the latest
+# (Berlin's sources 19 -> 38 ms at world scale).
+_AREA = -918_100_000  # the first area's slot; the next's one less
+
+
+def _areas(count):
+    return [_AREA - n for n in range(count)]
+
+
+def _others(city, partnerships=None):
+    """The cities twinned with `city` (by `partnerships`, default: any in any state), as a
+    subquery: the finder's statements name no list of keys, so they are compiled once."""
+    partnerships = Partnership.objects.rewrite(False) if partnerships is None else partnerships
+    return (
+        partnerships.order_by()
+        .filter(Q(city_a=city) | Q(city_b=city))
+        .annotate(other=Case(When(city_a=city, then=F("city_b")), default=F("city_a")))
+        .values("other")
+    )
+
+
+def _grouped(queryset, side, other):
+    """Rows (city id on `side`, number of distinct `other`) of the largest counts, as many as
+    _LIMIT says: the `CANDIDATES` that count, and as many more as there are cities to leave
+    out (the city and its partners), left out in Python (`_kept`). In the query (`NOT IN` a
+    subquery), PostgreSQL tested every published partnership against it before counting
+    (about 50 ms at world scale); as a list of keys, it had to be compiled for each city."""
+    return (
         queryset.values_list(side)
         .annotate(n=Count(other, distinct=True))
-        .order_by("-n", side)[: limit + len(excluded)]
+        .order_by("-n", side)[:_LIMIT]
     )
-    found = {}
-    for pk, n in rows:
-        if pk not in excluded:
-            found[pk] = n
-            if len(found) == limit:
-                break
-    return found
 
 
-def _both_sides(published, source_ids, pool, excluded):
-    """Cities of the pool twinned (published) with cities of `source_ids`, not `excluded`:
-    {id: how many}. Such a city is public (it has a published partnership): the pool needs no
-    test of that."""
-    found = _grouped(
-        published.filter(pool("city_b__", excluding=False), city_a__in=source_ids),
-        "city_b",
-        "city_a",
-        excluded,
-    )
-    for pk, n in _grouped(
-        published.filter(pool("city_a__", excluding=False), city_b__in=source_ids),
-        "city_a",
-        "city_b",
-        excluded,
-    ).items():
-        found[pk] = found.get(pk, 0) + n
-    return found
+def _kept(rows, excluded, limit=CANDIDATES):
+    """The first `limit` of a source's rows (city id, n) by count, then key, not `excluded`."""
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return [row for row in rows if row[0] not in excluded][:limit]
 
 
-def candidate_pool(excluded, *, country="", region="", size_band=""):
+def candidate_pool(city, *, country="", region="", size_band=""):
     """`pool(prefix)`: a condition on the city at `prefix` ("" for City itself) matching the
-    cities that may be suggested (not `excluded`, unless `excluding` is false: the caller
-    leaves them out itself) with the visitor's filters. Conditions, not a subquery: the
-    sources that start from partnerships join a city only when filtered."""
-    excluded = list(excluded)
+    cities that may be suggested (neither `city`, a key, nor any city twinned with it, in any
+    state, unless `excluding` is false: the caller leaves them out itself) with the visitor's
+    filters. Conditions, not a subquery of cities: the sources that start from partnerships
+    join a city only when filtered."""
+    twinned = _others(city)
 
     def pool(prefix="", excluding=True, region_column=""):
-        q = Q()
-        if excluding:
-            q &= ~Q(**{f"{prefix.removesuffix('__') or 'pk'}__in": excluded})
+        key = prefix.removesuffix("__") or "pk"
+        q = ~Q(**{key: city}) & ~Q(**{f"{key}__in": twinned}) if excluding else Q()
         if country:
             q &= Q(**{f"{prefix}country": country})
         if region:
@@ -140,16 +151,20 @@ def candidate_pool(excluded, *, country="", region="", size_band=""):
     return pool
 
 
-def listings_describing(city, today):
-    """Current listings (of other cities) that look for a city like `city`: by size band and
-    country in the database, by region in Python."""
-    band = sizes.band_of(city.population)
+def listings_describing(city, band, code, today):
+    """Current listings (of other cities) that look for a city like `city` (a key) of size
+    `band` in the country `code`: by size band and country in the database, by region in
+    Python."""
     listings = PartnerSearch.objects.current(today).exclude(city=city)
     listings = listings.filter(Q(size_band="") | Q(size_band=band or "-"))
-    code = city.country.code if city.country else ""
     # Stored as "DE,FR": two-letter codes between commas never match across a comma.
     listings = listings.filter(Q(countries="") | Q(countries__contains=code))
     return listings
+
+
+# What the finder reads of a listing: its city and what it looks for (PartnerSearch.describes).
+LISTING_COLUMNS = ("id", "city_id", "size_band", "countries", "regions")
+OWN = -1  # the asking city's own listing, in the rows of _listing_queries
 
 
 # A candidate city's columns (its link, names, region, country, size and place).
@@ -176,114 +191,205 @@ def _counts():
     return [0, 0, False, 0, None]
 
 
-def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, today=None):
-    """The best `limit` suggestions for `city`, best first."""
-    today = today or timezone.localdate()
-    # Without modeltranslation's rewriting of every filter and row: these queries name no
-    # translated field but by its explicit column (`column()`, `translated()`).
-    published = Partnership.objects.rewrite(False).published().order_by()
-
-    # Its partners and, in the same query, the focus areas of its published partnerships (a
-    # row per partnership and focus area): read as areas only when there are some.
-    twinned, published_partners, areas = set(), {}, set()
-    for a, b, state, area, a_name, b_name in (
+def _partners_query(language):
+    """The asking city's partnerships (any state) with the focus areas of each (a row per
+    partnership and focus area), both cities' names and the focus area's as shown."""
+    return (
         Partnership.objects.rewrite(False)
-        .involving(city)
+        .filter(Q(city_a=_CITY) | Q(city_b=_CITY))
         .order_by()
         .values_list(
             "city_a",
             "city_b",
             "state",
             "focus_areas",
-            translated("city_a__name"),
-            translated("city_b__name"),
+            translated("city_a__name", language),
+            translated("city_b__name", language),
+            translated("focus_areas__name", language),
         )
-    ):
-        other, name = (b, b_name) if a == city.pk else (a, a_name)
-        twinned.add(other)
-        if state == Partnership.State.PUBLISHED:
-            published_partners[other] = name  # {partner: its name as shown}
-            if area is not None:
-                areas.add(area)
-    focus = FocusArea.objects.in_bulk(areas) if areas else {}
-    own_listing = PartnerSearch.objects.current(today).filter(city=city).first()
+    )
 
-    excluded = {city.pk, *twinned}
-    pool = candidate_pool(excluded, country=country, region=region, size_band=size_band)
-    found = {}
 
-    def add(counts, index):
-        for pk, n in counts.items():
-            row = found.get(pk)
-            if row is None:
-                row = found[pk] = _counts()
-            row[index] += n
+def _listing_queries(language, today, band, country, region, size_band):
+    """[(source, queryset of rows of LISTING_COLUMNS)]: the asking city's own listing (OWN,
+    its first) and the listings describing it (LISTING), for one UNION ALL. Chosen from the
+    listings alone, with the public test on each listing's city, in the order of the city's
+    key, not its name (the model's order; a city's first listing is the same). With the
+    cities joined in the choice, or `city__in` the public cities, SQLite went through every
+    city first (45 ms at world scale, where no city seeks a partner)."""
+    del language  # in the key: a region filter reads the active language's column
+    current = PartnerSearch.objects.current(today)
+    own = current.filter(city=_CITY).order_by("pk")[:1]
+    pool = candidate_pool(_CITY, country=country, region=region, size_band=size_band)
+    chosen = listings_describing(_CITY, band, _CITY_COUNTRY, today).filter(
+        pool("city__", region_column="region"), public_q("city_id")
+    )
+    describing = PartnerSearch.objects.filter(pk__in=chosen.values("pk")).order_by("city_id", "pk")[
+        :CANDIDATES
+    ]
+    return [
+        (OWN, own.values_list(*LISTING_COLUMNS)),
+        (LISTING, describing.values_list(*LISTING_COLUMNS)),
+    ]
+
+
+def _source_queries(language, band, partners, focus, country, region, size_band):
+    """[(source, queryset of rows (city id, count))]: the candidates of each source, for one
+    UNION ALL. `band` is the asking city's size band, `partners` whether it has published
+    partners, `focus` how many focus areas they have; the rest the visitor's filters."""
+    pool = candidate_pool(_CITY, country=country, region=region, size_band=size_band)
+    published = Partnership.objects.rewrite(False).published().order_by()
+    queries = []
+
+    def both_sides(source, cities):
+        """Cities of the pool twinned (published) with `cities`: such a city is public."""
+        for side, other in (("city_b", "city_a"), ("city_a", "city_b")):
+            twins = published.filter(pool(f"{side}__", excluding=False), **{f"{other}__in": cities})
+            queries.append((source, _grouped(twins, side, other)))
 
     # Partners of its partners.
-    if published_partners:
-        add(_both_sides(published, list(published_partners), pool, excluded), PARTNERS)
+    if partners:
+        both_sides(PARTNERS, _others(_CITY, published))
     # Twinned with cities like it: of its country, and of its size when that is known.
-    like = City.objects.filter(country=city.country).exclude(pk=city.pk)
-    band = sizes.band_of(city.population)
+    like = City.objects.filter(country=_CITY_COUNTRY).exclude(pk=_CITY)
     if band:
         like = like.filter(sizes.population_q(band))
-    add(_both_sides(published, like.values("pk"), pool, excluded), LIKE)
+    both_sides(LIKE, like.values("pk"))
     # Shared focus areas, among the FOCUS_SAMPLE latest links of published partnerships to
     # its focus areas: where every partnership has one, counting them all would read the table.
     if focus:
         links = Partnership.focus_areas.through.objects
         sample = (
-            links.filter(focusarea__in=list(focus), partnership__state=Partnership.State.PUBLISHED)
+            links.filter(
+                focusarea__in=_areas(focus), partnership__state=Partnership.State.PUBLISHED
+            )
             .order_by("-pk")
             .values("pk")[:FOCUS_SAMPLE]
         )
         through = links.filter(pk__in=sample)
         for side in ("city_a", "city_b"):
-            counts = _grouped(
-                through.filter(
-                    pool(f"partnership__{side}__", excluding=False, region_column="region")
-                ),
-                f"partnership__{side}",
-                "focusarea",
-                excluded,
+            pooled = through.filter(
+                pool(f"partnership__{side}__", excluding=False, region_column="region")
             )
-            for pk, n in counts.items():  # the larger count of the two sides, not their sum
-                row = found.get(pk)
-                if row is None:
-                    row = found[pk] = _counts()
-                row[FOCUS] = max(row[FOCUS], n)
+            queries.append((FOCUS, _grouped(pooled, f"partnership__{side}", "focusarea")))
     # Similar size: the nearest populations above and below, within its band.
     if band:
         near = City.objects.filter(public_q(), pool(), sizes.population_q(band))
         half = CANDIDATES // 2
-        for pk in [
-            *near.filter(population__gte=city.population)
-            .order_by("population")  # along the index
-            .values_list("pk", flat=True)[:half],
-            *near.filter(population__lt=city.population)
-            .order_by("-population")  # the index read backwards (no NULL here)
-            .values_list("pk", flat=True)[:half],
-        ]:
+        above = near.filter(population__gte=_CITY_POPULATION).order_by("population")  # the index
+        below = near.filter(population__lt=_CITY_POPULATION).order_by("-population")  # backwards
+        for nearest in (above, below):
+            queries.append((SIZE, nearest.values_list("pk")[:half]))
+    return queries
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(alias, vendor, build, key):
+    """(sql, [parameter or slot], sources) of build(*key): a queryset (sources None), or
+    [(source, queryset)] joined by UNION ALL as rows (index in the list, *the queryset's row),
+    `sources` the source of each."""
+    del vendor  # in the key only: the SQL is the database's own
+    built = build(*key)
+    if not isinstance(built, list):
+        return (*built.query.get_compiler(alias).as_sql(), None)
+    parts, params = [], []
+    for index, (source, queryset) in enumerate(built):
+        sql, part_params = queryset.query.get_compiler(alias).as_sql()
+        part_params = list(part_params)
+        if sql.endswith(f" LIMIT {_LIMIT}"):  # the ORM writes a LIMIT into the text
+            sql = sql.removesuffix(f" LIMIT {_LIMIT}") + " LIMIT %s"
+            part_params.append(_LIMIT)
+        if source == SIZE:  # rows of keys alone, each counting once
+            parts.append(f"SELECT {index}, t{index}.*, 1 FROM ({sql}) t{index}")  # noqa: S608
+        else:
+            parts.append(f"SELECT {index}, t{index}.* FROM ({sql}) t{index}")  # noqa: S608
+        params += part_params
+    return " UNION ALL ".join(parts), params, [source for source, _queryset in built]
+
+
+def _filled(param, values):
+    """`param` with the slot in it, if any, filled from `values`: the country's sits inside
+    the pattern of a `contains` ("%~~%")."""
+    if isinstance(param, str) and _CITY_COUNTRY in param and param != _CITY_COUNTRY:
+        return param.replace(_CITY_COUNTRY, values[_CITY_COUNTRY])
+    return values.get(param, param)
+
+
+def _rows(build, key, values, cache=True):
+    """The rows of the statement build(*key) (see _compiled), its slots (_CITY, …) filled with
+    `values` ({slot: value}); of a UNION ALL, [(source, its rows)] for each part. Compiled
+    once per database and key (the key names the language where the statement depends on
+    it) when `cache`: building and compiling the ORM's queries cost more than running them."""
+    connection = connections[Partnership.objects.db]
+    compile_ = _compiled if cache else _compiled.__wrapped__
+    sql, params, sources = compile_(connection.alias, connection.vendor, build, key)
+    params = [_filled(p, values) for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if sources is None:
+        return rows
+    parts = [(source, []) for source in sources]
+    for index, *row in rows:
+        parts[index][1].append(row)
+    return parts
+
+
+def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, today=None):
+    """The best `limit` suggestions for `city`, best first."""
+    today = today or timezone.localdate()
+    language = get_language()
+    # Without modeltranslation's rewriting of every filter and row: these queries name no
+    # translated field but by its explicit column (`column()`, `translated()`).
+    published = Partnership.objects.rewrite(False).published().order_by()
+    values = {
+        _CITY: city.pk,
+        _CITY_COUNTRY: city.country.code if city.country else "",
+        _CITY_POPULATION: city.population,
+    }
+
+    # Its partners and, in the same query, the focus areas of its published partnerships (a
+    # row per partnership and focus area): read as areas only when there are some.
+    twinned, published_partners, focus = set(), {}, {}
+    for a, b, state, area, a_name, b_name, area_name in _rows(_partners_query, (language,), values):
+        other, name = (b, b_name) if a == city.pk else (a, a_name)
+        twinned.add(other)
+        if state == Partnership.State.PUBLISHED:
+            published_partners[other] = name  # {partner: its name as shown}
+            if area is not None:
+                focus[area] = area_name  # {focus area: its name as shown}
+
+    found = {}
+    # The sources' candidates in one statement, never the city or its partners (in any state).
+    excluded = {city.pk, *twinned}
+    values[_LIMIT] = CANDIDATES + len(excluded)
+    band = sizes.band_of(city.population)
+    values.update(zip(_areas(len(focus)), focus, strict=True))
+    key = (language, band, bool(published_partners), len(focus), country, region, size_band)
+    for source, rows in _rows(_source_queries, key, values, cache=not region):
+        if source != SIZE:  # left out here, not in the query (_grouped)
+            rows = _kept(rows, excluded)
+        for pk, n in rows:
             row = found.get(pk)
             if row is None:
                 row = found[pk] = _counts()
-            row[SIZE] = True
-    # Their listings describe it. Chosen from the listings alone, with the public test on each
-    # listing's city, then read with their cities in the order of the city's key, not its
-    # name (the model's order; a city's first listing is the same). With the cities joined in
-    # the choice, or `city__in` the public cities, SQLite went through every city first
-    # (45 ms at world scale, where no city seeks a partner).
-    chosen = listings_describing(city, today).filter(
-        pool("city__", region_column="region"), public_q("city_id")
-    )
-    listings = {}
-    for listing in (
-        PartnerSearch.objects.filter(pk__in=chosen.values("pk"))
-        .select_related("city")
-        .order_by("city_id", "pk")[:CANDIDATES]
-    ):
-        if listing.matches(city):
-            listings.setdefault(listing.city_id, listing)
+            if source == FOCUS:  # the larger count of the two sides, not their sum
+                row[FOCUS] = max(row[FOCUS], n)
+            elif source == SIZE:
+                row[SIZE] = True
+            else:
+                row[source] += n
+    # Its own listing (a city's first, by key: the model's order is the city's name) and the
+    # listings that describe it, read with only what they look for.
+    own_listing, listings = None, {}
+    key = (language, today, band, country, region, size_band)
+    for source, rows in _rows(_listing_queries, key, values, cache=not region):
+        for row in rows:
+            listing = PartnerSearch.from_db(PartnerSearch.objects.db, LISTING_COLUMNS, row)
+            if source == OWN:
+                own_listing = listing
+            elif listing.matches(city):
+                listings.setdefault(listing.city_id, listing)
     for pk, listing in listings.items():
         row = found.get(pk)
         if row is None:
@@ -300,7 +406,12 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     # as `only()` would read): most of them are only sorted by their names.
     name, region = _shown("name"), _shown("region")
     ranked = []
-    for row in City.objects.rewrite(False).filter(pk__in=promising).values_list(*CITY_COLUMNS):
+    for row in (
+        City.objects.rewrite(False)
+        .filter(pk__in=promising)
+        .order_by()  # sorted below
+        .values_list(*CITY_COLUMNS)
+    ):
         matches = own_listing is not None and own_listing.describes(
             row[_POPULATION], row[_COUNTRY], region(row)
         )
@@ -398,7 +509,7 @@ def _fill_in(city, top, published, published_partners, focus):
                 if pk in by_pk:
                     shared.setdefault(pk, set()).add(area)
         for pk, areas in shared.items():
-            by_pk[pk].focus_areas = sorted(focus[area].name for area in areas)
+            by_pk[pk].focus_areas = sorted(focus[area] for area in areas)
     now = timezone.now()
     for suggestion in top:
         suggestion.via.sort()

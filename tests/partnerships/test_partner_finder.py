@@ -131,6 +131,27 @@ def test_the_own_listing_is_matched_too(network):
     assert "Matches what you are looking for" not in found["Delft"].reasons
 
 
+def test_a_statement_compiled_for_one_city_answers_for_another(
+    network, make_city, make_partnership
+):
+    """The statements are compiled once (finder._rows) and filled in with each city's own
+    values: the same suggestions as from statements compiled for the city itself."""
+    kiel = make_city(name="Kiel", slug="kiel", population=240_000)  # German, medium, like A
+    make_partnership(city_a=kiel, city_b=network["d"], focus_areas=[network["culture"]])
+    cities = [network["b"], network["f"], network["a"], kiel]
+
+    def shown(city):
+        return [(s.city.name, s.reasons) for s in finder.suggest(city)]
+
+    alone = []
+    for city in cities:
+        finder._compiled.cache_clear()
+        alone.append(shown(city))
+    finder._compiled.cache_clear()
+    assert [shown(city) for city in cities] == alone
+    assert [shown(city) for city in reversed(cities)] == alone[::-1]
+
+
 def test_filters_narrow_the_suggestions(client, network):
     response = client.get(finder_url(network["a"], "?country=NL"))
     assert response.status_code == 200
