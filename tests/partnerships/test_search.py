@@ -15,6 +15,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from cities.models import City
@@ -442,6 +443,26 @@ def test_snippet_cuts_long_text_around_the_match(client, pair):
     snippet = str(response.context["results"][0].snippet)
     assert "<mark>porcelain</mark>" in snippet.lower()
     assert len(snippet) < 500
+
+
+def test_snippet_reads_the_visitors_language_and_the_text_as_it_is_now(client, pair):
+    partnership = pair(
+        "Dresden", "Hangzhou", summary="The porcelain fair.", summary_de="Die Porzellanmesse."
+    )
+    with translation.override("de"):
+        url = reverse("search")
+
+    def snippet():
+        response = client.get(url, {"q": "porcelain"})
+        return str(response.context["results"][0].snippet)
+
+    assert "Porzellanmesse" in snippet()
+    partnership.summary_de = "Die Porzellanmesse, jetzt mit Teeschalen."
+    partnership.save()
+    assert "Teeschalen" in snippet()
+    partnership.summary_de = ""  # no translation: the original
+    partnership.save()
+    assert "porcelain" in snippet().lower()
 
 
 def test_snippet_escapes_hostile_staff_text(client, pair, make_activity):
