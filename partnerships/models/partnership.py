@@ -223,23 +223,20 @@ def _prefetched_none(instance, name):
 
 
 def _read_relation(partnership, name, lookup):
-    """What prefetching `lookup` (of page_lookups()) gives `partnership.<name>`, read by its
-    queryset directly: the same rows in the same order, without prefetch_related_objects()'
-    machinery (a related manager and its filtered queryset built per relation: half the cost
-    of the page's small relations). Plans bring their activities by one more query."""
-    field = Partnership._meta.get_field(name)
+    """What prefetching `lookup` (of page_lookups()) gives `partnership.<name>`, read by the
+    queryset the prefetch leaves there: the same rows in the same order, each knowing its
+    partnership, without prefetch_related_objects()' machinery (its lookups resolved and its
+    query built for any number of instances cost as much as reading the page's small
+    relations). Plans bring their activities by one more query."""
+    manager = getattr(partnership, name)
     if isinstance(lookup, models.Prefetch):
-        queryset = lookup.queryset.prefetch_related(None)
+        field = Partnership._meta.get_field(name)
+        queryset = lookup.queryset.prefetch_related(None).filter(
+            **{field.field.attname: partnership.pk}
+        )
     else:
-        queryset = field.related_model._default_manager.all()
-    if field.many_to_many:
-        queryset = queryset.filter(**{field.related_query_name(): partnership.pk})
-        rows = list(queryset)
-    else:
-        queryset = queryset.filter(**{field.field.attname: partnership.pk})
-        rows = list(queryset)
-        for row in rows:  # as the prefetch does: each row knows its partnership
-            field.field.set_cached_value(row, partnership)
+        queryset = manager.get_queryset()
+    rows = list(queryset)
     if name == "plans":
         _read_plan_activities(rows)
     _prefetched(partnership, name, queryset, rows)
@@ -248,7 +245,7 @@ def _read_relation(partnership, name, lookup):
 def _read_plan_activities(plans):
     """Each of `plans`' activities (`plan.activities.all()`), in the activities' order, by one
     query of the links with their activities."""
-    from .records import Activity, Plan
+    from .records import Plan
 
     # Ordered as Activity's Meta.ordering, which the prefetch used: undated ones last.
     links = (
@@ -260,7 +257,7 @@ def _read_plan_activities(plans):
     for link in links:
         by_plan[link.plan_id].append(link.activity)
     for plan in plans:
-        _prefetched(plan, "activities", Activity.objects.filter(plans=plan.pk), by_plan[plan.pk])
+        _prefetched(plan, "activities", plan.activities.get_queryset(), by_plan[plan.pk])
 
 
 def prefetch_page(partnership, public_contacts=False):
