@@ -269,3 +269,15 @@ def focus_area_tags(areas):
             for area in areas
         )
     )
+
+
+@register.simple_tag
+def report_links(links):
+    """partnerships/includes/report_links.html (the markup's reference: a test holds the two
+    equal), for the dozens of years of a long record: "Annual reports: 2024 · 2023 · …"."""
+    if not links:
+        return "\n"
+    years = " · ".join(f'<a href="{value_html(address)}">{year:d}</a>' for year, address in links)
+    return mark_safe(  # noqa: S308 - the addresses are escaped, the years numbers
+        f'<p class="report-links">{esc(gettext("Annual reports:"))} {years}</p>\n'
+    )

@@ -8,12 +8,14 @@ from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from partnerships import reports
 from partnerships.models import Activity, Milestone
 from partnerships.templatetags.record_tags import (
     activity_items,
     focus_area_tags,
     milestone_items,
     plan_items,
+    report_links,
 )
 
 FLAGS = [
@@ -177,3 +179,13 @@ def test_the_page_loops_write_what_the_template_wrote(recorded, language):
 
 def test_nothing_to_list_writes_nothing():
     assert milestone_items([]) == plan_items([]) == focus_area_tags([]) == ""
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+@pytest.mark.parametrize("years", [[], [2024], [2024, 2019, 1990, 987]])
+def test_report_links_write_what_the_include_writes(language, years):
+    with translation.override(language):
+        links = reports.year_links("partnership_report", "a-b", years)
+        links += [(year, f"/?year={year}&<x>") for year in years[:1]]  # escaped as {{ }}
+        expected = render_to_string("partnerships/includes/report_links.html", {"links": links})
+        assert report_links(links) == expected
