@@ -11,6 +11,7 @@ loop by tests/partnerships/test_record_tags.py).
 """
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import add, date, floatformat, linebreaksbr
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
@@ -281,3 +282,49 @@ def report_links(links):
     return mark_safe(  # noqa: S308 - the addresses are escaped, the years numbers
         f'<p class="report-links">{esc(gettext("Annual reports:"))} {years}</p>\n'
     )
+
+
+@register.simple_tag
+def figure_table(figures, caption, city=None):
+    """includes/figures.html (the markup's reference: a test holds the two equal), for the
+    partnership page's key figures: a table, the city's population (with `city`) leading."""
+    population = city.population if city is not None else None
+    if not (figures or population):
+        return "\n\n"
+    parts = [
+        '\n\n<table class="figures">\n  <caption>',
+        esc(caption),
+        '</caption>\n  <thead><tr><th scope="col">',
+        esc(gettext("Figure")),
+        '</th><th scope="col">',
+        esc(gettext("Value")),
+        '</th><th scope="col">',
+        esc(gettext("Year")),
+        "</th></tr></thead>\n  <tbody>\n    \n    ",
+    ]
+    if population:
+        parts += [
+            '<tr><th scope="row">',
+            esc(gettext("Population")),
+            "</th><td>",
+            esc(intcomma(population)),
+            "</td><td>",
+            value_html(city.population_year or ""),
+            "</td></tr>",
+        ]
+    parts.append("\n    ")
+    for figure in figures:
+        parts += ['\n    \n    <tr><th scope="row">', figure.shown_label.marked]
+        note = figure.shown_note
+        if note:
+            parts += [' <span class="note"', note.lang_attr, ">(", esc(note), ")</span>"]
+            parts.append(note.inline_note)
+        parts += [
+            "</th><td>",
+            figure.shown_value,
+            "</td><td>",
+            value_html(figure.year or ""),
+            "</td></tr>\n    ",
+        ]
+    parts.append("\n  </tbody>\n</table>\n\n")
+    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - escaped above
