@@ -12,7 +12,7 @@ loop by tests/partnerships/test_record_tags.py).
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.template.defaultfilters import add, date, floatformat, linebreaksbr
+from django.template.defaultfilters import add, floatformat, linebreaksbr
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
@@ -187,7 +187,7 @@ def milestone_items(milestones):
     for milestone in milestones:
         parts += [
             '\n      <li>\n        <p class="when"><time datetime="',
-            value_html(date(milestone.date, "Y-m-d")),
+            milestone.date.isoformat(),  # as |date:"Y-m-d" writes a date
             '">',
             value_html(milestone.date_display),
             "</time> · ",
