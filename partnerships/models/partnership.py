@@ -215,11 +215,19 @@ def _prefetched(instance, name, queryset, rows):
     instance._prefetched_objects_cache[name] = queryset
 
 
+# By model: an unevaluated none() queryset, content-independent, copied for each empty relation
+# (building one through modeltranslation's manager costs eight times the copy).
+_EMPTY = {}
+
+
 def _prefetched_none(instance, name):
     """What a prefetch that found no rows leaves for `instance.<name>.all()`, without a
     query: an empty queryset (none(), so that a filter on it stays empty) marked as read."""
-    manager = getattr(instance, name)
-    _prefetched(instance, name, manager.model._default_manager.none(), [])
+    model = type(instance)._meta.get_field(name).related_model
+    empty = _EMPTY.get(model)
+    if empty is None:
+        empty = _EMPTY[model] = model._default_manager.none()
+    _prefetched(instance, name, empty.all(), [])
 
 
 def _read_relation(partnership, name, lookup):
