@@ -140,11 +140,15 @@ def strip_control_characters(value):
 # A refused character in JSON text: written as it is (DEL, C1 and lone surrogates with
 # ensure_ascii=False) or escaped (C0 as \u000b, \b or \f; C1 and surrogates with
 # ensure_ascii=True). A literal backslash before "b" or "f" matches too, which only costs a
-# needless second pass.
-JSON_CONTROL_CHARACTERS = re.compile(
-    r"[\x7f-\x9f\ud800-\udfff]"
-    r"|\\u00(?:0[0-8bcef]|1[0-9a-f]|7f|[89][0-9a-f])|\\ud[89a-f][0-9a-f]{2}|\\[bf]",
-    re.IGNORECASE,
+# needless second pass. Two patterns, each searched quickly for its first character (one of a
+# set; a backslash): as alternatives of one pattern every one was tried at every character,
+# three times slower (0.67 ms for a partnership page's 23 KB of JSON-LD, now 0.19).
+JSON_CONTROL_CHARACTERS = (
+    re.compile(r"[\x7f-\x9f\ud800-\udfff]"),
+    re.compile(
+        r"\\(?:u00(?:0[0-8bcef]|1[0-9a-f]|7f|[89][0-9a-f])|ud[89a-f][0-9a-f]{2}|[bf])",
+        re.IGNORECASE,
+    ),
 )
 
 
@@ -155,7 +159,7 @@ def dumps_without_control_characters(dumps, value):
     cheaper than walking every row of an export of thousands, where they are rare.
     """
     text = dumps(value)
-    if JSON_CONTROL_CHARACTERS.search(text):
+    if any(pattern.search(text) for pattern in JSON_CONTROL_CHARACTERS):
         text = dumps(strip_control_characters(value))
     return text
 

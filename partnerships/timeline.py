@@ -22,7 +22,7 @@ stay the accessible version.
 """
 
 import datetime
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from cities.maps import svg_number
 from core.dates import DatePrecision, period_end, truncate
@@ -236,6 +236,8 @@ def layout(dated, width=720, narrow=False):
         if year % step == 0
     ]
 
+    # Each row: the entry, its period, its mark, its label, the label's width (measured once,
+    # character by character: it decides the side, the order and the lane) and where it goes.
     placed = []
     for entry, (start, end) in periods:
         x = x_of(start)
@@ -245,50 +247,42 @@ def layout(dated, width=720, narrow=False):
         if narrow:  # under the mark, moved left as far as it must to end inside
             anchor = "start"
             label = fit(entry.title, width - 2 * EDGE, FONT_SIZE)
-            label_x = max(EDGE, min(x, width - EDGE - label_width(label)))
-            placed.append((entry, start, end, x, mark, label, label_x, anchor))
+            label_w = label_width(label)
+            label_x = max(EDGE, min(x, width - EDGE - label_w))
+            placed.append((entry, start, end, x, mark, label, label_w, label_x, anchor))
             continue
         label = shorten(entry.title, MAX_LABEL_CHARS)
+        label_w = label_width(label)
         room_right = width - EDGE - (right + LABEL_GAP)
         room_left = x - LABEL_GAP - EDGE
-        if label_width(label) <= room_right:
+        if label_w <= room_right:
             anchor = "start"
-        elif label_width(label) <= room_left:
+        elif label_w <= room_left:
             anchor = "end"
         else:
             anchor = "start" if room_right >= room_left else "end"
             label = fit(label, max(room_right, room_left), FONT_SIZE)
+            label_w = label_width(label)
         label_x = right + LABEL_GAP if anchor == "start" else x - LABEL_GAP
-        placed.append((entry, start, end, x, mark, label, label_x, anchor))
+        placed.append((entry, start, end, x, mark, label, label_w, label_x, anchor))
 
     # First fit in the order of the left edges: as few lanes as the overlaps allow.
     def left_edge(row):
-        _, start, end, x, mark, label, label_x, anchor = row
+        _, start, end, x, mark, label, label_w, label_x, anchor = row
         if anchor == "end":
-            return label_x - label_width(label)
+            return label_x - label_w
         return min(x, label_x)
 
     placed.sort(key=lambda row: (left_edge(row), row[1], row[2], row[0].kind, row[0].title))
     lane_ends = []
     items = []
-    for entry, start, end, x, mark, label, label_x, anchor in placed:
-        item = Item(
-            kind=entry.kind,
-            title=entry.title,
-            when=entry.when,
-            label=label,
-            start=start,
-            end=end,
-            x=x,
-            width=mark,
-            lane=0,
-            y=0,
-            height=MARK_HEIGHT,
-            label_x=label_x,
-            label_y=0,
-            label_anchor=anchor,
-        )
-        left, right = item.extent
+    for entry, start, end, x, mark, label, label_w, label_x, anchor in placed:
+        # Item.extent, from the width measured above.
+        if anchor == "start":
+            label_left, label_right = label_x, label_x + label_w
+        else:
+            label_left, label_right = label_x - label_w, label_x
+        left, right = min(x, label_left), max(x + mark, label_right)
         lane = next(
             (n for n, taken in enumerate(lane_ends) if taken + LANE_GAP <= left), len(lane_ends)
         )
@@ -303,7 +297,24 @@ def layout(dated, width=720, narrow=False):
             top = LANE_TOP + lane * LANE_HEIGHT
             y = top + (LANE_HEIGHT - MARK_HEIGHT) / 2
             label_y = top + (LANE_HEIGHT + FONT_SIZE) / 2 - 2
-        items.append(replace(item, lane=lane, y=y, label_y=label_y))
+        items.append(
+            Item(
+                kind=entry.kind,
+                title=entry.title,
+                when=entry.when,
+                label=label,
+                start=start,
+                end=end,
+                x=x,
+                width=mark,
+                lane=lane,
+                y=y,
+                height=MARK_HEIGHT,
+                label_x=label_x,
+                label_y=label_y,
+                label_anchor=anchor,
+            )
+        )
     items.sort(key=lambda item: (item.start, item.end, item.lane))
     return Timeline(
         width=width,

@@ -237,19 +237,68 @@ def _page_rows_sql(quote_name):
 _PAGE_ROWS_SQL = {}  # by connection.vendor
 
 
-def _prefetched_none(instance, name):
-    """What a prefetch that found no rows leaves for `instance.<name>.all()`, without a
-    query: an empty queryset (none(), so that a filter on it stays empty) marked as read."""
-    manager = getattr(instance, name)
-    cache_name = (
-        getattr(manager, "prefetch_cache_name", None) or manager.field.remote_field.cache_name
-    )
-    queryset = manager.model._default_manager.none()
-    queryset._result_cache = []
+def _prefetched(instance, name, queryset, rows):
+    """Leave `rows` (read by `queryset`) where a prefetch of `instance.<name>` leaves them, for
+    `instance.<name>.all()` to give without a query; a filter on it still asks the database."""
+    queryset._result_cache = rows
     queryset._prefetch_done = True
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[cache_name] = queryset
+    # The cache's name is the relation's: a reverse foreign key's accessor, an m2m's name.
+    instance._prefetched_objects_cache[name] = queryset
+
+
+# By model: an unevaluated none() queryset, content-independent, copied for each empty relation
+# (building one through modeltranslation's manager costs eight times the copy).
+_EMPTY = {}
+
+
+def _prefetched_none(instance, name):
+    """What a prefetch that found no rows leaves for `instance.<name>.all()`, without a
+    query: an empty queryset (none(), so that a filter on it stays empty) marked as read."""
+    model = type(instance)._meta.get_field(name).related_model
+    empty = _EMPTY.get(model)
+    if empty is None:
+        empty = _EMPTY[model] = model._default_manager.none()
+    _prefetched(instance, name, empty.all(), [])
+
+
+def _read_relation(partnership, name, lookup):
+    """What prefetching `lookup` (of page_lookups()) gives `partnership.<name>`, read by the
+    queryset the prefetch leaves there: the same rows in the same order, each knowing its
+    partnership, without prefetch_related_objects()' machinery (its lookups resolved and its
+    query built for any number of instances cost as much as reading the page's small
+    relations). Plans bring their activities by one more query."""
+    manager = getattr(partnership, name)
+    if isinstance(lookup, models.Prefetch):
+        field = Partnership._meta.get_field(name)
+        queryset = lookup.queryset.prefetch_related(None).filter(
+            **{field.field.attname: partnership.pk}
+        )
+    else:
+        queryset = manager.get_queryset()
+    rows = list(queryset)
+    if name == "plans":
+        _read_plan_activities(rows)
+    _prefetched(partnership, name, queryset, rows)
+
+
+def _read_plan_activities(plans):
+    """Each of `plans`' activities (`plan.activities.all()`), in the activities' order, by one
+    query of the links with their activities."""
+    from .records import Plan
+
+    # Ordered as Activity's Meta.ordering, which the prefetch used: undated ones last.
+    links = (
+        Plan.activities.through.objects.filter(plan__in=plans)
+        .select_related("activity")
+        .order_by(models.F("activity__start_date").asc(nulls_last=True), "activity_id")
+    )
+    by_plan = {plan.pk: [] for plan in plans}
+    for link in links:
+        by_plan[link.plan_id].append(link.activity)
+    for plan in plans:
+        _prefetched(plan, "activities", plan.activities.get_queryset(), by_plan[plan.pk])
 
 
 def prefetch_page(partnership, public_contacts=False):
@@ -269,13 +318,11 @@ def prefetch_page(partnership, public_contacts=False):
             sql = _PAGE_ROWS_SQL[connection.vendor] = _page_rows_sql(connection.ops.quote_name)
         cursor.execute(sql, params)
         *has_rows, has_contacts, has_city_figures = cursor.fetchone()
-    wanted = []
     for (name, lookup), rows in zip(lookups.items(), has_rows, strict=True):
         if rows:
-            wanted.append(lookup)
+            _read_relation(partnership, name, lookup)
         else:
             _prefetched_none(partnership, name)
-    models.prefetch_related_objects([partnership], *wanted)
     if public_contacts:
         if has_contacts:
             models.prefetch_related_objects([partnership], public_contacts_lookup())

@@ -33,7 +33,7 @@ from core.dates import (
     truncate,
 )
 from core.indexes import NullsOrderedIndex
-from core.translated import ORIGINAL, TranslationStamps, column
+from core.translated import ORIGINAL, TranslationStamps, column, columns
 
 from .figures import ActivityYearFigure
 from .partnership import Partnership
@@ -406,6 +406,25 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             *cities,
         )
 
+    def for_sections(self):
+        """Only the columns the partnership page shows of its activities (record_tags'
+        activity items, the timeline, the JSON-LD's events): not the stamps or the
+        translations' bookkeeping, which each of 60 rows would
+        otherwise convert. The partnership's key stays: a partnership's activities are given
+        it as they are read."""
+        return self.only(
+            "partnership",
+            "title",
+            "kind",
+            "start_date",
+            "start_precision",
+            "end_date",
+            "end_precision",
+            "description",
+            "location",
+            "participants",
+        )
+
     def keys_and_dates(self):
         """(key, start_date, upcoming_until) of each of these activities, in no order, or None
         when there are more than SECTION_DATES_READ: what sections_from() sorts, and what tells
@@ -452,7 +471,7 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             "undated": sorted(row for row in dates if row[1] is None),
         }
         shown = [row[0] for rows in lists.values() for row in rows[:size]]
-        found = self.order_by().in_bulk(shown) if shown else {}
+        found = self.order_by().for_sections().in_bulk(shown) if shown else {}
         sections = {
             name: ActivitySection([found[row[0]] for row in rows[:size]], len(rows))
             for name, rows in lists.items()
@@ -496,16 +515,31 @@ SECTION_DATES_READ = 2000
 def with_focus_areas(activities):
     """Give each of `activities` (a list) its focus areas as a plain list (`shown_focus_areas`,
     which focus_area_list() and the tags read), in one query: a prefetch builds a related
-    manager and a queryset for each activity. Returns the list."""
+    manager and a queryset for each activity. Only what the lists show of a focus area is read
+    (its slug and name), as rows, and each area is made one instance however many of the
+    activities share it (a link and an area instance for each pair cost more than the rest).
+    Returns the list."""
     areas = {activity.pk: [] for activity in activities}
     if activities:
+        # The columns read, in the model's order (from_db() takes them so): the key, the name
+        # in every language (and its original column, which the name's descriptor may read)
+        # and the slug.
+        shown_columns = [
+            field.attname
+            for field in FocusArea._meta.concrete_fields
+            if field.attname in {"id", "slug", "name", *columns("name")}
+        ]
         links = (
             Activity.focus_areas.through.objects.filter(activity__in=list(areas))
-            .select_related("focusarea")
             .order_by(*(f"focusarea__{name}" for name in FocusArea._meta.ordering))
+            .values_list("activity_id", *(f"focusarea__{name}" for name in shown_columns))
         )
-        for link in links:
-            areas[link.activity_id].append(link.focusarea)
+        shown, db = {}, links.db
+        for activity_id, *values in links:
+            area = shown.get(values[0])
+            if area is None:  # only these columns loaded: another would be read on access
+                area = shown[values[0]] = FocusArea.from_db(db, shown_columns, values)
+            areas[activity_id].append(area)
     for activity in activities:
         activity.shown_focus_areas = areas[activity.pk]
     return activities

@@ -11,7 +11,8 @@ loop by tests/partnerships/test_record_tags.py).
 """
 
 from django import template
-from django.template.defaultfilters import add, date, floatformat, linebreaksbr
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import add, floatformat, linebreaksbr
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
@@ -22,6 +23,9 @@ from core.templatetags.chart_tags import value_html
 from core.translated import translated_text
 
 register = template.Library()
+
+# Texts are escaped by value_html() (a plain string by html.escape() directly): what
+# conditional_escape() writes, without its lazy-text wrapper, for hundreds of values a page.
 
 
 class _Labels:
@@ -41,9 +45,9 @@ def activity_item(activity, labels, show_description=False, show_focus_areas=Fal
     when = activity.when_display
     parts = [
         '<li class="activity">\n  <p class="when">',
-        esc(when) if when else labels.undated,
+        value_html(when) if when else labels.undated,
         " · ",
-        esc(activity.kind_label),
+        value_html(activity.kind_label),
         "</p>\n  <h3>",
         translated_text(activity, "title").marked,
         "</h3>\n  ",
@@ -79,9 +83,9 @@ def activity_item(activity, labels, show_description=False, show_focus_areas=Fal
             for area in areas:
                 parts += [
                     '<a class="tag" href="',
-                    esc(labels.topic.replace(SLUG_MARKER, area.slug, 1)),
+                    value_html(labels.topic.replace(SLUG_MARKER, area.slug, 1)),
                     '">',
-                    esc(area.name),
+                    value_html(area.name),
                     "</a>",
                 ]
             parts.append("</p>\n  ")
@@ -129,12 +133,12 @@ def timeline_svg(chart, variant):
     for item in chart.items:
         svg = item.svg
         parts.append(
-            f'<g class="tl-item tl-{esc(item.kind)}">\n'
-            f"    <title>{esc(item.when)}: {esc(item.title)}</title>\n"
+            f'<g class="tl-item tl-{value_html(item.kind)}">\n'
+            f"    <title>{value_html(item.when)}: {value_html(item.title)}</title>\n"
             f'    <rect class="tl-mark" x="{svg["x"]}" y="{svg["y"]}" width="{svg["width"]}" '
             f'height="{svg["height"]}" rx="3"/>\n'
             f'    <text class="tl-label" x="{svg["label_x"]}" y="{svg["label_y"]}" '
-            f'text-anchor="{esc(item.label_anchor)}">{esc(item.label)}</text>\n  </g>'
+            f'text-anchor="{value_html(item.label_anchor)}">{value_html(item.label)}</text>\n  </g>'
         )
     parts.append("\n</svg>\n")
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above
@@ -183,7 +187,7 @@ def milestone_items(milestones):
     for milestone in milestones:
         parts += [
             '\n      <li>\n        <p class="when"><time datetime="',
-            esc(date(milestone.date, "Y-m-d")),
+            milestone.date.isoformat(),  # as |date:"Y-m-d" writes a date
             '">',
             value_html(milestone.date_display),
             "</time> · ",
@@ -231,7 +235,7 @@ def plan_items(plans):
         if area:
             parts += [
                 '<a href="',
-                esc(topic.replace(SLUG_MARKER, area.slug, 1)),
+                value_html(topic.replace(SLUG_MARKER, area.slug, 1)),
                 '">',
                 value_html(area.name),
                 "</a>",
@@ -261,7 +265,7 @@ def focus_area_tags(areas):
     topic = slug_address("topic_detail")
     return mark_safe(  # noqa: S308 - every value is escaped
         "".join(
-            f'<li><a class="tag" href="{esc(topic.replace(SLUG_MARKER, area.slug, 1))}">'
+            f'<li><a class="tag" href="{value_html(topic.replace(SLUG_MARKER, area.slug, 1))}">'
             f"{value_html(area.name)}</a></li>"
             for area in areas
         )
@@ -270,11 +274,57 @@ def focus_area_tags(areas):
 
 @register.simple_tag
 def report_links(links):
-    """The city and partnership pages' "Annual reports: 2024 · 2023 · …" ((year, address) of
-    reports.year_links), as includes/report_links.html writes it (a test holds the two equal):
-    a city with a long record links dozens of years, each a loop's lookups and a filter."""
-    html = ""
-    if links:
-        years = " · ".join(f'<a href="{esc(address)}">{year:d}</a>' for year, address in links)
-        html = f'<p class="report-links">{esc(gettext("Annual reports:"))} {years}</p>'
-    return mark_safe(html + "\n")  # noqa: S308 - every value is escaped
+    """partnerships/includes/report_links.html (the markup's reference: a test holds the two
+    equal), for the dozens of years of a long record: "Annual reports: 2024 · 2023 · …"."""
+    if not links:
+        return "\n"
+    years = " · ".join(f'<a href="{value_html(address)}">{year:d}</a>' for year, address in links)
+    return mark_safe(  # noqa: S308 - the addresses are escaped, the years numbers
+        f'<p class="report-links">{esc(gettext("Annual reports:"))} {years}</p>\n'
+    )
+
+
+@register.simple_tag
+def figure_table(figures, caption, city=None):
+    """includes/figures.html (the markup's reference: a test holds the two equal), for the
+    partnership page's key figures: a table, the city's population (with `city`) leading."""
+    population = city.population if city is not None else None
+    if not (figures or population):
+        return "\n\n"
+    parts = [
+        '\n\n<table class="figures">\n  <caption>',
+        esc(caption),
+        '</caption>\n  <thead><tr><th scope="col">',
+        esc(gettext("Figure")),
+        '</th><th scope="col">',
+        esc(gettext("Value")),
+        '</th><th scope="col">',
+        esc(gettext("Year")),
+        "</th></tr></thead>\n  <tbody>\n    \n    ",
+    ]
+    if population:
+        parts += [
+            '<tr><th scope="row">',
+            esc(gettext("Population")),
+            "</th><td>",
+            esc(intcomma(population)),
+            "</td><td>",
+            value_html(city.population_year or ""),
+            "</td></tr>",
+        ]
+    parts.append("\n    ")
+    for figure in figures:
+        parts += ['\n    \n    <tr><th scope="row">', figure.shown_label.marked]
+        note = figure.shown_note
+        if note:
+            parts += [' <span class="note"', note.lang_attr, ">(", esc(note), ")</span>"]
+            parts.append(note.inline_note)
+        parts += [
+            "</th><td>",
+            figure.shown_value,
+            "</td><td>",
+            value_html(figure.year or ""),
+            "</td></tr>\n    ",
+        ]
+    parts.append("\n  </tbody>\n</table>\n\n")
+    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - escaped above

@@ -530,6 +530,41 @@ class TestPageRelations:
             assert not loaded.sources.filter(title="x")
             assert loaded.milestones.count() == 0
 
+    def test_a_full_page_reads_a_fixed_number_of_queries(
+        self, client, dresden_hangzhou, make_milestone, make_plan, make_activity,
+        make_focus_area, django_assert_num_queries,
+    ):  # fmt: skip
+        # Its activities' narrow rows (for_sections()) and their focus areas' (rows made one
+        # instance per area) read nothing more per activity, whichever language.
+        partnership, sport = dresden_hangzhou, make_focus_area(name="Sport", slug="sport")
+        make_milestone(partnership, title="Agreement")
+        plan = make_plan(partnership, title="Youth exchange")
+
+        def add(n):
+            for i in range(n):
+                activity = make_activity(
+                    partnership,
+                    start_date=D(2010 + i, 1, 1) if i % 3 else None,
+                    focus_areas=[sport, *partnership.focus_areas.all()][: 1 + i % 2],
+                    location="Dresden",
+                    participants="Pupils",
+                )
+                plan.activities.add(activity)
+
+        # The partnership, which relations have rows, the focus areas, milestones, plans and
+        # their activities, the activities' dates, those shown, their focus areas.
+        add(2)
+        for language in ("en", "de"):
+            with django_assert_num_queries(9):
+                response = client.get(
+                    partnership.get_absolute_url().replace("/en/", f"/{language}/")
+                )
+            assert response.status_code == 200
+        add(5)
+        with django_assert_num_queries(9):
+            response = client.get(partnership.get_absolute_url())
+        assertContains(response, '/topics/sport/">Sport</a>', count=7)
+
     def test_an_empty_partnership_page_reads_no_empty_relation(
         self, client, make_partnership, django_assert_num_queries
     ):

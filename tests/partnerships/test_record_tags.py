@@ -9,9 +9,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from core import structured_data
+from partnerships import reports
 from partnerships.models import Activity, Milestone, listed_activities, with_focus_areas
 from partnerships.templatetags.record_tags import (
     activity_items,
+    figure_table,
     focus_area_tags,
     milestone_items,
     plan_items,
@@ -248,3 +250,50 @@ def test_report_links_write_what_the_template_writes(language, links):
     with translation.override(language):
         expected = render_to_string("partnerships/includes/report_links.html", {"links": links})
         assert report_links(links) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+@pytest.mark.parametrize("years", [[], [2024], [2024, 2019, 1990, 987]])
+def test_report_links_write_what_the_include_writes(language, years):
+    with translation.override(language):
+        links = reports.year_links("partnership_report", "a-b", years)
+        links += [(year, f"/?year={year}&<x>") for year in years[:1]]  # escaped as {{ }}
+        expected = render_to_string("partnerships/includes/report_links.html", {"links": links})
+        assert report_links(links) == expected
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_figure_table_writes_what_the_include_writes(
+    language, make_partnership, make_city, make_partnership_figure, make_city_figure
+):
+    city = make_city(name="Dresden <&>", population=556227, population_year=2023)
+    quiet = make_city(name="Hangzhou")
+    partnership = make_partnership(city_a=city, city_b=quiet)
+    make_partnership_figure(
+        partnership, label="Exchanges", value=12, unit="students", note="so far", year=2024
+    )
+    make_partnership_figure(
+        partnership,
+        label="Population",
+        label_de="Einwohner",
+        value=1234567.5,
+        qualifier="about",
+        unit="inhabitants <all>",
+        note="<estimated> & rounded",
+        note_de="geschätzt",
+    )
+    make_city_figure(city, label="Students", value=5000, year=2020)
+    with translation.override(language):
+        cases = [
+            (list(partnership.figures.all()), "The partnership & <more>", None),
+            (list(city.figures.all()), city.name, city),
+            ([], city.name, city),
+            ([], quiet.name, quiet),
+            (list(partnership.figures.all()), quiet.name, quiet),
+        ]
+        for figures, caption, shown_city in cases:
+            expected = render_to_string(
+                "includes/figures.html",
+                {"figures": figures, "caption": caption, "city": shown_city},
+            )
+            assert figure_table(figures, caption, shown_city) == expected
