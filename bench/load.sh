@@ -56,15 +56,23 @@ done
 # Beside each slice's times, the CPU the server spent on it (clock ticks of the gunicorn workers
 # and, on PostgreSQL, of the bench database's backends, from /proc) and its request count:
 # "CPU alone" per request, which time stolen by other work on the machine does not inflate.
+# Counted per process: a backend closed in the slice (CONN_MAX_AGE) takes its ticks with it,
+# one opened counts from nothing.
 cpu_ticks() {
-  local pids
+  local pids pid
   pids=$(pgrep -P "$server" || true)
   if [ "$BENCH_KIND" = postgres ]; then
     pids="$pids $(pgrep -f "^postgres: .* $BENCH_PG_DB 127\.0\.0\.1" || true)"
   fi
-  # Fields after "pid (comm) ": utime and stime are the 12th and 13th.
-  for pid in $pids; do cat "/proc/$pid/stat" 2> /dev/null || true; done \
-    | awk '{sub(/^.*\) /, ""); ticks += $12 + $13} END {print ticks + 0}'
+  # "pid ticks": utime and stime are the 12th and 13th fields after "pid (comm) ".
+  for pid in $pids; do
+    awk -v pid="$pid" '{sub(/^.*\) /, ""); print pid, $12 + $13}' "/proc/$pid/stat" 2> /dev/null \
+      || true
+  done
+}
+ticks_since() {
+  awk 'NR == FNR {before[$1] = $2; next} {ticks += $2 - ($1 in before ? before[$1] : 0)}
+       END {print ticks + 0}' <(echo "$1") <(cpu_ticks)
 }
 rounds="${BENCH_ALONE_ROUNDS:-3}"
 slice_ms=$(( ${single%s} * 1000 / rounds ))
@@ -78,7 +86,7 @@ for _ in $(seq 1 "$rounds"); do
       curl -s -o /dev/null -w "$timing" "http://127.0.0.1:$port$path" >> "$out/$key.alone.txt"
       n=$((n + 1))
     done
-    echo "$(( $(cpu_ticks) - ticks )) $n $(getconf CLK_TCK)" >> "$out/$key.cpu.txt"
+    echo "$(ticks_since "$ticks") $n $(getconf CLK_TCK)" >> "$out/$key.cpu.txt"
   done
 done
 
