@@ -58,7 +58,7 @@ done
 # "CPU alone" per request, which time stolen by other work on the machine does not inflate.
 # Counted per process: a backend closed in the slice (CONN_MAX_AGE) takes its ticks with it,
 # one opened counts from nothing.
-cpu_ticks() {
+cpu_by_process() {
   local pids pid
   pids=$(pgrep -P "$server" || true)
   if [ "$BENCH_KIND" = postgres ]; then
@@ -72,7 +72,7 @@ cpu_ticks() {
 }
 ticks_since() {
   awk 'NR == FNR {before[$1] = $2; next} {ticks += $2 - ($1 in before ? before[$1] : 0)}
-       END {print ticks + 0}' <(echo "$1") <(cpu_ticks)
+       END {print ticks + 0}' <(echo "$1") <(cpu_by_process)
 }
 rounds="${BENCH_ALONE_ROUNDS:-3}"
 slice_ms=$(( ${single%s} * 1000 / rounds ))
@@ -81,12 +81,12 @@ for _ in $(seq 1 "$rounds"); do
     IFS=$'\t' read -r name key path first_byte <<< "$row"
     timing='%{time_total}\n'; [ "$first_byte" = 1 ] && timing='%{time_starttransfer}\n'
     until_ms=$(( $(date +%s%3N) + slice_ms )); n=0
-    ticks=$(cpu_ticks)
+    before=$(cpu_by_process)
     while [ "$n" -lt 1 ] || { [ "$(date +%s%3N)" -lt "$until_ms" ] && [ "$n" -lt 200 ]; }; do
       curl -s -o /dev/null -w "$timing" "http://127.0.0.1:$port$path" >> "$out/$key.alone.txt"
       n=$((n + 1))
     done
-    echo "$(ticks_since "$ticks") $n $(getconf CLK_TCK)" >> "$out/$key.cpu.txt"
+    echo "$(ticks_since "$before") $n $(getconf CLK_TCK)" >> "$out/$key.cpu.txt"
   done
 done
 

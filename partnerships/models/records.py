@@ -292,6 +292,14 @@ class OfPublishedPartnership(Expression):
         return sql, (*params, *states)
 
 
+# What a list and the partnership page show of an activity (activity_items, the JSON-LD's
+# events): its translated texts, and its kind and dates.
+ACTIVITY_TEXTS = ("title", "description", "location", "participants")
+ACTIVITY_FACTS = ("kind", "start_date", "start_precision", "end_date", "end_precision")
+ACTIVITY_SHOWN = (*ACTIVITY_FACTS, *ACTIVITY_TEXTS)
+ACTIVITY_COLUMNS = ("pk", *ACTIVITY_FACTS)  # listed_activities()' own, before the texts
+
+
 class ActivityQuerySet(PartnershipRecordQuerySet):
     def count_published(self):
         """How many of these activities are published. Of all activities (the activity list
@@ -392,19 +400,7 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             for side in ("city_a", "city_b")
             for name in ("name", "slug", "country", "region", "latitude", "longitude")
         ]
-        return self.only(
-            "title",
-            "kind",
-            "start_date",
-            "start_precision",
-            "end_date",
-            "end_precision",
-            "description",
-            "location",
-            "participants",
-            "partnership__slug",
-            *cities,
-        )
+        return self.only(*ACTIVITY_SHOWN, "partnership__slug", *cities)
 
     def for_sections(self):
         """Only the columns the partnership page shows of its activities (record_tags'
@@ -412,18 +408,7 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         translations' bookkeeping, which each of 60 rows would
         otherwise convert. The partnership's key stays: a partnership's activities are given
         it as they are read."""
-        return self.only(
-            "partnership",
-            "title",
-            "kind",
-            "start_date",
-            "start_precision",
-            "end_date",
-            "end_precision",
-            "description",
-            "location",
-            "participants",
-        )
+        return self.only("partnership", *ACTIVITY_SHOWN)
 
     def keys_and_dates(self):
         """(key, start_date, upcoming_until) of each of these activities, in no order, or None
@@ -855,9 +840,6 @@ class PartnershipFigure(KeyFigure):
         ]
 
 
-# The translated texts of an activity that a list shows (listed_activities()).
-ACTIVITY_TEXTS = ("title", "description", "location", "participants")
-ACTIVITY_COLUMNS = ("pk", "kind", "start_date", "start_precision", "end_date", "end_precision")
 CITY_COLUMNS = ("slug", "country", "latitude", "longitude")
 
 
