@@ -1,4 +1,5 @@
-"""A values_list() query compiled to SQL once, run on every request.
+"""A query compiled to SQL once, run on every request: a values_list() (CompiledRows) or one of
+model instances (CompiledObjects).
 
 A page whose query is the same for every request (of a language, of a day) pays the ORM for
 building and compiling it each time: for the site calendar's, soonest()'s nested subqueries
@@ -7,7 +8,10 @@ same statement with the same parameters; only the rows are read each time, so an
 on the next request.
 """
 
+import functools
+
 from django.db import connections
+from django.db.models.sql import Query
 
 
 class CompiledRows:
@@ -33,3 +37,49 @@ class CompiledRows:
         # The converters given this thread's connection, as the queryset's would be.
         compiler = self.query.get_compiler(self.db)
         return list(map(tuple, compiler.apply_converters(rows, self.converters)))
+
+
+# What a compiler works out with the SQL and reads again to make instances of the rows.
+_COMPILED_STATE = ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
+
+
+class _CompiledSQL:
+    """Mixed into a backend's compiler: the SQL and select its query keeps (`compiled`)."""
+
+    def __init__(self, query, *args):
+        super().__init__(query, *args)
+        self.__dict__.update(query.compiled[1])
+
+    def as_sql(self, with_limits=True, with_col_aliases=False):
+        return self.query.compiled[0]
+
+
+@functools.cache
+def _compiled_compiler(compiler_class):
+    return type(f"Compiled{compiler_class.__name__}", (_CompiledSQL, compiler_class), {})
+
+
+class _CompiledQuery(Query):
+    compiled = None  # ((sql, params), the compiler's _COMPILED_STATE)
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        connection = connections[using] if using else connection
+        compiler_class = _compiled_compiler(connection.ops.compiler(self.compiler))
+        return compiler_class(self, connection, using, elide_empty)
+
+
+class CompiledObjects:
+    """What iterating `queryset` gives (instances, with its select_related(), its iterable
+    class's and its prefetches' extras), its SQL compiled once: objects() runs it. The
+    queryset itself is never handed out: a filter or a count of it would run the kept SQL."""
+
+    def __init__(self, queryset):
+        compiler = queryset.query.get_compiler(queryset.db)
+        sql = compiler.as_sql()
+        query = queryset.query.chain(_CompiledQuery)
+        query.compiled = sql, {name: getattr(compiler, name) for name in _COMPILED_STATE}
+        self.queryset = queryset.all()
+        self.queryset.query = query
+
+    def objects(self):
+        return list(self.queryset.all())

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from core.compiled_rows import CompiledObjects
 from core.translated import by_name
 from partnerships.anniversaries import jubilee_of, jubilee_queryset
 from partnerships.maps import LINKS_NEEDED, overview_map
@@ -25,11 +26,12 @@ def home_queries(language, today):
     """The home page's queries of featured partnerships (and the most recently changed, for
     when none is featured), of the soonest activities and of the coming jubilees, as built in
     `language` on `today`: a memo of a pure function of the two, holding queries, never rows
-    (each request runs copies), so an edit shows on the next request. Building them (the
-    soonest activities' nested keys above all) took the ORM about 5 ms a page."""
+    (each request runs them), so an edit shows on the next request. Building them (the
+    soonest activities' nested keys above all) took the ORM about 5 ms a page, compiling them
+    2.5 ms more: they are kept compiled."""
     published = Partnership.objects.published().with_cities().card_columns().for_cards()
     by_names = (by_name("city_a__name"), by_name("city_b__name"), "pk")
-    return {
+    queries = {
         "featured": published.filter(is_featured=True).order_by(*by_names)[:FEATURED_COUNT],
         "changed": published.order_by("-updated_at")[:FEATURED_COUNT],
         "upcoming": Activity.objects.select_related("partnership__city_a", "partnership__city_b")
@@ -39,6 +41,7 @@ def home_queries(language, today):
             :UPCOMING_COUNT
         ],
     }
+    return {name: CompiledObjects(query) for name, query in queries.items()}
 
 
 class HomeView(TemplateView):
@@ -46,7 +49,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         queries = home_queries(translation.get_language(), timezone.localdate())
-        featured = list(queries["featured"].all()) or list(queries["changed"].all())
+        featured = queries["featured"].objects() or queries["changed"].objects()
         by_vitality = partnerships_by_vitality()
         # ?map=active: the world map of the active partnerships only; anything else, all.
         active_only = self.request.GET.get("map") == Partnership.Vitality.ACTIVE
@@ -55,8 +58,8 @@ class HomeView(TemplateView):
             partnership_count=sum(row["value"] for row in by_vitality),
             by_vitality=by_vitality,
             map_active_only=active_only,
-            upcoming_activities=list(queries["upcoming"].all()),
-            jubilees=[jubilee_of(partnership) for partnership in queries["jubilees"].all()],
+            upcoming_activities=queries["upcoming"].objects(),
+            jubilees=[jubilee_of(partnership) for partnership in queries["jubilees"].objects()],
             world_map=overview_map(
                 *partnerships_by_country_pair(
                     vitality=Partnership.Vitality.ACTIVE if active_only else None,

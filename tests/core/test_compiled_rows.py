@@ -1,4 +1,4 @@
-"""A values_list() query compiled once (core/compiled_rows.py): the rows its queryset gives,
+"""A query compiled once (core/compiled_rows.py): the rows or instances its queryset gives,
 converted alike, read afresh on every call."""
 
 import datetime
@@ -7,9 +7,9 @@ import pytest
 from django.db.models import F
 from django.utils import translation
 
-from core.compiled_rows import CompiledRows
+from core.compiled_rows import CompiledObjects, CompiledRows
 from core.translated import translated
-from partnerships.models import Activity
+from partnerships.models import Activity, Partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,30 @@ def test_rows_are_the_querysets_own_and_read_afresh(make_partnership, make_activ
     )
     Activity.objects.filter(title="Concert").update(title_de="Chorkonzert")
     assert compiled.rows()[1][4] == "Chorkonzert"
+
+
+def test_objects_are_the_querysets_own_and_read_afresh(
+    make_partnership, make_city, make_focus_area, django_assert_num_queries
+):
+    pair = make_partnership(
+        city_a=make_city(name="Aachen"), is_featured=True, focus_areas=[make_focus_area()]
+    )
+    make_partnership(city_a=make_city(name="Zwickau"), is_featured=True)
+    partnerships = (
+        Partnership.objects.filter(is_featured=True)
+        .select_related("city_a", "city_b")
+        .for_cards()
+        .order_by("city_a__name")
+    )
+    compiled = CompiledObjects(partnerships)
+    expected = list(partnerships.all())
+    # The instances, their cities (select_related) and focus areas (the iterable class's):
+    # the same query and the focus areas' query.
+    with django_assert_num_queries(2):
+        found = compiled.objects()
+        assert [(p.pk, p.city_a.name, p.focus_area_rows) for p in found] == [
+            (p.pk, p.city_a.name, p.focus_area_rows) for p in expected
+        ]
+    assert found[0].focus_area_rows
+    Partnership.objects.filter(pk=pair.pk).update(is_featured=False)
+    assert [p.city_a.name for p in compiled.objects()] == ["Zwickau"]
