@@ -207,9 +207,12 @@ def _country_pair_sql(vitality, links, busiest=None):
             SELECT country_a, country_b, SUM(n) AS n FROM {pairs_table}
             WHERE {of_vitality} country_a <> country_b
             GROUP BY country_a, country_b
-            -- Tested once a pair, not once a row of each vitality (SQLite: 0.2 ms of 2.5).
-            HAVING country_a IN (SELECT country FROM placed)
-            AND country_b IN (SELECT country FROM placed)
+            -- Tested once a pair, not once a row of each vitality (SQLite: 0.2 ms of 2.5),
+            -- and not at all when every country is placed, as at world scale (SQLite: the
+            -- 2,000 pairs' 4,000 lookups 0.7 ms of 3.1; the first test is run once).
+            HAVING NOT EXISTS (SELECT 1 FROM country WHERE located = 0)
+            OR (country_a IN (SELECT country FROM placed)
+                AND country_b IN (SELECT country FROM placed))
         )
         SELECT 'c', country, NULL, n, located, latitude, east, north FROM country
         UNION ALL

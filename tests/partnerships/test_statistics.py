@@ -118,6 +118,13 @@ def test_the_busiest_country_pairs_only(make_city, make_partnership):
     # Of one vitality: without records, each is of unknown vitality.
     assert busiest(2, vitality=Partnership.Vitality.UNKNOWN) == busiest(2)
     assert busiest(50, vitality=Partnership.Vitality.ACTIVE) == {}
+    # Every country placed (as at world scale, where the test of each pair is skipped): the
+    # same links.
+    City.objects.filter(country="XK").update(latitude="10.0", longitude="20.0")
+    located += ("XK",)
+    assert busiest(1) == {("DE", "XK"): 5}
+    assert busiest(2) == {("DE", "XK"): 5, ("DE", "FR"): 4}
+    assert busiest(50) == {**pairs, ("DE", "XK"): 5}
 
 
 def test_decades_of_founding_with_empty_decades_filled(make_partnership):
