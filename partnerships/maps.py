@@ -1,6 +1,7 @@
 """The home page's world map: every published partnership by country, drawn with the pieces of
 cities/maps.py (projection, great circles, the map's points and lines)."""
 
+import functools
 import heapq
 import math
 from dataclasses import dataclass
@@ -80,9 +81,12 @@ def grouped_numbers():
     return grouped
 
 
-def _partnerships(count, grouped=None):
-    """ "1 partnership", "1,234 partnerships" in the active language."""
-    number = (grouped or grouped_numbers())(count)
+@functools.lru_cache(maxsize=4096)
+def _partnerships(language, count):
+    """ "1 partnership", "1,234 partnerships" in `language`, the active one: a pure function
+    of the two, kept for the 100-odd counts a world map words (12 µs each through ngettext()
+    and the number's format)."""
+    number = grouped_numbers()(count)
     return ngettext("%(count)s partnership", "%(count)s partnerships", count) % {"count": number}
 
 
@@ -108,16 +112,12 @@ def overview_map(countries, links):
     busiest = drawn[0].partnerships
     grouped = grouped_numbers()
     list_url = reverse("partnership_list")  # a country's circle leads to its partnerships
-    points, labels = [], {}
+    points, language = [], get_language()
     for country in drawn:  # largest first, so smaller circles lie on top and stay visible
         # As urlencode() writes the code; a country's (two letters) needs no quoting.
         code = country.code if country.code.isalnum() and country.code.isascii() else None
         share = math.sqrt(country.partnerships / busiest)
-        partnerships = labels.get(country.partnerships)
-        if partnerships is None:  # many countries share a count: each worded once
-            partnerships = labels[country.partnerships] = _partnerships(
-                country.partnerships, grouped
-            )
+        partnerships = _partnerships(language, country.partnerships)
         points.append(
             MapPoint(
                 *project(*centres[id(country)]),
