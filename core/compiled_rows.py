@@ -4,29 +4,43 @@ A page whose query is the same for every request (of a language, of a day) pays 
 building and compiling it each time: for the site calendar's, soonest()'s nested subqueries
 copied and compiled, more than a third of what running it costs. Kept compiled, it is the
 same statement with the same parameters; only the rows are read each time, so an edit shows
-on the next request.
+on the next request. A statement for one record (a city's page) is built with a stand-in value
+in its place (`SLOT`) and run with the record's own.
 """
 
 from django.db import connections
+
+# A stand-in for a key given to rows(): no record has it.
+SLOT = -2_046_813_579
 
 
 class CompiledRows:
     """What iterating `queryset` (a values_list(), not flat) gives, its SQL compiled once:
     rows() runs it and returns tuples with Django's converters applied, as the queryset's own
-    iteration would."""
+    iteration would; rows(key) with `key` in place of each parameter that is SLOT."""
 
     def __init__(self, queryset):
         self.db = queryset.db
         self.query = queryset.query
         compiler = self.query.get_compiler(self.db)
         self.sql, self.params = compiler.as_sql()
-        self.converters = compiler.get_converters(
-            [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
-        )
+        self.slots = [
+            i for i, param in enumerate(self.params) if type(param) is int and param == SLOT
+        ]
+        selected = compiler.select[: compiler.col_count]
+        self.converters = compiler.get_converters([column for column, _sql, _alias in selected])
+        # The columns' names in the statement's order: values_list() may give another (of a
+        # union, its annotations last), which its iteration restores and rows() does not.
+        self.names = [alias for _column, _sql, alias in selected]
 
-    def rows(self):
+    def rows(self, key=None):
+        params = self.params
+        if self.slots:
+            params = list(params)
+            for i in self.slots:
+                params[i] = key
         with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, self.params)
+            cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if not self.converters:
             return rows

@@ -1,6 +1,7 @@
 """The city directory and a city's profile: its partnerships, map and figures."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,14 +18,13 @@ from cities.models import City
 from core import charts
 from core.addresses import slug_addresses
 from core.choices import choice_label, country_name
+from core.compiled_rows import SLOT, CompiledRows
 from core.dates import format_partial_date
 from core.translated import ORIGINAL, column
 
 from .. import reports, statistics
 from ..filters import CityFilter
 from ..models import (
-    Activity,
-    Milestone,
     PartnerSearch,
     Partnership,
     listed_cities,
@@ -64,6 +64,33 @@ class PartnerCity:
     has_coordinates = City.has_coordinates
 
 
+_SIDE = 6  # the columns of each city in a row of _partners_query()
+
+
+@functools.lru_cache(maxsize=8)
+def _partners_query(language, alias):
+    """CityDetailView.partners()' statement, compiled once per language: building and compiling
+    the query cost more than running it."""
+    names = [column("name", language), column("name", ORIGINAL)]
+    city_columns = ["id", *names, "country", "latitude", "longitude"]
+    rows = (
+        Partnership.objects.using(alias)
+        .rewrite(False)
+        .published()
+        .involving(SLOT)
+        .order_by(F("established").asc(nulls_last=True), "id")
+        .values_list(
+            "slug",
+            "kind",
+            "status",
+            "established",
+            "established_precision",
+            *(f"{side}__{name}" for side in ("city_a", "city_b") for name in city_columns),
+        )
+    )[:CITY_PARTNER_LIMIT]
+    return CompiledRows(rows)
+
+
 class CityListView(FilterView):
     filterset_class = CityFilter
     template_name = "cities/city_list.html"
@@ -101,10 +128,7 @@ class CityDetailView(DetailView):
         if not partners:
             raise Http404("No published partnership: not a public city.")
         # The years with records, for the report links; their activities are the figures' too.
-        years = reports.record_years(
-            Activity.objects.published().involving(city),
-            Milestone.objects.published().involving(city),
-        )
+        years = reports.city_record_years(city)
         figures = statistics.city_figures(
             city,
             {year: n for year, (n, _milestones) in years.items() if n},
@@ -131,41 +155,17 @@ class CityDetailView(DetailView):
         objects with what the list, the map and the report links read: the partnerships'
         and both cities' whole rows (every text in every language) cost more to build than
         the rest of the page's list."""
-        language_columns = [column("name", get_language()), column("name", ORIGINAL)]
-        city_columns = ["id", *dict.fromkeys(language_columns), "country", "latitude", "longitude"]
-        rows = (
-            Partnership.objects.published()
-            .involving(city)
-            .order_by(F("established").asc(nulls_last=True), "id")
-            .values(
-                "slug",
-                "kind",
-                "status",
-                "established",
-                "established_precision",
-                *(f"{side}__{name}" for side in ("city_a", "city_b") for name in city_columns),
-            )
-        )[:CITY_PARTNER_LIMIT]
+        rows = _partners_query(get_language(), Partnership.objects.db).rows(city.pk)
         partners = []
-        for row in rows:
-            side = "city_b" if row["city_a__id"] == city.pk else "city_a"
-            name, original = (row[f"{side}__{name}"] for name in language_columns)
+        for slug, kind, status, established, precision, *sides in rows:
+            # Each side: its key, name in the language and the original, country and place.
+            a, b = sides[:_SIDE], sides[_SIDE:]
+            pk, name, original, country, latitude, longitude = b if a[0] == city.pk else a
             partners.append(
                 (
-                    ListedPartnership(
-                        row["slug"],
-                        row["kind"],
-                        row["status"],
-                        row["established"],
-                        row["established_precision"],
-                    ),
-                    PartnerCity(
-                        row[f"{side}__id"],
-                        name or original,  # as City.name reads it: else the original
-                        row[f"{side}__country"],
-                        row[f"{side}__latitude"],
-                        row[f"{side}__longitude"],
-                    ),
+                    ListedPartnership(slug, kind, status, established, precision),
+                    # The name as City.name reads it: else the original.
+                    PartnerCity(pk, name or original, country, latitude, longitude),
                 )
             )
         return partners

@@ -7,9 +7,9 @@ import pytest
 from django.db.models import F
 from django.utils import translation
 
-from core.compiled_rows import CompiledRows
+from core.compiled_rows import SLOT, CompiledRows
 from core.translated import translated
-from partnerships.models import Activity
+from partnerships.models import Activity, Partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,13 @@ def test_rows_are_the_querysets_own_and_read_afresh(make_partnership, make_activ
     )
     Activity.objects.filter(title="Concert").update(title_de="Chorkonzert")
     assert compiled.rows()[1][4] == "Chorkonzert"
+
+
+def test_a_slot_is_filled_with_the_key_given_to_each_call(make_partnership):
+    first, second = make_partnership(), make_partnership()
+    compiled = CompiledRows(
+        Partnership.objects.rewrite(False).filter(pk=SLOT).values_list("pk", "slug")
+    )
+    assert compiled.names == ["pk", "slug"]
+    assert compiled.rows(first.pk) == [(first.pk, first.slug)]
+    assert compiled.rows(second.pk) == [(second.pk, second.slug)]
