@@ -10,14 +10,15 @@ in its place (`SLOT`) and run with the record's own.
 
 from django.db import connections
 
-# A stand-in for a key given to rows(): no record has it.
-SLOT = -2_046_813_579
+# Stand-ins for a key given to rows(), a number or a text (a slug): no record has them.
+SLOT, TEXT_SLOT = -2_046_813_579, "\x00slot"
 
 
 class CompiledRows:
     """What iterating `queryset` (a values_list(), not flat) gives, its SQL compiled once:
     rows() runs it and returns tuples with Django's converters applied, as the queryset's own
-    iteration would; rows(key) with `key` in place of each parameter that is SLOT."""
+    iteration would; rows(key) with `key` in place of each parameter that is a SLOT or
+    TEXT_SLOT."""
 
     def __init__(self, queryset):
         self.db = queryset.db
@@ -25,7 +26,9 @@ class CompiledRows:
         compiler = self.query.get_compiler(self.db)
         self.sql, self.params = compiler.as_sql()
         self.slots = [
-            i for i, param in enumerate(self.params) if type(param) is int and param == SLOT
+            i
+            for i, param in enumerate(self.params)
+            if type(param) in (int, str) and param in (SLOT, TEXT_SLOT)
         ]
         selected = compiler.select[: compiler.col_count]
         self.converters = compiler.get_converters([column for column, _sql, _alias in selected])

@@ -14,11 +14,11 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from cities import maps
-from cities.models import City
+from cities.models import City, CityFigure
 from core import charts
 from core.addresses import slug_addresses
 from core.choices import choice_label, country_name
-from core.compiled_rows import SLOT, CompiledRows
+from core.compiled_rows import SLOT, TEXT_SLOT, CompiledRows
 from core.dates import format_partial_date
 from core.translated import ORIGINAL, column
 
@@ -65,6 +65,37 @@ class PartnerCity:
 
 
 _SIDE = 6  # the columns of each city in a row of _partners_query()
+_CITY_FIELDS = [field.attname for field in City._meta.concrete_fields]
+_FIGURE_FIELDS = [field.attname for field in CityFigure._meta.concrete_fields]
+
+
+@dataclass(frozen=True)
+class _CityStatements:
+    city: CompiledRows  # by slug: its fields (_CITY_FIELDS), then whether it seeks a partner
+    figures: CompiledRows  # by the city's key: its key figures' fields (_FIGURE_FIELDS)
+
+
+@functools.lru_cache(maxsize=4)
+def _city_statements(alias, today):
+    """CityDetailView.get_object()'s statements, compiled once a day (the listings current
+    on `today`)."""
+    seeking = PartnerSearch.objects.current(today).filter(city=OuterRef("pk"))
+    return _CityStatements(
+        CompiledRows(
+            City.objects.using(alias)
+            .rewrite(False)
+            .filter(slug=TEXT_SLOT)
+            .order_by()
+            .annotate(is_seeking=Exists(seeking))
+            .values_list(*_CITY_FIELDS, "is_seeking")
+        ),
+        CompiledRows(
+            CityFigure.objects.using(alias)
+            .rewrite(False)
+            .filter(city=SLOT)
+            .values_list(*_FIGURE_FIELDS)
+        ),
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -112,15 +143,25 @@ class CityDetailView(DetailView):
     template_name = "cities/city_detail.html"
     context_object_name = "city"
 
-    def get_queryset(self):
-        # Public (with a published partnership): told by its list of partnerships, read in any
-        # case (get_context_data), not by a test here (finder.public_q, a query's worth of
-        # work; public_cities() reads the cities of every published partnership to find one,
-        # 20 ms on PostgreSQL at world scale); its partnership_count comes with its figures.
-        # Whether it has a current "seeking a partner" listing: a notice, at no extra query.
-        return City.objects.prefetch_related("figures").annotate(
-            is_seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
-        )
+    def get_object(self, queryset=None):
+        """The city by its slug, whether it has a current "seeking a partner" listing (a notice)
+        and its key figures (`key_figures`), by statements compiled once a day: building them
+        took half of the view's time. Public (with a published partnership): told by its list
+        of partnerships, read in any case (get_context_data), not by a test here
+        (finder.public_q, a query's worth of work); its partnership_count comes with its
+        figures."""
+        statements = _city_statements(City.objects.db, timezone.localdate())
+        found = statements.city.rows(self.kwargs[self.slug_url_kwarg])
+        if not found:
+            raise Http404("No city with this address.")
+        *values, is_seeking = found[0]
+        city = City.from_db(statements.city.db, _CITY_FIELDS, values)
+        city.is_seeking = is_seeking
+        self.key_figures = [
+            CityFigure.from_db(statements.figures.db, _FIGURE_FIELDS, row)
+            for row in statements.figures.rows(city.pk)
+        ]
+        return city
 
     def get_context_data(self, **kwargs):
         city = self.object
@@ -146,6 +187,7 @@ class CityDetailView(DetailView):
             figures=figures,
             charts=self.charts(city, figures),
             report_links=self.report_links(city, [p for p, _partner in partners], years),
+            key_figures=self.key_figures,
             **kwargs,
         )
 
