@@ -8,10 +8,15 @@ on the next request. A statement for one record (a city's page) is built with a 
 in its place (`SLOT`) and run with the record's own.
 """
 
+import re
+
 from django.db import connections
 
 # Stand-ins for a key given to rows(), a number or a text (a slug): no record has them.
 SLOT, TEXT_SLOT = -2_046_813_579, "\x00slot"
+# In place of a subquery given to rows(): `RawSQL("%s", [SUBQUERY_SLOT])`.
+SUBQUERY_SLOT = "\x00subquery"
+_PLACEHOLDER = re.compile("%%|%s")
 
 
 class CompiledRows:
@@ -36,17 +41,32 @@ class CompiledRows:
         # union, its annotations last), which its iteration restores and rows() does not.
         self.names = [alias for _column, _sql, alias in selected]
 
-    def rows(self, key=None):
-        params = self.params
+    def rows(self, key=None, subquery=None):
+        """Its rows; `subquery` (sql, params), of a statement made with SUBQUERY_SLOT, in its
+        place."""
+        sql, params = self.sql, self.params
         if self.slots:
             params = list(params)
             for i in self.slots:
                 params[i] = key
+        if subquery is not None:
+            sql, params = self._with_subquery(sql, params, *subquery)
         with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not self.converters:
             return rows
         # The converters given this thread's connection, as the queryset's would be.
         compiler = self.query.get_compiler(self.db)
         return list(map(tuple, compiler.apply_converters(rows, self.converters)))
+
+    @staticmethod
+    def _with_subquery(sql, params, subquery, subquery_params):
+        at = list(params).index(SUBQUERY_SLOT)
+        # The statement's at-th placeholder ("%%" is a literal "%", not one).
+        found = (m for m in _PLACEHOLDER.finditer(sql) if m.group() == "%s")
+        place = next(m for i, m in enumerate(found) if i == at)
+        return (
+            sql[: place.start()] + subquery + sql[place.end() :],
+            [*params[:at], *subquery_params, *params[at + 1 :]],
+        )
