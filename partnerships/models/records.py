@@ -4,7 +4,7 @@ import datetime
 import functools
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections, models, router, transaction
 from django.db.models import (
     BooleanField,
@@ -885,7 +885,10 @@ def _listed_rows(rows, language, keys, order_by):
     if isinstance(keys, RawSQL):
         subquery = keys.sql, keys.params
     elif isinstance(keys, models.QuerySet) and keys.db == rows.db:
-        subquery = keys.query.sql_with_params()
+        try:
+            subquery = keys.query.get_compiler(keys.db).as_sql()
+        except EmptyResultSet:  # none(): an invalid filter's
+            return []
     else:
         return rows.filter(pk__in=keys).order_by(*order_by)
     return _listed_statement(language, rows.db, order_by).rows(subquery=subquery)
