@@ -18,6 +18,7 @@ from . import search
 from .models import (
     Activity,
     FocusArea,
+    FocusAreaActivityFigure,
     Partnership,
     public_city_count,
     published_count,
@@ -279,6 +280,26 @@ class ActivityFilter(QuickFilterSet):
         model = Activity
         fields = []
         form = QuickSelectForm
+
+    def figure_count(self):
+        """How many published activities `qs` holds when a focus area is the only filter, from
+        its maintained count (FocusAreaActivityFigure, the topic page's); else None. Counted
+        by the query, PostgreSQL read every activity of the area (60–75 ms for culture)."""
+        if not (self.is_bound and self.is_valid()):
+            return None
+        chosen = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in EMPTY_VALUES
+        }
+        if chosen.keys() != {"focus_area"}:
+            return None
+        return (
+            FocusAreaActivityFigure.objects.filter(focus_area=chosen["focus_area"].pk)
+            .values_list("n", flat=True)
+            .first()
+            or 0
+        )
 
     def filter_when(self, queryset, name, value):
         today = timezone.localdate()

@@ -304,7 +304,8 @@ def city_figures(city, activity_years=None, partnerships=None):
         for code, n in per_country.items()
     ]
     activity_years = activities_per_year(
-        Activity.objects.published().involving(city), activity_years
+        Activity.objects.published().involving(city) if activity_years is None else None,
+        activity_years,
     )
     return CityFigures(
         partner_countries=sorted(named, key=lambda row: (-row["value"], row["label"]))[

@@ -1,6 +1,7 @@
 """The city directory and a city's profile: its partnerships, map and figures."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,18 +14,17 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from cities import maps
-from cities.models import City
+from cities.models import City, CityFigure
 from core import charts
 from core.addresses import slug_addresses
 from core.choices import choice_label, country_name
+from core.compiled_rows import SLOT, TEXT_SLOT, CompiledRows
 from core.dates import format_partial_date
 from core.translated import ORIGINAL, column
 
 from .. import reports, statistics
 from ..filters import CityFilter
 from ..models import (
-    Activity,
-    Milestone,
     PartnerSearch,
     Partnership,
     listed_cities,
@@ -64,6 +64,64 @@ class PartnerCity:
     has_coordinates = City.has_coordinates
 
 
+_SIDE = 6  # the columns of each city in a row of _partners_query()
+_CITY_FIELDS = [field.attname for field in City._meta.concrete_fields]
+_FIGURE_FIELDS = [field.attname for field in CityFigure._meta.concrete_fields]
+
+
+@dataclass(frozen=True)
+class _CityStatements:
+    city: CompiledRows  # by slug: its fields (_CITY_FIELDS), then whether it seeks a partner
+    figures: CompiledRows  # by the city's key: its key figures' fields (_FIGURE_FIELDS)
+
+
+@functools.lru_cache(maxsize=4)
+def _city_statements(alias, today):
+    """CityDetailView.get_object()'s statements, compiled once a day (the listings current
+    on `today`)."""
+    seeking = PartnerSearch.objects.current(today).filter(city=OuterRef("pk"))
+    return _CityStatements(
+        CompiledRows(
+            City.objects.using(alias)
+            .rewrite(False)
+            .filter(slug=TEXT_SLOT)
+            .order_by()
+            .annotate(is_seeking=Exists(seeking))
+            .values_list(*_CITY_FIELDS, "is_seeking")
+        ),
+        CompiledRows(
+            CityFigure.objects.using(alias)
+            .rewrite(False)
+            .filter(city=SLOT)
+            .values_list(*_FIGURE_FIELDS)
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _partners_query(language, alias):
+    """CityDetailView.partners()' statement, compiled once per language: building and compiling
+    the query cost more than running it."""
+    names = [column("name", language), column("name", ORIGINAL)]
+    city_columns = ["id", *names, "country", "latitude", "longitude"]
+    rows = (
+        Partnership.objects.using(alias)
+        .rewrite(False)
+        .published()
+        .involving(SLOT)
+        .order_by(F("established").asc(nulls_last=True), "id")
+        .values_list(
+            "slug",
+            "kind",
+            "status",
+            "established",
+            "established_precision",
+            *(f"{side}__{name}" for side in ("city_a", "city_b") for name in city_columns),
+        )
+    )[:CITY_PARTNER_LIMIT]
+    return CompiledRows(rows)
+
+
 class CityListView(FilterView):
     filterset_class = CityFilter
     template_name = "cities/city_list.html"
@@ -85,15 +143,25 @@ class CityDetailView(DetailView):
     template_name = "cities/city_detail.html"
     context_object_name = "city"
 
-    def get_queryset(self):
-        # Public (with a published partnership): told by its list of partnerships, read in any
-        # case (get_context_data), not by a test here (finder.public_q, a query's worth of
-        # work; public_cities() reads the cities of every published partnership to find one,
-        # 20 ms on PostgreSQL at world scale); its partnership_count comes with its figures.
-        # Whether it has a current "seeking a partner" listing: a notice, at no extra query.
-        return City.objects.prefetch_related("figures").annotate(
-            is_seeking=Exists(PartnerSearch.objects.current().filter(city=OuterRef("pk")))
-        )
+    def get_object(self, queryset=None):
+        """The city by its slug, whether it has a current "seeking a partner" listing (a notice)
+        and its key figures (`key_figures`), by statements compiled once a day: building them
+        took half of the view's time. Public (with a published partnership): told by its list
+        of partnerships, read in any case (get_context_data), not by a test here
+        (finder.public_q, a query's worth of work); its partnership_count comes with its
+        figures."""
+        statements = _city_statements(City.objects.db, timezone.localdate())
+        found = statements.city.rows(self.kwargs[self.slug_url_kwarg])
+        if not found:
+            raise Http404("No city with this address.")
+        *values, is_seeking = found[0]
+        city = City.from_db(statements.city.db, _CITY_FIELDS, values)
+        city.is_seeking = is_seeking
+        self.key_figures = [
+            CityFigure.from_db(statements.figures.db, _FIGURE_FIELDS, row)
+            for row in statements.figures.rows(city.pk)
+        ]
+        return city
 
     def get_context_data(self, **kwargs):
         city = self.object
@@ -101,10 +169,7 @@ class CityDetailView(DetailView):
         if not partners:
             raise Http404("No published partnership: not a public city.")
         # The years with records, for the report links; their activities are the figures' too.
-        years = reports.record_years(
-            Activity.objects.published().involving(city),
-            Milestone.objects.published().involving(city),
-        )
+        years = reports.city_record_years(city)
         figures = statistics.city_figures(
             city,
             {year: n for year, (n, _milestones) in years.items() if n},
@@ -122,6 +187,7 @@ class CityDetailView(DetailView):
             figures=figures,
             charts=self.charts(city, figures),
             report_links=self.report_links(city, [p for p, _partner in partners], years),
+            key_figures=self.key_figures,
             **kwargs,
         )
 
@@ -131,41 +197,17 @@ class CityDetailView(DetailView):
         objects with what the list, the map and the report links read: the partnerships'
         and both cities' whole rows (every text in every language) cost more to build than
         the rest of the page's list."""
-        language_columns = [column("name", get_language()), column("name", ORIGINAL)]
-        city_columns = ["id", *dict.fromkeys(language_columns), "country", "latitude", "longitude"]
-        rows = (
-            Partnership.objects.published()
-            .involving(city)
-            .order_by(F("established").asc(nulls_last=True), "id")
-            .values(
-                "slug",
-                "kind",
-                "status",
-                "established",
-                "established_precision",
-                *(f"{side}__{name}" for side in ("city_a", "city_b") for name in city_columns),
-            )
-        )[:CITY_PARTNER_LIMIT]
+        rows = _partners_query(get_language(), Partnership.objects.db).rows(city.pk)
         partners = []
-        for row in rows:
-            side = "city_b" if row["city_a__id"] == city.pk else "city_a"
-            name, original = (row[f"{side}__{name}"] for name in language_columns)
+        for slug, kind, status, established, precision, *sides in rows:
+            # Each side: its key, name in the language and the original, country and place.
+            a, b = sides[:_SIDE], sides[_SIDE:]
+            pk, name, original, country, latitude, longitude = b if a[0] == city.pk else a
             partners.append(
                 (
-                    ListedPartnership(
-                        row["slug"],
-                        row["kind"],
-                        row["status"],
-                        row["established"],
-                        row["established_precision"],
-                    ),
-                    PartnerCity(
-                        row[f"{side}__id"],
-                        name or original,  # as City.name reads it: else the original
-                        row[f"{side}__country"],
-                        row[f"{side}__latitude"],
-                        row[f"{side}__longitude"],
-                    ),
+                    ListedPartnership(slug, kind, status, established, precision),
+                    # The name as City.name reads it: else the original.
+                    PartnerCity(pk, name or original, country, latitude, longitude),
                 )
             )
         return partners

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import F
 from django.utils import translation
 
-from core.compiled_rows import CompiledObjects, CompiledRows
+from core.compiled_rows import SLOT, CompiledObjects, CompiledRows
 from core.translated import translated
 from partnerships.models import Activity, Partnership
 
@@ -78,3 +78,13 @@ def test_objects_are_the_querysets_own_and_read_afresh(
     assert found[0].focus_area_rows
     Partnership.objects.filter(pk=pair.pk).update(is_featured=False)
     assert [p.city_a.name for p in compiled.objects()] == ["Zwickau"]
+
+
+def test_a_slot_is_filled_with_the_key_given_to_each_call(make_partnership):
+    first, second = make_partnership(), make_partnership()
+    compiled = CompiledRows(
+        Partnership.objects.rewrite(False).filter(pk=SLOT).values_list("pk", "slug")
+    )
+    assert compiled.names == ["pk", "slug"]
+    assert compiled.rows(first.pk) == [(first.pk, first.slug)]
+    assert compiled.rows(second.pk) == [(second.pk, second.slug)]
