@@ -95,6 +95,20 @@ def _areas(count):
     return [_AREA - n for n in range(count)]
 
 
+# And the keys of the cities read in full or shown, one slot each, as many as may be read: the
+# slots not filled stay keys no city has, so one statement serves any number of them.
+_ID = -918_300_000  # the first city's slot; the next's one less
+
+
+def _ids(count):
+    return [_ID - n for n in range(count)]
+
+
+def _slots(keys, count):
+    """{slot: key} of `keys` in the first of `count` slots (_ids)."""
+    return dict(zip(_ids(count), keys, strict=False))
+
+
 def _others(city, partnerships=None):
     """The cities twinned with `city` (by `partnerships`, default: any in any state), as a
     subquery: the finder's statements name no list of keys, so they are compiled once."""
@@ -210,6 +224,42 @@ def _partners_query(language):
     )
 
 
+def _cities_query():
+    """The cities in LOADED slots (_ids) as rows of CITY_COLUMNS, in no order."""
+    return (
+        City.objects.rewrite(False)
+        .filter(pk__in=_ids(LOADED))
+        .order_by()  # sorted by the caller
+        .values_list(*CITY_COLUMNS)
+    )
+
+
+def _shown_partnerships_query(count):
+    """(city_a, city_b) of the published partnerships of the cities in `count` slots."""
+    ids = _ids(count)
+    return (
+        Partnership.objects.rewrite(False)
+        .published()
+        .order_by()
+        .filter(Q(city_a__in=ids) | Q(city_b__in=ids))
+        .values_list("city_a", "city_b")
+    )
+
+
+def _shown_areas_query(areas, count):
+    """(city_a, city_b, focus area) of the published partnerships of the cities in `count`
+    slots with any of `areas` focus areas (in their slots, _areas), once each."""
+    ids = _ids(count)
+    return (
+        Partnership.focus_areas.through.objects.filter(
+            focusarea__in=_areas(areas), partnership__state=Partnership.State.PUBLISHED
+        )
+        .filter(Q(partnership__city_a__in=ids) | Q(partnership__city_b__in=ids))
+        .values_list("partnership__city_a", "partnership__city_b", "focusarea")
+        .distinct()
+    )
+
+
 def _listing_queries(language, today, band, country, region, size_band):
     """[(source, queryset of rows of LISTING_COLUMNS)]: the asking city's own listing (OWN,
     its first) and the listings describing it (LISTING), for one UNION ALL. Chosen from the
@@ -285,13 +335,19 @@ def _source_queries(language, band, partners, focus, country, region, size_band)
 
 @functools.lru_cache(maxsize=256)
 def _compiled(alias, vendor, build, key):
-    """(sql, [parameter or slot], sources) of build(*key): a queryset (sources None), or
-    [(source, queryset)] joined by UNION ALL as rows (index in the list, *the queryset's row),
-    `sources` the source of each."""
+    """(sql, [parameter or slot], sources, converters) of build(*key): a values_list()
+    queryset (sources None, converters Django's for its columns, as its iteration applies
+    them), or [(source, queryset)] of keys and counts joined by UNION ALL as rows (index in
+    the list, *the queryset's row), `sources` the source of each."""
     del vendor  # in the key only: the SQL is the database's own
     built = build(*key)
     if not isinstance(built, list):
-        return (*built.query.get_compiler(alias).as_sql(), None)
+        compiler = built.query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters(
+            [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+        )
+        return sql, params, None, (built.query, converters) if converters else None
     parts, params = [], []
     for index, (source, queryset) in enumerate(built):
         sql, part_params = queryset.query.get_compiler(alias).as_sql()
@@ -304,7 +360,7 @@ def _compiled(alias, vendor, build, key):
         else:
             parts.append(f"SELECT {index}, t{index}.* FROM ({sql}) t{index}")  # noqa: S608
         params += part_params
-    return " UNION ALL ".join(parts), params, [source for source, _queryset in built]
+    return " UNION ALL ".join(parts), params, [source for source, _queryset in built], None
 
 
 def _filled(param, values):
@@ -322,11 +378,17 @@ def _rows(build, key, values, cache=True):
     it) when `cache`: building and compiling the ORM's queries cost more than running them."""
     connection = connections[Partnership.objects.db]
     compile_ = _compiled if cache else _compiled.__wrapped__
-    sql, params, sources = compile_(connection.alias, connection.vendor, build, key)
+    sql, params, sources, converting = compile_(connection.alias, connection.vendor, build, key)
     params = [_filled(p, values) for p in params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if converting is not None:
+        # With this thread's connection, as the queryset's own iteration would.
+        query, converters = converting
+        rows = list(
+            map(tuple, query.get_compiler(connection.alias).apply_converters(rows, converters))
+        )
     if sources is None:
         return rows
     parts = [(source, []) for source in sources]
@@ -339,9 +401,6 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     """The best `limit` suggestions for `city`, best first."""
     today = today or timezone.localdate()
     language = get_language()
-    # Without modeltranslation's rewriting of every filter and row: these queries name no
-    # translated field but by its explicit column (`column()`, `translated()`).
-    published = Partnership.objects.rewrite(False).published().order_by()
     values = {
         _CITY: city.pk,
         _CITY_COUNTRY: city.country.code if city.country else "",
@@ -406,12 +465,8 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     # as `only()` would read): most of them are only sorted by their names.
     name, region = _shown("name"), _shown("region")
     ranked = []
-    for row in (
-        City.objects.rewrite(False)
-        .filter(pk__in=promising)
-        .order_by()  # sorted below
-        .values_list(*CITY_COLUMNS)
-    ):
+    values.update(_slots(promising, LOADED))
+    for row in _rows(_cities_query, (), values):
         matches = own_listing is not None and own_listing.describes(
             row[_POPULATION], row[_COUNTRY], region(row)
         )
@@ -435,7 +490,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
                 name=shown_name,
             )
         )
-    _fill_in(city, top, published, published_partners, focus)
+    _fill_in(city, top, limit, values, published_partners, focus)
     return top
 
 
@@ -478,33 +533,26 @@ def score(suggestion):
     )
 
 
-def _fill_in(city, top, published, published_partners, focus):
-    """Names of the shared partners and focus areas, distance, time, and the reasons."""
+def _fill_in(city, top, limit, values, published_partners, focus):
+    """Names of the shared partners and focus areas, distance, time, and the reasons. `values`:
+    the slots of the statements run so far, the focus areas' among them."""
     if not top:
         return
     by_pk = {s.city.pk: s for s in top}
-    ids = list(by_pk)
+    # The shown cities in `limit` slots: one statement, compiled once, for any number of them.
+    values.update(_slots(by_pk, limit))
     if published_partners:
         # Their partnerships, the partners among them picked here and named by the first query:
         # with the partners' ids in the query too, PostgreSQL's planning of the two lists took
         # 2 ms, and the ORM prepared each id of both.
-        for a, b in published.filter(Q(city_a__in=ids) | Q(city_b__in=ids)).values_list(
-            "city_a", "city_b"
-        ):
+        for a, b in _rows(_shown_partnerships_query, (limit,), values):
             if a in by_pk and b in published_partners:
                 by_pk[a].via.append(published_partners[b])
             if b in by_pk and a in published_partners:
                 by_pk[b].via.append(published_partners[a])
     if focus:
         shared = {}
-        for a, b, area in (
-            Partnership.focus_areas.through.objects.filter(
-                focusarea__in=list(focus), partnership__state=Partnership.State.PUBLISHED
-            )
-            .filter(Q(partnership__city_a__in=ids) | Q(partnership__city_b__in=ids))
-            .values_list("partnership__city_a", "partnership__city_b", "focusarea")
-            .distinct()
-        ):
+        for a, b, area in _rows(_shown_areas_query, (len(focus), limit), values):
             for pk in (a, b):
                 if pk in by_pk:
                     shared.setdefault(pk, set()).add(area)
