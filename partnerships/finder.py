@@ -74,6 +74,22 @@ def public_q(city="pk"):
     )
 
 
+# A City's fields, in the model's order: what a queryset of cities reads and from_db() takes.
+CITY_FIELDS = tuple(f.attname for f in City._meta.concrete_fields)
+_SLUG = "-slug-slot-"  # the asked city's slug in the statement compiled once (_rows)
+
+
+def _public_city_query():
+    return City.objects.rewrite(False).filter(public_q(), slug=_SLUG).values_list(*CITY_FIELDS)
+
+
+def public_city(slug):
+    """The public city (public_q) of `slug`, or None: the queryset of cities
+    `get_object_or_404()` would read, its statement compiled once (_rows)."""
+    rows = _rows(_public_city_query, (), {_SLUG: slug})
+    return City.from_db(City.objects.db, CITY_FIELDS, rows[0]) if rows else None
+
+
 def _join(names):
     return ", ".join(str(name) for name in names)
 
