@@ -61,6 +61,7 @@ class Suggestion:
     geo: geography.Geography | None = None  # distance and time difference
     reasons: list = field(default_factory=list)
     name: str = ""  # the city's name as shown, read once for the sorts
+    region: str = ""  # and its region as shown, for the list
 
 
 def public_q(city="pk"):
@@ -475,23 +476,24 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
         return []
     # Only the most promising are read as cities: the score so far lacks only the match with
     # the asking city's own listing and the time difference, worth less than one shared partner.
-    scores = {pk: _score(*row) for pk, row in found.items()}
-    promising = sorted(found, key=lambda pk: (-scores[pk], pk))[:LOADED]
+    promising = [pk for _minus, pk in sorted((-_score(*row), pk) for pk, row in found.items())]
+    promising = promising[:LOADED]
     # Read as rows, each made a City only if it is among the `limit` shown (the same columns
     # as `only()` would read): most of them are only sorted by their names.
     name, region = _shown("name"), _shown("region")
     ranked = []
     values.update(_slots(promising, LOADED))
     for row in _rows(_cities_query, (), values):
+        shown_region = region(row)
         matches = own_listing is not None and own_listing.describes(
-            row[_POPULATION], row[_COUNTRY], region(row)
+            row[_POPULATION], row[_COUNTRY], shown_region
         )
         value = _score(*found[row[0]], matches)
         if value > 0:
-            ranked.append((-value, name(row), row[0], matches, row))
+            ranked.append((-value, name(row), row[0], matches, row, shown_region))
     ranked.sort(key=lambda entry: entry[:3])
     top = []
-    for minus_score, shown_name, pk, matches, row in ranked[:limit]:
+    for minus_score, shown_name, pk, matches, row, shown_region in ranked[:limit]:
         partners, focus_shared, similar, like_you, listing = found[pk]
         top.append(
             Suggestion(
@@ -504,6 +506,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
                 listing=listing,
                 matches_own_listing=matches,
                 name=shown_name,
+                region=shown_region,
             )
         )
     _fill_in(city, top, limit, values, published_partners, focus)
@@ -575,6 +578,7 @@ def _fill_in(city, top, limit, values, published_partners, focus):
         for pk, areas in shared.items():
             by_pk[pk].focus_areas = sorted(focus[area] for area in areas)
     now = timezone.now()
+    country = country_name(city.country.code)
     for suggestion in top:
         suggestion.via.sort()
         suggestion.geo = geography.between(city, suggestion.city, now)
@@ -586,12 +590,13 @@ def _fill_in(city, top, limit, values, published_partners, focus):
             <= 180
         ):
             suggestion.score += WEIGHTS["near_in_time"]
-        suggestion.reasons = reasons(city, suggestion)
+        suggestion.reasons = reasons(city, suggestion, country)
     top.sort(key=lambda s: (-s.score, s.name, s.city.pk))
 
 
-def reasons(city, suggestion):
-    """The reasons, in words, in the active language."""
+def reasons(city, suggestion, country=None):
+    """The reasons, in words, in the active language; `country`: the name of `city`'s
+    country, when the caller has read it for all its suggestions."""
     said = []
     if suggestion.listing is not None:
         said.append(_("Looking for a partner like you"))
@@ -621,7 +626,10 @@ def reasons(city, suggestion):
                 "Twinned with %(count)d cities like yours in %(country)s",
                 suggestion.twinned_like_you,
             )
-            % {"count": suggestion.twinned_like_you, "country": country_name(city.country.code)}
+            % {
+                "count": suggestion.twinned_like_you,
+                "country": country_name(city.country.code) if country is None else country,
+            }
         )
     if suggestion.geo is not None:
         said.append(_("%(distance)s away") % {"distance": suggestion.geo.distance_display})
