@@ -108,6 +108,10 @@ _LIMIT = 918_271
 _AREA = -918_100_000  # the first area's slot; the next's one less
 
 
+# And the region the visitor typed: the statements with a region filter compiled once too.
+_REGION = "-region-slot-"  # nothing a LIKE escapes: the compiled parameter is this text itself
+
+
 def _areas(count):
     return [_AREA - n for n in range(count)]
 
@@ -388,14 +392,13 @@ def _filled(param, values):
     return values.get(param, param)
 
 
-def _rows(build, key, values, cache=True):
+def _rows(build, key, values):
     """The rows of the statement build(*key) (see _compiled), its slots (_CITY, …) filled with
     `values` ({slot: value}); of a UNION ALL, [(source, its rows)] for each part. Compiled
     once per database and key (the key names the language where the statement depends on
-    it) when `cache`: building and compiling the ORM's queries cost more than running them."""
+    it): building and compiling the ORM's queries cost more than running them."""
     connection = connections[Partnership.objects.db]
-    compile_ = _compiled if cache else _compiled.__wrapped__
-    sql, params, sources, converting = compile_(connection.alias, connection.vendor, build, key)
+    sql, params, sources, converting = _compiled(connection.alias, connection.vendor, build, key)
     params = [_filled(p, values) for p in params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -441,8 +444,12 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     values[_LIMIT] = CANDIDATES + len(excluded)
     band = sizes.band_of(city.population)
     values.update(zip(_areas(len(focus)), focus, strict=True))
+    if region:  # in its slot, escaped as the ORM escapes the value of an `iexact`
+        connection = connections[Partnership.objects.db]
+        values[_REGION] = connection.ops.prep_for_iexact_query(region)
+        region = _REGION
     key = (language, band, bool(published_partners), len(focus), country, region, size_band)
-    for source, rows in _rows(_source_queries, key, values, cache=not region):
+    for source, rows in _rows(_source_queries, key, values):
         if source != SIZE:  # left out here, not in the query (_grouped)
             rows = _kept(rows, excluded)
         for pk, n in rows:
@@ -459,7 +466,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     # listings that describe it, read with only what they look for.
     own_listing, listings = None, {}
     key = (language, today, band, country, region, size_band)
-    for source, rows in _rows(_listing_queries, key, values, cache=not region):
+    for source, rows in _rows(_listing_queries, key, values):
         for row in rows:
             listing = PartnerSearch.from_db(PartnerSearch.objects.db, LISTING_COLUMNS, row)
             if source == OWN:
