@@ -412,8 +412,8 @@ def _rows(build, key, values):
     if sources is None:
         return rows
     parts = [(source, []) for source in sources]
-    for index, *row in rows:
-        parts[index][1].append(row)
+    for row in rows:
+        parts[row[0]][1].append(row[1:])
     return parts
 
 
