@@ -61,6 +61,7 @@ class Suggestion:
     geo: geography.Geography | None = None  # distance and time difference
     reasons: list = field(default_factory=list)
     name: str = ""  # the city's name as shown, read once for the sorts
+    region: str = ""  # and its region as shown, for the list
 
 
 def public_q(city="pk"):
@@ -72,6 +73,22 @@ def public_q(city="pk"):
     return Exists(
         Partnership.objects.published().filter(Q(city_a=OuterRef(city)) | Q(city_b=OuterRef(city)))
     )
+
+
+# A City's fields, in the model's order: what a queryset of cities reads and from_db() takes.
+CITY_FIELDS = tuple(f.attname for f in City._meta.concrete_fields)
+_SLUG = "-slug-slot-"  # the asked city's slug in the statement compiled once (_rows)
+
+
+def _public_city_query():
+    return City.objects.rewrite(False).filter(public_q(), slug=_SLUG).values_list(*CITY_FIELDS)
+
+
+def public_city(slug):
+    """The public city (public_q) of `slug`, or None: the queryset of cities
+    `get_object_or_404()` would read, its statement compiled once (_rows)."""
+    rows = _rows(_public_city_query, (), {_SLUG: slug})
+    return City.from_db(City.objects.db, CITY_FIELDS, rows[0]) if rows else None
 
 
 def _join(names):
@@ -91,8 +108,26 @@ _LIMIT = 918_271
 _AREA = -918_100_000  # the first area's slot; the next's one less
 
 
+# And the region the visitor typed: the statements with a region filter compiled once too.
+_REGION = "-region-slot-"  # nothing a LIKE escapes: the compiled parameter is this text itself
+
+
 def _areas(count):
     return [_AREA - n for n in range(count)]
+
+
+# And the keys of the cities read in full or shown, one slot each, as many as may be read: the
+# slots not filled stay keys no city has, so one statement serves any number of them.
+_ID = -918_300_000  # the first city's slot; the next's one less
+
+
+def _ids(count):
+    return [_ID - n for n in range(count)]
+
+
+def _slots(keys, count):
+    """{slot: key} of `keys` in the first of `count` slots (_ids)."""
+    return dict(zip(_ids(count), keys, strict=False))
 
 
 def _others(city, partnerships=None):
@@ -210,6 +245,42 @@ def _partners_query(language):
     )
 
 
+def _cities_query():
+    """The cities in LOADED slots (_ids) as rows of CITY_COLUMNS, in no order."""
+    return (
+        City.objects.rewrite(False)
+        .filter(pk__in=_ids(LOADED))
+        .order_by()  # sorted by the caller
+        .values_list(*CITY_COLUMNS)
+    )
+
+
+def _shown_partnerships_query(count):
+    """(city_a, city_b) of the published partnerships of the cities in `count` slots."""
+    ids = _ids(count)
+    return (
+        Partnership.objects.rewrite(False)
+        .published()
+        .order_by()
+        .filter(Q(city_a__in=ids) | Q(city_b__in=ids))
+        .values_list("city_a", "city_b")
+    )
+
+
+def _shown_areas_query(areas, count):
+    """(city_a, city_b, focus area) of the published partnerships of the cities in `count`
+    slots with any of `areas` focus areas (in their slots, _areas), once each."""
+    ids = _ids(count)
+    return (
+        Partnership.focus_areas.through.objects.filter(
+            focusarea__in=_areas(areas), partnership__state=Partnership.State.PUBLISHED
+        )
+        .filter(Q(partnership__city_a__in=ids) | Q(partnership__city_b__in=ids))
+        .values_list("partnership__city_a", "partnership__city_b", "focusarea")
+        .distinct()
+    )
+
+
 def _listing_queries(language, today, band, country, region, size_band):
     """[(source, queryset of rows of LISTING_COLUMNS)]: the asking city's own listing (OWN,
     its first) and the listings describing it (LISTING), for one UNION ALL. Chosen from the
@@ -285,13 +356,19 @@ def _source_queries(language, band, partners, focus, country, region, size_band)
 
 @functools.lru_cache(maxsize=256)
 def _compiled(alias, vendor, build, key):
-    """(sql, [parameter or slot], sources) of build(*key): a queryset (sources None), or
-    [(source, queryset)] joined by UNION ALL as rows (index in the list, *the queryset's row),
-    `sources` the source of each."""
+    """(sql, [parameter or slot], sources, converters) of build(*key): a values_list()
+    queryset (sources None, converters Django's for its columns, as its iteration applies
+    them), or [(source, queryset)] of keys and counts joined by UNION ALL as rows (index in
+    the list, *the queryset's row), `sources` the source of each."""
     del vendor  # in the key only: the SQL is the database's own
     built = build(*key)
     if not isinstance(built, list):
-        return (*built.query.get_compiler(alias).as_sql(), None)
+        compiler = built.query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters(
+            [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+        )
+        return sql, params, None, (built.query, converters) if converters else None
     parts, params = [], []
     for index, (source, queryset) in enumerate(built):
         sql, part_params = queryset.query.get_compiler(alias).as_sql()
@@ -304,7 +381,7 @@ def _compiled(alias, vendor, build, key):
         else:
             parts.append(f"SELECT {index}, t{index}.* FROM ({sql}) t{index}")  # noqa: S608
         params += part_params
-    return " UNION ALL ".join(parts), params, [source for source, _queryset in built]
+    return " UNION ALL ".join(parts), params, [source for source, _queryset in built], None
 
 
 def _filled(param, values):
@@ -315,23 +392,28 @@ def _filled(param, values):
     return values.get(param, param)
 
 
-def _rows(build, key, values, cache=True):
+def _rows(build, key, values):
     """The rows of the statement build(*key) (see _compiled), its slots (_CITY, …) filled with
     `values` ({slot: value}); of a UNION ALL, [(source, its rows)] for each part. Compiled
     once per database and key (the key names the language where the statement depends on
-    it) when `cache`: building and compiling the ORM's queries cost more than running them."""
+    it): building and compiling the ORM's queries cost more than running them."""
     connection = connections[Partnership.objects.db]
-    compile_ = _compiled if cache else _compiled.__wrapped__
-    sql, params, sources = compile_(connection.alias, connection.vendor, build, key)
+    sql, params, sources, converting = _compiled(connection.alias, connection.vendor, build, key)
     params = [_filled(p, values) for p in params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if converting is not None:
+        # With this thread's connection, as the queryset's own iteration would.
+        query, converters = converting
+        rows = list(
+            map(tuple, query.get_compiler(connection.alias).apply_converters(rows, converters))
+        )
     if sources is None:
         return rows
     parts = [(source, []) for source in sources]
-    for index, *row in rows:
-        parts[index][1].append(row)
+    for row in rows:
+        parts[row[0]][1].append(row[1:])
     return parts
 
 
@@ -339,9 +421,6 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     """The best `limit` suggestions for `city`, best first."""
     today = today or timezone.localdate()
     language = get_language()
-    # Without modeltranslation's rewriting of every filter and row: these queries name no
-    # translated field but by its explicit column (`column()`, `translated()`).
-    published = Partnership.objects.rewrite(False).published().order_by()
     values = {
         _CITY: city.pk,
         _CITY_COUNTRY: city.country.code if city.country else "",
@@ -365,8 +444,12 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     values[_LIMIT] = CANDIDATES + len(excluded)
     band = sizes.band_of(city.population)
     values.update(zip(_areas(len(focus)), focus, strict=True))
+    if region:  # in its slot, escaped as the ORM escapes the value of an `iexact`
+        connection = connections[Partnership.objects.db]
+        values[_REGION] = connection.ops.prep_for_iexact_query(region)
+        region = _REGION
     key = (language, band, bool(published_partners), len(focus), country, region, size_band)
-    for source, rows in _rows(_source_queries, key, values, cache=not region):
+    for source, rows in _rows(_source_queries, key, values):
         if source != SIZE:  # left out here, not in the query (_grouped)
             rows = _kept(rows, excluded)
         for pk, n in rows:
@@ -383,7 +466,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     # listings that describe it, read with only what they look for.
     own_listing, listings = None, {}
     key = (language, today, band, country, region, size_band)
-    for source, rows in _rows(_listing_queries, key, values, cache=not region):
+    for source, rows in _rows(_listing_queries, key, values):
         for row in rows:
             listing = PartnerSearch.from_db(PartnerSearch.objects.db, LISTING_COLUMNS, row)
             if source == OWN:
@@ -400,27 +483,24 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
         return []
     # Only the most promising are read as cities: the score so far lacks only the match with
     # the asking city's own listing and the time difference, worth less than one shared partner.
-    scores = {pk: _score(*row) for pk, row in found.items()}
-    promising = sorted(found, key=lambda pk: (-scores[pk], pk))[:LOADED]
+    promising = [pk for _minus, pk in sorted((-_score(*row), pk) for pk, row in found.items())]
+    promising = promising[:LOADED]
     # Read as rows, each made a City only if it is among the `limit` shown (the same columns
     # as `only()` would read): most of them are only sorted by their names.
     name, region = _shown("name"), _shown("region")
     ranked = []
-    for row in (
-        City.objects.rewrite(False)
-        .filter(pk__in=promising)
-        .order_by()  # sorted below
-        .values_list(*CITY_COLUMNS)
-    ):
+    values.update(_slots(promising, LOADED))
+    for row in _rows(_cities_query, (), values):
+        shown_region = region(row)
         matches = own_listing is not None and own_listing.describes(
-            row[_POPULATION], row[_COUNTRY], region(row)
+            row[_POPULATION], row[_COUNTRY], shown_region
         )
         value = _score(*found[row[0]], matches)
         if value > 0:
-            ranked.append((-value, name(row), row[0], matches, row))
+            ranked.append((-value, name(row), row[0], matches, row, shown_region))
     ranked.sort(key=lambda entry: entry[:3])
     top = []
-    for minus_score, shown_name, pk, matches, row in ranked[:limit]:
+    for minus_score, shown_name, pk, matches, row, shown_region in ranked[:limit]:
         partners, focus_shared, similar, like_you, listing = found[pk]
         top.append(
             Suggestion(
@@ -433,9 +513,10 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
                 listing=listing,
                 matches_own_listing=matches,
                 name=shown_name,
+                region=shown_region,
             )
         )
-    _fill_in(city, top, published, published_partners, focus)
+    _fill_in(city, top, limit, values, published_partners, focus)
     return top
 
 
@@ -478,39 +559,33 @@ def score(suggestion):
     )
 
 
-def _fill_in(city, top, published, published_partners, focus):
-    """Names of the shared partners and focus areas, distance, time, and the reasons."""
+def _fill_in(city, top, limit, values, published_partners, focus):
+    """Names of the shared partners and focus areas, distance, time, and the reasons. `values`:
+    the slots of the statements run so far, the focus areas' among them."""
     if not top:
         return
     by_pk = {s.city.pk: s for s in top}
-    ids = list(by_pk)
+    # The shown cities in `limit` slots: one statement, compiled once, for any number of them.
+    values.update(_slots(by_pk, limit))
     if published_partners:
         # Their partnerships, the partners among them picked here and named by the first query:
         # with the partners' ids in the query too, PostgreSQL's planning of the two lists took
         # 2 ms, and the ORM prepared each id of both.
-        for a, b in published.filter(Q(city_a__in=ids) | Q(city_b__in=ids)).values_list(
-            "city_a", "city_b"
-        ):
+        for a, b in _rows(_shown_partnerships_query, (limit,), values):
             if a in by_pk and b in published_partners:
                 by_pk[a].via.append(published_partners[b])
             if b in by_pk and a in published_partners:
                 by_pk[b].via.append(published_partners[a])
     if focus:
         shared = {}
-        for a, b, area in (
-            Partnership.focus_areas.through.objects.filter(
-                focusarea__in=list(focus), partnership__state=Partnership.State.PUBLISHED
-            )
-            .filter(Q(partnership__city_a__in=ids) | Q(partnership__city_b__in=ids))
-            .values_list("partnership__city_a", "partnership__city_b", "focusarea")
-            .distinct()
-        ):
+        for a, b, area in _rows(_shown_areas_query, (len(focus), limit), values):
             for pk in (a, b):
                 if pk in by_pk:
                     shared.setdefault(pk, set()).add(area)
         for pk, areas in shared.items():
             by_pk[pk].focus_areas = sorted(focus[area] for area in areas)
     now = timezone.now()
+    country = country_name(city.country.code)
     for suggestion in top:
         suggestion.via.sort()
         suggestion.geo = geography.between(city, suggestion.city, now)
@@ -522,12 +597,13 @@ def _fill_in(city, top, published, published_partners, focus):
             <= 180
         ):
             suggestion.score += WEIGHTS["near_in_time"]
-        suggestion.reasons = reasons(city, suggestion)
+        suggestion.reasons = reasons(city, suggestion, country)
     top.sort(key=lambda s: (-s.score, s.name, s.city.pk))
 
 
-def reasons(city, suggestion):
-    """The reasons, in words, in the active language."""
+def reasons(city, suggestion, country=None):
+    """The reasons, in words, in the active language; `country`: the name of `city`'s
+    country, when the caller has read it for all its suggestions."""
     said = []
     if suggestion.listing is not None:
         said.append(_("Looking for a partner like you"))
@@ -557,7 +633,10 @@ def reasons(city, suggestion):
                 "Twinned with %(count)d cities like yours in %(country)s",
                 suggestion.twinned_like_you,
             )
-            % {"count": suggestion.twinned_like_you, "country": country_name(city.country.code)}
+            % {
+                "count": suggestion.twinned_like_you,
+                "country": country_name(city.country.code) if country is None else country,
+            }
         )
     if suggestion.geo is not None:
         said.append(_("%(distance)s away") % {"distance": suggestion.geo.distance_display})

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
 from core.addresses import SLUG_MARKER, slug_address
-from core.choices import country_name
+from core.choices import country_name, country_names
 from core.templatetags.chart_tags import value_html as esc
 from core.translated import translated_text
 
@@ -42,18 +42,20 @@ def partner_items(partners):
 @register.simple_tag
 def suggestion_items(suggestions):
     """One `<li class="suggestion">` per finder.Suggestion: its city's link, region and
-    country, and its reasons, each as `{{ }}` writes them."""
+    country, and its reasons, each as `{{ }}` writes them (name and region as the finder read
+    them for its sorts, as shown)."""
     before, after = slug_address("city_detail").split(SLUG_MARKER, 1)
+    names = country_names()
     parts = []
     for suggestion in suggestions:
         city = suggestion.city
-        meta = esc(country_name(city.country.code))
-        if city.region:
-            meta = f"{esc(city.region)}, {meta}"
+        meta = esc(names.get(city.country.code, ""))
+        if suggestion.region:
+            meta = f"{esc(suggestion.region)}, {meta}"
         reasons = "".join(f"<li>{esc(reason)}</li>" for reason in suggestion.reasons)
         parts.append(
             f'\n    <li class="suggestion">\n      <a href="{esc(f"{before}{city.slug}{after}")}">'
-            f'{esc(city.name)}</a>\n      <span class="meta">{meta}</span>'
+            f'{esc(suggestion.name)}</a>\n      <span class="meta">{meta}</span>'
             f'\n      <ul class="reasons">{reasons}</ul>\n    </li>\n    '
         )
     return mark_safe("".join(parts))  # noqa: S308 - every value is escaped

@@ -83,13 +83,17 @@ def suggestions():
         [mark_safe("<b>kept</b>"), "Similar size: Medium-sized city (100,000 to 500,000)"],
         [],
     ]
-    return [Suggestion(city=c, reasons=r) for c, r in zip(cities, reasons, strict=True)]
+    # Name and region as the finder reads them from its rows (finder._shown): as shown.
+    return [
+        Suggestion(city=c, reasons=r, name=c.name, region=c.region)
+        for c, r in zip(cities, reasons, strict=True)
+    ]
 
 
 @pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
 def test_suggestion_items_write_what_the_loop_wrote(language):
-    shown = suggestions()
     with translation.override(language):
+        shown = suggestions()
         expected = engines["django"].from_string(SUGGESTION_LOOP).render({"suggestions": shown})
         assert suggestion_items(shown) == expected
     assert "Côte &amp; &lt;Nord&gt;" in expected and "<b>kept</b>" in expected

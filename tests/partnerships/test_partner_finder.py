@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cities.models import City
 from cities.sizes import SizeBand, band_of
@@ -435,3 +435,18 @@ class TestWorldScale:
             response = client.get(reverse("seeking_list"))
         assert response.status_code == 200
         assert all(listing.matching_cities for listing in response.context["listings"])
+
+
+@pytest.mark.parametrize("language", ["en", "de", "zh-hans"])
+def test_each_suggestion_has_its_city_s_name_and_region_as_shown(network, language):
+    """The list writes the name and region the finder read from its rows (finder._shown):
+    what the city's own fields give in each language, translated or falling back to English."""
+    City.objects.filter(pk=network["c"].pk).update(
+        name_de="Cuera", region_en="Grisons", region_de="Graubünden"
+    )
+    with translation.override(language):
+        shown = finder.suggest(network["a"])
+        assert shown
+        for suggestion in shown:
+            city = City.objects.get(pk=suggestion.city.pk)
+            assert (suggestion.name, suggestion.region) == (city.name, city.region)
