@@ -402,14 +402,6 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         ]
         return self.only(*ACTIVITY_SHOWN, "partnership__slug", *cities)
 
-    def for_sections(self):
-        """Only the columns the partnership page shows of its activities (record_tags'
-        activity items, the timeline, the JSON-LD's events): not the stamps or the
-        translations' bookkeeping, which each of 60 rows would
-        otherwise convert. The partnership's key stays: a partnership's activities are given
-        it as they are read."""
-        return self.only("partnership", *ACTIVITY_SHOWN)
-
     def keys_and_dates(self):
         """(key, start_date, upcoming_until) of each of these activities, in no order, or None
         when there are more than SECTION_DATES_READ: what sections_from() sorts, and what tells
@@ -456,16 +448,18 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             "undated": sorted(row for row in dates if row[1] is None),
         }
         shown = [row[0] for rows in lists.values() for row in rows[:size]]
-        found = self.order_by().for_sections().in_bulk(shown) if shown else {}
-        sections = {
+        # As rows, with their focus areas (one query each), as an activity list reads them:
+        # 60 model instances of translated rows, and their query built on every request, took
+        # longer than writing their items.
+        found = (
+            {activity.pk: activity for activity in listed_activities(shown, (), True)}
+            if shown
+            else {}
+        )
+        return {
             name: ActivitySection([found[row[0]] for row in rows[:size]], len(rows))
             for name, rows in lists.items()
         }
-        # The three sections' focus areas in one query.
-        with_focus_areas(
-            [activity for section in sections.values() for activity in section.activities]
-        )
-        return sections
 
     def sections_by_queries(self, today=None, size=20):
         """sections() in five queries at most (the counts, each non-empty section, the focus
@@ -652,7 +646,7 @@ class Activity(RecordStamps, TranslationStamps):
         ids = {self.partnership_id, getattr(self, "_stored_partnership_id", None)} - {None}
         Partnership.objects.using(self._state.db).filter(pk__in=ids).refresh_search_document()
 
-    # Its focus areas as ActivityQuerySet.sections() read them for the partnership page.
+    # Its focus areas as ActivityQuerySet.sections_by_queries() read them (with_focus_areas()).
     shown_focus_areas = None
 
     def focus_area_list(self):

@@ -401,7 +401,7 @@ class TestActivityTiming:
                 name: (
                     [a.pk for a in s.activities],
                     s.total,
-                    [a.shown_focus_areas for a in s.activities],
+                    [[(f.slug, f.name) for f in a.focus_area_list()] for a in s.activities],
                 )
                 for name, s in sections.items()
             }
