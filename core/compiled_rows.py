@@ -24,9 +24,11 @@ class CompiledRows:
             [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
         )
 
-    def rows(self):
+    def rows(self, params=None):
+        """`params`, if given, in place of the compiled ones, as many and in the same places:
+        a statement compiled with stand-in values, run with each request's own."""
         with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, self.params)
+            cursor.execute(self.sql, self.params if params is None else params)
             rows = cursor.fetchall()
         if not self.converters:
             return rows

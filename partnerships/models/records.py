@@ -25,6 +25,7 @@ from django_countries.fields import Country
 from cities.models import YEAR_VALIDATORS, City, KeyFigure
 from core.addresses import SLUG_MARKER, slug_address
 from core.choices import choice_label
+from core.compiled_rows import CompiledRows
 from core.dates import (
     format_partial_date,
     last_day_expression,
@@ -406,12 +407,14 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         """(key, start_date, upcoming_until) of each of these activities, in no order, or None
         when there are more than SECTION_DATES_READ: what sections_from() sorts, and what tells
         the years with activities."""
-        dates = list(
-            self.order_by().values_list("pk", "start_date", "upcoming_until")[
-                : SECTION_DATES_READ + 1
-            ]
-        )
+        dates = list(self.keys_and_dates_query())
         return dates if len(dates) <= SECTION_DATES_READ else None
+
+    def keys_and_dates_query(self):
+        """What keys_and_dates() reads: one more row than it takes."""
+        return self.order_by().values_list("pk", "start_date", "upcoming_until")[
+            : SECTION_DATES_READ + 1
+        ]
 
     def sections(self, today=None, size=20):
         """The partnership page's three activity sections, each at most `size` long, with
@@ -489,6 +492,30 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
 # The most activities whose dates sections() reads to sort them itself (a partnership has up to
 # a few hundred); with more, the sections come from the database, sorted, counted and cut there.
 SECTION_DATES_READ = 2000
+
+
+def partnership_keys_and_dates(partnership):
+    """keys_and_dates() of `partnership`'s activities (the partnership page's), from a statement
+    compiled once: building the query each time cost more than running it."""
+    connection = connections[Activity.objects.db]
+    compiled = _partnership_dates(connection.alias, connection.vendor, SECTION_DATES_READ)
+    dates = compiled.rows([partnership.pk])
+    return dates if len(dates) <= SECTION_DATES_READ else None
+
+
+_KEY = -918_273_645  # a stand-in for the partnership's key while compiling
+
+
+@functools.lru_cache(maxsize=8)
+def _partnership_dates(alias, vendor, limit):
+    """keys_and_dates()' query of one partnership's activities, compiled for the database
+    `alias` (of `vendor`) with a stand-in key, its one parameter."""
+    del vendor, limit  # in the key only: the SQL is the database's own, the limit written in it
+    activities = Activity.objects.using(alias).rewrite(False).filter(partnership=_KEY)
+    compiled = CompiledRows(activities.keys_and_dates_query())
+    if list(compiled.params) != [_KEY]:
+        raise AssertionError(compiled.params)
+    return compiled
 
 
 def with_focus_areas(activities):
