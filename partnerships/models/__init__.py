@@ -44,6 +44,7 @@ from .records import (
     Source,
     count_published,
     listed_activities,
+    partnership_keys_and_dates,
     upcoming_q,
     with_focus_areas,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "count_published",
     "partners_of",
     "prefetch_page",
+    "partnership_keys_and_dates",
     "partnership_slug_base",
     "listed_activities",
     "listed_cities",

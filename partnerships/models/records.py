@@ -26,7 +26,7 @@ from django_countries.fields import Country
 from cities.models import YEAR_VALIDATORS, City, KeyFigure
 from core.addresses import SLUG_MARKER, slug_address
 from core.choices import choice_label
-from core.compiled_rows import SUBQUERY_SLOT, CompiledRows
+from core.compiled_rows import SLOT, SUBQUERY_SLOT, CompiledRows
 from core.dates import (
     format_partial_date,
     last_day_expression,
@@ -404,24 +404,18 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         ]
         return self.only(*ACTIVITY_SHOWN, "partnership__slug", *cities)
 
-    def for_sections(self):
-        """Only the columns the partnership page shows of its activities (record_tags'
-        activity items, the timeline, the JSON-LD's events): not the stamps or the
-        translations' bookkeeping, which each of 60 rows would
-        otherwise convert. The partnership's key stays: a partnership's activities are given
-        it as they are read."""
-        return self.only("partnership", *ACTIVITY_SHOWN)
-
     def keys_and_dates(self):
         """(key, start_date, upcoming_until) of each of these activities, in no order, or None
         when there are more than SECTION_DATES_READ: what sections_from() sorts, and what tells
         the years with activities."""
-        dates = list(
-            self.order_by().values_list("pk", "start_date", "upcoming_until")[
-                : SECTION_DATES_READ + 1
-            ]
-        )
+        dates = list(self.keys_and_dates_query())
         return dates if len(dates) <= SECTION_DATES_READ else None
+
+    def keys_and_dates_query(self):
+        """What keys_and_dates() reads: one more row than it takes."""
+        return self.order_by().values_list("pk", "start_date", "upcoming_until")[
+            : SECTION_DATES_READ + 1
+        ]
 
     def sections(self, today=None, size=20):
         """The partnership page's three activity sections, each at most `size` long, with
@@ -458,16 +452,18 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             "undated": sorted(row for row in dates if row[1] is None),
         }
         shown = [row[0] for rows in lists.values() for row in rows[:size]]
-        found = self.order_by().for_sections().in_bulk(shown) if shown else {}
-        sections = {
+        # As rows, with their focus areas (one query each), as an activity list reads them:
+        # 60 model instances of translated rows, and their query built on every request, took
+        # longer than writing their items.
+        found = (
+            {activity.pk: activity for activity in listed_activities(shown, (), True)}
+            if shown
+            else {}
+        )
+        return {
             name: ActivitySection([found[row[0]] for row in rows[:size]], len(rows))
             for name, rows in lists.items()
         }
-        # The three sections' focus areas in one query.
-        with_focus_areas(
-            [activity for section in sections.values() for activity in section.activities]
-        )
-        return sections
 
     def sections_by_queries(self, today=None, size=20):
         """sections() in five queries at most (the counts, each non-empty section, the focus
@@ -497,6 +493,27 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
 # The most activities whose dates sections() reads to sort them itself (a partnership has up to
 # a few hundred); with more, the sections come from the database, sorted, counted and cut there.
 SECTION_DATES_READ = 2000
+
+
+def partnership_keys_and_dates(partnership):
+    """keys_and_dates() of `partnership`'s activities (the partnership page's), from a statement
+    compiled once: building the query each time cost more than running it."""
+    connection = connections[Activity.objects.db]
+    compiled = _partnership_dates(connection.alias, connection.vendor, SECTION_DATES_READ)
+    dates = compiled.rows(partnership.pk)
+    return dates if len(dates) <= SECTION_DATES_READ else None
+
+
+@functools.lru_cache(maxsize=8)
+def _partnership_dates(alias, vendor, limit):
+    """keys_and_dates()' query of one partnership's activities, compiled for the database
+    `alias` (of `vendor`) with a stand-in key (SLOT), its one parameter."""
+    del vendor, limit  # in the key only: the SQL is the database's own, the limit written in it
+    activities = Activity.objects.using(alias).rewrite(False).filter(partnership=SLOT)
+    compiled = CompiledRows(activities.keys_and_dates_query())
+    if list(compiled.params) != [SLOT]:
+        raise AssertionError(compiled.params)
+    return compiled
 
 
 def with_focus_areas(activities):
@@ -654,7 +671,7 @@ class Activity(RecordStamps, TranslationStamps):
         ids = {self.partnership_id, getattr(self, "_stored_partnership_id", None)} - {None}
         Partnership.objects.using(self._state.db).filter(pk__in=ids).refresh_search_document()
 
-    # Its focus areas as ActivityQuerySet.sections() read them for the partnership page.
+    # Its focus areas as ActivityQuerySet.sections_by_queries() read them (with_focus_areas()).
     shown_focus_areas = None
 
     def focus_area_list(self):
@@ -879,10 +896,15 @@ def listed_activities(keys, order_by, focus_areas=False):
 
 
 def _listed_rows(rows, language, keys, order_by):
-    """The rows of `rows` with `keys` (a subquery: RawSQL or a queryset) in `order_by`, by a
-    statement compiled once per language and order, the keys' SQL put in its place: building
-    and compiling the query of rows took most of a topic's list (0.8 of 1.4 ms)."""
-    if isinstance(keys, RawSQL):
+    """The rows of `rows` with `keys` (a subquery: RawSQL or a queryset; or a list) in
+    `order_by`, by a statement compiled once per language and order, the keys' SQL put in its
+    place: building and compiling the query of rows took most of a topic's list (0.8 of
+    1.4 ms)."""
+    if isinstance(keys, list):  # "IN (%s, …)": the list's own placeholders in the slot's
+        if not keys:
+            return []
+        subquery = ", ".join(["%s"] * len(keys)), keys
+    elif isinstance(keys, RawSQL):
         subquery = keys.sql, keys.params
     elif isinstance(keys, models.QuerySet) and keys.db == rows.db:
         try:

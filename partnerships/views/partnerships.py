@@ -22,6 +22,7 @@ from ..models import (
     Milestone,
     Partnership,
     listed_activities,
+    partnership_keys_and_dates,
     prefetch_page,
 )
 from . import PAGE_SIZE, PartnershipPaginator, PublishedRecordPaginator
@@ -72,7 +73,7 @@ class PartnershipDetailView(DetailView):
         today = timezone.localdate()
         activities = self.object.activities.all()
         # Read once for the sections and the years with a record (None: too many to read).
-        dates = activities.keys_and_dates()
+        dates = partnership_keys_and_dates(self.object)
         sections = (
             activities.sections_from(dates, today, ACTIVITY_SECTION_SIZE)
             if dates is not None

@@ -23,6 +23,7 @@ from partnerships.models import (
     PartnershipFigure,
     Plan,
     Source,
+    partnership_keys_and_dates,
     public_cities,
 )
 
@@ -401,7 +402,7 @@ class TestActivityTiming:
                 name: (
                     [a.pk for a in s.activities],
                     s.total,
-                    [a.shown_focus_areas for a in s.activities],
+                    [[(f.slug, f.name) for f in a.focus_area_list()] for a in s.activities],
                 )
                 for name, s in sections.items()
             }
@@ -414,6 +415,23 @@ class TestActivityTiming:
         monkeypatch.setattr("partnerships.models.records.SECTION_DATES_READ", 3)
         with django_assert_num_queries(1 + 5):  # the dates it stopped reading, then five
             assert shown(Activity.objects.sections(TODAY, size=size)) == shown(by_queries)
+
+    def test_a_partnerships_dates_from_the_compiled_statement_are_its_querysets(
+        self, activities, partnership, make_partnership, make_activity, monkeypatch,
+        django_assert_num_queries,
+    ):  # fmt: skip
+        make_activity(make_partnership(), title="elsewhere", start_date=D(2020, 1, 1))
+        with django_assert_num_queries(1):
+            dates = partnership_keys_and_dates(partnership)
+        assert sorted(dates) == sorted(partnership.activities.all().keys_and_dates())
+        # Read afresh: an edit shows at once.
+        Activity.objects.filter(pk=dates[0][0]).update(start_date=D(1999, 1, 1))
+        assert (dates[0][0], D(1999, 1, 1)) in {
+            row[:2] for row in partnership_keys_and_dates(partnership)
+        }
+        # More than it sorts itself: None, as keys_and_dates() says.
+        monkeypatch.setattr("partnerships.models.records.SECTION_DATES_READ", 3)
+        assert partnership_keys_and_dates(partnership) is None
 
     def test_no_activities_one_query(self, partnership, django_assert_num_queries):
         with django_assert_num_queries(1):

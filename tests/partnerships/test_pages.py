@@ -560,7 +560,7 @@ class TestPageRelations:
         self, client, dresden_hangzhou, make_milestone, make_plan, make_activity,
         make_focus_area, django_assert_num_queries,
     ):  # fmt: skip
-        # Its activities' narrow rows (for_sections()) and their focus areas' (rows made one
+        # Its activities as rows (listed_activities()) and their focus areas' (rows made one
         # instance per area) read nothing more per activity, whichever language.
         partnership, sport = dresden_hangzhou, make_focus_area(name="Sport", slug="sport")
         make_milestone(partnership, title="Agreement")
