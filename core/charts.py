@@ -14,6 +14,7 @@ unreadable 7 px; `responsive()` draws each chart twice, wide and narrow (360 uni
 above their bars, fewer axis labels), and the stylesheet shows the one that fits the screen.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext
@@ -36,6 +37,9 @@ SIDE_ROOM = 20  # room left and right of the columns, so the outer axis labels f
 FONT_SIZE = 13  # of the labels (static/css/site.css)
 
 
+# A statistics page writes some 1,300 coordinates, most of them again and again (the same
+# rows' positions in every chart): each formatted once, a conversion keyed by its value.
+@functools.lru_cache(maxsize=4096)
 def _number(value):
     """Coordinates with at most two decimals, without trailing zeros."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")

@@ -9,6 +9,7 @@ icalendar). Parsing stays with the library.
 """
 
 import datetime
+import functools
 
 # A line is folded when it reaches this many octets; each piece before a fold then holds at
 # most FOLD_AT - 1 octets (icalendar's rule, stricter than RFC 5545's 75 without the CRLF).
@@ -46,6 +47,13 @@ def fold(line):
     between a backslash (or RFC 6868's caret) and the character it escapes."""
     if len(line) < FOLD_AT and line.isascii():  # most lines: short, one octet a character
         return line
+    return _folded(line)
+
+
+# The others kept by their text, a conversion keyed by its input: a calendar folds its 500
+# summaries and descriptions again on every request, 0.8 ms of cutting octets in Python.
+@functools.lru_cache(maxsize=4096)
+def _folded(line):
     encoded = line.encode()
     end = len(encoded)
     if end < FOLD_AT:

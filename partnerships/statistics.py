@@ -6,17 +6,19 @@ page's tables to list. Gaps in the time series (years or decades without any) ar
 with zeros in Python, so a chart's axis keeps its scale.
 """
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case, Count, F, Subquery, When
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from core.choices import country_name, country_names
+from core.compiled_rows import CompiledRows
 from core.dates import DatePart
-from core.translated import by_name
+from core.translated import by_name, translated
 
 from .maps import CountryLink, CountryTotals
 from .models import (
@@ -106,22 +108,30 @@ def focus_area_shares():
     `share` is the percentage of all focus-area assignments (a partnership with two focus
     areas counts for both), so the shares add up to 100.
     """
-    rows = list(
+    rows = _focus_area_counts(get_language()).rows()
+    total = sum(n for _name, _slug, n in rows)
+    return [
+        {"label": name, "slug": slug, "value": n, "share": round(100 * n / total, 1)}
+        for name, slug, n in rows
+    ]
+
+
+# The statistics page's queries of rows by name, compiled once per language (and limit): SQL
+# and parameters, never rows (rows() runs them each time), so an edit shows on the next
+# request. Building and compiling them through modeltranslation took longer than running them.
+# The names are read as the page shows them, the active language's else the original
+# (translated(), as modeltranslation's values() falls back), as plain tuples (rewrite(False)).
+
+
+@functools.lru_cache(maxsize=8)
+def _focus_area_counts(language):
+    return CompiledRows(
         FocusArea.objects.annotate(n=F("published_count__n"))  # kept: models/figures.py
         .filter(n__gt=0)
         .order_by("-n", by_name("name"))
-        .values("name", "slug", "n")
+        .rewrite(False)
+        .values_list(translated("name", language), "slug", "n")
     )
-    total = sum(row["n"] for row in rows)
-    return [
-        {
-            "label": row["name"],
-            "slug": row["slug"],
-            "value": row["n"],
-            "share": round(100 * row["n"] / total, 1),
-        }
-        for row in rows
-    ]
 
 
 def partnerships_by_vitality():
@@ -152,21 +162,23 @@ def most_connected_cities(limit=TOP):
     maintained counts' index."""
     if limit <= 0:
         return []
+    names = country_names()
+    return [
+        {"label": name, "slug": slug, "country": names.get(country, ""), "value": n}
+        for name, slug, country, n in _most_connected(get_language(), limit).rows()
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def _most_connected(language, limit):
     last_place = CityPartnershipCount.objects.order_by("-n").values("n")[limit - 1 : limit]
-    rows = (
+    return CompiledRows(
         public_cities()
         .filter(partnership_count__gte=Coalesce(Subquery(last_place), 0))
         .order_by("-partnership_count", by_name("name"), "pk")[:limit]
+        .rewrite(False)
+        .values_list(translated("name", language), "slug", "country", "partnership_count")
     )
-    return [
-        {
-            "label": row["name"],
-            "slug": row["slug"],
-            "country": country_name(row["country"]),
-            "value": row["partnership_count"],
-        }
-        for row in rows.values("name", "slug", "country", "partnership_count")
-    ]
 
 
 def _country_pair_sql(vitality, links, busiest=None):
