@@ -15,7 +15,6 @@ keeps the queryset's order, joins and prefetches: the same rows in the same orde
 """
 
 from django.db import connections
-from django.db.models import Max
 from django.db.models.expressions import RawSQL
 
 # Walk while at most about this many rows are passed over to fill the page: about 10 ms on
@@ -46,8 +45,14 @@ def keys_in_index_order(queryset, bottom, top, count, order_by, outer=None):
     if not order or order[-1] not in ("pk", "-pk", "id", "-id"):
         return None
     sql, params = queryset.values("pk")[bottom:top].query.sql_with_params()
-    # The rows passed over: the page's end over the share of all rows that match.
-    rows = queryset.model._default_manager.using(queryset.db).aggregate(n=Max("pk"))["n"] or 0
+    # The rows passed over: the page's end over the share of all rows that match. The highest
+    # key stands for how many rows there are, read by a statement of its own: the ORM's
+    # aggregate() built and compiled it anew for each page (0.25 ms).
+    meta, quote = queryset.model._meta, connection.ops.quote_name
+    highest = f"SELECT MAX({quote(meta.pk.column)}) FROM {quote(meta.db_table)}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(highest)
+        rows = cursor.fetchone()[0] or 0
     if top * rows > WALK_ROWS * count or f"ORDER BY {order_by}" not in sql:
         # Deeper in: still sorted, but only the keys (SQLite's sorter holds every column it
         # returns; a page 250 deep in the activities took 550 ms with all of them).
