@@ -88,7 +88,9 @@ class NameChoices(django_filters.fields.ModelChoiceIterator):
         if self.field.null_label is not None:
             yield (self.field.null_value, self.field.null_label)
         queryset, key = self.queryset, self.field.to_field_name
-        if queryset.query.where or queryset.query.order_by:
+        # modeltranslation writes the model's ordering into every queryset's order_by.
+        ordering = tuple(queryset.query.order_by)
+        if queryset.query.where or ordering not in ((), tuple(queryset.model._meta.ordering)):
             yield from queryset.values_list(key, "name")
         else:
             yield from _all_names(queryset.model, key, queryset.db, get_language()).rows()
