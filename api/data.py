@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from core.addresses import Addresses
-from core.choices import choice_text, country_name
+from core.choices import choice_text, country_code, country_name
 from core.dates import iso_partial_date
 from partnerships import vitality
 from partnerships.opendata.exports import number, timestamp
@@ -54,7 +54,7 @@ def focus_area(request, area):
 
 
 def city_ref(request, city):
-    country = city.country.code
+    country = country_code(city)
     return {
         "id": city.pk,
         "slug": city.slug,

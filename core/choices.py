@@ -70,6 +70,15 @@ def country_name(code):
     return _country_names(translation.get_language()).get(code, "")
 
 
+def country_code(record):
+    """The code stored in `record`'s `country` (a CountryField), as `record.country.code` gives
+    it: django-countries' descriptor makes a Country object on every read (each looking the
+    code up among the alternative codes), 40 of them for a list page's cards (0.3 ms). A
+    deferred country is read through the descriptor, which loads it."""
+    code = record.__dict__.get("country")
+    return record.country.code if code is None else code
+
+
 def country_names():
     """{code: name} in the active language: country_name() for many codes, the language
     looked up once."""

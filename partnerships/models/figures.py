@@ -9,7 +9,7 @@ them out of `dumpdata`, since `loaddata` builds them again through the triggers.
 only while its count is above zero.
 """
 
-from django.db import models
+from django.db import connections, models, router
 
 from cities.models import City
 
@@ -62,20 +62,32 @@ def published_in_country(code, vitality=None):
     """How many published partnerships have a city in the country `code` (of one vitality, if
     given): the count of the list filtered by that country, from its few figures rather than
     through every partnership of the country."""
-    figures = CountryFigure.objects.filter(country=code)
     if vitality:
-        figures = figures.filter(vitality=vitality)
-    return figures.aggregate(n=models.Sum("n"))["n"] or 0
+        return _sum_of_n(CountryFigure, country=code, vitality=vitality)
+    return _sum_of_n(CountryFigure, country=code)
 
 
 def published_count(vitality=None):
     """How many published partnerships there are (of one vitality, if given): the count of the
     unfiltered list, from the few thousand pairs' figures (each partnership is in one) rather
     than through every partnership (SQLite 0.57 → 0.16 ms at world scale)."""
-    figures = CountryPairFigure.objects.all()
     if vitality:
-        figures = figures.filter(vitality=vitality)
-    return figures.aggregate(n=models.Sum("n"))["n"] or 0
+        return _sum_of_n(CountryPairFigure, vitality=vitality)
+    return _sum_of_n(CountryPairFigure)
+
+
+def _sum_of_n(model, **equal):
+    """The sum of `n` over `model`'s rows whose columns have these values, the statement
+    written out: building and compiling aggregate() for a list page's count cost three times
+    running it (0.3 → 0.1 ms)."""
+    connection = connections[router.db_for_read(model)]
+    quote = connection.ops.quote_name
+    sql = f"SELECT SUM({quote('n')}) FROM {quote(model._meta.db_table)}"  # noqa: S608 (names)
+    if equal:
+        sql += " WHERE " + " AND ".join(f"{quote(column)} = %s" for column in equal)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(equal.values()))
+        return cursor.fetchone()[0] or 0
 
 
 def public_city_count():

@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
 from core.addresses import SLUG_MARKER, slug_address
-from core.choices import choice_text, country_name
+from core.choices import choice_text, country_code, country_name
 from core.templatetags.language_tags import page_address
 
 register = template.Library()
@@ -44,9 +44,9 @@ def partnership_cards(partnerships):
             '">',
             esc(partnership.title),
             '</a></h3>\n  <p class="meta">\n    ',
-            esc(country_name(city_a.country.code)),
+            esc(country_name(country_code(city_a))),
             " · ",
-            esc(country_name(city_b.country.code)),
+            esc(country_name(country_code(city_b))),
             "\n    · ",
             esc(choice_text(partnership.Kind, partnership.kind)),
             "\n    ",
@@ -88,9 +88,9 @@ def search_results(results):
             '">',
             esc(partnership.title),
             '</a></h3>\n      <p class="meta">\n        ',
-            esc(country_name(partnership.city_a.country.code)),
+            esc(country_name(country_code(partnership.city_a))),
             " · ",
-            esc(country_name(partnership.city_b.country.code)),
+            esc(country_name(country_code(partnership.city_b))),
             "\n        · ",
             esc(choice_text(partnership.Kind, partnership.kind)),
             "\n        ",

@@ -161,6 +161,10 @@ def test_the_focus_area_menu_and_errors_follow_the_database_and_the_language(mak
         assert "XX" in filterset.errors["country"][0]
         assert "Wasser" in str(filterset.form["focus_area"])
         assert '<option value="DE">Deutschland</option>' in str(filterset.form["country"])
+    area.name_de = "Trinkwasser"  # the menu's SQL is kept (_all_names), its rows are not
+    area.save()
+    with translation.override("de"):
+        assert "Trinkwasser" in str(PartnershipFilter(QueryDict("")).form["focus_area"])
     area.delete()
     with translation.override("zh-hans"):
         filterset = PartnershipFilter(QueryDict("focus_area=water&country=DE"))
