@@ -9,10 +9,12 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City
 from core.addresses import address_for
+from core.compiled_rows import CompiledInstances
 from core.choices import choice_label
 from core.dates import (
     format_partial_date,
@@ -263,6 +265,25 @@ def _prefetched_none(instance, name):
     _prefetched(instance, name, empty.all(), [])
 
 
+# By relation, language and database: the query _read_relation() (or _read_plan_activities(),
+# by the number of plans) runs, compiled once; only the ids change (docs/architecture.md).
+_COMPILED = {}
+
+
+def _compiled_instances(key, queryset, ids):
+    """list(queryset), its SQL compiled once per `key` with `ids` as its variables: compiling
+    the page's relations cost more than reading them."""
+    key = (*key, get_language(), queryset.db)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        try:
+            compiled = CompiledInstances(queryset, ids)
+        except ValueError:  # an id also among the other parameters: not kept
+            return list(queryset)
+        _COMPILED[key] = compiled
+    return compiled.instances(queryset, ids)
+
+
 def _read_relation(partnership, name, lookup):
     """What prefetching `lookup` (of page_lookups()) gives `partnership.<name>`, read by the
     queryset the prefetch leaves there: the same rows in the same order, each knowing its
@@ -277,7 +298,7 @@ def _read_relation(partnership, name, lookup):
         )
     else:
         queryset = manager.get_queryset()
-    rows = list(queryset)
+    rows = _compiled_instances((name,), queryset, [partnership.pk])
     if name == "plans":
         _read_plan_activities(rows)
     _prefetched(partnership, name, queryset, rows)
@@ -295,7 +316,7 @@ def _read_plan_activities(plans):
         .order_by(models.F("activity__start_date").asc(nulls_last=True), "activity_id")
     )
     by_plan = {plan.pk: [] for plan in plans}
-    for link in links:
+    for link in _compiled_instances(("plan links", len(plans)), links, list(by_plan)):
         by_plan[link.plan_id].append(link.activity)
     for plan in plans:
         _prefetched(plan, "activities", plan.activities.get_queryset(), by_plan[plan.pk])
