@@ -9,13 +9,12 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City
 from core.addresses import address_for
-from core.compiled_rows import CompiledInstances
 from core.choices import choice_label
+from core.compiled_rows import CompiledInstances, compiled
 from core.dates import (
     format_partial_date,
     full_years_between,
@@ -265,25 +264,6 @@ def _prefetched_none(instance, name):
     _prefetched(instance, name, empty.all(), [])
 
 
-# By relation, language and database: the query _read_relation() (or _read_plan_activities(),
-# by the number of plans) runs, compiled once; only the ids change (docs/architecture.md).
-_COMPILED = {}
-
-
-def _compiled_instances(key, queryset, ids):
-    """list(queryset), its SQL compiled once per `key` with `ids` as its variables: compiling
-    the page's relations cost more than reading them."""
-    key = (*key, get_language(), queryset.db)
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        try:
-            compiled = CompiledInstances(queryset, ids)
-        except ValueError:  # an id also among the other parameters: not kept
-            return list(queryset)
-        _COMPILED[key] = compiled
-    return compiled.instances(queryset, ids)
-
-
 def _read_relation(partnership, name, lookup):
     """What prefetching `lookup` (of page_lookups()) gives `partnership.<name>`, read by the
     queryset the prefetch leaves there: the same rows in the same order, each knowing its
@@ -298,7 +278,11 @@ def _read_relation(partnership, name, lookup):
         )
     else:
         queryset = manager.get_queryset()
-    rows = _compiled_instances((name,), queryset, [partnership.pk])
+    # Its SQL compiled once (building it cost more than reading the page's small relations).
+    read = compiled(
+        CompiledInstances, ("page", name, queryset.db), lambda: queryset, [partnership.pk]
+    )
+    rows = read.instances([partnership.pk], queryset)
     if name == "plans":
         _read_plan_activities(rows)
     _prefetched(partnership, name, queryset, rows)
@@ -309,14 +293,21 @@ def _read_plan_activities(plans):
     query of the links with their activities."""
     from .records import Plan
 
-    # Ordered as Activity's Meta.ordering, which the prefetch used: undated ones last.
-    links = (
-        Plan.activities.through.objects.filter(plan__in=plans)
-        .select_related("activity")
-        .order_by(models.F("activity__start_date").asc(nulls_last=True), "activity_id")
-    )
+    if not plans:
+        return
+
+    def links():
+        # Ordered as Activity's Meta.ordering, which the prefetch used: undated ones last.
+        return (
+            Plan.activities.through.objects.filter(plan__in=plans)
+            .select_related("activity")
+            .order_by(models.F("activity__start_date").asc(nulls_last=True), "activity_id")
+        )
+
     by_plan = {plan.pk: [] for plan in plans}
-    for link in _compiled_instances(("plan links", len(plans)), links, list(by_plan)):
+    db = plans[0]._state.db
+    key = ("page plans' activities", len(plans), db)
+    for link in compiled(CompiledInstances, key, links, list(by_plan)).instances(list(by_plan)):
         by_plan[link.plan_id].append(link.activity)
     for plan in plans:
         _prefetched(plan, "activities", plan.activities.get_queryset(), by_plan[plan.pk])

@@ -29,6 +29,7 @@ from django_countries import countries
 
 from cities.maps import split_at_antimeridian
 from core.addresses import SLUG_MARKER, slug_address
+from core.compiled_rows import CompiledInstances, CompiledRows, compiled
 from core.dates import iso_partial_date
 from core.json_text import dumps_indented
 from core.text_hygiene import (
@@ -499,12 +500,18 @@ def areas_by_activity(partnership):
     by its activities (it is read once per activity otherwise, its name through the translation
     field each time)."""
     found = defaultdict(list)
-    areas = (
-        FocusArea.objects.filter(activities__partnership=partnership)
-        .annotate(activity_ids=JoinedIds("activities__id"))
-        .order_by(*FocusArea._meta.ordering)  # an aggregate leaves the default order out
-    )
-    for area in areas:
+
+    def areas():
+        return (
+            FocusArea.objects.filter(activities__partnership=partnership)
+            .annotate(activity_ids=JoinedIds("activities__id"))
+            .order_by(*FocusArea._meta.ordering)  # an aggregate leaves the default order out
+        )
+
+    key = ("data.json areas", partnership._state.db)
+    for area in compiled(CompiledInstances, key, areas, [partnership.pk]).instances(
+        [partnership.pk]
+    ):
         data = area_data(area)
         for pk in area.activity_ids.split(","):
             found[int(pk)].append(data)
@@ -519,11 +526,18 @@ def activity_values(partnership):
     """The partnership's activities in their order as plain values, the texts in the original
     language (as an Activity reads them there: "" when empty): hundreds of model instances,
     each with every text in every language, cost more than the rest of the document."""
-    texts = {name: column(name, ORIGINAL) for name in ACTIVITY_TEXTS}
-    for row in partnership.activities.values(*ACTIVITY_FIELDS, *texts.values()):
-        for name, original in texts.items():
-            row[name] = row.pop(original) or ""
-        yield row
+
+    def activities():
+        texts = (column(name, ORIGINAL) for name in ACTIVITY_TEXTS)
+        return partnership.activities.rewrite(False).values_list(*ACTIVITY_FIELDS, *texts)
+
+    key = ("data.json activities", partnership._state.db)
+    count = len(ACTIVITY_FIELDS)
+    # The query compiled once (CompiledRows): building it cost as much as reading its rows.
+    for row in compiled(CompiledRows, key, activities, [partnership.pk]).rows([partnership.pk]):
+        values = dict(zip(ACTIVITY_FIELDS, row[:count], strict=True))
+        values.update(zip(ACTIVITY_TEXTS, (text or "" for text in row[count:]), strict=True))
+        yield values
 
 
 def partnership_document(request, partnership):
