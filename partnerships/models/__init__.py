@@ -30,6 +30,7 @@ from .partnership import (
     partnership_slug_base,
     prefetch_page,
     public_cities,
+    published_page,
     unique_slug,
     with_a_published_partnership,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "count_published",
     "partners_of",
     "prefetch_page",
+    "published_page",
     "partnership_slug_base",
     "listed_activities",
     "listed_cities",

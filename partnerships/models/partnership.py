@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Least
+from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -311,6 +312,24 @@ def _read_plan_activities(plans):
         by_plan[link.plan_id].append(link.activity)
     for plan in plans:
         _prefetched(plan, "activities", plan.activities.get_queryset(), by_plan[plan.pk])
+
+
+def published_page(slug):
+    """Partnership.objects.published().select_related("city_a", "city_b").get(slug=slug), the
+    partnership page's and its data.json's, by the same SQL compiled once per language (building
+    and compiling it cost several times reading the row). Raises Partnership.DoesNotExist."""
+
+    def query():
+        found = Partnership.objects.published().select_related("city_a", "city_b")
+        return found.filter(slug=slug).order_by()[:MAX_GET_RESULTS]  # as get() asks
+
+    key = ("published page", router.db_for_read(Partnership))
+    found = compiled(CompiledInstances, key, query, [slug]).instances([slug])
+    if not found:
+        raise Partnership.DoesNotExist("Partnership matching query does not exist.")
+    if len(found) > 1:
+        raise Partnership.MultipleObjectsReturned(f"get() returned {len(found)} partnerships")
+    return found[0]
 
 
 def prefetch_page(partnership, public_contacts=False):

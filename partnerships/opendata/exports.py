@@ -21,7 +21,7 @@ from decimal import Decimal
 from functools import wraps
 
 from django.db.models import Aggregate, F, OuterRef, Subquery, TextField
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -40,7 +40,7 @@ from core.text_hygiene import (
 from core.translated import ORIGINAL, column
 
 from ..filters import PartnershipFilter
-from ..models import FocusArea, Partnership, prefetch_page, public_cities
+from ..models import FocusArea, Partnership, prefetch_page, public_cities, published_page
 from ..models.records import when_display
 
 FORMATS = ("json", "csv", "geojson")
@@ -629,9 +629,12 @@ def partnership_json(request, slug):
     Routed with cached_page() and open_access() in export_urls.py."""
     # The page itself shows its activities in bounded sections; the data has all of them
     # (activity_values()).
-    queryset = Partnership.objects.published().select_related("city_a", "city_b")
+    try:
+        partnership = published_page(slug)
+    except Partnership.DoesNotExist:
+        raise Http404("No Partnership matches the given query.") from None
     # for_page()'s relations, only those that have rows read.
-    partnership = prefetch_page(get_object_or_404(queryset, slug=slug))
+    partnership = prefetch_page(partnership)
     return document_response(partnership_document(request, partnership), partnership.slug)
 
 
