@@ -24,6 +24,7 @@ from django.db.models import Aggregate, F, OuterRef, Subquery, TextField
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
@@ -523,25 +524,39 @@ ACTIVITY_TEXTS = ("title", "description", "location", "participants")
 
 
 def activity_values(partnership):
-    """The partnership's activities in their order as plain values, the texts in the original
-    language (as an Activity reads them there: "" when empty): hundreds of model instances,
-    each with every text in every language, cost more than the rest of the document."""
+    """The partnership's activities in their order as the document writes them, from plain
+    values, the texts in the original language (as an Activity reads them there: "" when
+    empty): hundreds of model instances, each with every text in every language, cost more
+    than the rest of the document. Their focus areas come first (areas_by_activity())."""
+    areas = areas_by_activity(partnership)
 
     def activities():
         texts = (column(name, ORIGINAL) for name in ACTIVITY_TEXTS)
         return partnership.activities.rewrite(False).values_list(*ACTIVITY_FIELDS, *texts)
 
-    key = ("data.json activities", partnership._state.db)
-    count = len(ACTIVITY_FIELDS)
     # The query compiled once (CompiledRows): building it cost as much as reading its rows.
-    for row in compiled(CompiledRows, key, activities, [partnership.pk]).rows([partnership.pk]):
-        values = dict(zip(ACTIVITY_FIELDS, row[:count], strict=True))
-        values.update(zip(ACTIVITY_TEXTS, (text or "" for text in row[count:]), strict=True))
-        yield values
+    key = ("data.json activities", partnership._state.db)
+    rows = compiled(CompiledRows, key, activities, [partnership.pk]).rows([partnership.pk])
+    language = get_language()  # once, not for each of hundreds of dates
+    for pk, kind, start, start_precision, end, end_precision, *texts in rows:
+        title, description, location, participants = (text or "" for text in texts)
+        yield {
+            "id": pk,
+            "title": title,
+            "kind": kind,
+            "start_date": iso_partial_date(start, start_precision),
+            "start_precision": start_precision if start else None,
+            "end_date": iso_partial_date(end, end_precision),
+            "end_precision": end_precision if end else None,
+            "when_display": when_display(start, start_precision, end, end_precision, language),
+            "focus_areas": areas[pk],
+            "description": description,
+            "location": location,
+            "participants": participants,
+        }
 
 
 def partnership_document(request, partnership):
-    activity_areas = areas_by_activity(partnership)
     return {
         **partnership_head(request, partnership),
         "cities": [city_fields(request, city) for city in partnership.cities],
@@ -560,28 +575,7 @@ def partnership_document(request, partnership):
             }
             for milestone in partnership.milestones.all()
         ],
-        "activities": [
-            {
-                "id": activity["id"],
-                "title": activity["title"],
-                "kind": activity["kind"],
-                "start_date": iso_partial_date(activity["start_date"], activity["start_precision"]),
-                "start_precision": activity["start_precision"] if activity["start_date"] else None,
-                "end_date": iso_partial_date(activity["end_date"], activity["end_precision"]),
-                "end_precision": activity["end_precision"] if activity["end_date"] else None,
-                "when_display": when_display(
-                    activity["start_date"],
-                    activity["start_precision"],
-                    activity["end_date"],
-                    activity["end_precision"],
-                ),
-                "focus_areas": activity_areas[activity["id"]],
-                "description": activity["description"],
-                "location": activity["location"],
-                "participants": activity["participants"],
-            }
-            for activity in activity_values(partnership)
-        ],
+        "activities": list(activity_values(partnership)),
         "plans": [
             {
                 "title": plan.title,
