@@ -36,6 +36,7 @@ from core.json_text import dumps_indented
 from core.text_hygiene import (
     CONTROL_CHARACTERS,
     dumps_without_control_characters,
+    encoded_without_control_characters,
     strip_control_characters,
 )
 from core.translated import ORIGINAL, column
@@ -610,7 +611,7 @@ def _document_json(data):
 def document_response(data, slug):
     # What JsonResponse writes, cleaned of control characters only if the text shows one.
     response = HttpResponse(
-        dumps_without_control_characters(_document_json, data), content_type="application/json"
+        encoded_without_control_characters(_document_json, data), content_type="application/json"
     )
     response["Content-Disposition"] = f'inline; filename="{slug}.json"'
     return response
