@@ -69,12 +69,13 @@ def year_format():
     return "Y"
 
 
-def format_partial_date(value, precision):
+def format_partial_date(value, precision, language=None):
     """ "2019", "November 2007" or "16 October 2009" — never a day that is not known — in the
-    active language's formats: "16. Oktober 2009", "2009年10月16日", "2007年11月", "2019年"."""
+    active language's formats: "16. Oktober 2009", "2009年10月16日", "2007年11月", "2019年".
+    `language`: the active one, when the caller formats hundreds of dates and has it at hand."""
     if value is None:
         return ""
-    return _formatted(value, precision, get_language())
+    return _formatted(value, precision, language or get_language())
 
 
 # Django's date_format looks up the language's format modules and parses the format on every

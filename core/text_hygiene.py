@@ -164,6 +164,22 @@ def dumps_without_control_characters(dumps, value):
     return text
 
 
+def encoded_without_control_characters(dumps, value):
+    """dumps_without_control_characters(dumps, value) as UTF-8, as a response sends it. The
+    characters written as they are (DEL, C1) are searched for in the bytes, twice as quickly
+    as in the text (where CJK names make every character two bytes wide); a lone surrogate
+    cannot be encoded; C0 characters are always escaped, and only the escapes are searched for
+    in the text."""
+    text = dumps(value)
+    try:
+        content = text.encode()
+    except UnicodeEncodeError:
+        content = None
+    if content is None or has_control_bytes(content) or JSON_CONTROL_CHARACTERS[1].search(text):
+        content = dumps(strip_control_characters(value)).encode()
+    return content
+
+
 # The same characters as UTF-8 bytes (lone surrogates cannot be encoded, so never occur there):
 # for cleaning a rendered page without decoding it.
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")

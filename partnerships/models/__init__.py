@@ -30,6 +30,7 @@ from .partnership import (
     partnership_slug_base,
     prefetch_page,
     public_cities,
+    published_page,
     unique_slug,
     with_a_published_partnership,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "partners_of",
     "prefetch_page",
     "partnership_keys_and_dates",
+    "published_page",
     "partnership_slug_base",
     "listed_activities",
     "listed_cities",

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, Least
+from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from cities.models import City
 from core.addresses import address_for
 from core.choices import choice_label
+from core.compiled_rows import CompiledInstances, compiled
 from core.dates import (
     format_partial_date,
     full_years_between,
@@ -277,7 +279,11 @@ def _read_relation(partnership, name, lookup):
         )
     else:
         queryset = manager.get_queryset()
-    rows = list(queryset)
+    # Its SQL compiled once (building it cost more than reading the page's small relations).
+    read = compiled(
+        CompiledInstances, ("page", name, queryset.db), lambda: queryset, [partnership.pk]
+    )
+    rows = read.instances([partnership.pk], queryset)
     if name == "plans":
         _read_plan_activities(rows)
     _prefetched(partnership, name, queryset, rows)
@@ -288,17 +294,42 @@ def _read_plan_activities(plans):
     query of the links with their activities."""
     from .records import Plan
 
-    # Ordered as Activity's Meta.ordering, which the prefetch used: undated ones last.
-    links = (
-        Plan.activities.through.objects.filter(plan__in=plans)
-        .select_related("activity")
-        .order_by(models.F("activity__start_date").asc(nulls_last=True), "activity_id")
-    )
+    if not plans:
+        return
+
+    def links():
+        # Ordered as Activity's Meta.ordering, which the prefetch used: undated ones last.
+        return (
+            Plan.activities.through.objects.filter(plan__in=plans)
+            .select_related("activity")
+            .order_by(models.F("activity__start_date").asc(nulls_last=True), "activity_id")
+        )
+
     by_plan = {plan.pk: [] for plan in plans}
-    for link in links:
+    db = plans[0]._state.db
+    key = ("page plans' activities", len(plans), db)
+    for link in compiled(CompiledInstances, key, links, list(by_plan)).instances(list(by_plan)):
         by_plan[link.plan_id].append(link.activity)
     for plan in plans:
         _prefetched(plan, "activities", plan.activities.get_queryset(), by_plan[plan.pk])
+
+
+def published_page(slug):
+    """Partnership.objects.published().select_related("city_a", "city_b").get(slug=slug), the
+    partnership page's and its data.json's, by the same SQL compiled once per language (building
+    and compiling it cost several times reading the row). Raises Partnership.DoesNotExist."""
+
+    def query():
+        found = Partnership.objects.published().select_related("city_a", "city_b")
+        return found.filter(slug=slug).order_by()[:MAX_GET_RESULTS]  # as get() asks
+
+    key = ("published page", router.db_for_read(Partnership))
+    found = compiled(CompiledInstances, key, query, [slug]).instances([slug])
+    if not found:
+        raise Partnership.DoesNotExist("Partnership matching query does not exist.")
+    if len(found) > 1:
+        raise Partnership.MultipleObjectsReturned(f"get() returned {len(found)} partnerships")
+    return found[0]
 
 
 def prefetch_page(partnership, public_contacts=False):

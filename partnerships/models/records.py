@@ -229,16 +229,17 @@ class Milestone(RecordStamps, TranslationStamps):
         self.normalise_dates()
 
 
-def when_display(start_date, start_precision, end_date, end_precision):
+def when_display(start_date, start_precision, end_date, end_precision, language=None):
     """An activity's dates as shown (Activity.when_display), from its stored values: for pages
-    that read rows rather than model instances (calendars, feeds, exports)."""
+    that read rows rather than model instances (calendars, feeds, exports); `language` as
+    format_partial_date()'s."""
     if start_date is None:
         return ""
     # Each date formatted once (it was up to three times): pages show hundreds.
-    start = format_partial_date(start_date, start_precision)
+    start = format_partial_date(start_date, start_precision, language)
     if end_date is None:
         return start
-    end = format_partial_date(end_date, end_precision)
+    end = format_partial_date(end_date, end_precision, language)
     return start if end == start else f"{start} – {end}"
 
 

@@ -21,25 +21,28 @@ from decimal import Decimal
 from functools import wraps
 
 from django.db.models import Aggregate, F, OuterRef, Subquery, TextField
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from cities.maps import split_at_antimeridian
 from core.addresses import SLUG_MARKER, slug_address
+from core.compiled_rows import CompiledInstances, CompiledRows, compiled
 from core.dates import iso_partial_date
 from core.json_text import dumps_indented
 from core.text_hygiene import (
     CONTROL_CHARACTERS,
     dumps_without_control_characters,
+    encoded_without_control_characters,
     strip_control_characters,
 )
 from core.translated import ORIGINAL, column
 
 from ..filters import PartnershipFilter
-from ..models import FocusArea, Partnership, prefetch_page, public_cities
+from ..models import FocusArea, Partnership, prefetch_page, public_cities, published_page
 from ..models.records import when_display
 
 FORMATS = ("json", "csv", "geojson")
@@ -499,12 +502,18 @@ def areas_by_activity(partnership):
     by its activities (it is read once per activity otherwise, its name through the translation
     field each time)."""
     found = defaultdict(list)
-    areas = (
-        FocusArea.objects.filter(activities__partnership=partnership)
-        .annotate(activity_ids=JoinedIds("activities__id"))
-        .order_by(*FocusArea._meta.ordering)  # an aggregate leaves the default order out
-    )
-    for area in areas:
+
+    def areas():
+        return (
+            FocusArea.objects.filter(activities__partnership=partnership)
+            .annotate(activity_ids=JoinedIds("activities__id"))
+            .order_by(*FocusArea._meta.ordering)  # an aggregate leaves the default order out
+        )
+
+    key = ("data.json areas", partnership._state.db)
+    for area in compiled(CompiledInstances, key, areas, [partnership.pk]).instances(
+        [partnership.pk]
+    ):
         data = area_data(area)
         for pk in area.activity_ids.split(","):
             found[int(pk)].append(data)
@@ -516,18 +525,39 @@ ACTIVITY_TEXTS = ("title", "description", "location", "participants")
 
 
 def activity_values(partnership):
-    """The partnership's activities in their order as plain values, the texts in the original
-    language (as an Activity reads them there: "" when empty): hundreds of model instances,
-    each with every text in every language, cost more than the rest of the document."""
-    texts = {name: column(name, ORIGINAL) for name in ACTIVITY_TEXTS}
-    for row in partnership.activities.values(*ACTIVITY_FIELDS, *texts.values()):
-        for name, original in texts.items():
-            row[name] = row.pop(original) or ""
-        yield row
+    """The partnership's activities in their order as the document writes them, from plain
+    values, the texts in the original language (as an Activity reads them there: "" when
+    empty): hundreds of model instances, each with every text in every language, cost more
+    than the rest of the document. Their focus areas come first (areas_by_activity())."""
+    areas = areas_by_activity(partnership)
+
+    def activities():
+        texts = (column(name, ORIGINAL) for name in ACTIVITY_TEXTS)
+        return partnership.activities.rewrite(False).values_list(*ACTIVITY_FIELDS, *texts)
+
+    # The query compiled once (CompiledRows): building it cost as much as reading its rows.
+    key = ("data.json activities", partnership._state.db)
+    rows = compiled(CompiledRows, key, activities, [partnership.pk]).rows(values=[partnership.pk])
+    language = get_language()  # once, not for each of hundreds of dates
+    for pk, kind, start, start_precision, end, end_precision, *texts in rows:
+        title, description, location, participants = (text or "" for text in texts)
+        yield {
+            "id": pk,
+            "title": title,
+            "kind": kind,
+            "start_date": iso_partial_date(start, start_precision),
+            "start_precision": start_precision if start else None,
+            "end_date": iso_partial_date(end, end_precision),
+            "end_precision": end_precision if end else None,
+            "when_display": when_display(start, start_precision, end, end_precision, language),
+            "focus_areas": areas[pk],
+            "description": description,
+            "location": location,
+            "participants": participants,
+        }
 
 
 def partnership_document(request, partnership):
-    activity_areas = areas_by_activity(partnership)
     return {
         **partnership_head(request, partnership),
         "cities": [city_fields(request, city) for city in partnership.cities],
@@ -546,28 +576,7 @@ def partnership_document(request, partnership):
             }
             for milestone in partnership.milestones.all()
         ],
-        "activities": [
-            {
-                "id": activity["id"],
-                "title": activity["title"],
-                "kind": activity["kind"],
-                "start_date": iso_partial_date(activity["start_date"], activity["start_precision"]),
-                "start_precision": activity["start_precision"] if activity["start_date"] else None,
-                "end_date": iso_partial_date(activity["end_date"], activity["end_precision"]),
-                "end_precision": activity["end_precision"] if activity["end_date"] else None,
-                "when_display": when_display(
-                    activity["start_date"],
-                    activity["start_precision"],
-                    activity["end_date"],
-                    activity["end_precision"],
-                ),
-                "focus_areas": activity_areas[activity["id"]],
-                "description": activity["description"],
-                "location": activity["location"],
-                "participants": activity["participants"],
-            }
-            for activity in activity_values(partnership)
-        ],
+        "activities": list(activity_values(partnership)),
         "plans": [
             {
                 "title": plan.title,
@@ -602,7 +611,7 @@ def _document_json(data):
 def document_response(data, slug):
     # What JsonResponse writes, cleaned of control characters only if the text shows one.
     response = HttpResponse(
-        dumps_without_control_characters(_document_json, data), content_type="application/json"
+        encoded_without_control_characters(_document_json, data), content_type="application/json"
     )
     response["Content-Disposition"] = f'inline; filename="{slug}.json"'
     return response
@@ -615,9 +624,12 @@ def partnership_json(request, slug):
     Routed with cached_page() and open_access() in export_urls.py."""
     # The page itself shows its activities in bounded sections; the data has all of them
     # (activity_values()).
-    queryset = Partnership.objects.published().select_related("city_a", "city_b")
+    try:
+        partnership = published_page(slug)
+    except Partnership.DoesNotExist:
+        raise Http404("No Partnership matches the given query.") from None
     # for_page()'s relations, only those that have rows read.
-    partnership = prefetch_page(get_object_or_404(queryset, slug=slug))
+    partnership = prefetch_page(partnership)
     return document_response(partnership_document(request, partnership), partnership.slug)
 
 

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
@@ -24,6 +25,7 @@ from ..models import (
     listed_activities,
     partnership_keys_and_dates,
     prefetch_page,
+    published_page,
 )
 from . import PAGE_SIZE, PartnershipPaginator, PublishedRecordPaginator
 
@@ -66,8 +68,18 @@ class PartnershipDetailView(DetailView):
         return partnerships.select_related("city_a", "city_b")
 
     def get_object(self, queryset=None):
+        if self.preview or queryset is not None:
+            partnership = super().get_object(queryset)
+        else:
+            try:
+                partnership = published_page(self.kwargs[self.slug_url_kwarg])
+            except Partnership.DoesNotExist:
+                raise Http404(
+                    _("No %(verbose_name)s found matching the query")
+                    % {"verbose_name": Partnership._meta.verbose_name}
+                ) from None
         # for_page() and with_public_contacts(), reading only the relations that have rows.
-        return prefetch_page(super().get_object(queryset), public_contacts=True)
+        return prefetch_page(partnership, public_contacts=True)
 
     def get_context_data(self, **kwargs):
         today = timezone.localdate()

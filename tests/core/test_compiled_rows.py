@@ -7,9 +7,10 @@ import pytest
 from django.db.models import F
 from django.utils import translation
 
-from core.compiled_rows import SLOT, CompiledObjects, CompiledRows
+from core import compiled_rows
+from core.compiled_rows import SLOT, CompiledInstances, CompiledObjects, CompiledRows, compiled
 from core.translated import translated
-from partnerships.models import Activity, Partnership
+from partnerships.models import Activity, Partnership, Plan
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +89,54 @@ def test_a_slot_is_filled_with_the_key_given_to_each_call(make_partnership):
     assert compiled.names == ["pk", "slug"]
     assert compiled.rows(first.pk) == [(first.pk, first.slug)]
     assert compiled.rows(second.pk) == [(second.pk, second.slug)]
+
+
+def test_instances_with_variables_are_the_querysets_own_and_read_afresh(
+    make_partnership, make_activity, make_plan, make_focus_area
+):
+    """CompiledInstances: the instances a model queryset gives (select_related()'s objects, the
+    instance a related manager knows), for another value of its variable, read afresh."""
+    area = make_focus_area(name="Culture")
+    first, second = make_partnership(), make_partnership()
+    make_plan(first, title="Choir", focus_area=area)
+    make_plan(second, title="Library", focus_area=area)
+    make_plan(second, title="Museum")
+
+    def plans(partnership):
+        return partnership.plans.select_related("focus_area")
+
+    compiled = CompiledInstances(plans(first), [first.pk])
+    for partnership in (first, second):
+        queryset = plans(partnership)
+        expected = list(plans(partnership))
+        found = compiled.instances([partnership.pk], queryset)
+        assert [plan.pk for plan in found] == [plan.pk for plan in expected]
+        assert [plan.__dict__.keys() for plan in found] == [p.__dict__.keys() for p in expected]
+        assert [plan.title for plan in found] == [plan.title for plan in expected]
+        assert [plan.focus_area for plan in found] == [plan.focus_area for plan in expected]
+        assert all(plan.partnership is partnership for plan in found)
+    Plan.objects.filter(title="Museum").update(title="Gallery")
+    assert [plan.title for plan in compiled.instances([second.pk])] == ["Library", "Gallery"]
+
+
+def test_compiled_is_kept_by_key_and_language_and_runs_through_the_orm_when_unsure(
+    make_partnership, make_activity
+):
+    pair = make_partnership()
+    make_activity(pair, title="Concert", title_de="Konzert")
+    built = []
+
+    def titles():
+        built.append(translation.get_language())
+        return Activity.objects.rewrite(False).filter(partnership=pair).values_list("title_de")
+
+    for language in ("en", "de", "en"):
+        with translation.override(language):
+            assert compiled(CompiledRows, ("test",), titles, [pair.pk]).rows(values=[pair.pk]) == [
+                ("Konzert",)
+            ]
+    assert built == ["en", "de"]
+    # The value is also another parameter's: its place is not plain, the ORM runs the query.
+    both = Activity.objects.rewrite(False).filter(partnership=pair.pk, pk=pair.pk).values_list("pk")
+    assert compiled(CompiledRows, ("test both",), lambda: both, [pair.pk]).rows() == list(both)
+    assert ("test both",) not in {key[1:2] for key in compiled_rows._KEPT}

@@ -29,6 +29,7 @@ from core.text_hygiene import (
     ControlCharacterError,
     describe_character,
     dumps_without_control_characters,
+    encoded_without_control_characters,
     find_control_character,
     guard_text_fields,
     strip_control_bytes,
@@ -124,10 +125,12 @@ def test_data_is_cleaned_all_the_way_down():
     "text", ["a\x0bb", "a\x08b", "a\x0cb", "a\x7fb", "a\x85b", "a\x1fb", "a\ud800b"]
 )
 def test_json_is_written_without_them_however_it_escapes_them(text, ensure_ascii):
-    written = dumps_without_control_characters(
-        lambda value: json.dumps(value, ensure_ascii=ensure_ascii), {"title": text}
-    )
+    def dumps(value):
+        return json.dumps(value, ensure_ascii=ensure_ascii)
+
+    written = dumps_without_control_characters(dumps, {"title": text})
     assert json.loads(written) == {"title": "ab"}
+    assert encoded_without_control_characters(dumps, {"title": text}) == written.encode()
 
 
 def test_json_without_them_comes_back_unchanged():
@@ -143,6 +146,11 @@ def test_json_without_them_comes_back_unchanged():
     value = {"path": "C:\\new\\folder"}
     assert json.loads(dumps_without_control_characters(dumps, value)) == value
     assert len(calls) == 3
+    # As UTF-8, searched in the bytes: the same, written once.
+    assert encoded_without_control_characters(dumps, {"title": KEPT}) == (
+        json.dumps({"title": KEPT}, ensure_ascii=False).encode()
+    )
+    assert len(calls) == 4
 
 
 @pytest.mark.parametrize(
