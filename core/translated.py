@@ -18,7 +18,7 @@ it (`stamp_changed`) or confirm it as still right; `load_demo` stamps the demo's
 """
 
 import hashlib
-from functools import wraps
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.db import models
@@ -68,6 +68,11 @@ def column(field, language=None):
     active one): "city_a__name_de"."""
     *path, name = field.split("__")
     return "__".join([*path, build_localized_fieldname(name, language or get_language())])
+
+
+# A page reads hundreds of translated texts, each by the name of its column in a language: the
+# same few dozen names, built once per process (they depend on the code, not on the data).
+_column = lru_cache(maxsize=512)(column)
 
 
 def columns(field):
@@ -183,11 +188,12 @@ class TranslatedText(str):
         )
 
 
-def translated_text(obj, field):
-    """`obj`'s `field` in the active language, else the English (marked as a fallback)."""
-    language = get_language()
-    original = getattr(obj, column(field, ORIGINAL), None) or ""
-    value = getattr(obj, column(field, language), None) if language != ORIGINAL else original
+def translated_text(obj, field, language=None):
+    """`obj`'s `field` in the active language, else the English (marked as a fallback).
+    `language`: the active one, when the caller reads hundreds of texts and has it at hand."""
+    language = language or get_language()
+    original = getattr(obj, _column(field, ORIGINAL), None) or ""
+    value = getattr(obj, _column(field, language), None) if language != ORIGINAL else original
     if not value and original:
         return TranslatedText.fallback(original)
     return TranslatedText(value or original)

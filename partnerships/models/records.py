@@ -1025,9 +1025,9 @@ def _with_listed_focus_areas(activities, language):
     with_focus_areas() gives them."""
     areas = {activity.pk: [] for activity in activities}
     if activities:
-        for activity_id, slug, *texts in _listed_areas_query(language).filter(
-            activity__in=list(areas)
-        ):
+        keys = list(areas)
+        links = _listed_areas_statement(language, _listed_areas_query(language).db)
+        for activity_id, slug, *texts in links.rows(subquery=(", ".join(["%s"] * len(keys)), keys)):
             areas[activity_id].append(ListedFocusArea(slug, _first_text(texts)))
     for activity in activities:
         activity.shown_focus_areas = areas[activity.pk]
@@ -1041,6 +1041,17 @@ def _listed_areas_query(language):
     return Activity.focus_areas.through.objects.order_by(
         *(f"focusarea__{name}" for name in FocusArea._meta.ordering)
     ).values_list("activity_id", "focusarea__slug", *(f"focusarea__{name}" for name in names))
+
+
+@functools.lru_cache(maxsize=16)
+def _listed_areas_statement(language, alias):
+    # Compiled once: building and compiling the filter on the page's keys cost more than
+    # reading the links.
+    return CompiledRows(
+        _listed_areas_query(language)
+        .using(alias)
+        .filter(activity__in=RawSQL("%s", [SUBQUERY_SLOT]))
+    )
 
 
 # History (django-reversion): a partnership's version holds its parts, so reverting or

@@ -16,6 +16,7 @@ from django.template.defaultfilters import add, floatformat, linebreaksbr
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
+from modeltranslation.utils import get_language
 
 from core.addresses import SLUG_MARKER, slug_address
 from core.markdown import render_markdown
@@ -37,6 +38,7 @@ class _Labels:
         self.who = esc(gettext("Who took part"))
         self.in_partnership = esc(pgettext("activity of a partnership", "In"))
         self.topic = slug_address("topic_detail")
+        self.language = get_language()  # of every text: looked up once, not per text
 
 
 def activity_item(activity, labels, show_description=False, show_focus_areas=False,
@@ -49,7 +51,7 @@ def activity_item(activity, labels, show_description=False, show_focus_areas=Fal
         " · ",
         value_html(activity.kind_label),
         "</p>\n  <h3>",
-        translated_text(activity, "title").marked,
+        translated_text(activity, "title", labels.language).marked,
         "</h3>\n  ",
     ]
     if show_partnership:
@@ -62,10 +64,10 @@ def activity_item(activity, labels, show_description=False, show_focus_areas=Fal
             "</a></p>",
         ]
     parts.append("\n  \n  ")
-    parts += _facts(activity, labels.where, labels.who, "\n  ")
+    parts += _facts(activity, labels.where, labels.who, "\n  ", labels.language)
     parts.append("\n  ")
     if show_description:
-        description = translated_text(activity, "description")
+        description = translated_text(activity, "description", labels.language)
         if description:
             parts += [
                 description.note,
@@ -144,12 +146,12 @@ def timeline_svg(chart, variant):
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped above
 
 
-def _facts(record, where, who, indent):
+def _facts(record, where, who, indent, language):
     """The record's place and participants as the templates' `<dl class="facts">`, indented by
     `indent` (a newline and the spaces of the including template), or nothing without either.
-    `where` and `who` are the escaped labels."""
-    location = translated_text(record, "location")
-    participants = translated_text(record, "participants")
+    `where` and `who` are the escaped labels, `language` the active one."""
+    location = translated_text(record, "location", language)
+    participants = translated_text(record, "participants", language)
     if not (location or participants):
         return []
     inner = indent + "  "
@@ -183,6 +185,7 @@ def _prose(text):
 def milestone_items(milestones):
     """The <li> of each milestone of the page's timeline."""
     where, who = esc(gettext("Where")), esc(gettext("Who"))
+    language = get_language()
     parts = []
     for milestone in milestones:
         parts += [
@@ -193,13 +196,13 @@ def milestone_items(milestones):
             "</time> · ",
             value_html(milestone.kind_label),
             "</p>\n        <h3>",
-            translated_text(milestone, "title").marked,
+            translated_text(milestone, "title", language).marked,
             "</h3>\n        \n        ",
         ]
-        parts += _facts(milestone, where, who, "\n        ")
+        parts += _facts(milestone, where, who, "\n        ", language)
         parts += [
             "\n        ",
-            _prose(translated_text(milestone, "description")),
+            _prose(translated_text(milestone, "description", language)),
             "\n      </li>\n      ",
         ]
     return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - escaped above
@@ -213,12 +216,13 @@ def plan_items(plans):
     by = gettext("by %(year)s")
     delivered_through = esc(gettext("Delivered through:"))
     topic = slug_address("topic_detail")
+    language = get_language()
     parts = []
     for progress in plans:
         plan, state = progress.plan, value_html(progress.state)
         parts += [
             f'\n      <li class="plan-{state}">\n        <p><strong>',
-            translated_text(plan, "title").marked,
+            translated_text(plan, "title", language).marked,
             f'</strong> <span class="status status-{state}">',
             value_html(progress.label),
             "</span>",
@@ -244,12 +248,16 @@ def plan_items(plans):
             parts.append(" · ")
         if plan.target_year:
             parts.append(by % {"year": value_html(plan.target_year)})
-        parts += ["</p>\n        ", _prose(translated_text(plan, "description")), "\n        "]
+        parts += [
+            "</p>\n        ",
+            _prose(translated_text(plan, "description", language)),
+            "\n        ",
+        ]
         if progress.delivered:
             parts += ['\n        <p class="meta">', delivered_through, " "]
             parts.append(
                 "; ".join(
-                    f"{translated_text(activity, 'title').marked} "
+                    f"{translated_text(activity, 'title', language).marked} "
                     f"({value_html(activity.start_display)})"
                     for activity in progress.delivered
                 )
