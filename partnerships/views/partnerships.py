@@ -6,7 +6,6 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
@@ -74,10 +73,8 @@ class PartnershipDetailView(DetailView):
             try:
                 partnership = published_page(self.kwargs[self.slug_url_kwarg])
             except Partnership.DoesNotExist:
-                raise Http404(
-                    _("No %(verbose_name)s found matching the query")
-                    % {"verbose_name": Partnership._meta.verbose_name}
-                ) from None
+                # Not shown to visitors (the 404 page is): plain, as the city page's.
+                raise Http404("No published partnership with this address.") from None
         # for_page() and with_public_contacts(), reading only the relations that have rows.
         return prefetch_page(partnership, public_contacts=True)
 
