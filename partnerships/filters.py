@@ -26,6 +26,7 @@ from .models import (
     public_city_count,
     published_count,
     published_in_country,
+    published_past_count,
 )
 
 
@@ -302,8 +303,10 @@ class ActivityFilter(QuickFilterSet):
 
     def figure_count(self):
         """How many published activities `qs` holds when a focus area is the only filter, from
-        its maintained count (FocusAreaActivityFigure, the topic page's); else None. Counted
-        by the query, PostgreSQL read every activity of the area (60–75 ms for culture)."""
+        its maintained count (FocusAreaActivityFigure, the topic page's), or when "past" is,
+        from the kept figures per year (published_past_count()); else None. Counted by the
+        query, PostgreSQL read every activity of the area (60–75 ms for culture), or every past
+        one (256,000: about 70 ms)."""
         if not (self.is_bound and self.is_valid()):
             return None
         chosen = {
@@ -311,6 +314,8 @@ class ActivityFilter(QuickFilterSet):
             for name, value in self.form.cleaned_data.items()
             if value not in EMPTY_VALUES
         }
+        if chosen == {"when": "past"}:
+            return published_past_count(timezone.localdate(), self.queryset.db)
         if chosen.keys() != {"focus_area"}:
             return None
         return (

@@ -46,6 +46,7 @@ from .records import (
     count_published,
     listed_activities,
     partnership_keys_and_dates,
+    published_past_count,
     upcoming_q,
     with_focus_areas,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "prefetch_page",
     "partnership_keys_and_dates",
     "published_page",
+    "published_past_count",
     "partnership_slug_base",
     "listed_activities",
     "listed_cities",

@@ -105,6 +105,36 @@ def all_published_count():
     ).values_list("n", flat=True)
 
 
+def published_past_count(today, using="default"):
+    """How many published activities are past on `today` (the activity list's ?when=past,
+    ActivityQuerySet.past()): the dated ones, as the kept activities per start year count them,
+    less the upcoming ones, counted from their index. The same count as count_published() of
+    the past ones (a dated activity is upcoming or past: its upcoming_until is NULL only without
+    a start date), which read all 256,000 past ones at world scale (PostgreSQL about 70 ms,
+    SQLite over 100)."""
+    return _past_count_statement(using, today).rows()[0][0]
+
+
+@functools.lru_cache(maxsize=4)
+def _past_count_statement(alias, today):
+    """published_past_count()'s statement on `today`, compiled once per day and database (its
+    SQL, never its row): the sum of the year figures less the upcoming activities, plus those of
+    them in an unpublished partnership (as count_published() counts them)."""
+    upcoming = Activity._base_manager.using(alias).filter(upcoming_q(today)).order_by()
+    in_unpublished = upcoming.filter(of_unpublished(Activity, "partnership"))
+    dated = ActivityYearFigure.objects.using(alias).order_by()
+    dated = dated.annotate(n_sum=Func(F("n"), function="SUM", output_field=IntegerField()))
+    # COUNT(*) as a plain function, not an aggregate: no GROUP BY, one row (as aggregate()).
+    total = Func(template="COUNT(*)", output_field=IntegerField())
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    past = (
+        Coalesce(Subquery(dated.values("n_sum")), 0)
+        - total
+        + Subquery(in_unpublished.annotate(n=count).values("n"))
+    )
+    return CompiledRows(upcoming.annotate(n=past).values_list("n"))
+
+
 def of_unpublished(model, path):
     """The rows of `model` whose partnership (through `path`, e.g. "activity__partnership") is
     not published, as nested `IN (…)`: the database starts from the unpublished partnerships
@@ -375,10 +405,14 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         return upcoming.filter(pk__in=this_year.union(earlier, all=True))[:limit]
 
     def past(self, today=None):
-        """Dated activities that are over: the "Retrospective", newest first."""
+        """Dated activities that are over: the "Retrospective", newest first. Each started
+        before `today` (its upcoming_until, never before its start, is): said as well, so that
+        a database walking the start dates newest first begins at today, not among the
+        upcoming ones (SQLite passed over 16,000 of them at world scale, 160 ms, for a page)."""
+        today = today or timezone.localdate()
         return (
-            self.filter(start_date__isnull=False)
-            .exclude(upcoming_q(today or timezone.localdate()))
+            self.filter(start_date__lt=today)
+            .exclude(upcoming_q(today))
             .order_by("-start_date", "-id")
         )
 
