@@ -138,12 +138,22 @@ def partnerships_by_vitality():
     """Published partnerships by vitality (partnerships/vitality.py), in the states' order,
     each with its share of all: one query on the maintained country pairs, a filtered sum per
     state in one pass (grouped by vitality, SQLite sorted the 4,000 pairs first: 0.8 ms)."""
-    states = Partnership.Vitality.values
-    sums = ", ".join(["SUM(n) FILTER (WHERE vitality = %s)"] * len(states))
     table = connection.ops.quote_name(CountryPairFigure._meta.db_table)
     with connection.cursor() as cursor:  # the model's table; the states are parameters
-        cursor.execute(f"SELECT {sums} FROM {table}", states)  # noqa: S608
-        counts = {state: n or 0 for state, n in zip(states, cursor.fetchone(), strict=True)}
+        cursor.execute(f"SELECT {_VITALITY_SUMS} FROM {table}", Partnership.Vitality.values)  # noqa: S608
+        return _vitality_shares(cursor.fetchone())
+
+
+# The published partnerships of each state, Partnership.Vitality's order, from the pairs.
+_VITALITY_SUMS = ", ".join(["SUM(n) FILTER (WHERE vitality = %s)"] * len(Partnership.Vitality))
+
+
+def _vitality_shares(sums):
+    """partnerships_by_vitality()'s rows from the states' sums (a row of _VITALITY_SUMS:
+    None for none; a whole number of any type, as a union's column may give it)."""
+    counts = {
+        state: int(n or 0) for state, n in zip(Partnership.Vitality.values, sums, strict=True)
+    }
     total = sum(counts.values())
     return [
         {
@@ -181,13 +191,24 @@ def _most_connected(language, limit):
     )
 
 
-def _country_pair_sql(vitality, links, busiest=None):
+def _country_pair_sql(vitality, links, busiest=None, by_vitality=False):
     """One query over the maintained figures (models/figures.py): a row per country ("c",
     code, None, partnerships, located, latitude, east, north sums), a partnership counted once
     for a country even with both its cities there; and, with `links`, a row per pair of
     two countries ("l", code_a, code_b, partnerships; the lesser code first). Of one vitality
     if given. With `busiest`, only the pairs of two countries with located cities, as many
-    partnerships as the `busiest`-th of those or more."""
+    partnerships as the `busiest`-th of those or more. With `by_vitality`, one row more: "v"
+    and partnerships_by_vitality()'s sums of every state (of all, whatever `vitality`)."""
+    sql, params = _country_pair_rows_sql(vitality, links, busiest)
+    if by_vitality:
+        table = connection.ops.quote_name(CountryPairFigure._meta.db_table)
+        unused = ", NULL" * (5 - len(Partnership.Vitality))  # the row's other columns
+        sql += f"UNION ALL SELECT 'v', NULL, NULL, {_VITALITY_SUMS}{unused} FROM {table}"  # noqa: S608
+        params = [*params, *Partnership.Vitality.values]
+    return sql, params
+
+
+def _country_pair_rows_sql(vitality, links, busiest):
     quote = connection.ops.quote_name
     countries_table = quote(CountryFigure._meta.db_table)
     pairs_table = quote(CountryPairFigure._meta.db_table)
@@ -234,23 +255,30 @@ def _country_pair_sql(vitality, links, busiest=None):
     return sql, params * 2 + [busiest - 1]
 
 
-def partnerships_by_country_pair(vitality=None, links=True, busiest=None):
+def partnerships_by_country_pair(vitality=None, links=True, busiest=None, by_vitality=False):
     """The world overview map's data: for each pair of countries (a partnership's two cities'
     countries), how many published partnerships join them, and where each country's cities
     lie (sums for CountryTotals), from the maintained figures. Returns ([CountryTotals],
     [CountryLink]) with each partnership counted once per country it touches; of one vitality
     if given; without the links if `links` is false; with `busiest` (a number), only the
     links between countries with located cities (those a map can draw) as busy as the
-    `busiest`-th of them or busier: all a map needs that draws and lists fewer."""
+    `busiest`-th of them or busier: all a map needs that draws and lists fewer. With
+    `by_vitality`, partnerships_by_vitality() third, from the same statement (the home page)."""
     with connection.cursor() as cursor:
-        cursor.execute(*_country_pair_sql(vitality, links, busiest))
+        cursor.execute(*_country_pair_sql(vitality, links, busiest, by_vitality))
         rows = cursor.fetchall()
     totals = {}
     pairs = {}
     names = country_names()
+    shares = None
     for kind, a, b, n, located, latitude, east, north in rows:  # pairs: the lesser code first
         if kind == "l":
             pairs[a, b] = n
+            continue
+        if kind == "v":
+            shares = _vitality_shares(
+                (n, located, latitude, east, north)[: len(Partnership.Vitality)]
+            )
             continue
         totals[a] = CountryTotals(
             a,
@@ -262,6 +290,8 @@ def partnerships_by_country_pair(vitality=None, links=True, busiest=None):
             north_sum=float(north),
         )
     country_links = [CountryLink(totals[a], totals[b], n) for (a, b), n in pairs.items()]
+    if by_vitality:
+        return list(totals.values()), country_links, shares
     return list(totals.values()), country_links
 
 

@@ -15,7 +15,7 @@ from core.translated import by_name
 from partnerships.anniversaries import jubilee_of, jubilee_queryset
 from partnerships.maps import LINKS_NEEDED, overview_map
 from partnerships.models import Activity, Partnership
-from partnerships.statistics import partnerships_by_country_pair, partnerships_by_vitality
+from partnerships.statistics import partnerships_by_country_pair
 
 FEATURED_COUNT = 6
 UPCOMING_COUNT = 5
@@ -50,9 +50,14 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         queries = home_queries(translation.get_language(), timezone.localdate())
         featured = queries["featured"].objects() or queries["changed"].objects()
-        by_vitality = partnerships_by_vitality()
         # ?map=active: the world map of the active partnerships only; anything else, all.
         active_only = self.request.GET.get("map") == Partnership.Vitality.ACTIVE
+        # The map's countries and links, and the counts by vitality (of all), in one statement.
+        countries, links, by_vitality = partnerships_by_country_pair(
+            vitality=Partnership.Vitality.ACTIVE if active_only else None,
+            busiest=LINKS_NEEDED,
+            by_vitality=True,
+        )
         return super().get_context_data(
             featured=featured,
             partnership_count=sum(row["value"] for row in by_vitality),
@@ -60,12 +65,7 @@ class HomeView(TemplateView):
             map_active_only=active_only,
             upcoming_activities=queries["upcoming"].objects(),
             jubilees=[jubilee_of(partnership) for partnership in queries["jubilees"].objects()],
-            world_map=overview_map(
-                *partnerships_by_country_pair(
-                    vitality=Partnership.Vitality.ACTIVE if active_only else None,
-                    busiest=LINKS_NEEDED,
-                )
-            ),
+            world_map=overview_map(countries, links),
             **kwargs,
         )
 

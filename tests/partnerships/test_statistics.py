@@ -127,6 +127,37 @@ def test_the_busiest_country_pairs_only(make_city, make_partnership):
     assert busiest(50) == {**pairs, ("DE", "XK"): 5}
 
 
+def test_the_counts_by_vitality_with_the_map_are_of_all_and_follow_an_edit(
+    make_city, make_partnership
+):
+    """The home page reads partnerships_by_vitality()'s rows with the map's countries and
+    links, in one statement: the same rows, of all partnerships even with the map of one
+    vitality, changed on the next call after an edit."""
+    de, fr = make_city(country="DE"), make_city(country="FR")
+    partnership = make_partnership(city_a=de, city_b=fr)
+    make_partnership(city_a=de, city_b=make_city(country="DE"))
+
+    def joined(**kwargs):
+        result = statistics.partnerships_by_country_pair(by_vitality=True, **kwargs)
+        assert len(result) == 3
+        return result[2]
+
+    expected = statistics.partnerships_by_vitality()
+    assert [(row["slug"], row["value"]) for row in expected] == [
+        ("active", 0),
+        ("quiet", 0),
+        ("dormant", 0),
+        ("unknown", 2),
+    ]
+    assert joined() == joined(busiest=1) == joined(links=False) == expected
+    assert joined(busiest=1, vitality=Partnership.Vitality.ACTIVE) == expected
+    # The figures follow the edit (the database's triggers).
+    Partnership.objects.filter(pk=partnership.pk).update(vitality=Partnership.Vitality.ACTIVE)
+    edited = statistics.partnerships_by_vitality()
+    assert [row["value"] for row in edited] == [1, 0, 0, 1]
+    assert joined(busiest=1) == edited
+
+
 def test_decades_of_founding_with_empty_decades_filled(make_partnership):
     for year in (1958, 1990, 1991, 1999, 2000, 2009):
         make_partnership(established=day(year))
