@@ -19,6 +19,7 @@ from django.utils.translation import gettext, pgettext
 from modeltranslation.utils import get_language
 
 from core.addresses import SLUG_MARKER, slug_address
+from core.choices import choice_text
 from core.markdown import render_markdown
 from core.templatetags.chart_tags import value_html
 from core.translated import translated_text
@@ -49,7 +50,7 @@ def activity_item(activity, labels, show_description=False, show_focus_areas=Fal
         '<li class="activity">\n  <p class="when">',
         value_html(when) if when else labels.undated,
         " · ",
-        value_html(activity.kind_label),
+        value_html(choice_text(activity.Kind, activity.kind)),  # its kind_label, as text
         "</p>\n  <h3>",
         translated_text(activity, "title", labels.language).marked,
         "</h3>\n  ",
@@ -194,7 +195,7 @@ def milestone_items(milestones):
             '">',
             value_html(milestone.date_display),
             "</time> · ",
-            value_html(milestone.kind_label),
+            value_html(choice_text(milestone.Kind, milestone.kind)),  # its kind_label
             "</p>\n        <h3>",
             translated_text(milestone, "title", language).marked,
             "</h3>\n        \n        ",
@@ -224,7 +225,7 @@ def plan_items(plans):
             f'\n      <li class="plan-{state}">\n        <p><strong>',
             translated_text(plan, "title", language).marked,
             f'</strong> <span class="status status-{state}">',
-            value_html(progress.label),
+            value_html(choice_text(plan.Progress, progress.state)),  # its label, as text
             "</span>",
         ]
         if progress.started:
