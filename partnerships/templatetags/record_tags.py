@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 from modeltranslation.utils import get_language
 
+from cities.maps import svg_number
 from core.addresses import SLUG_MARKER, slug_address
 from core.choices import choice_text
 from core.markdown import render_markdown
@@ -134,13 +135,14 @@ def timeline_svg(chart, variant):
         "\n  </g>\n  "
     )
     for item in chart.items:
-        svg = item.svg
+        # item.svg's numbers, without its dictionary of six lookups by name
         parts.append(
             f'<g class="tl-item tl-{value_html(item.kind)}">\n'
             f"    <title>{value_html(item.when)}: {value_html(item.title)}</title>\n"
-            f'    <rect class="tl-mark" x="{svg["x"]}" y="{svg["y"]}" width="{svg["width"]}" '
-            f'height="{svg["height"]}" rx="3"/>\n'
-            f'    <text class="tl-label" x="{svg["label_x"]}" y="{svg["label_y"]}" '
+            f'    <rect class="tl-mark" x="{svg_number(item.x)}" y="{svg_number(item.y)}" '
+            f'width="{svg_number(item.width)}" height="{svg_number(item.height)}" rx="3"/>\n'
+            f'    <text class="tl-label" x="{svg_number(item.label_x)}" '
+            f'y="{svg_number(item.label_y)}" '
             f'text-anchor="{value_html(item.label_anchor)}">{value_html(item.label)}</text>\n  </g>'
         )
     parts.append("\n</svg>\n")
