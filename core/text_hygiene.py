@@ -159,9 +159,21 @@ def dumps_without_control_characters(dumps, value):
     cheaper than walking every row of an export of thousands, where they are rare.
     """
     text = dumps(value)
-    if any(pattern.search(text) for pattern in JSON_CONTROL_CHARACTERS):
+    if _json_has_control_characters(text):
         text = dumps(strip_control_characters(value))
     return text
+
+
+def _json_has_control_characters(text):
+    """Whether JSON_CONTROL_CHARACTERS finds one in `text`, told as in
+    encoded_without_control_characters(): a lone surrogate cannot be encoded, DEL and C1 are
+    found in the bytes (a partnership page's 23 KB of JSON-LD, with CJK names, took 0.27 ms by
+    the first pattern, 0.07 so), only the escapes in the text."""
+    try:
+        content = text.encode()
+    except UnicodeEncodeError:
+        return True
+    return has_control_bytes(content) or JSON_CONTROL_CHARACTERS[1].search(text) is not None
 
 
 def encoded_without_control_characters(dumps, value):

@@ -18,7 +18,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 from modeltranslation.utils import get_language
 
+from cities.maps import svg_number
 from core.addresses import SLUG_MARKER, slug_address
+from core.choices import choice_text
 from core.markdown import render_markdown
 from core.templatetags.chart_tags import value_html
 from core.translated import translated_text
@@ -49,7 +51,7 @@ def activity_item(activity, labels, show_description=False, show_focus_areas=Fal
         '<li class="activity">\n  <p class="when">',
         value_html(when) if when else labels.undated,
         " · ",
-        value_html(activity.kind_label),
+        value_html(choice_text(activity.Kind, activity.kind)),  # its kind_label, as text
         "</p>\n  <h3>",
         translated_text(activity, "title", labels.language).marked,
         "</h3>\n  ",
@@ -133,13 +135,14 @@ def timeline_svg(chart, variant):
         "\n  </g>\n  "
     )
     for item in chart.items:
-        svg = item.svg
+        # item.svg's numbers, without its dictionary of six lookups by name
         parts.append(
             f'<g class="tl-item tl-{value_html(item.kind)}">\n'
             f"    <title>{value_html(item.when)}: {value_html(item.title)}</title>\n"
-            f'    <rect class="tl-mark" x="{svg["x"]}" y="{svg["y"]}" width="{svg["width"]}" '
-            f'height="{svg["height"]}" rx="3"/>\n'
-            f'    <text class="tl-label" x="{svg["label_x"]}" y="{svg["label_y"]}" '
+            f'    <rect class="tl-mark" x="{svg_number(item.x)}" y="{svg_number(item.y)}" '
+            f'width="{svg_number(item.width)}" height="{svg_number(item.height)}" rx="3"/>\n'
+            f'    <text class="tl-label" x="{svg_number(item.label_x)}" '
+            f'y="{svg_number(item.label_y)}" '
             f'text-anchor="{value_html(item.label_anchor)}">{value_html(item.label)}</text>\n  </g>'
         )
     parts.append("\n</svg>\n")
@@ -194,7 +197,7 @@ def milestone_items(milestones):
             '">',
             value_html(milestone.date_display),
             "</time> · ",
-            value_html(milestone.kind_label),
+            value_html(choice_text(milestone.Kind, milestone.kind)),  # its kind_label
             "</p>\n        <h3>",
             translated_text(milestone, "title", language).marked,
             "</h3>\n        \n        ",
@@ -224,7 +227,7 @@ def plan_items(plans):
             f'\n      <li class="plan-{state}">\n        <p><strong>',
             translated_text(plan, "title", language).marked,
             f'</strong> <span class="status status-{state}">',
-            value_html(progress.label),
+            value_html(choice_text(plan.Progress, progress.state)),  # its label, as text
             "</span>",
         ]
         if progress.started:
