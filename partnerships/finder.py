@@ -589,45 +589,66 @@ def _fill_in(city, top, limit, areas, published_partners, focus):
     top.sort(key=lambda s: (-s.score, s.name, s.city.pk))
 
 
+@functools.lru_cache(maxsize=16)
+def _texts(language):
+    """The reasons' fixed texts in `language` (the active one when asked): translated once per
+    language and process, not for each suggestion."""
+    del language  # the key
+    return {
+        "listing": _("Looking for a partner like you"),
+        "matches": _("Matches what you are looking for"),
+        "focus": _("Shared focus areas: %(areas)s"),
+        "size": _("Similar size: %(band)s"),
+        "away": _("%(distance)s away"),
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _partner_text(language, count):
+    del language  # the key
+    return ngettext(
+        "Partner of your partner %(partners)s", "Partner of your partners %(partners)s", count
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _twinned_text(language, count):
+    del language  # the key
+    return ngettext(
+        "Twinned with %(count)d city like yours in %(country)s",
+        "Twinned with %(count)d cities like yours in %(country)s",
+        count,
+    )
+
+
 def reasons(city, suggestion, country=None):
     """The reasons, in words, in the active language; `country`: the name of `city`'s
     country, when the caller has read it for all its suggestions."""
     said = []
+    language = get_language()
+    texts = _texts(language)
     if suggestion.listing is not None:
-        said.append(_("Looking for a partner like you"))
+        said.append(texts["listing"])
     if suggestion.matches_own_listing:
-        said.append(_("Matches what you are looking for"))
+        said.append(texts["matches"])
     if suggestion.via:
         names = suggestion.via[:NAMED]
-        said.append(
-            ngettext(
-                "Partner of your partner %(partners)s",
-                "Partner of your partners %(partners)s",
-                len(names),
-            )
-            % {"partners": _join(names)}
-        )
+        said.append(_partner_text(language, len(names)) % {"partners": _join(names)})
     if suggestion.focus_areas:
-        said.append(
-            _("Shared focus areas: %(areas)s") % {"areas": _join(suggestion.focus_areas[:NAMED])}
-        )
+        said.append(texts["focus"] % {"areas": _join(suggestion.focus_areas[:NAMED])})
     if suggestion.similar_size:
         band = sizes.band_of(suggestion.city.population)
-        said.append(_("Similar size: %(band)s") % {"band": sizes.SizeBand(band).label})
+        said.append(texts["size"] % {"band": sizes.SizeBand(band).label})
     if suggestion.twinned_like_you:
         said.append(
-            ngettext(
-                "Twinned with %(count)d city like yours in %(country)s",
-                "Twinned with %(count)d cities like yours in %(country)s",
-                suggestion.twinned_like_you,
-            )
+            _twinned_text(language, suggestion.twinned_like_you)
             % {
                 "count": suggestion.twinned_like_you,
                 "country": country_name(city.country.code) if country is None else country,
             }
         )
     if suggestion.geo is not None:
-        said.append(_("%(distance)s away") % {"distance": suggestion.geo.distance_display})
+        said.append(texts["away"] % {"distance": suggestion.geo.distance_display})
         if suggestion.geo.time_difference:
             said.append(suggestion.geo.time_difference)
     return said
