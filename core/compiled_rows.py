@@ -29,14 +29,18 @@ _PLACEHOLDER = re.compile("%%|%s")
 
 
 class _Compiled:
-    def __init__(self, queryset, variables=()):
-        self._compile(queryset, variables)
+    def __init__(self, queryset, variables=(), stand_ins=False, statement=None):
+        self._compile(queryset, variables, stand_ins, statement)
 
-    def _compile(self, queryset, variables):
+    def _compile(self, queryset, variables, stand_ins=False, statement=None):
+        """`stand_ins`: the variables are values no record has, each filled at every place it
+        is found (if any). `statement`: (sql, params) the caller wrote of `queryset`'s and
+        others' (a UNION ALL), run in place of the queryset's own, its rows read as they come
+        (no converters)."""
         self.db = queryset.db
         self.query = queryset.query
         compiler = self.query.get_compiler(self.db)
-        self.sql, params = compiler.as_sql()
+        self.sql, params = compiler.as_sql() if statement is None else statement
         self.params = list(params)
         self.slots = [
             n
@@ -48,9 +52,12 @@ class _Compiled:
             places = [
                 n for n, param in enumerate(params) if type(param) is type(value) and param == value
             ]
-            if len(places) != 1:
+            if len(places) != 1 and not stand_ins:
                 raise ValueError(f"{value!r} is {len(places)} of the parameters, not one")
-            self.places.append(places[0])
+            self.places.append(places)
+        if statement is not None:
+            self.col_count, self.converters, self.names = None, {}, []
+            return compiler
         self.col_count = compiler.col_count
         selected = compiler.select[: compiler.col_count]
         self.converters = compiler.get_converters([column for column, _sql, _alias in selected])
@@ -65,14 +72,16 @@ class _Compiled:
             params = params.copy()
             for n in self.slots:
                 params[n] = key
-            for place, value in zip(self.places, values, strict=True):
-                params[place] = value
+            for places, value in zip(self.places, values, strict=True):
+                for place in places:
+                    params[place] = value
         if subquery is not None:
             sql, params = _with_subquery(sql, params, *subquery)
         with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if rows and len(rows[0]) > self.col_count:  # the ordering's own columns
+        # The ordering's own columns.
+        if self.col_count is not None and rows and len(rows[0]) > self.col_count:
             rows = [row[: self.col_count] for row in rows]
         if not self.converters:
             return rows
@@ -99,13 +108,13 @@ class CompiledRows(_Compiled):
     (sql, params)) with it in place of SUBQUERY_SLOT, rows(values=…) with `values` in the
     places of `variables`."""
 
-    def __init__(self, queryset, variables=()):
+    def __init__(self, queryset, variables=(), stand_ins=False, statement=None):
         # Tuples, in the statement's order (`names`): modeltranslation's values_list() puts its
         # columns in another and reads translated ones with fallbacks, which rows() does not
         # (its callers name the columns they read, or .rewrite(False) first).
         if queryset._iterable_class not in (ValuesListIterable, FallbackValuesListIterable):
             raise TypeError(f"not a values_list(): {queryset._iterable_class.__name__}")
-        super().__init__(queryset, variables)
+        super().__init__(queryset, variables, stand_ins, statement)
 
     def rows(self, key=None, subquery=None, values=()):
         return list(map(tuple, self._rows(key, values, subquery)))

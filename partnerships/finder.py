@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from cities import geography, sizes
 from cities.models import City
 from core.choices import country_name
+from core.compiled_rows import SLOT, TEXT_SLOT, CompiledRows
 from core.translated import ORIGINAL, column, columns, translated
 
 from .models import PartnerSearch, Partnership
@@ -77,17 +78,17 @@ def public_q(city="pk"):
 
 # A City's fields, in the model's order: what a queryset of cities reads and from_db() takes.
 CITY_FIELDS = tuple(f.attname for f in City._meta.concrete_fields)
-_SLUG = "-slug-slot-"  # the asked city's slug in the statement compiled once (_rows)
 
 
 def _public_city_query():
-    return City.objects.rewrite(False).filter(public_q(), slug=_SLUG).values_list(*CITY_FIELDS)
+    return City.objects.rewrite(False).filter(public_q(), slug=TEXT_SLOT).values_list(*CITY_FIELDS)
 
 
 def public_city(slug):
     """The public city (public_q) of `slug`, or None: the queryset of cities
-    `get_object_or_404()` would read, its statement compiled once (_rows)."""
-    rows = _rows(_public_city_query, (), {_SLUG: slug})
+    `get_object_or_404()` would read, its statement compiled once (_rows, the slug in its
+    TEXT_SLOT)."""
+    rows = _rows(_public_city_query, (), slug)
     return City.from_db(City.objects.db, CITY_FIELDS, rows[0]) if rows else None
 
 
@@ -95,10 +96,12 @@ def _join(names):
     return ", ".join(str(name) for name in names)
 
 
-# The asking city's key, country and population in the statements compiled once (`_rows`):
-# values no city has, replaced by the asking city's own each time a statement runs. Each within
-# its column's range: Django leaves out a comparison with a value beyond it.
-_CITY, _CITY_COUNTRY, _CITY_POPULATION = -918_273_645, "~~", 2_147_480_001
+# The asking city's key (SLOT), country and population in the statements compiled once
+# (`_rows`): values no city has (stand-ins), replaced by the asking city's own each time a
+# statement runs. Each within its column's range: Django leaves out a comparison with a value
+# beyond it. Its country also inside the pattern of a listing's `contains` (`_COUNTRY_PATTERN`).
+_CITY, _CITY_COUNTRY, _CITY_POPULATION = SLOT, "~~", 2_147_480_001
+_COUNTRY_PATTERN = f"%{_CITY_COUNTRY}%"
 # And the rows a source's counts read (a LIMIT, written as a parameter where it runs): as many
 # more as there are cities to leave out, which are left out in Python (see _grouped).
 _LIMIT = 918_271
@@ -126,8 +129,11 @@ def _ids(count):
 
 
 def _slots(keys, count):
-    """{slot: key} of `keys` in the first of `count` slots (_ids)."""
-    return dict(zip(_ids(count), keys, strict=False))
+    """{slot: key} of `keys` in the first of `count` slots (_ids), the slots not filled keeping
+    their own values (keys no city has)."""
+    slots = {slot: slot for slot in _ids(count)}
+    slots.update(zip(slots, keys, strict=False))
+    return slots
 
 
 def _others(city, partnerships=None):
@@ -355,20 +361,14 @@ def _source_queries(language, band, partners, focus, country, region, size_band)
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(alias, vendor, build, key):
-    """(sql, [parameter or slot], sources, converters) of build(*key): a values_list()
-    queryset (sources None, converters Django's for its columns, as its iteration applies
-    them), or [(source, queryset)] of keys and counts joined by UNION ALL as rows (index in
-    the list, *the queryset's row), `sources` the source of each."""
+def _compiled(alias, vendor, build, key, variables):
+    """build(*key) compiled (CompiledRows, `variables` its stand-ins): a values_list() queryset,
+    or [(source, queryset)] of keys and counts joined by UNION ALL as rows (index in the list,
+    *the queryset's row), with the sources of the parts."""
     del vendor  # in the key only: the SQL is the database's own
     built = build(*key)
     if not isinstance(built, list):
-        compiler = built.query.get_compiler(alias)
-        sql, params = compiler.as_sql()
-        converters = compiler.get_converters(
-            [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
-        )
-        return sql, params, None, (built.query, converters) if converters else None
+        return CompiledRows(built.using(alias), variables, stand_ins=True), None
     parts, params = [], []
     for index, (source, queryset) in enumerate(built):
         sql, part_params = queryset.query.get_compiler(alias).as_sql()
@@ -381,34 +381,22 @@ def _compiled(alias, vendor, build, key):
         else:
             parts.append(f"SELECT {index}, t{index}.* FROM ({sql}) t{index}")  # noqa: S608
         params += part_params
-    return " UNION ALL ".join(parts), params, [source for source, _queryset in built], None
+    statement = " UNION ALL ".join(parts), params
+    first = built[0][1].using(alias)
+    compiled = CompiledRows(first, variables, stand_ins=True, statement=statement)
+    return compiled, [source for source, _queryset in built]
 
 
-def _filled(param, values):
-    """`param` with the slot in it, if any, filled from `values`: the country's sits inside
-    the pattern of a `contains` ("%~~%")."""
-    if isinstance(param, str) and _CITY_COUNTRY in param and param != _CITY_COUNTRY:
-        return param.replace(_CITY_COUNTRY, values[_CITY_COUNTRY])
-    return values.get(param, param)
-
-
-def _rows(build, key, values):
-    """The rows of the statement build(*key) (see _compiled), its slots (_CITY, …) filled with
-    `values` ({slot: value}); of a UNION ALL, [(source, its rows)] for each part. Compiled
-    once per database and key (the key names the language where the statement depends on
-    it): building and compiling the ORM's queries cost more than running them."""
+def _rows(build, key, slot=None, values=None):
+    """The rows of the statement build(*key), compiled once per database and key (the key
+    names the language where the statement depends on it: building and compiling the ORM's
+    queries cost more than running them), run with `slot` in its SLOT or TEXT_SLOT and the
+    values of `values` ({stand-in: value}) in the places of their stand-ins; of a UNION ALL,
+    [(source, its rows)] for each part."""
     connection = connections[Partnership.objects.db]
-    sql, params, sources, converting = _compiled(connection.alias, connection.vendor, build, key)
-    params = [_filled(p, values) for p in params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if converting is not None:
-        # With this thread's connection, as the queryset's own iteration would.
-        query, converters = converting
-        rows = list(
-            map(tuple, query.get_compiler(connection.alias).apply_converters(rows, converters))
-        )
+    variables = () if values is None else tuple(values)
+    compiled, sources = _compiled(connection.alias, connection.vendor, build, key, variables)
+    rows = compiled.rows(slot, values=() if values is None else values.values())
     if sources is None:
         return rows
     parts = [(source, []) for source in sources]
@@ -421,16 +409,15 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     """The best `limit` suggestions for `city`, best first."""
     today = today or timezone.localdate()
     language = get_language()
-    values = {
-        _CITY: city.pk,
-        _CITY_COUNTRY: city.country.code if city.country else "",
-        _CITY_POPULATION: city.population,
-    }
+    code = city.country.code if city.country else ""
+    values = {_CITY_COUNTRY: code, _CITY_POPULATION: city.population}
 
     # Its partners and, in the same query, the focus areas of its published partnerships (a
     # row per partnership and focus area): read as areas only when there are some.
     twinned, published_partners, focus = set(), {}, {}
-    for a, b, state, area, a_name, b_name, area_name in _rows(_partners_query, (language,), values):
+    for a, b, state, area, a_name, b_name, area_name in _rows(
+        _partners_query, (language,), city.pk
+    ):
         other, name = (b, b_name) if a == city.pk else (a, a_name)
         twinned.add(other)
         if state == Partnership.State.PUBLISHED:
@@ -443,13 +430,15 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     excluded = {city.pk, *twinned}
     values[_LIMIT] = CANDIDATES + len(excluded)
     band = sizes.band_of(city.population)
-    values.update(zip(_areas(len(focus)), focus, strict=True))
+    areas = dict(zip(_areas(len(focus)), focus, strict=True))
+    values.update(areas)
+    listing_values = {_COUNTRY_PATTERN: f"%{code}%"}
     if region:  # in its slot, escaped as the ORM escapes the value of an `iexact`
         connection = connections[Partnership.objects.db]
-        values[_REGION] = connection.ops.prep_for_iexact_query(region)
+        values[_REGION] = listing_values[_REGION] = connection.ops.prep_for_iexact_query(region)
         region = _REGION
     key = (language, band, bool(published_partners), len(focus), country, region, size_band)
-    for source, rows in _rows(_source_queries, key, values):
+    for source, rows in _rows(_source_queries, key, city.pk, values):
         if source != SIZE:  # left out here, not in the query (_grouped)
             rows = _kept(rows, excluded)
         for pk, n in rows:
@@ -466,7 +455,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     # listings that describe it, read with only what they look for.
     own_listing, listings = None, {}
     key = (language, today, band, country, region, size_band)
-    for source, rows in _rows(_listing_queries, key, values):
+    for source, rows in _rows(_listing_queries, key, city.pk, listing_values):
         for row in rows:
             listing = PartnerSearch.from_db(PartnerSearch.objects.db, LISTING_COLUMNS, row)
             if source == OWN:
@@ -489,8 +478,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
     # as `only()` would read): most of them are only sorted by their names.
     name, region = _shown("name"), _shown("region")
     ranked = []
-    values.update(_slots(promising, LOADED))
-    for row in _rows(_cities_query, (), values):
+    for row in _rows(_cities_query, (), values=_slots(promising, LOADED)):
         shown_region = region(row)
         matches = own_listing is not None and own_listing.describes(
             row[_POPULATION], row[_COUNTRY], shown_region
@@ -516,7 +504,7 @@ def suggest(city, *, country="", region="", size_band="", limit=SUGGESTIONS, tod
                 region=shown_region,
             )
         )
-    _fill_in(city, top, limit, values, published_partners, focus)
+    _fill_in(city, top, limit, areas, published_partners, focus)
     return top
 
 
@@ -559,26 +547,26 @@ def score(suggestion):
     )
 
 
-def _fill_in(city, top, limit, values, published_partners, focus):
-    """Names of the shared partners and focus areas, distance, time, and the reasons. `values`:
-    the slots of the statements run so far, the focus areas' among them."""
+def _fill_in(city, top, limit, areas, published_partners, focus):
+    """Names of the shared partners and focus areas, distance, time, and the reasons. `areas`:
+    the focus areas' slots ({slot: focus area})."""
     if not top:
         return
     by_pk = {s.city.pk: s for s in top}
     # The shown cities in `limit` slots: one statement, compiled once, for any number of them.
-    values.update(_slots(by_pk, limit))
+    slots = _slots(by_pk, limit)
     if published_partners:
         # Their partnerships, the partners among them picked here and named by the first query:
         # with the partners' ids in the query too, PostgreSQL's planning of the two lists took
         # 2 ms, and the ORM prepared each id of both.
-        for a, b in _rows(_shown_partnerships_query, (limit,), values):
+        for a, b in _rows(_shown_partnerships_query, (limit,), values=slots):
             if a in by_pk and b in published_partners:
                 by_pk[a].via.append(published_partners[b])
             if b in by_pk and a in published_partners:
                 by_pk[b].via.append(published_partners[a])
     if focus:
         shared = {}
-        for a, b, area in _rows(_shown_areas_query, (len(focus), limit), values):
+        for a, b, area in _rows(_shown_areas_query, (len(focus), limit), values=areas | slots):
             for pk in (a, b):
                 if pk in by_pk:
                     shared.setdefault(pk, set()).add(area)
@@ -601,45 +589,66 @@ def _fill_in(city, top, limit, values, published_partners, focus):
     top.sort(key=lambda s: (-s.score, s.name, s.city.pk))
 
 
+@functools.lru_cache(maxsize=16)
+def _texts(language):
+    """The reasons' fixed texts in `language` (the active one when asked): translated once per
+    language and process, not for each suggestion."""
+    del language  # the key
+    return {
+        "listing": _("Looking for a partner like you"),
+        "matches": _("Matches what you are looking for"),
+        "focus": _("Shared focus areas: %(areas)s"),
+        "size": _("Similar size: %(band)s"),
+        "away": _("%(distance)s away"),
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _partner_text(language, count):
+    del language  # the key
+    return ngettext(
+        "Partner of your partner %(partners)s", "Partner of your partners %(partners)s", count
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _twinned_text(language, count):
+    del language  # the key
+    return ngettext(
+        "Twinned with %(count)d city like yours in %(country)s",
+        "Twinned with %(count)d cities like yours in %(country)s",
+        count,
+    )
+
+
 def reasons(city, suggestion, country=None):
     """The reasons, in words, in the active language; `country`: the name of `city`'s
     country, when the caller has read it for all its suggestions."""
     said = []
+    language = get_language()
+    texts = _texts(language)
     if suggestion.listing is not None:
-        said.append(_("Looking for a partner like you"))
+        said.append(texts["listing"])
     if suggestion.matches_own_listing:
-        said.append(_("Matches what you are looking for"))
+        said.append(texts["matches"])
     if suggestion.via:
         names = suggestion.via[:NAMED]
-        said.append(
-            ngettext(
-                "Partner of your partner %(partners)s",
-                "Partner of your partners %(partners)s",
-                len(names),
-            )
-            % {"partners": _join(names)}
-        )
+        said.append(_partner_text(language, len(names)) % {"partners": _join(names)})
     if suggestion.focus_areas:
-        said.append(
-            _("Shared focus areas: %(areas)s") % {"areas": _join(suggestion.focus_areas[:NAMED])}
-        )
+        said.append(texts["focus"] % {"areas": _join(suggestion.focus_areas[:NAMED])})
     if suggestion.similar_size:
         band = sizes.band_of(suggestion.city.population)
-        said.append(_("Similar size: %(band)s") % {"band": sizes.SizeBand(band).label})
+        said.append(texts["size"] % {"band": sizes.SizeBand(band).label})
     if suggestion.twinned_like_you:
         said.append(
-            ngettext(
-                "Twinned with %(count)d city like yours in %(country)s",
-                "Twinned with %(count)d cities like yours in %(country)s",
-                suggestion.twinned_like_you,
-            )
+            _twinned_text(language, suggestion.twinned_like_you)
             % {
                 "count": suggestion.twinned_like_you,
                 "country": country_name(city.country.code) if country is None else country,
             }
         )
     if suggestion.geo is not None:
-        said.append(_("%(distance)s away") % {"distance": suggestion.geo.distance_display})
+        said.append(texts["away"] % {"distance": suggestion.geo.distance_display})
         if suggestion.geo.time_difference:
             said.append(suggestion.geo.time_difference)
     return said
