@@ -36,6 +36,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
+from django.http.response import ResponseHeaders
 from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -257,8 +258,12 @@ def _etag(version, today, address):
 
 
 def _known_to_client(request, etag):
-    # The browser may send the ETag back weak (W/"…"): compression made it so.
-    known = parse_etags(request.headers.get("If-None-Match", ""))
+    # The browser may send the ETag back weak (W/"…"): compression made it so. Read from META,
+    # not request.headers: building that mapping of every header cost a hit more than this.
+    sent = request.META.get("HTTP_IF_NONE_MATCH")
+    if not sent:
+        return False
+    known = parse_etags(sent)
     return etag in known or f"W/{etag}" in known
 
 
@@ -376,10 +381,14 @@ def serve_kept(request, address, version=None, compressed=False):
         return None
     if _known_to_client(request, etag):
         return _not_modified(etag)
-    content, headers = kept.content, kept.headers
-    if compressed and re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")):
+    content, headers = kept.content, kept.header_store()
+    if compressed and re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         content, headers = kept.compressed() or (content, headers)
-    response = HttpResponse(content, headers=headers)
+    # The body as it is kept (bytes: never copied), the headers as checked and converted once
+    # per copy: Django's ResponseHeaders validates and encodes each of them again when a
+    # response is built from a dict (a tenth of a hit's own work).
+    response = HttpResponse(content)
+    response.headers._store = headers.copy()
     response.control_characters_removed = True
     return response
 
@@ -400,17 +409,24 @@ class KeptPage:
     """A page kept by keep(): its ETag, body and headers, and the same compressed, made when a
     client first asks for it."""
 
-    __slots__ = ("etag", "content", "headers", "_compressed")
+    __slots__ = ("etag", "content", "headers", "_store", "_compressed")
 
     def __init__(self, etag, content, headers):
         self.etag, self.content, self.headers = etag, content, headers
-        self._compressed = None
+        self._store = self._compressed = None
+
+    def header_store(self):
+        """The headers as a response keeps them (ResponseHeaders' store), built once."""
+        if self._store is None:
+            self._store = _header_store(self.headers)
+        return self._store
 
     def compressed(self):
-        """(body, headers) as GZipMiddleware makes them for a client that accepts gzip, or None
-        when it would leave the page as it is (short, or no shorter compressed)."""
+        """(body, header store) as GZipMiddleware makes them for a client that accepts gzip,
+        or None when it would leave the page as it is (short, or no shorter compressed)."""
         if self._compressed is None:
-            self._compressed = self._compress() or False
+            body, headers = self._compress() or (None, None)
+            self._compressed = (body, _header_store(headers)) if body is not None else False
         return self._compressed or None
 
     def _compress(self):
@@ -427,6 +443,10 @@ class KeptPage:
             response.headers["ETag"] = "W/" + etag
         response.headers["Content-Encoding"] = "gzip"
         return body, dict(response.headers)
+
+
+def _header_store(headers):
+    return ResponseHeaders(headers)._store
 
 
 class NearbyCopies:
