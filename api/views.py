@@ -156,12 +156,16 @@ def one(queryset, slug, what):
     return found
 
 
-def page_of(request, queryset, paging, item, paginator_class=Paginator, count=None):
+def page_of(request, queryset, paging, item, paginator_class=Paginator, count=None, kept=None):
     """One page of `queryset`, each object through `item`; 404 past the last page. `count`:
-    how many objects `queryset` holds, where the caller knows (a FilterSet's figure_count())."""
+    how many objects `queryset` holds, where the caller knows (a FilterSet's figure_count());
+    `kept`: the name under which a PartnershipPaginator keeps its pages' statements compiled
+    (an unfiltered list)."""
     paginator = paginator_class(queryset, paging.limit)
     if count is not None:
         paginator.count = count
+    if kept is not None:
+        paginator.kept = kept
     pages = paginator.num_pages  # one query: the count, unless given
     if paging.page > pages:
         raise HttpError(
@@ -209,6 +213,7 @@ def partnerships(request, filters: Query[PartnershipFilters], paging: Query[Pagi
         data.partnership_item,
         PartnershipPaginator,
         count=filterset.figure_count(),
+        kept="api" if filterset.unfiltered() else None,
     )
 
 

@@ -25,7 +25,7 @@ WALK_ROWS = 5000
 WALK_FROM = 1000
 
 
-def keys_in_index_order(queryset, bottom, top, count, order_by, outer=None):
+def keys_in_index_order(queryset, bottom, top, count, order_by, outer=None, rows=None):
     """The keys of the rows `bottom:top` of `queryset` (which has `count` rows in all), on
     SQLite chosen by walking the index that gives the order, as a subquery; or None where that
     does not pay, or does not apply.
@@ -34,7 +34,8 @@ def keys_in_index_order(queryset, bottom, top, count, order_by, outer=None):
     column, e.g. '"partnerships_activity"."start_date" DESC'); `outer` names the table to put
     first, (table, joined): the query's own table joined to it (the partnership list walks the
     cities by name: ("partnerships_partnership", "cities_city")); by default the query's own
-    table stays first. Every other join of the query keeps its place after it.
+    table stays first. Every other join of the query keeps its place after it. `rows`: the
+    table's highest key where the caller read it already (walks()), else read here.
     """
     connection = connections[queryset.db]
     if connection.vendor != "sqlite" or count < WALK_FROM or top <= bottom:
@@ -46,7 +47,8 @@ def keys_in_index_order(queryset, bottom, top, count, order_by, outer=None):
         return None
     sql, params = queryset.values("pk")[bottom:top].query.sql_with_params()
     # The rows passed over: the page's end over the share of all rows that match.
-    rows = _highest_key(connection, queryset.model._meta)
+    if rows is None:
+        rows = _highest_key(connection, queryset.model._meta)
     if top * rows > WALK_ROWS * count or f"ORDER BY {order_by}" not in sql:
         # Deeper in: still sorted, but only the keys (SQLite's sorter holds every column it
         # returns; a page 250 deep in the activities took 550 ms with all of them).
@@ -60,6 +62,19 @@ def keys_in_index_order(queryset, bottom, top, count, order_by, outer=None):
     sql = sql.replace(" INNER JOIN ", " CROSS JOIN ")
     # Django's own SQL for this queryset, its values still apart as parameters.
     return RawSQL(sql, params)  # noqa: S611
+
+
+def walks(queryset, bottom, top, count):
+    """Which way keys_in_index_order() goes for the rows `bottom:top` of `queryset`, as far as
+    the rows' number decides it: (None, None) where it never walks (not SQLite, few rows, an
+    empty page), else (whether the page lies near enough to the start to walk, the table's
+    highest key to hand back to keys_in_index_order()). The rest of its choice follows from the
+    query's SQL alone."""
+    connection = connections[queryset.db]
+    if connection.vendor != "sqlite" or count < WALK_FROM or top <= bottom:
+        return None, None
+    rows = _highest_key(connection, queryset.model._meta)
+    return top * rows <= WALK_ROWS * count, rows
 
 
 def _highest_key(connection, meta):

@@ -219,6 +219,14 @@ class PartnershipFilter(QuickFilterSet):
     def searching(self):
         return bool(self.data and str(self.data.get("q") or "").strip())
 
+    def unfiltered(self):
+        """Whether `qs` is the queryset as given: no filter chosen, no sort, no search."""
+        if not self.is_bound:
+            return True
+        return self.is_valid() and all(
+            value in EMPTY_VALUES for value in self.form.cleaned_data.values()
+        )
+
     def figure_count(self):
         """How many partnerships `qs` holds, where the maintained figures know it: unfiltered,
         or filtered by a country or a vitality or both; else None. For a filter set of every

@@ -4,8 +4,10 @@ in one place and computes everything the page shows; the templates only lay it o
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 
-from core.index_walk import keys_in_index_order
+from core.compiled_rows import CompiledObjects
+from core.index_walk import keys_in_index_order, walks
 
 PAGE_SIZE = 20
 
@@ -44,6 +46,37 @@ class PartnershipPaginator(IndexWalkPaginator):
 
     order_by = '"cities_city"."name_en"'
     outer = ("partnerships_partnership", "cities_city")
+    # The unfiltered list in its own order: which queryset `object_list` is (the cards', the
+    # API's), set by the view; its pages' statements are then kept compiled (_kept_page()).
+    kept = None
+
+    def page(self, number):
+        if self.kept is None or not self.count:  # (an empty page has no statement)
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        # The walk's choice read on each request (the rows' number moves with every edit);
+        # the statement it leads to is the same for the same page, language and choice.
+        walk, rows = walks(self.object_list, bottom, top, self.count)
+        key = (self.kept, self.object_list.db, get_language(), bottom, top, walk)
+        statement = _KEPT_PAGES.get(key)
+        if statement is None:
+            keys = keys_in_index_order(
+                self.object_list, bottom, top, self.count, self.order_by, self.outer, rows
+            )
+            if len(_KEPT_PAGES) >= KEPT_PAGES:
+                _KEPT_PAGES.clear()
+            statement = _KEPT_PAGES[key] = CompiledObjects(self.page_objects(bottom, top, keys))
+        return self._get_page(statement.objects(), number, self)
+
+
+# The unfiltered partnership list's pages (PartnershipPaginator.kept): their querysets kept
+# compiled by (which list, database, language, rows, walk), at most this many.
+KEPT_PAGES = 256
+_KEPT_PAGES = {}
 
 
 class PublishedRecordPaginator(IndexWalkPaginator):

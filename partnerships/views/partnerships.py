@@ -48,6 +48,8 @@ class PartnershipListView(FilterView):
         count = self.filterset.figure_count()
         if count is not None:
             paginator.count = count  # a country's list, counted by its figures
+        if self.filterset.unfiltered():
+            paginator.kept = "cards"  # its pages' statements kept compiled
         return paginator
 
 
