@@ -16,10 +16,17 @@ import re
 from operator import attrgetter
 
 from django.db import connections
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor, ImageFileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import ValuesListIterable, get_related_populators
+from django.db.models.query_utils import DeferredAttribute
 from django.db.models.sql import Query
 from django.utils.translation import get_language
+from modeltranslation.fields import TranslationFieldDescriptor
 from modeltranslation.manager import FallbackValuesListIterable
+from modeltranslation.translator import delete_mt_init
 
 # Stand-ins for a key given to rows(), a number or a text (a slug): no record has them.
 SLOT, TEXT_SLOT = -2_046_813_579, "\x00slot"
@@ -120,6 +127,86 @@ class CompiledRows(_Compiled):
         return list(map(tuple, self._rows(key, values, subquery)))
 
 
+# What setting a field's value in Model.__init__ does through these descriptors: put it in the
+# instance's __dict__ (a translated field's, in its constructor; a key's, with nothing cached).
+_PLAIN_SETTERS = (
+    DeferredAttribute,
+    ForeignKeyDeferredAttribute,
+    FileDescriptor,
+    ImageFileDescriptor,
+    TranslationFieldDescriptor,
+)
+
+
+def _plain_init(model):
+    """Whether `model`'s constructor is Model's, directly or through modeltranslation's
+    (patch_constructor()'s new_init, whose `_mt_init` its post_init receiver removes)."""
+    init = model.__init__
+    if init is Model.__init__:
+        return True
+    cells = dict(zip(init.__code__.co_freevars, init.__closure__ or (), strict=True))
+    old = cells.get("old_init")
+    return init.__name__ == "new_init" and old is not None and old.cell_contents is Model.__init__
+
+
+class _Built:
+    """model.from_db(db, init_list, values) for a model whose from_db() and constructor are
+    Django's and whose fields' descriptors set plain values: the instance made with its values
+    in its __dict__ and its state as from_db() leaves it, without the constructor's signals and
+    per-field setattr() (a page's 45 translated rows: most of the time of making them). Where
+    either signal has receivers beyond modeltranslation's, or anything else differs, from_db()."""
+
+    def __init__(self, model, init_list):
+        self.model, self.init_list = model, init_list
+        descriptors = [model.__dict__.get(name) for name in init_list]
+        for klass in model.__mro__[1:]:
+            if klass is Model:
+                break
+            descriptors = [
+                found if found is not None else klass.__dict__.get(name)
+                for found, name in zip(descriptors, init_list, strict=True)
+            ]
+        self.plain = (
+            model.from_db.__func__ is Model.from_db.__func__
+            and _plain_init(model)
+            and all(
+                type(found) in _PLAIN_SETTERS
+                and not (isinstance(found, TranslationFieldDescriptor) and found.field.is_relation)
+                for found in descriptors
+            )
+        )
+
+    def quiet(self):
+        """Whether no pre_init or post_init receiver but modeltranslation's is connected now."""
+        model = self.model
+        return not signals.pre_init.has_listeners(model) and all(
+            receiver is delete_mt_init
+            for receivers in signals.post_init._live_receivers(model)
+            for receiver in receivers
+        )
+
+    def make(self, db, values):
+        """What from_db(db, self.init_list, values) gives (when `plain` and quiet())."""
+        instance = self.model.__new__(self.model)
+        state = instance._state = ModelState()
+        state.adding, state.db = False, db
+        instance.__dict__.update(zip(self.init_list, values, strict=True))
+        return instance
+
+    def from_db(self, db, init_list, values):
+        """As RelatedPopulator calls its model's (in place of which it is set)."""
+        if self.plain and init_list is self.init_list and self.quiet():
+            return self.make(db, values)
+        return self.model.from_db(db, init_list, values)
+
+    def maker(self):
+        """A function of (db, values) making an instance, for one call's rows."""
+        if self.plain and self.quiet():
+            return self.make
+        model, init_list = self.model, self.init_list
+        return lambda db, values: model.from_db(db, init_list, values)
+
+
 class CompiledInstances(_Compiled):
     """What iterating a model queryset gives (its instances, select_related()'s objects, its
     annotations), its SQL compiled once: instances(values) runs it with `values` in the places
@@ -135,6 +222,8 @@ class CompiledInstances(_Compiled):
         self.start, self.end = fields[0], fields[-1] + 1
         self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, self.db)
+        _build_populated(self.populators)
+        self.built = _Built(self.model, self.init_list)
         self.annotations = compiler.annotation_col_map
 
     def instances(self, values=(), queryset=None):
@@ -145,9 +234,9 @@ class CompiledInstances(_Compiled):
                     raise ValueError("known related objects through other fields")
                 known.append((field, objects, attrgetter(field.attname)))
         found = []
-        db, model, start, end, init_list = self.db, self.model, self.start, self.end, self.init_list
+        db, start, end, make = self.db, self.start, self.end, self.built.maker()
         for row in self._rows(values=values):
-            instance = model.from_db(db, init_list, row[start:end])
+            instance = make(db, row[start:end])
             for populator in self.populators:
                 populator.populate(row, instance)
             for name, place in self.annotations.items():
@@ -158,6 +247,14 @@ class CompiledInstances(_Compiled):
                     setattr(instance, field.name, objects[getter(instance)])
             found.append(instance)
         return found
+
+
+def _build_populated(populators):
+    """select_related()'s objects made as the query's own (_Built), each populator's and
+    theirs."""
+    for populator in populators:
+        populator.model_cls = _Built(populator.model_cls, populator.init_list)
+        _build_populated(populator.related_populators)
 
 
 class _Uncompiled:

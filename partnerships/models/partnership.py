@@ -1,6 +1,8 @@
 """The partnership: two cities, their story, its workflow from draft to published; and which
 cities the public sees."""
 
+import functools
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -196,6 +198,12 @@ def page_lookups():
     }
 
 
+@functools.cache
+def _page_relations():
+    """The names of page_lookups(), in its order (each lookup built once, not per page)."""
+    return tuple(page_lookups())
+
+
 def public_contacts_lookup():
     from .memory import Contact
 
@@ -268,34 +276,40 @@ def _prefetched_none(instance, name):
 
 # By model and language: an unevaluated queryset of the model's default manager, copied for each
 # relation read (modeltranslation's manager builds one at three times the cost of the copy; its
-# ordering is the language's). Kept empty of hints: each copy gets its own.
+# ordering is the language's). Kept empty of hints: each copy gets its own. The plans' is the
+# one their lookup in page_lookups() reads, with their focus areas (without its prefetch: their
+# activities are read by _read_plan_activities()).
 _DEFAULT = {}
 
 
-def _related_queryset(instance, name):
-    """What `instance.<name>.get_queryset()` builds before anything is prefetched there: the
-    related model's default queryset filtered for `instance`, from a kept copy."""
-    manager = getattr(instance, name)
-    key = (manager.model, get_language())
+def _default_queryset(model):
+    from .records import Plan
+
+    key = (model, get_language())
     default = _DEFAULT.get(key)
     if default is None:
-        default = _DEFAULT[key] = manager.model._default_manager.get_queryset()
-    return manager._apply_rel_filters(default._chain())
+        default = model._default_manager.get_queryset()
+        if model is Plan:
+            default = default.select_related("focus_area")
+        _DEFAULT[key] = default
+    return default
 
 
-def _read_relation(partnership, name, lookup):
-    """What prefetching `lookup` (of page_lookups()) gives `partnership.<name>`, read by the
-    queryset the prefetch leaves there: the same rows in the same order, each knowing its
+def _related_queryset(instance, name):
+    """What `instance.<name>.get_queryset()` builds before anything is prefetched there (for
+    the plans, what their lookup's prefetch leaves): the related model's default queryset
+    filtered for `instance`, from a kept copy."""
+    manager = getattr(instance, name)
+    return manager._apply_rel_filters(_default_queryset(manager.model)._chain())
+
+
+def _read_relation(partnership, name):
+    """What prefetching `name`'s lookup (of page_lookups()) gives `partnership.<name>`, read by
+    the queryset the prefetch leaves there: the same rows in the same order, each knowing its
     partnership, without prefetch_related_objects()' machinery (its lookups resolved and its
     query built for any number of instances cost as much as reading the page's small
     relations). Plans bring their activities by one more query."""
-    if isinstance(lookup, models.Prefetch):
-        field = Partnership._meta.get_field(name)
-        queryset = lookup.queryset.prefetch_related(None).filter(
-            **{field.field.attname: partnership.pk}
-        )
-    else:
-        queryset = _related_queryset(partnership, name)
+    queryset = _related_queryset(partnership, name)
     # Its SQL compiled once (building it cost more than reading the page's small relations).
     read = compiled(
         CompiledInstances, ("page", name, queryset.db), lambda: queryset, [partnership.pk]
@@ -308,7 +322,7 @@ def _read_relation(partnership, name, lookup):
 
 def _read_plan_activities(plans):
     """Each of `plans`' activities (`plan.activities.all()`), in the activities' order, by one
-    query of the links with their activities."""
+    query of the links with their activities (a plan without any left empty without one)."""
     from .records import Plan
 
     if not plans:
@@ -328,7 +342,10 @@ def _read_plan_activities(plans):
     for link in compiled(CompiledInstances, key, links, list(by_plan)).instances(list(by_plan)):
         by_plan[link.plan_id].append(link.activity)
     for plan in plans:
-        _prefetched(plan, "activities", _related_queryset(plan, "activities"), by_plan[plan.pk])
+        if by_plan[plan.pk]:
+            _prefetched(plan, "activities", _related_queryset(plan, "activities"), by_plan[plan.pk])
+        else:
+            _prefetched_none(plan, "activities")
 
 
 def published_page(slug):
@@ -357,18 +374,18 @@ def prefetch_page(partnership, public_contacts=False):
     plans or figures of their own, and each prefetch costs a round trip and the ORM's work
     of building and compiling its query. Returns the partnership."""
     connection = connections[partnership._state.db or router.db_for_read(Partnership)]
-    lookups = page_lookups()
+    names = _page_relations()
     pk, cities = partnership.pk, (partnership.city_a, partnership.city_b)
-    params = [pk] * len(lookups) + [pk, True] + [city.pk for city in cities]
+    params = [pk] * len(names) + [pk, True] + [city.pk for city in cities]
     with connection.cursor() as cursor:
         sql = _PAGE_ROWS_SQL.get(connection.vendor)
         if sql is None:
             sql = _PAGE_ROWS_SQL[connection.vendor] = _page_rows_sql(connection.ops.quote_name)
         cursor.execute(sql, params)
         *has_rows, has_contacts, has_city_figures = cursor.fetchone()
-    for (name, lookup), rows in zip(lookups.items(), has_rows, strict=True):
+    for name, rows in zip(names, has_rows, strict=True):
         if rows:
-            _read_relation(partnership, name, lookup)
+            _read_relation(partnership, name)
         else:
             _prefetched_none(partnership, name)
     if public_contacts:

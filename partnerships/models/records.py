@@ -467,8 +467,10 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
             return self.sections_by_queries(today, size)
         return self.sections_from(dates, today, size)
 
-    def sections_from(self, dates, today, size=20):
-        """sections() from these activities' keys_and_dates() (not None): two queries at most."""
+    def sections_from(self, dates, today, size=20, partnership=None):
+        """sections() from these activities' keys_and_dates() (not None): two queries at most.
+        `partnership`: theirs, when they all are one's (the partnership page's), which each
+        then refers to rather than its own reading of it (listed_activities())."""
         # As upcoming(), past() and the undated section order and tell them apart.
         lists = {
             "upcoming": sorted(
@@ -491,7 +493,10 @@ class ActivityQuerySet(PartnershipRecordQuerySet):
         # 60 model instances of translated rows, and their query built on every request, took
         # longer than writing their items.
         found = (
-            {activity.pk: activity for activity in listed_activities(shown, (), True)}
+            {
+                activity.pk: activity
+                for activity in listed_activities(shown, (), True, partnership=partnership)
+            }
             if shown
             else {}
         )
@@ -897,14 +902,25 @@ class PartnershipFigure(KeyFigure):
 CITY_COLUMNS = ("slug", "country", "latitude", "longitude")
 
 
-def listed_activities(keys, order_by, focus_areas=False):
+def listed_activities(keys, order_by, focus_areas=False, partnership=None):
     """The activities with `keys` (a subquery of their keys: a page of a list) in `order_by`
     (the list's), as ListedActivity objects from one query of plain rows: what activity_items
     and the list's JSON-LD read of each, its partnership and its cities, with its focus areas
     (in one more query) if `focus_areas`. Model instances of these translated rows (about 80 a
     page with the partnerships and cities) took longer to make than the page's items to
-    write, and the rows' query, the same for every page, is built once per language."""
+    write, and the rows' query, the same for every page, is built once per language.
+    `partnership`: the one all of them are of (a partnership page's), which each refers to:
+    its and its cities' columns are then not read."""
     language = get_language()
+    if partnership is not None:
+        rows, shown, activity_columns, _languages, _fields = _listed_rows_query(language, True)
+        activities = [
+            ListedActivity(dict(zip(activity_columns, row, strict=True)), shown, partnership)
+            for row in _listed_rows(rows, language, keys, tuple(order_by), True)
+        ]
+        if focus_areas:
+            _with_listed_focus_areas(activities, language)
+        return activities
     rows, shown, activity_columns, languages, _fields = _listed_rows_query(language)
     partnership_page = slug_address("partnership_detail")
     start = len(activity_columns) + 1  # the partnership's slug, then each city's columns
@@ -930,7 +946,7 @@ def listed_activities(keys, order_by, focus_areas=False):
     return activities
 
 
-def _listed_rows(rows, language, keys, order_by):
+def _listed_rows(rows, language, keys, order_by, own=False):
     """The rows of `rows` with `keys` (a subquery: RawSQL or a queryset; or a list) in
     `order_by`, by a statement compiled once per language and order, the keys' SQL put in its
     place: building and compiling the query of rows took most of a topic's list (0.8 of
@@ -948,14 +964,14 @@ def _listed_rows(rows, language, keys, order_by):
             return []
     else:
         return rows.filter(pk__in=keys).order_by(*order_by)
-    return _listed_statement(language, rows.db, order_by).rows(subquery=subquery)
+    return _listed_statement(language, rows.db, order_by, own).rows(subquery=subquery)
 
 
 @functools.lru_cache(maxsize=16)
-def _listed_statement(language, alias, order_by):
+def _listed_statement(language, alias, order_by, own=False):
     # Without modeltranslation's rewriting, whose values_list() puts the columns in another
     # order (its iteration restores theirs): the texts' columns are named already.
-    fields = _listed_rows_query(language)[-1]
+    fields = _listed_rows_query(language, own)[-1]
     return CompiledRows(
         Activity.objects.using(alias)
         .rewrite(False)
@@ -966,10 +982,10 @@ def _listed_statement(language, alias, order_by):
 
 
 @functools.lru_cache(maxsize=8)
-def _listed_rows_query(language):
+def _listed_rows_query(language, own=False):
     """listed_activities()' query of rows in `language` (held unevaluated: each page filters a
     copy), how its texts are shown, its activity columns, how many languages it reads and
-    the fields of its rows."""
+    the fields of its rows; `own`: the activity's columns alone (of one partnership's)."""
     # Each text in the active language, else the original (as modeltranslation reads it).
     texts = list(dict.fromkeys((language, ORIGINAL)))
     shown = [(name, [column(name, lang) for lang in texts]) for name in ACTIVITY_TEXTS]
@@ -983,6 +999,8 @@ def _listed_rows_query(language):
         "partnership__slug",
         *(f"partnership__{side}__{name}" for side in ("city_a", "city_b") for name in city_columns),
     )
+    if own:
+        fields = tuple(activity_columns)
     return Activity.objects.values_list(*fields), shown, activity_columns, len(texts), fields
 
 

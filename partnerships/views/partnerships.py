@@ -86,7 +86,7 @@ class PartnershipDetailView(DetailView):
         # Read once for the sections and the years with a record (None: too many to read).
         dates = partnership_keys_and_dates(self.object)
         sections = (
-            activities.sections_from(dates, today, ACTIVITY_SECTION_SIZE)
+            activities.sections_from(dates, today, ACTIVITY_SECTION_SIZE, self.object)
             if dates is not None
             else activities.sections_by_queries(today, ACTIVITY_SECTION_SIZE)
         )
