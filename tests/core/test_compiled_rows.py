@@ -140,3 +140,40 @@ def test_compiled_is_kept_by_key_and_language_and_runs_through_the_orm_when_unsu
     both = Activity.objects.rewrite(False).filter(partnership=pair.pk, pk=pair.pk).values_list("pk")
     assert compiled(CompiledRows, ("test both",), lambda: both, [pair.pk]).rows() == list(both)
     assert ("test both",) not in {key[1:2] for key in compiled_rows._KEPT}
+
+
+def test_instances_are_made_as_from_db_makes_them_and_by_it_when_a_signal_listens(
+    make_partnership,
+):
+    """CompiledInstances makes a translated model's instances (and select_related()'s) without
+    the constructor: the same values, state and translated attributes as the ORM's; with a
+    pre_init or post_init receiver connected, through from_db(), so that it is called."""
+    from django.db.models.signals import post_init
+
+    make_partnership(), make_partnership()
+
+    def partnerships():
+        return Partnership.objects.select_related("city_a", "city_b").order_by("pk")
+
+    def state(instance):
+        values = {key: value for key, value in vars(instance).items() if key != "_state"}
+        return values, instance._state.adding, instance._state.db
+
+    compiled = CompiledInstances(partnerships())
+    for language in ("en", "de"):
+        with translation.override(language):
+            found, expected = compiled.instances(), list(partnerships())
+            assert [state(p) for p in found] == [state(p) for p in expected]
+            assert [state(p.city_a) for p in found] == [state(p.city_a) for p in expected]
+            assert [p.title for p in found] == [p.title for p in expected]
+    keys, made = [p.pk for p in partnerships()], []
+
+    def count(sender, instance, **kwargs):
+        made.append(instance.pk)
+
+    post_init.connect(count, sender=Partnership)
+    try:
+        assert [p.pk for p in compiled.instances()] == keys
+    finally:
+        post_init.disconnect(count, sender=Partnership)
+    assert made == keys
